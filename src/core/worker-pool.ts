@@ -1,0 +1,263 @@
+import { setMaxListeners } from 'node:events';
+import { availableParallelism } from 'node:os';
+import type { Transferable } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import {
+  AbortError,
+  NodupeError,
+  abortErrorFrom,
+  checkNumber,
+  checkOptions,
+  checkSignal,
+  isAbortError,
+} from './errors.js';
+import { Fifo } from './fifo.js';
+
+export interface WorkerPoolOptions {
+  /** The worker module; its default export (or the export named by `task`) runs each task. */
+  filename: string | URL;
+  /** Name of the exported function to run; defaults to the default export. */
+  task?: string;
+  /** Worker threads; defaults to `os.availableParallelism()`. */
+  threads?: number;
+  /** Tasks accepted beyond those running before `submit` waits; defaults to four per thread. */
+  maxQueue?: number;
+  /** Node options for the workers (for example a loader). */
+  execArgv?: string[];
+  /** Data every worker reads once from `workerData`. */
+  workerData?: unknown;
+  /** Aborting it destroys the pool. */
+  signal?: AbortSignal;
+}
+
+export interface SubmitOptions {
+  /** Aborting it rejects this task (and ends its worker if it already runs). */
+  signal?: AbortSignal;
+  /** Buffers to move to the worker instead of copying. */
+  transferList?: readonly Transferable[];
+}
+
+/** A task the pool has accepted; `result` settles with its outcome. */
+export interface Submitted<R> {
+  readonly result: Promise<R>;
+}
+
+export interface WorkerPoolStats {
+  threads: number;
+  /** Accepted and not yet settled (queued or running). */
+  inFlight: number;
+  /** Submitters waiting for room. */
+  waiting: number;
+  completed: number;
+  failed: number;
+}
+
+export class PoolClosedError extends NodupeError {
+  constructor(message = 'The worker pool is closed') {
+    super('POOL_CLOSED', message);
+    this.name = 'PoolClosedError';
+  }
+}
+
+interface Admission {
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+type State = 'open' | 'closing' | 'destroyed';
+
+/**
+ * Typed tasks on worker threads (piscina underneath). Submission is bounded: `submit` resolves once the task is
+ * accepted, and waits while `threads + maxQueue` tasks are in flight. `close()` runs everything already submitted
+ * and then resolves; `destroy()` rejects what has not finished with an AbortError and ends the workers. While
+ * idle the pool sets no timers: its workers sleep in `Atomics.wait`.
+ *
+ * @example
+ * const pool = new WorkerPool<HashTask, HashResult>({ filename: new URL('./worker.js', import.meta.url) });
+ * const { result } = await pool.submit({ path });
+ * await pool.close();
+ */
+export class WorkerPool<TTask, TResult> {
+  readonly threads: number;
+  readonly capacity: number;
+  readonly #piscina: Piscina<TTask, TResult>;
+  readonly #shutdown = new AbortController();
+  readonly #admissions = new Fifo<Admission>();
+  #state: State = 'open';
+  #inFlight = 0;
+  #completed = 0;
+  #failed = 0;
+  #drained: (() => void) | undefined;
+  #closed: Promise<void> | undefined;
+
+  constructor(options: WorkerPoolOptions) {
+    const o = checkOptions('WorkerPool options', options);
+    const filename = o.filename;
+    if (!(filename instanceof URL) && (typeof filename !== 'string' || filename === '')) {
+      throw new TypeError(`WorkerPool filename: expected a module path or URL, received ${typeof filename}`);
+    }
+    if (o.task !== undefined && typeof o.task !== 'string') {
+      throw new TypeError(`WorkerPool task: expected an export name, received ${typeof o.task}`);
+    }
+    this.threads =
+      o.threads === undefined
+        ? availableParallelism()
+        : checkNumber('WorkerPool threads', o.threads, { integer: true, min: 1, max: 1024 });
+    const maxQueue =
+      o.maxQueue === undefined
+        ? this.threads * 4
+        : checkNumber('WorkerPool maxQueue', o.maxQueue, { integer: true, min: 0 });
+    this.capacity = this.threads + maxQueue;
+    if (
+      o.execArgv !== undefined &&
+      !(Array.isArray(o.execArgv) && o.execArgv.every((a) => typeof a === 'string'))
+    ) {
+      throw new TypeError('WorkerPool execArgv: expected an array of strings');
+    }
+    const signal = checkSignal('WorkerPool signal', o.signal);
+    // Every task in flight listens on the shutdown signal; that is by design, not a leak.
+    setMaxListeners(0, this.#shutdown.signal);
+
+    this.#piscina = new Piscina<TTask, TResult>({
+      filename: filename instanceof URL ? filename.href : filename,
+      ...(o.task === undefined ? {} : { name: o.task }),
+      minThreads: this.threads,
+      maxThreads: this.threads,
+      // Workers live as long as the pool; an idle timeout would only add wake-ups.
+      idleTimeout: Infinity,
+      // Our own admission gate bounds the queue, so piscina never has to refuse a task.
+      maxQueue: Infinity,
+      recordTiming: false,
+      ...(o.execArgv === undefined ? {} : { execArgv: o.execArgv }),
+      ...(o.workerData === undefined ? {} : { workerData: o.workerData }),
+    });
+    // Errors of a worker outside any task (for example a crash while loading) reach the task that ran there;
+    // without a listener, piscina would make them an uncaught exception of the whole process.
+    this.#piscina.on('error', () => undefined);
+
+    if (signal) {
+      if (signal.aborted) void this.destroy(signal.reason);
+      else signal.addEventListener('abort', () => void this.destroy(signal.reason), { once: true });
+    }
+  }
+
+  /** Resolves when the task is accepted (waiting while the pool is full); the task's outcome is in `result`. */
+  async submit(task: TTask, options: SubmitOptions = {}): Promise<Submitted<TResult>> {
+    const o = checkOptions('submit options', options);
+    const signal = checkSignal('submit signal', o.signal);
+    if (this.#state !== 'open') throw this.#refusal();
+    if (signal?.aborted) throw abortErrorFrom(signal);
+    if (this.#inFlight >= this.capacity || this.#admissions.size > 0) {
+      // A freed slot is handed straight to the first waiter (see #release), so inFlight already counts it.
+      await this.#admission(signal);
+    } else {
+      this.#inFlight++;
+    }
+    return { result: this.#run(task, signal, options.transferList) };
+  }
+
+  /** Submits a task and waits for its result. */
+  async run(task: TTask, options: SubmitOptions = {}): Promise<TResult> {
+    const { result } = await this.submit(task, options);
+    return result;
+  }
+
+  /** Stops accepting tasks, runs every task already submitted, then ends the workers. */
+  close(): Promise<void> {
+    if (this.#state === 'destroyed') return this.#closed ?? Promise.resolve();
+    if (this.#state === 'open') {
+      this.#state = 'closing';
+      this.#closed = (async () => {
+        if (this.#inFlight > 0 || this.#admissions.size > 0) {
+          await new Promise<void>((resolve) => (this.#drained = resolve));
+        }
+        if (this.#state === 'closing') await this.#piscina.close();
+      })();
+    }
+    return this.#closed as Promise<void>;
+  }
+
+  /** Rejects every task not yet finished with an AbortError and ends the workers. */
+  destroy(reason?: unknown): Promise<void> {
+    if (this.#state === 'destroyed') return this.#closed as Promise<void>;
+    this.#state = 'destroyed';
+    const error =
+      reason instanceof AbortError
+        ? reason
+        : new AbortError('The worker pool was destroyed', { cause: reason });
+    for (const admission of this.#admissions.drain()) admission.reject(error);
+    this.#shutdown.abort(error);
+    this.#drained?.();
+    this.#closed = this.#piscina.destroy();
+    return this.#closed;
+  }
+
+  stats(): WorkerPoolStats {
+    return {
+      threads: this.threads,
+      inFlight: this.#inFlight,
+      waiting: this.#admissions.size,
+      completed: this.#completed,
+      failed: this.#failed,
+    };
+  }
+
+  async #run(
+    task: TTask,
+    signal: AbortSignal | undefined,
+    transferList?: readonly Transferable[],
+  ): Promise<TResult> {
+    const abort = signal ? AbortSignal.any([this.#shutdown.signal, signal]) : this.#shutdown.signal;
+    try {
+      const result = await this.#piscina.run(task, {
+        signal: abort,
+        ...(transferList ? { transferList: transferList as Transferable[] } : {}),
+      });
+      this.#completed++;
+      return result;
+    } catch (error) {
+      this.#failed++;
+      if (abort.aborted && isAbortError(error)) throw abortErrorFrom(abort);
+      throw error;
+    } finally {
+      this.#release();
+    }
+  }
+
+  #admission(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (!signal) {
+        this.#admissions.push({ resolve, reject });
+        return;
+      }
+      const onAbort = (): void => {
+        if (this.#admissions.remove(node)) reject(abortErrorFrom(signal));
+      };
+      const node = this.#admissions.push({
+        resolve: () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        reject,
+      });
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** A settled task frees its slot: the next waiting submitter takes it, or the pool may be drained. */
+  #release(): void {
+    const next = this.#admissions.shift();
+    if (next) {
+      next.resolve();
+      return;
+    }
+    this.#inFlight--;
+    if (this.#inFlight === 0 && this.#state === 'closing') this.#drained?.();
+  }
+
+  #refusal(): Error {
+    return this.#state === 'destroyed'
+      ? new AbortError('The worker pool was destroyed')
+      : new PoolClosedError('The worker pool is closed: no new tasks');
+  }
+}
