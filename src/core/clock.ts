@@ -22,7 +22,9 @@ export const systemClock: Clock = {
   now: () => performance.now(),
   wallNow: () => Date.now(),
   setTimer(callback, delayMs) {
-    const handle = setTimeout(callback, Math.max(0, delayMs));
+    // Node's timers count whole milliseconds and may fire up to one early for a fractional delay; rounding up
+    // makes a timer fire at its moment rather than just before it.
+    const handle = setTimeout(callback, Math.max(0, Math.ceil(delayMs)));
     return { cancel: () => clearTimeout(handle) };
   },
 };

@@ -87,13 +87,18 @@ export class RateLimiter {
   }
 
   /** Waits until `n` tokens can be taken, behind everyone already waiting, then takes them. */
-  async acquire(n = 1, options: AcquireOptions = {}): Promise<void> {
-    this.#checkRequest('acquire', n);
-    const signal = checkSignal('acquire signal', checkOptions('acquire options', options).signal);
-    if (signal?.aborted) throw abortErrorFrom(signal);
-    if (this.#line.size === 0 && this.#take(n)) return;
+  acquire(n = 1, options: AcquireOptions = {}): Promise<void> {
+    let signal: AbortSignal | undefined;
+    try {
+      this.#checkRequest('acquire', n);
+      signal = checkSignal('acquire signal', checkOptions('acquire options', options).signal);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    if (signal?.aborted) return Promise.reject(abortErrorFrom(signal));
+    if (this.#line.size === 0 && this.#take(n)) return Promise.resolve();
 
-    await new Promise<void>((resolve, reject) => {
+    return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { n, resolve, reject, signal, onAbort: undefined };
       const node = this.#line.push(waiter);
       if (signal) {
@@ -113,17 +118,18 @@ export class RateLimiter {
   /** Changes the rate from now on; tokens earned so far were earned at the old rate. Re-plans the timer. */
   setRate(rate: number): void {
     checkNumber('RateLimiter.setRate(rate)', rate, { above: 0 });
-    this.#refill();
+    this.#serve();
+    this.#advance(this.#clock.now());
     this.#rate = rate;
     this.#plan();
   }
 
   stats(): RateLimiterStats {
-    this.#refill();
+    const elapsed = Math.max(0, this.#clock.now() - this.#updatedAt);
     return {
       rate: this.#rate,
       burst: this.#burst,
-      tokens: this.#tokens,
+      tokens: Math.min(this.#burst, this.#tokens + (elapsed * this.#rate) / 1000),
       waiting: this.#line.size,
       granted: this.#granted,
       grantedTokens: this.#grantedTokens,
@@ -134,49 +140,73 @@ export class RateLimiter {
   }
 
   #checkRequest(method: string, n: unknown): void {
+    // The common case costs one comparison chain (NaN fails `n > 0`); the full check builds the message.
+    if (typeof n === 'number' && n > 0 && n <= this.#burst) return;
     checkNumber(`RateLimiter.${method}(n)`, n, { above: 0, max: this.#burst });
   }
 
-  #refill(): void {
-    const now = this.#clock.now();
-    if (now > this.#updatedAt) {
-      this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#updatedAt) * this.#rate) / 1000);
-      this.#updatedAt = now;
+  /** Moves the bucket's own time forward to `at`, adding the tokens earned meanwhile (up to `burst`). */
+  #advance(at: number): void {
+    if (at > this.#updatedAt) {
+      this.#tokens = Math.min(this.#burst, this.#tokens + ((at - this.#updatedAt) * this.#rate) / 1000);
+      this.#updatedAt = at;
     }
   }
 
+  /** The take of a request when nobody waits: against the bucket as it is now. */
   #take(n: number): boolean {
-    this.#refill();
+    this.#advance(this.#clock.now());
     if (this.#tokens + EPSILON < n) return false;
-    this.#tokens = Math.max(0, this.#tokens - n);
-    this.#granted++;
-    this.#grantedTokens += n;
+    this.#grant(n);
     return true;
   }
 
-  /** Serves every waiter at the head of the line whose tokens exist, then arms the timer for the next one. */
-  #plan(): void {
-    this.#timer?.cancel();
-    this.#timer = undefined;
+  #grant(n: number): void {
+    this.#tokens = Math.max(0, this.#tokens - n);
+    this.#granted++;
+    this.#grantedTokens += n;
+  }
+
+  /** When the head of the line has its tokens: the bucket's time plus the time to earn what it lacks. */
+  #dueAt(head: Waiter): number {
+    return this.#updatedAt + (Math.max(0, head.n - this.#tokens) * 1000) / this.#rate;
+  }
+
+  /**
+   * Grants, in order, every waiter whose moment has come, each booked at its own due time: a timer that fires
+   * late does not cost the line the tokens earned meanwhile, so the long-run rate stays exactly `rate`.
+   * Returns the due time of the first waiter left, if any.
+   */
+  #serve(): number | undefined {
+    const now = this.#clock.now();
     for (let head = this.#line.peek(); head; head = this.#line.peek()) {
-      if (!this.#take(head.n)) {
-        const waitMs = ((head.n - this.#tokens) * 1000) / this.#rate;
-        this.#timerArms++;
-        this.#timer = this.#clock.setTimer(() => this.#onTimer(head.n), waitMs);
-        return;
-      }
+      const due = this.#dueAt(head);
+      if (due > now + EPSILON) return due;
+      this.#advance(due);
       this.#line.shift();
+      this.#grant(head.n);
       this.#settle(head);
       head.resolve();
     }
+    // Nobody waits: the bucket catches up with the present (and its cap applies to idle time again).
+    this.#advance(now);
+    return undefined;
   }
 
-  #onTimer(needed: number): void {
+  /** Serves whoever is due, then arms the one timer for the next waiter, or leaves none. */
+  #plan(): void {
+    this.#timer?.cancel();
+    this.#timer = undefined;
+    const due = this.#serve();
+    if (due === undefined) return;
+    this.#timerArms++;
+    this.#timer = this.#clock.setTimer(() => this.#onTimer(due), due - this.#clock.now());
+  }
+
+  #onTimer(due: number): void {
     this.#timer = undefined;
     this.#timerFires++;
-    this.#refill();
-    // A platform timer may fire a little early (its clock is coarser than ours); then it is armed again.
-    if (this.#tokens + EPSILON < needed) this.#earlyFires++;
+    if (this.#clock.now() + EPSILON < due) this.#earlyFires++;
     this.#plan();
   }
 
