@@ -1,18 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
+import { isAbortError, NodupeError } from '../core/errors.js';
+import { FORMATS } from '../dupes/formats/index.js';
+import { dupesCommand, type DupesCliOptions } from './commands/dupes.js';
+import { scanCommand } from './commands/scan.js';
+import { processContext, type CliContext } from './context.js';
+import { addCommonOptions, addScanOptions, type ScanCliOptions } from './options.js';
 
 /** Exit codes, as the README lists them. */
 export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
-
-export interface CliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
-
-const defaultIo: CliIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-};
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -21,27 +17,61 @@ function version(): string {
   return pkg.version;
 }
 
-export function buildProgram(io: CliIo): Command {
+export function buildProgram(ctx: CliContext): Command {
   const program = new Command('nodupe')
-    .description('Find byte-identical files fast, and clean them up safely.')
+    .description(
+      'Find byte-identical files fast, and clean them up safely.\n\n`nodupe PATH...` is short for `nodupe dupes PATH...`.',
+    )
     .version(version(), '-V, --version')
     .showHelpAfterError('(run nodupe --help for usage)')
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+    .configureOutput({ writeOut: (t) => ctx.stdout.write(t), writeErr: (t) => ctx.stderr.write(t) });
+
+  addScanOptions(addCommonOptions(program.command('scan')))
+    .description('index PATHs into the catalog (incremental: unchanged files are not read again)')
+    .argument('<path...>', 'files or folders to scan')
+    .action((paths: string[], options: ScanCliOptions) => scanCommand(paths, options, ctx));
+
+  addScanOptions(addCommonOptions(program.command('dupes', { isDefault: true })))
+    .description('list groups of duplicate files (scanning PATHs first when given; else from the catalog)')
+    .argument('[path...]', 'files or folders to scan')
+    .addOption(new Option('--format <format>', 'output format').choices(Object.keys(FORMATS)).default('text'))
+    .action((paths: string[], options: DupesCliOptions) => dupesCommand(paths, options, ctx));
+
+  for (const command of program.commands) {
+    command
+      .exitOverride()
+      .configureOutput({ writeOut: (t) => ctx.stdout.write(t), writeErr: (t) => ctx.stderr.write(t) });
+  }
   return program;
 }
 
-/** Runs the command line; resolves to the process exit code. Usage errors are exit code 2. */
-export async function main(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
-  const program = buildProgram(io);
+/** Runs the command line; resolves to the process exit code. */
+export async function main(argv: readonly string[], ctx?: CliContext): Promise<number> {
+  const controller = new AbortController();
+  const context = ctx ?? processContext(controller.signal);
+  const onSigint = (): void => controller.abort(new Error('interrupted'));
+  if (!ctx) process.once('SIGINT', onSigint);
+  const program = buildProgram(context);
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    // Without arguments, help: a bare `nodupe` should not quietly list the whole catalog.
+    await program.parseAsync(argv.length === 0 ? ['--help'] : argv, { from: 'user' });
     return EXIT.ok;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (isAbortError(error)) {
+      context.stderr.write('nodupe: interrupted\n');
+      return EXIT.interrupted;
     }
-    io.stderr(`nodupe: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (error instanceof NodupeError && (error.code === 'BAD_INPUT' || error.code === 'USAGE')) {
+      context.stderr.write(`nodupe: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    context.stderr.write(
+      `nodupe: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     return EXIT.failure;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
   }
 }

@@ -34,18 +34,22 @@ describe('renderProgress', () => {
     const clock = new FakeClock();
     const tracker = new ProgressTracker({ clock, sampleMs: 0 });
     const out = stream(false);
-    const renderer = renderProgress(tracker, { stream: out, clock });
+    const renderer = renderProgress(tracker, { stream: out, clock, plainIntervalMs: 10_000 });
     const walk = tracker.phase('walk');
     clock.advance(2000);
     walk.add({ items: 4000 });
-    tracker.phase('hash', { bytes: 2048 }).add({ bytes: 1024 });
+    const hash = tracker.phase('hash', { bytes: 2048 });
+    hash.add({ bytes: 1024 });
+    clock.advance(12_000);
+    hash.add({ bytes: 512 });
+    clock.advance(10_000);
     renderer.stop();
     const text = out.chunks.join('');
     expect(text).not.toContain('\x1b');
     expect(text).not.toContain('\r');
     expect(text.split('\n').filter(Boolean)).toEqual([
-      'walk   0 files',
       'walk   4,000 files  2,000 files/s  in 0:02',
+      'hash   [###############-----]  75%  0 files  1.50 KiB  128 B/s  ETA 0:04',
     ]);
   });
 });

@@ -30,6 +30,7 @@ export function renderProgress(tracker: ProgressTracker, options: ProgressRender
   const { stream } = options;
   const clock = options.clock ?? systemClock;
   const tty = stream.isTTY === true;
+  const plainIntervalMs = options.plainIntervalMs ?? 10_000;
   let finished = 0;
   let live = false;
 
@@ -46,18 +47,15 @@ export function renderProgress(tracker: ProgressTracker, options: ProgressRender
       if (tty) {
         out += line.slice(0, Math.max(20, (stream.columns ?? 80) - 1));
         live = true;
-      } else if (!out) {
+      } else if (!out && current.elapsedMs >= plainIntervalMs) {
+        // Plain output: a line for a phase only once it has run a while, never a flurry of zeros.
         out = `${line}\n`;
       }
     }
     if (out) stream.write(out);
   };
 
-  const redraw = throttle(
-    clock,
-    tty ? (options.intervalMs ?? 100) : (options.plainIntervalMs ?? 10_000),
-    () => draw(false),
-  );
+  const redraw = throttle(clock, tty ? (options.intervalMs ?? 100) : plainIntervalMs, () => draw(false));
   const unsubscribe = tracker.subscribe(() => redraw.call());
   return {
     stop() {

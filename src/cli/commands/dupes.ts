@@ -1,0 +1,32 @@
+import { dupesFromCatalog } from '../../dupes/from-catalog.js';
+import { FORMATS } from '../../dupes/formats/index.js';
+import { reportFromScan, type DupesReport } from '../../dupes/report.js';
+import type { CliContext } from '../context.js';
+import type { ScanCliOptions } from '../options.js';
+import { openSession } from '../session.js';
+import { scanPaths } from './scan.js';
+
+export interface DupesCliOptions extends ScanCliOptions {
+  format: string;
+}
+
+/** `nodupe dupes [PATH...]`: scans the paths when given, then prints the groups in the chosen format. */
+export async function dupesCommand(
+  paths: string[],
+  options: DupesCliOptions,
+  ctx: CliContext,
+): Promise<void> {
+  const format = FORMATS[options.format]!;
+  const session = await openSession(options, ctx);
+  let report: DupesReport;
+  try {
+    report =
+      paths.length > 0
+        ? reportFromScan(await scanPaths(paths, options, session, ctx))
+        : dupesFromCatalog(session.catalog, options.hash, options.includeEmpty ?? false);
+  } finally {
+    // Progress is finished before results are printed, so the two never interleave on a terminal.
+    await session.close();
+  }
+  format.render(report, ctx.stdout);
+}

@@ -1,0 +1,105 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { HASH_ALGORITHMS, isHashAlgorithm, type HashAlgorithm } from '../hash/algorithms.js';
+
+const UNITS: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
+
+/** "4096", "10K", "1.5MiB", "2G": binary units (K = 1024), with an optional "iB" or "B". */
+export function parseSize(text: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(text);
+  if (!match) {
+    throw new InvalidArgumentError(`expected a size such as 4096, 10K, 1.5MiB or 2G, received "${text}"`);
+  }
+  return Math.round(Number(match[1]) * UNITS[match[2]!.toLowerCase()]!);
+}
+
+/** "50MiB/s", "50M/s" or "50M": bytes per second, more than 0. */
+export function parseRate(text: string): number {
+  const bytes = parseSize(text.replace(/\/s$/i, ''));
+  if (bytes <= 0)
+    throw new InvalidArgumentError(`expected a rate above 0, such as 50MiB/s, received "${text}"`);
+  return bytes;
+}
+
+export function parseCount(min: number) {
+  return (text: string): number => {
+    const n = Number(text);
+    if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min) {
+      throw new InvalidArgumentError(`expected a whole number of at least ${min}, received "${text}"`);
+    }
+    return n;
+  };
+}
+
+export function parseHash(text: string): HashAlgorithm {
+  if (!isHashAlgorithm(text)) {
+    throw new InvalidArgumentError(`expected one of ${HASH_ALGORITHMS.join(', ')}, received "${text}"`);
+  }
+  return text;
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** `$XDG_DATA_HOME/nodupe/catalog.db`, falling back to ~/.local/share as the XDG spec says. */
+export function defaultCatalogPath(env: NodeJS.ProcessEnv = process.env): string {
+  const base =
+    env.XDG_DATA_HOME && env.XDG_DATA_HOME.startsWith('/')
+      ? env.XDG_DATA_HOME
+      : join(homedir(), '.local', 'share');
+  return join(base, 'nodupe', 'catalog.db');
+}
+
+/** Options every command shares. */
+export function addCommonOptions(command: Command): Command {
+  return command
+    .option('--catalog <path>', 'the catalog database (default: $XDG_DATA_HOME/nodupe/catalog.db)')
+    .option('-q, --quiet', 'no progress and no warnings on stderr')
+    .option('-v, --verbose', 'list every unreadable file and folder')
+    .option('--no-progress', 'no progress display')
+    .option('--profile', 'print per-phase timings on stderr at the end')
+    .option('--cpu-prof <file>', 'write a V8 CPU profile of the main thread to <file>');
+}
+
+/** Options of the commands that scan. */
+export function addScanOptions(command: Command): Command {
+  return command
+    .option('--exclude <glob>', 'leave out files and folders matching (repeatable)', collect)
+    .option('--include <glob>', 'keep only files matching (repeatable)', collect)
+    .option('--min-size <size>', 'leave out files smaller than this (10K, 1MiB, ...)', parseSize)
+    .option('--max-size <size>', 'leave out files larger than this', parseSize)
+    .option('--no-hidden', 'leave out names that start with a dot')
+    .option('--one-file-system', 'do not cross into other file systems')
+    .option('--max-depth <n>', 'enter at most n folder levels below each root', parseCount(0))
+    .option('--follow-symlinks', 'follow symbolic links (loops are detected)')
+    .option('--include-empty', 'report empty files as duplicates of each other')
+    .option('--hash <algorithm>', `content hash: ${HASH_ALGORITHMS.join(', ')}`, parseHash, 'xxh128')
+    .option('--threads <n>', 'hashing threads (default: the number of CPUs)', parseCount(1))
+    .option('--max-read-rate <rate>', 'throttle content reads, such as 50MiB/s', parseRate);
+}
+
+export interface CommonOptions {
+  catalog?: string;
+  quiet?: boolean;
+  verbose?: boolean;
+  progress: boolean;
+  profile?: boolean;
+  cpuProf?: string;
+}
+
+export interface ScanCliOptions extends CommonOptions {
+  exclude?: string[];
+  include?: string[];
+  minSize?: number;
+  maxSize?: number;
+  hidden: boolean;
+  oneFileSystem?: boolean;
+  maxDepth?: number;
+  followSymlinks?: boolean;
+  includeEmpty?: boolean;
+  hash: HashAlgorithm;
+  threads?: number;
+  maxReadRate?: number;
+}

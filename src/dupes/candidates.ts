@@ -1,0 +1,101 @@
+import { BLOCK_SIZE, type HashRange } from '../hash/task.js';
+
+/** Files at most this large skip the tail hash and go straight to a full hash: reading them is as cheap. */
+export const SMALL_FILE = 64 * 1024;
+
+/** A physical file as the grouping sees it: an id, a size and the hashes known so far. */
+export interface Candidate {
+  readonly id: number;
+  readonly size: number;
+  head?: string | undefined;
+  tail?: string | undefined;
+  full?: string | undefined;
+}
+
+/**
+ * Computes one range's hash for each of `files` that lacks it, setting the field on the candidate. Files it
+ * could not hash (unreadable, changed while read) are returned, and leave the race.
+ */
+export type RangeHasher = (files: Candidate[], range: HashRange) => Promise<Set<number>>;
+
+export interface GroupingStats {
+  sizeGroups: number;
+  /** Candidates that entered each stage (needing or already having that hash). */
+  head: number;
+  tail: number;
+  full: number;
+}
+
+/**
+ * Finds the groups of byte-identical files among physical files (hard links already collapsed): same size,
+ * then same head hash, then (for larger files) same tail hash, then same full hash. Only files that still
+ * collide with another are ever read further. Empty files form one group when `includeEmpty` is set, and are
+ * never read. Each group is returned with at least two members, in input order.
+ */
+export async function findDuplicateGroups(
+  files: readonly Candidate[],
+  hashRange: RangeHasher,
+  options: { includeEmpty: boolean },
+): Promise<{ groups: Candidate[][]; stats: GroupingStats }> {
+  const stats: GroupingStats = { sizeGroups: 0, head: 0, tail: 0, full: 0 };
+  const bySize = groupBy(files, (f) => f.size);
+  const done: Candidate[][] = [];
+  let pending: Candidate[][] = [];
+  for (const [size, group] of bySize) {
+    if (group.length < 2) continue;
+    stats.sizeGroups++;
+    if (size === 0) {
+      if (options.includeEmpty) done.push(group);
+    } else {
+      pending.push(group);
+    }
+  }
+
+  // Head: the first block. For a file no larger than a block that is the whole content.
+  pending = await refine(pending, 'head', hashRange, stats);
+  const large: Candidate[][] = [];
+  const medium: Candidate[][] = [];
+  for (const group of pending) {
+    const size = group[0]!.size;
+    if (size <= BLOCK_SIZE) {
+      for (const f of group) f.full = f.head;
+      done.push(group);
+    } else {
+      (size > SMALL_FILE ? large : medium).push(group);
+    }
+  }
+  // Tail: the last block of larger files, where near-copies (appended logs, re-encoded endings) differ.
+  const afterTail = await refine(large, 'tail', hashRange, stats);
+  // Full: the whole content, for what still collides.
+  done.push(...(await refine([...medium, ...afterTail], 'full', hashRange, stats)));
+  return { groups: done, stats };
+}
+
+async function refine(
+  groups: Candidate[][],
+  range: HashRange,
+  hashRange: RangeHasher,
+  stats: GroupingStats,
+): Promise<Candidate[][]> {
+  const members = groups.flat();
+  stats[range] += members.length;
+  const missing = members.filter((f) => f[range] === undefined);
+  const failed = missing.length > 0 ? await hashRange(missing, range) : new Set<number>();
+  const refined: Candidate[][] = [];
+  for (const group of groups) {
+    const alive = group.filter((f) => !failed.has(f.id) && f[range] !== undefined);
+    for (const sub of groupBy(alive, (f) => f[range]!).values()) if (sub.length >= 2) refined.push(sub);
+  }
+  return refined;
+}
+
+function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
+  const map = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = map.get(k);
+    if (list) list.push(item);
+    else map.set(k, [item]);
+  }
+  return map;
+}

@@ -1,0 +1,57 @@
+import type { HashAlgorithm } from '../hash/algorithms.js';
+import type { FsPath } from '../scan/paths.js';
+import type { DuplicateGroup, ScanProblem, ScanReport } from '../scan/scan.js';
+
+export interface DupesSummary {
+  groups: number;
+  /** Physical files that belong to a group. */
+  files: number;
+  /** Files beyond the first of each group: what a cleanup could remove. */
+  redundant: number;
+  reclaimableBytes: number;
+}
+
+/** What `dupes` prints, whichever format: from a scan, or from the catalog alone. */
+export interface DupesReport {
+  algorithm: HashAlgorithm;
+  roots: readonly string[];
+  groups: DuplicateGroup[];
+  summary: DupesSummary;
+  /** Present when the report comes from a scan. */
+  scan?: Pick<ScanReport, 'files' | 'paths' | 'dirs' | 'totalBytes' | 'bytesRead' | 'reused' | 'gone'> & {
+    symlinks: number;
+  };
+  problems: ScanProblem[];
+  changed: FsPath[];
+}
+
+export function summarize(groups: readonly DuplicateGroup[]): DupesSummary {
+  let files = 0;
+  let reclaimableBytes = 0;
+  for (const g of groups) {
+    files += g.files.length;
+    reclaimableBytes += g.size * (g.files.length - 1);
+  }
+  return { groups: groups.length, files, redundant: files - groups.length, reclaimableBytes };
+}
+
+export function reportFromScan(scan: ScanReport): DupesReport {
+  return {
+    algorithm: scan.algorithm,
+    roots: scan.roots,
+    groups: scan.groups,
+    summary: summarize(scan.groups),
+    scan: {
+      files: scan.files,
+      paths: scan.paths,
+      dirs: scan.dirs,
+      totalBytes: scan.totalBytes,
+      bytesRead: scan.bytesRead,
+      reused: scan.reused,
+      gone: scan.gone,
+      symlinks: scan.symlinks.length,
+    },
+    problems: scan.problems,
+    changed: scan.changed,
+  };
+}

@@ -1,0 +1,47 @@
+import picomatch from 'picomatch';
+
+export interface FilterOptions {
+  /** Globs of files and folders to leave out (a folder left out is not entered). */
+  exclude?: readonly string[];
+  /** When given, only files matching one of these globs are kept (folders are still entered). */
+  include?: readonly string[];
+  /** Leave out names that start with a dot, files and folders alike. */
+  hidden?: boolean;
+  minSize?: number;
+  maxSize?: number;
+}
+
+/**
+ * The filters of one scan, compiled once. A glob without a slash matches a name anywhere (`*.tmp`,
+ * `node_modules`); one with a slash matches the path relative to its root (`photos/2019/**`).
+ */
+export interface Filters {
+  /** Whether any glob needs the relative path; when not, the walker never builds one. */
+  readonly needsRelative: boolean;
+  skipDir(name: string, relative: string): boolean;
+  /** By name and path alone, before the file is even stat'ed. */
+  skipFile(name: string, relative: string): boolean;
+  skipSize(size: number): boolean;
+}
+
+export function compileFilters(options: FilterOptions): Filters {
+  const exclude = matcher(options.exclude);
+  const include = matcher(options.include);
+  const hidden = options.hidden ?? true;
+  const min = options.minSize ?? 0;
+  const max = options.maxSize ?? Infinity;
+  return {
+    needsRelative: exclude !== undefined || include !== undefined,
+    skipDir: (name, relative) => (!hidden && name.startsWith('.')) || (exclude?.(relative) ?? false),
+    skipFile: (name, relative) =>
+      (!hidden && name.startsWith('.')) ||
+      (exclude?.(relative) ?? false) ||
+      (include !== undefined && !include(relative)),
+    skipSize: (size) => size < min || size > max,
+  };
+}
+
+function matcher(globs: readonly string[] | undefined): ((relative: string) => boolean) | undefined {
+  if (!globs || globs.length === 0) return undefined;
+  return picomatch([...globs], { dot: true, basename: true });
+}

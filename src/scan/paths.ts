@@ -1,0 +1,50 @@
+import { isUtf8 } from 'node:buffer';
+
+/**
+ * A file system path as nodupe keeps it: a string when its bytes are valid UTF-8 (nearly always), and the raw
+ * bytes otherwise, so that names which are not UTF-8 survive every round trip (fs calls take both forms).
+ */
+export type FsPath = string | Buffer;
+
+const SLASH = 0x2f;
+
+/** Joins a directory and an entry name read as bytes; the result is a string whenever it can be. */
+export function joinName(dir: FsPath, name: Buffer): FsPath {
+  if (typeof dir === 'string' && isUtf8(name)) {
+    return dir.endsWith('/') ? dir + name.toString() : `${dir}/${name.toString()}`;
+  }
+  const dirBytes = toBytes(dir);
+  const needsSlash = dirBytes[dirBytes.length - 1] !== SLASH;
+  return Buffer.concat(needsSlash ? [dirBytes, Buffer.of(SLASH), name] : [dirBytes, name]);
+}
+
+export function toBytes(path: FsPath): Buffer {
+  return typeof path === 'string' ? Buffer.from(path) : path;
+}
+
+/** The inverse of {@link toBytes}: a string when the bytes are UTF-8. */
+export function fromBytes(bytes: Uint8Array): FsPath {
+  const buffer = Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return isUtf8(buffer) ? buffer.toString() : Buffer.from(buffer);
+}
+
+/**
+ * A string that identifies a path exactly, for Map keys. Byte paths are prefixed with NUL, which no path
+ * contains, so they never collide with string paths.
+ */
+export function pathKey(path: FsPath): string {
+  return typeof path === 'string' ? path : `\0${path.toString('latin1')}`;
+}
+
+/** A readable form for messages and text output; bytes that are not UTF-8 show as U+FFFD. */
+export function displayPath(path: FsPath): string {
+  return typeof path === 'string' ? path : path.toString();
+}
+
+/** A stable order for output: code-unit order for strings, byte order when either path is raw bytes. */
+export function comparePaths(a: FsPath, b: FsPath): number {
+  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
+  return Buffer.compare(toBytes(a), toBytes(b));
+}

@@ -1,0 +1,179 @@
+import { lstatSync, readdirSync, statSync, type BigIntStats, type Dirent } from 'node:fs';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { abortErrorFrom } from '../core/errors.js';
+import type { Filters } from './filters.js';
+import { displayPath, joinName, type FsPath } from './paths.js';
+
+/** A regular file as the walk saw it (lstat, or stat of a followed link). */
+export interface WalkedFile {
+  path: FsPath;
+  /** Index of the root it was found under, in command-line order. */
+  root: number;
+  dev: bigint;
+  ino: bigint;
+  size: number;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+}
+
+/** Something the walk could not read; it is counted and reported, and never stops the walk. */
+export interface WalkProblem {
+  path: FsPath;
+  op: 'readdir' | 'lstat' | 'stat';
+  code: string;
+  message: string;
+}
+
+export interface WalkOptions {
+  roots: readonly string[];
+  filters: Filters;
+  followSymlinks?: boolean;
+  oneFileSystem?: boolean;
+  /** Folder levels to enter below each root; 0 reads only the root's own entries. */
+  maxDepth?: number;
+  signal?: AbortSignal;
+  /** Called every few thousand entries, and at the end. */
+  onProgress?: (files: number, dirs: number) => void;
+}
+
+export interface WalkResult {
+  files: WalkedFile[];
+  /** Symbolic links met and not followed: never part of a group. */
+  symlinks: FsPath[];
+  problems: WalkProblem[];
+  dirs: number;
+  /** Entries that are neither files, folders nor links (sockets, devices, fifos). */
+  special: number;
+}
+
+const YIELD_EVERY = 4096;
+
+interface Dir {
+  path: FsPath;
+  relative: string;
+  depth: number;
+  root: number;
+}
+
+/**
+ * Walks the roots depth-first with synchronous readdir and lstat: on a warm cache that is the fastest way from
+ * Node (no thread-pool hop per call), and it yields to the event loop every few thousand entries so progress
+ * and aborts are served. Names are read as bytes, so names that are not UTF-8 survive. A folder reached twice
+ * (overlapping roots, `.` and its absolute path, a followed link) is entered once, which also stops link loops.
+ */
+export async function walk(options: WalkOptions): Promise<WalkResult> {
+  const { filters, signal } = options;
+  const follow = options.followSymlinks ?? false;
+  const maxDepth = options.maxDepth ?? Infinity;
+  const result: WalkResult = { files: [], symlinks: [], problems: [], dirs: 0, special: 0 };
+  const entered = new Set<string>();
+  let sinceYield = 0;
+
+  const problem = (path: FsPath, op: WalkProblem['op'], error: unknown): void => {
+    const e = error as NodeJS.ErrnoException;
+    result.problems.push({ path, op, code: e.code ?? 'EIO', message: e.message });
+  };
+  const statOf = (path: FsPath, op: 'lstat' | 'stat'): BigIntStats | undefined => {
+    try {
+      return op === 'lstat' ? lstatSync(path, { bigint: true }) : statSync(path, { bigint: true });
+    } catch (error) {
+      problem(path, op, error);
+      return undefined;
+    }
+  };
+  const addFile = (path: FsPath, root: number, st: BigIntStats): void => {
+    result.files.push({
+      path,
+      root,
+      dev: st.dev,
+      ino: st.ino,
+      size: Number(st.size),
+      mtimeNs: st.mtimeNs,
+      ctimeNs: st.ctimeNs,
+    });
+  };
+
+  for (let root = 0; root < options.roots.length; root++) {
+    const rootPath = options.roots[root]!;
+    const rootStat = statOf(rootPath, follow ? 'stat' : 'lstat');
+    if (!rootStat) continue;
+    const rootDev = rootStat.dev;
+    if (rootStat.isFile()) {
+      if (!filters.skipSize(Number(rootStat.size))) addFile(rootPath, root, rootStat);
+      continue;
+    }
+    if (rootStat.isSymbolicLink()) {
+      result.symlinks.push(rootPath);
+      continue;
+    }
+    if (!rootStat.isDirectory()) {
+      result.special++;
+      continue;
+    }
+    const stack: Dir[] = [];
+    const enter = (dir: Dir, st: BigIntStats): void => {
+      const id = `${st.dev}:${st.ino}`;
+      if (entered.has(id)) return;
+      entered.add(id);
+      stack.push(dir);
+    };
+    enter({ path: rootPath, relative: '', depth: 0, root }, rootStat);
+
+    for (let dir = stack.pop(); dir; dir = stack.pop()) {
+      result.dirs++;
+      let entries: Dirent<Buffer>[];
+      try {
+        entries = readdirSync(dir.path, { withFileTypes: true, encoding: 'buffer' });
+      } catch (error) {
+        problem(dir.path, 'readdir', error);
+        continue;
+      }
+      for (const entry of entries) {
+        const path = joinName(dir.path, entry.name);
+        const name = entry.name.toString();
+        const relative = filters.needsRelative ? (dir.relative ? `${dir.relative}/${name}` : name) : '';
+        if (entry.isDirectory()) {
+          if (dir.depth >= maxDepth || filters.skipDir(name, relative)) continue;
+          const st = statOf(path, 'lstat');
+          if (st && (!options.oneFileSystem || st.dev === rootDev)) {
+            enter({ path, relative, depth: dir.depth + 1, root }, st);
+          }
+        } else if (entry.isFile()) {
+          if (filters.skipFile(name, relative)) continue;
+          const st = statOf(path, 'lstat');
+          if (st && !filters.skipSize(Number(st.size))) addFile(path, root, st);
+        } else if (entry.isSymbolicLink()) {
+          if (!follow) {
+            result.symlinks.push(path);
+            continue;
+          }
+          const st = statOf(path, 'stat');
+          if (!st) continue;
+          if (st.isDirectory()) {
+            if (dir.depth >= maxDepth || filters.skipDir(name, relative)) continue;
+            if (!options.oneFileSystem || st.dev === rootDev)
+              enter({ path, relative, depth: dir.depth + 1, root }, st);
+          } else if (st.isFile() && !filters.skipFile(name, relative) && !filters.skipSize(Number(st.size))) {
+            addFile(path, root, st);
+          }
+        } else {
+          result.special++;
+        }
+        if (++sinceYield >= YIELD_EVERY) {
+          sinceYield = 0;
+          options.onProgress?.(result.files.length, result.dirs);
+          await yieldToLoop();
+          if (signal?.aborted) throw abortErrorFrom(signal);
+        }
+      }
+    }
+  }
+  options.onProgress?.(result.files.length, result.dirs);
+  return result;
+}
+
+/** "EACCES: permission denied, scandir '/x'" → "/x: permission denied (readdir)". */
+export function describeProblem(p: { path: FsPath; op: string; message: string }): string {
+  const reason = p.message.replace(/^[A-Z]+: /, '').replace(/, \w+ .*$/, '');
+  return `${displayPath(p.path)}: ${reason} (${p.op})`;
+}

@@ -1,0 +1,186 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, linkSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SqliteCatalog } from '../src/catalog/sqlite/sqlite-store.js';
+import { runCli } from './helpers/cli.js';
+import { bytes, scratch } from './helpers/tree.js';
+
+let dir: ReturnType<typeof scratch>;
+let catalogPath: string;
+
+beforeEach(() => {
+  dir = scratch();
+  catalogPath = dir.path('state', 'catalog.db');
+  const big = bytes(20_000, 1);
+  dir.write('t/a/one.jpg', big);
+  dir.write('t/b/one copy.jpg', big);
+  dir.write('t/b/one again.jpg', big);
+  dir.write('t/a/two', 'two');
+  dir.write('t/b/two', 'two');
+  dir.write('t/a/unique', 'unique');
+  linkSync(dir.path('t/a/two'), dir.path('t/a/two-link'));
+});
+afterEach(() => dir.remove());
+
+const cli = (command: string, ...args: string[]) =>
+  runCli([command, '--catalog', catalogPath, ...args], { cwd: dir.root });
+
+describe('nodupe dupes', () => {
+  it('prints groups, largest reclaimable first, then a summary', async () => {
+    const { code, stdout } = await runCli(['dupes', '--catalog', catalogPath, 't'], { cwd: dir.root });
+    expect(code).toBe(0);
+    expect(stdout).toBe(
+      [
+        dir.path('t/a/one.jpg'),
+        dir.path('t/b/one again.jpg'),
+        dir.path('t/b/one copy.jpg'),
+        '',
+        dir.path('t/a/two'),
+        `  = ${dir.path('t/a/two-link')}`,
+        dir.path('t/b/two'),
+        '',
+        '2 groups, 3 redundant files, 39.1 KiB reclaimable (scanned 6 files, 58.6 KiB)',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('takes `nodupe PATH` as `nodupe dupes PATH`, and lists from the catalog without PATHs', async () => {
+    const direct = await runCli(['--catalog', catalogPath, 't'], { cwd: dir.root });
+    expect(direct.code).toBe(0);
+    const fromCatalog = await runCli(['dupes', '--catalog', catalogPath, '--format', 'fdupes'], {
+      cwd: dir.root,
+    });
+    expect(fromCatalog.code).toBe(0);
+    expect(fromCatalog.stdout.split('\n\n').length).toBe(3);
+  });
+
+  it('writes fdupes, csv, json and ndjson', async () => {
+    const fdupes = await runCli(['dupes', '--catalog', catalogPath, '--format', 'fdupes', 't'], {
+      cwd: dir.root,
+    });
+    expect(fdupes.stdout).toBe(
+      `${dir.path('t/a/one.jpg')}\n${dir.path('t/b/one again.jpg')}\n${dir.path('t/b/one copy.jpg')}\n\n` +
+        `${dir.path('t/a/two')}\n${dir.path('t/b/two')}\n\n`,
+    );
+    const csv = await runCli(['dupes', '--catalog', catalogPath, '--format', 'csv', 't'], { cwd: dir.root });
+    const rows = csv.stdout.trim().split('\n');
+    expect(rows[0]).toBe('group,size,hash,path,hardlink');
+    expect(rows).toHaveLength(1 + 3 + 3);
+    expect(rows.filter((r) => r.endsWith(',yes'))).toEqual([expect.stringContaining('two-link')]);
+    const json = JSON.parse(
+      (await runCli(['dupes', '--catalog', catalogPath, '--format', 'json', 't'], { cwd: dir.root })).stdout,
+    ) as {
+      schema: string;
+      summary: { groups: number; redundant: number; reclaimableBytes: number };
+      groups: { size: number; files: { path: string; links: { path: string }[] }[] }[];
+    };
+    expect(json.schema).toBe('nodupe.dupes/1');
+    expect(json.summary).toEqual({ groups: 2, files: 5, redundant: 3, reclaimableBytes: 40_003 });
+    expect(json.groups[1]!.files[0]!.links).toEqual([{ path: dir.path('t/a/two-link') }]);
+    const ndjson = await runCli(['dupes', '--catalog', catalogPath, '--format', 'ndjson', 't'], {
+      cwd: dir.root,
+    });
+    expect(
+      ndjson.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { size: number }).size),
+    ).toEqual([20_000, 3]);
+  });
+
+  it('defaults the catalog to $XDG_DATA_HOME/nodupe/catalog.db', async () => {
+    const { code } = await runCli(['dupes', 't'], { cwd: dir.root, env: { XDG_DATA_HOME: dir.path('xdg') } });
+    expect(code).toBe(0);
+    expect(readFileSync(dir.path('xdg/nodupe/catalog.db')).subarray(0, 15).toString()).toBe(
+      'SQLite format 3',
+    );
+  });
+
+  it('scan indexes into the catalog and says what it did', async () => {
+    const { code, stdout } = await cli('scan', 't');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^scanned 6 files .* 2 duplicate groups; catalog: /);
+  });
+});
+
+describe('bad input: a clear message, exit 2, nothing touched', () => {
+  it('refuses a path that does not exist', async () => {
+    const { code, stderr, stdout } = await cli('dupes', 't', 'missing');
+    expect(code).toBe(2);
+    expect(stderr).toContain('missing: no such file or directory');
+    expect(stdout).toBe('');
+  });
+
+  it('refuses a corrupt catalog and leaves it as it was', async () => {
+    mkdirSync(dir.path('state'));
+    const garbage = Buffer.concat([Buffer.from('SQLite format 3\0'), bytes(8192, 3)]);
+    writeFileSync(catalogPath, garbage);
+    const { code, stderr } = await cli('dupes', 't');
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/catalog .* (corrupt|not a database)/);
+    expect(readFileSync(catalogPath).equals(garbage)).toBe(true);
+  });
+
+  it('refuses an SQLite database that is not a nodupe catalog', async () => {
+    mkdirSync(dir.path('state'));
+    const db = new Database(catalogPath);
+    db.exec('CREATE TABLE photos (id INTEGER)');
+    db.close();
+    const before = readFileSync(catalogPath);
+    const { code, stderr } = await cli('dupes', 't');
+    expect(code).toBe(2);
+    expect(stderr).toContain('not a nodupe catalog');
+    expect(readFileSync(catalogPath).equals(before)).toBe(true);
+  });
+
+  it('refuses a catalog from a newer nodupe and leaves it as it was', async () => {
+    SqliteCatalog.open(catalogPath).close();
+    const db = new Database(catalogPath);
+    db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (99, 0)').run();
+    db.close();
+    const before = readFileSync(catalogPath);
+    const { code, stderr } = await cli('dupes', 't');
+    expect(code).toBe(2);
+    expect(stderr).toContain('schema version 99, newer than this nodupe knows');
+    expect(readFileSync(catalogPath).equals(before)).toBe(true);
+  });
+});
+
+describe('unreadable files and folders', () => {
+  // Root reads everything, so the case runs the built command as the unprivileged user `nobody`.
+  const asNobody = process.getuid?.() === 0;
+  const bin = fileURLToPath(new URL('../bin/nodupe.js', import.meta.url));
+
+  it('counts and reports them, lists them with --verbose, and never aborts the scan', () => {
+    dir.write('t/locked/secret', 'two');
+    dir.write('t/a/private', 'two');
+    chmodSync(dir.root, 0o755);
+    mkdirSync(dir.path('state'), { mode: 0o777 });
+    chmodSync(dir.path('state'), 0o777);
+    chmodSync(dir.path('t/locked'), 0o000);
+    chmodSync(dir.path('t/a/private'), 0o000);
+    const command = asNobody
+      ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath]
+      : [process.execPath];
+    try {
+      const result = spawnSync(
+        command[0]!,
+        [...command.slice(1), bin, 'dupes', '--verbose', '--catalog', catalogPath, dir.path('t')],
+        {
+          encoding: 'utf8',
+          env: { PATH: process.env.PATH },
+        },
+      );
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stderr).toContain('2 files or folders could not be read');
+      expect(result.stderr).toContain(`${dir.path('t/locked')}: permission denied (readdir)`);
+      expect(result.stderr).toContain(`${dir.path('t/a/private')}: permission denied`);
+      expect(result.stdout).toContain(dir.path('t/b/two'));
+    } finally {
+      chmodSync(dir.path('t/locked'), 0o755);
+    }
+  });
+});
