@@ -9,22 +9,38 @@ export interface StoredHashes {
   full: string | undefined;
 }
 
-/** One path as the catalog knows it. Times in nanoseconds are file times; the others are wall-clock ms. */
-export interface CatalogFile {
-  path: FsPath;
+/** The fields that say a file is the same file, unchanged: if none moved, its stored hashes still hold. */
+export interface FileIdentity {
   dev: bigint;
   ino: bigint;
   size: number;
   mtimeNs: bigint;
   ctimeNs: bigint;
-  hashes: StoredHashes | undefined;
-  firstSeen: number;
-  lastSeen: number;
-  lastScan: number;
 }
 
-/** What a scan writes for each path it saw. */
-export type SeenFile = Omit<CatalogFile, 'firstSeen' | 'lastSeen' | 'lastScan'>;
+/** One string for a {@link FileIdentity}; the SQLite store computes the same string in SQL. */
+export function identityString(f: FileIdentity): string {
+  return `${f.dev}:${f.ino}:${f.size}:${f.mtimeNs}:${f.ctimeNs}`;
+}
+
+/** A path the catalog knows, as a rescan needs it: its row, its identity, its hashes. */
+export interface KnownFile {
+  id: number;
+  identity: string;
+  hashes: StoredHashes | undefined;
+}
+
+/** One path as the catalog knows it. Times in nanoseconds are file times; the others are wall-clock ms. */
+export interface CatalogFile extends FileIdentity {
+  path: FsPath;
+  hashes: StoredHashes | undefined;
+}
+
+/** What a scan writes for a path it saw. */
+export interface SeenFile extends FileIdentity {
+  path: FsPath;
+  hashes: StoredHashes | undefined;
+}
 
 export interface ScanRecord {
   id: number;
@@ -34,18 +50,23 @@ export interface ScanRecord {
 }
 
 /**
- * Where nodupe remembers what it saw. SQLite now; the same interface will run on PostgreSQL. Every method that
- * writes does so in one transaction: a scan's results land whole or not at all.
+ * Where nodupe remembers what it saw. SQLite now; the same interface will run on PostgreSQL.
+ * Each writing method is one transaction, and every row it writes is whole and true on its own: a scan
+ * interrupted midway leaves an unfinished scan record and rows that are right, never a half-written row.
  */
 export interface CatalogStore {
   readonly location: string;
-  /** Files not marked gone whose path is a root or lies under one. */
-  filesUnder(roots: readonly string[]): CatalogFile[];
+  /** Paths not marked gone that are a root or lie under one, keyed by `pathKey`. */
+  knownUnder(roots: readonly string[]): Map<string, KnownFile>;
   /** Files not marked gone that have a full hash by `algorithm`, and every empty file: what `dupes` groups. */
   hashedFiles(algorithm: HashAlgorithm): CatalogFile[];
   startScan(roots: readonly string[], startedAt: number): number;
-  /** Records what a scan saw and which paths are gone, and closes the scan, in one transaction. */
-  finishScan(scanId: number, seen: readonly SeenFile[], gone: readonly FsPath[], finishedAt: number): void;
+  /** Marks rows as seen again by this scan, unchanged. */
+  touch(scanId: number, ids: readonly number[], at: number): void;
+  /** Inserts or updates rows for paths this scan saw new, changed, or with new hashes. */
+  upsert(scanId: number, files: readonly SeenFile[], at: number): void;
+  /** Marks the rows of vanished paths gone and closes the scan. */
+  finishScan(scanId: number, goneIds: readonly number[], at: number): void;
   scans(): ScanRecord[];
   close(): void;
 }

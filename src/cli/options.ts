@@ -75,7 +75,7 @@ export function addScanOptions(command: Command): Command {
     .option('--max-depth <n>', 'enter at most n folder levels below each root', parseCount(0))
     .option('--follow-symlinks', 'follow symbolic links (loops are detected)')
     .option('--include-empty', 'report empty files as duplicates of each other')
-    .option('--hash <algorithm>', `content hash: ${HASH_ALGORITHMS.join(', ')}`, parseHash, 'xxh128')
+    .option('--hash <algorithm>', `content hash: ${HASH_ALGORITHMS.join(', ')}`, parseHash, 'xxh3')
     .option('--threads <n>', 'hashing threads (default: the number of CPUs)', parseCount(1))
     .option('--max-read-rate <rate>', 'throttle content reads, such as 50MiB/s', parseRate);
 }

@@ -18,6 +18,12 @@ export interface Candidate {
  */
 export type RangeHasher = (files: Candidate[], range: HashRange) => Promise<Set<number>>;
 
+/**
+ * Told of files as they leave the race, alone or for good in a group, with every hash they will get in this
+ * run: each file exactly once. The scan writes them to the catalog then, while other files are still hashed.
+ */
+export type Settled = (files: Candidate[]) => void;
+
 export interface GroupingStats {
   sizeGroups: number;
   /** Candidates that entered each stage (needing or already having that hash). */
@@ -35,24 +41,27 @@ export interface GroupingStats {
 export async function findDuplicateGroups(
   files: readonly Candidate[],
   hashRange: RangeHasher,
-  options: { includeEmpty: boolean },
+  options: { includeEmpty: boolean; onSettled?: Settled },
 ): Promise<{ groups: Candidate[][]; stats: GroupingStats }> {
+  const settled: Settled = options.onSettled ?? (() => undefined);
   const stats: GroupingStats = { sizeGroups: 0, head: 0, tail: 0, full: 0 };
   const bySize = groupBy(files, (f) => f.size);
   const done: Candidate[][] = [];
   let pending: Candidate[][] = [];
+  const alone: Candidate[] = [];
   for (const [size, group] of bySize) {
-    if (group.length < 2) continue;
-    stats.sizeGroups++;
-    if (size === 0) {
-      if (options.includeEmpty) done.push(group);
-    } else {
-      pending.push(group);
+    if (group.length < 2 || (size === 0 && !options.includeEmpty)) {
+      alone.push(...group);
+      continue;
     }
+    stats.sizeGroups++;
+    if (size === 0) done.push(group);
+    else pending.push(group);
   }
+  settled(alone);
 
   // Head: the first block. For a file no larger than a block that is the whole content.
-  pending = await refine(pending, 'head', hashRange, stats);
+  pending = await refine(pending, 'head', hashRange, stats, settled);
   const large: Candidate[][] = [];
   const medium: Candidate[][] = [];
   for (const group of pending) {
@@ -65,9 +74,10 @@ export async function findDuplicateGroups(
     }
   }
   // Tail: the last block of larger files, where near-copies (appended logs, re-encoded endings) differ.
-  const afterTail = await refine(large, 'tail', hashRange, stats);
+  const afterTail = await refine(large, 'tail', hashRange, stats, settled);
   // Full: the whole content, for what still collides.
-  done.push(...(await refine([...medium, ...afterTail], 'full', hashRange, stats)));
+  done.push(...(await refine([...medium, ...afterTail], 'full', hashRange, stats, settled)));
+  settled(done.flat());
   return { groups: done, stats };
 }
 
@@ -76,16 +86,23 @@ async function refine(
   range: HashRange,
   hashRange: RangeHasher,
   stats: GroupingStats,
+  settled: Settled,
 ): Promise<Candidate[][]> {
   const members = groups.flat();
   stats[range] += members.length;
   const missing = members.filter((f) => f[range] === undefined);
   const failed = missing.length > 0 ? await hashRange(missing, range) : new Set<number>();
   const refined: Candidate[][] = [];
+  const out: Candidate[] = [];
   for (const group of groups) {
-    const alive = group.filter((f) => !failed.has(f.id) && f[range] !== undefined);
-    for (const sub of groupBy(alive, (f) => f[range]!).values()) if (sub.length >= 2) refined.push(sub);
+    const alive: Candidate[] = [];
+    for (const f of group) (failed.has(f.id) || f[range] === undefined ? out : alive).push(f);
+    for (const sub of groupBy(alive, (f) => f[range]!).values()) {
+      if (sub.length >= 2) refined.push(sub);
+      else out.push(...sub);
+    }
   }
+  settled(out);
   return refined;
 }
 

@@ -29,6 +29,7 @@ export class HashPool {
     this.#signal = options.signal;
     this.#pool = new WorkerPool<HashTask, HashOutcome[]>({
       filename: hashWorkerUrl,
+      workerData: { algorithm: options.algorithm },
       ...(options.threads === undefined ? {} : { threads: options.threads }),
       ...(options.signal ? { signal: options.signal } : {}),
     });
@@ -38,10 +39,12 @@ export class HashPool {
     return this.#pool.threads;
   }
 
-  /** Submits one batch (waiting while the pool is full); the outcomes come in the order of `items`. */
+  /**
+   * Submits one batch (waiting while the pool is full); the outcomes come in the order of `items`. The pool's
+   * signal, not each task, carries cancellation: aborting it destroys the pool and rejects every task.
+   */
   async submit(items: HashItem[]): Promise<{ result: Promise<HashOutcome[]> }> {
-    const signalOption = this.#signal ? { signal: this.#signal } : {};
-    if (!this.#limiter) return this.#pool.submit({ algorithm: this.algorithm, items }, signalOption);
+    if (!this.#limiter) return this.#pool.submit({ algorithm: this.algorithm, items });
     const limiter = this.#limiter;
     const { port1, port2 } = new MessageChannel();
     port1.on('message', (bytes: number) => {
@@ -52,7 +55,7 @@ export class HashPool {
     });
     const submitted = await this.#pool.submit(
       { algorithm: this.algorithm, items, throttle: port2 },
-      { ...signalOption, transferList: [port2] },
+      { transferList: [port2] },
     );
     return { result: submitted.result.finally(() => port1.close()) };
   }

@@ -1,7 +1,8 @@
 // The hashing worker: runs in the worker pool's threads. Each task is a batch of ranges of files to hash.
 import { closeSync, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
-import type { MessagePort } from 'node:worker_threads';
-import { hasherFor, type HashAlgorithm, type HashState } from './algorithms.js';
+import { workerData, type MessagePort } from 'node:worker_threads';
+import type { HashAlgorithm } from './algorithms.js';
+import { createHashState, type HashState } from './hashers.js';
 import { rangeSpan, type HashItem, type HashOutcome, type HashTask } from './task.js';
 
 /** One large read buffer per worker, reused by every read of every task. */
@@ -9,12 +10,16 @@ const CHUNK = 1 << 20;
 const buffer = Buffer.allocUnsafe(CHUNK);
 const states = new Map<HashAlgorithm, HashState>();
 
+// The pool names the algorithm it will use, so its hasher loads while the worker starts, not at the first task.
+const preload = (workerData as { algorithm?: HashAlgorithm } | undefined)?.algorithm;
+if (preload) states.set(preload, await createHashState(preload));
+
 type Budget = (bytes: number) => Promise<void>;
 
 export default async function hashBatch(task: HashTask): Promise<HashOutcome[]> {
   let state = states.get(task.algorithm);
   if (!state) {
-    state = await hasherFor(task.algorithm).create();
+    state = await createHashState(task.algorithm);
     states.set(task.algorithm, state);
   }
   const budget = task.throttle ? portBudget(task.throttle) : undefined;
@@ -26,22 +31,18 @@ export default async function hashBatch(task: HashTask): Promise<HashOutcome[]> 
 async function hashItem(item: HashItem, state: HashState, budget: Budget | undefined): Promise<HashOutcome> {
   let fd: number;
   try {
-    const path =
-      typeof item.path === 'string'
-        ? item.path
-        : Buffer.from(item.path.buffer, item.path.byteOffset, item.path.byteLength);
-    fd = openSync(path, 'r');
+    fd = openSync(pathOf(item), 'r');
   } catch (error) {
     return failure(error, 0);
   }
+  // A hash that stands for the whole content is checked against what the walk saw, after the read: a file
+  // written to meanwhile is read once more, and if it still does not match, reported, never grouped. Head and
+  // tail hashes only narrow the field (every group ends with whole-content hashes), so they skip the fstat.
+  const { offset, length } = rangeSpan(item.range, item.size);
+  const whole = offset === 0 && length === item.size;
   let bytes = 0;
   try {
-    // A file written to while it is read is read once more; if it changes again, it is reported, not grouped.
     for (let attempt = 0; attempt < 2; attempt++) {
-      const before = fstatSync(fd, { bigint: true });
-      if (Number(before.size) !== item.size || before.mtimeNs !== item.mtimeNs)
-        return { kind: 'changed', bytes };
-      const { offset, length } = rangeSpan(item.range, item.size);
       state.reset();
       for (let done = 0; done < length;) {
         const want = Math.min(CHUNK, length - done);
@@ -52,7 +53,9 @@ async function hashItem(item: HashItem, state: HashState, budget: Budget | undef
         done += got;
         state.update(got === CHUNK ? buffer : buffer.subarray(0, got));
       }
-      if (same(before, fstatSync(fd, { bigint: true }))) return { kind: 'hash', hash: state.digest(), bytes };
+      if (!whole || unchanged(fstatSync(fd, { bigint: true }), item)) {
+        return { kind: 'hash', hash: state.digest(), bytes };
+      }
     }
     return { kind: 'changed', bytes };
   } catch (error) {
@@ -62,8 +65,13 @@ async function hashItem(item: HashItem, state: HashState, budget: Budget | undef
   }
 }
 
-function same(a: BigIntStats, b: BigIntStats): boolean {
-  return a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
+function pathOf(item: HashItem): string | Buffer {
+  const p = item.path;
+  return typeof p === 'string' ? p : Buffer.from(p.buffer, p.byteOffset, p.byteLength);
+}
+
+function unchanged(st: BigIntStats, item: HashItem): boolean {
+  return Number(st.size) === item.size && st.mtimeNs === item.mtimeNs;
 }
 
 function failure(error: unknown, bytes: number): HashOutcome {

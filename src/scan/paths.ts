@@ -31,11 +31,18 @@ export function fromBytes(bytes: Uint8Array): FsPath {
 }
 
 /**
- * A string that identifies a path exactly, for Map keys. Byte paths are prefixed with NUL, which no path
- * contains, so they never collide with string paths.
+ * A string that identifies a path by its bytes, the same whichever form the path is in: the bytes read as
+ * Latin-1, one character a byte. Used for Map keys, and by the catalog to match rows to walked paths.
  */
 export function pathKey(path: FsPath): string {
-  return typeof path === 'string' ? path : `\0${path.toString('latin1')}`;
+  if (typeof path === 'string') return isAscii(path) ? path : Buffer.from(path).toString('latin1');
+  return path.toString('latin1');
+}
+
+/** True when every character is below 0x80 (then the UTF-8 bytes read as Latin-1 give the string back). */
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 /** A readable form for messages and text output; bytes that are not UTF-8 show as U+FFFD. */

@@ -1,17 +1,20 @@
 import { lstatSync } from 'node:fs';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { systemClock, type Clock } from '../core/clock.js';
 import { abortErrorFrom } from '../core/errors.js';
+import { Fifo } from '../core/fifo.js';
 import type { Profiler } from '../core/profiler.js';
 import type { ProgressTracker } from '../core/progress.js';
 import { RateLimiter } from '../core/rate-limiter.js';
-import type { CatalogFile, CatalogStore, SeenFile, StoredHashes } from '../catalog/store.js';
+import type { CatalogStore, FileIdentity, SeenFile, StoredHashes } from '../catalog/store.js';
 import { findDuplicateGroups, type Candidate, type GroupingStats } from '../dupes/candidates.js';
 import type { HashAlgorithm } from '../hash/algorithms.js';
-import { HashPool } from '../hash/hash-pool.js';
 import { rangeSpan, type HashItem, type HashRange } from '../hash/task.js';
 import { compileFilters, type FilterOptions } from './filters.js';
-import { comparePaths, pathKey, type FsPath } from './paths.js';
-import { walk, type WalkedFile, type WalkProblem } from './walk.js';
+import { comparePaths, type FsPath } from './paths.js';
+import { FileIndex, type Tracked } from './file-index.js';
+import { walk, type WalkProblem } from './walk.js';
+import type { HashPool } from '../hash/hash-pool.js';
 
 export interface ScanOptions {
   /** Absolute paths, in the order the user gave them (which `first-root` keeper rules use). */
@@ -82,57 +85,30 @@ export interface ScanReport {
   grouping: GroupingStats;
 }
 
-interface Tracked extends Candidate {
-  file: PhysicalFile;
-}
-
-const BATCH_ITEMS = 64;
+/** Items and bytes per hashing task: enough to make a task worth sending, few enough to spread the load. */
+const BATCH_ITEMS = 256;
 const BATCH_BYTES = 8 << 20;
+/** Rows per catalog transaction while hashing goes on; between two, the event loop serves the workers. */
+const WRITE_CHUNK = 10_000;
 
 /**
- * Scans the roots into the catalog and finds the groups of byte-identical files: walk, collapse hard links,
- * reuse the catalog's hashes of unchanged files, hash what still collides, then record everything in one
- * transaction.
+ * Scans the roots into the catalog and finds the groups of byte-identical files. The walk feeds a file index
+ * as it goes: hard links collapse, paths are matched with the catalog (unchanged files keep their hashes), and
+ * the head of a file is read as soon as a second file of its size turns up, while the walk goes on. Then the
+ * groups are refined by tail and full hashes. Each file's row is written as soon as its hashes are final,
+ * while the workers hash the others, in transactions of whole rows.
  */
 export async function scan(options: ScanOptions): Promise<ScanReport> {
   const clock = options.clock ?? systemClock;
   const { catalog, progress, profiler, signal } = options;
-  const algorithm = options.algorithm ?? 'xxh128';
+  const algorithm = options.algorithm ?? 'xxh3';
   const span = (name: string) => profiler?.start(name) ?? (() => undefined);
   const scanId = catalog.startScan(options.roots, clock.wallNow());
 
-  let end = span('walk');
-  const walkPhase = progress?.phase('walk');
-  let walkedSoFar = 0;
-  const onWalkProgress = (files: number): void => {
-    walkPhase?.add({ items: files - walkedSoFar });
-    walkedSoFar = files;
-  };
-  const walked = await walk({
-    roots: options.roots,
-    filters: compileFilters(options.filters ?? {}),
-    ...(options.followSymlinks === undefined ? {} : { followSymlinks: options.followSymlinks }),
-    ...(options.oneFileSystem === undefined ? {} : { oneFileSystem: options.oneFileSystem }),
-    ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }),
-    ...(signal ? { signal } : {}),
-    onProgress: onWalkProgress,
-  });
-  walkPhase?.end();
+  let end = span('catalog-read');
+  const known = catalog.knownUnder(options.roots);
   end();
 
-  end = span('catalog-read');
-  const physical = collapse(walked.files);
-  const known = new Map<string, CatalogFile>();
-  for (const row of catalog.filesUnder(options.roots)) known.set(pathKey(row.path), row);
-  const tracked: Tracked[] = physical.map((file) => ({ id: file.id, size: file.size, file }));
-  let reused = 0;
-  for (const t of tracked) if (reuse(t, known, algorithm)) reused++;
-  end();
-
-  const problems: ScanProblem[] = [...walked.problems];
-  const changed: Tracked[] = [];
-  let bytesRead = 0;
-  let pool: HashPool | undefined;
   const limiter =
     options.maxReadRate === undefined
       ? undefined
@@ -141,23 +117,31 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
           burst: Math.max(1 << 20, options.maxReadRate / 4),
           clock,
         });
+  let pool: Promise<HashPool> | undefined;
+  const hashPool = (): Promise<HashPool> =>
+    (pool ??= import('../hash/hash-pool.js').then(
+      ({ HashPool }) =>
+        new HashPool({
+          algorithm,
+          ...(options.threads === undefined ? {} : { threads: options.threads }),
+          ...(limiter ? { limiter } : {}),
+          ...(signal ? { signal } : {}),
+        }),
+    ));
+  // A first scan of these roots will hash: start the workers now, so they load while the walk runs.
+  if (known.size === 0) void hashPool();
 
-  const hashRange = async (list: Candidate[], range: HashRange): Promise<Set<number>> => {
-    const endRange = span(range);
-    pool ??= new HashPool({
-      algorithm,
-      ...(options.threads === undefined ? {} : { threads: options.threads }),
-      ...(limiter ? { limiter } : {}),
-      ...(signal ? { signal } : {}),
-    });
-    const files = (list as Tracked[]).slice();
-    // Largest first, so the long reads start early and the threads finish together.
-    if (range === 'full') files.sort((a, b) => b.size - a.size);
-    const phase = progress?.phase(range, {
-      items: files.length,
-      bytes: files.reduce((sum, f) => sum + rangeSpan(range, f.size).length, 0),
-    });
-    const failed = new Set<number>();
+  const problems: ScanProblem[] = [];
+  const changed: Tracked[] = [];
+  let bytesRead = 0;
+
+  /** Hashes one range of `files` in batches; outcomes land on the files. Resolves when all are in. */
+  const hashFiles = async (
+    files: Tracked[],
+    range: HashRange,
+    onBatch?: (items: number, bytes: number) => void,
+  ) => {
+    const workers = await hashPool();
     const results: Promise<void>[] = [];
     for (const batch of batches(files, range)) {
       if (signal?.aborted) throw abortErrorFrom(signal);
@@ -167,7 +151,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
         size: f.size,
         mtimeNs: f.file.mtimeNs,
       }));
-      const { result } = await pool.submit(items);
+      const { result } = await workers.submit(items);
       results.push(
         result.then((outcomes) => {
           let bytes = 0;
@@ -176,137 +160,186 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
             bytes += outcome.bytes;
             if (outcome.kind === 'hash') {
               f[range] = outcome.hash;
+              f.fresh = true;
+            } else if (outcome.kind === 'changed') {
+              f.changed = true;
+              changed.push(f);
             } else {
-              failed.add(f.id);
-              if (outcome.kind === 'changed') changed.push(f);
-              else
-                problems.push({
-                  path: f.file.paths[0]!,
-                  op: 'read',
-                  code: outcome.code,
-                  message: outcome.message,
-                });
+              f.failed = true;
+              problems.push({
+                path: f.file.paths[0]!,
+                op: 'read',
+                code: outcome.code,
+                message: outcome.message,
+              });
             }
           });
           bytesRead += bytes;
-          phase?.add({ items: batch.length, bytes });
+          onBatch?.(batch.length, bytes);
         }),
       );
     }
     await Promise.all(results);
-    phase?.end();
-    endRange();
-    return failed;
   };
 
-  let grouping: GroupingStats;
-  let groups: DuplicateGroup[];
-  try {
-    const found = await findDuplicateGroups(tracked, hashRange, {
-      includeEmpty: options.includeEmpty ?? false,
-    });
-    grouping = found.stats;
-    groups = found.groups.map((members) => toGroup(members as Tracked[]));
-  } finally {
-    await pool?.close();
-  }
-  // A file that changed under the scan keeps no hashes, so the next scan reads it afresh.
-  for (const t of changed) t.head = t.tail = t.full = undefined;
-
-  end = span('catalog-write');
-  const seen: SeenFile[] = [];
-  const seenKeys = new Set<string>();
-  for (const t of tracked) {
-    const hashes: StoredHashes | undefined =
-      t.head === undefined && t.full === undefined
-        ? undefined
-        : { algorithm, head: t.head, tail: t.tail, full: t.full };
-    for (const path of t.file.paths) {
-      seenKeys.add(pathKey(path));
-      seen.push({
-        path,
-        dev: t.file.dev,
-        ino: t.file.ino,
-        size: t.size,
-        mtimeNs: t.file.mtimeNs,
-        ctimeNs: t.file.ctimeNs,
-        hashes,
-      });
-    }
-  }
-  const gone = [...known.values()]
-    .filter((row) => !seenKeys.has(pathKey(row.path)) && vanished(row.path))
-    .map((r) => r.path);
-  catalog.finishScan(scanId, seen, gone, clock.wallNow());
+  // The walk, with the heads of candidates read while it goes on.
+  end = span('walk');
+  const walkPhase = progress?.phase('walk');
+  const index = new FileIndex(known, algorithm);
+  const early: Promise<void>[] = [];
+  let waiting: Tracked[] = [];
+  const sendHeads = (all: boolean): void => {
+    if (waiting.length === 0 || (!all && waiting.length < BATCH_ITEMS)) return;
+    early.push(hashFiles(waiting, 'head', (_items, bytes) => walkPhase?.add({ bytes })));
+    waiting = [];
+  };
+  const walked = await walk({
+    roots: options.roots,
+    filters: compileFilters(options.filters ?? {}),
+    ...(options.followSymlinks === undefined ? {} : { followSymlinks: options.followSymlinks }),
+    ...(options.oneFileSystem === undefined ? {} : { oneFileSystem: options.oneFileSystem }),
+    ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }),
+    ...(signal ? { signal } : {}),
+    onFiles: (files) => {
+      for (const w of files) {
+        for (const t of index.add(w)) if (t.head === undefined) waiting.push(t);
+      }
+      walkPhase?.add({ items: files.length });
+      sendHeads(false);
+    },
+  });
+  sendHeads(true);
+  problems.push(...walked.problems);
+  walkPhase?.end();
   end();
 
-  return {
-    scanId,
-    roots: options.roots,
-    algorithm,
-    files: physical.length,
-    paths: walked.files.length,
-    dirs: walked.dirs,
-    totalBytes: physical.reduce((sum, f) => sum + f.size, 0),
-    groups: sortGroups(groups),
-    symlinks: walked.symlinks,
-    problems,
-    changed: changed.map((t) => t.file.paths[0]!),
-    bytesRead,
-    reused,
-    gone: gone.length,
-    grouping,
-  };
-}
+  try {
+    end = span('head');
+    await Promise.all(early);
+    end();
+    for (const t of index.tracked) if (t.file.paths.length > 1) t.file.paths.sort(comparePaths);
+    catalog.touch(scanId, index.unchangedIds, clock.wallNow());
 
-/** Collapses paths that reach the same device and inode (hard links, a folder reached twice) into one file. */
-export function collapse(files: readonly WalkedFile[]): PhysicalFile[] {
-  const byInode = new Map<string, PhysicalFile>();
-  const out: PhysicalFile[] = [];
-  for (const w of files) {
-    const key = `${w.dev}:${w.ino}`;
-    const existing = byInode.get(key);
-    if (existing) {
-      if (!existing.paths.some((p) => pathKey(p) === pathKey(w.path))) existing.paths.push(w.path);
-      existing.root = Math.min(existing.root, w.root);
-      continue;
-    }
-    const file: PhysicalFile = {
-      id: out.length,
-      paths: [w.path],
-      root: w.root,
-      dev: w.dev,
-      ino: w.ino,
-      size: w.size,
-      mtimeNs: w.mtimeNs,
-      ctimeNs: w.ctimeNs,
+    const toRows = (t: Tracked): SeenFile[] => {
+      const paths = index.pathsToWrite(t);
+      if (paths.length === 0) return [];
+      const hashes: StoredHashes | undefined =
+        t.changed || (t.head === undefined && t.full === undefined)
+          ? undefined
+          : { algorithm, head: t.head, tail: t.tail, full: t.full };
+      return paths.map((path) => ({ ...identityOf(t.file), path, hashes }));
     };
-    byInode.set(key, file);
-    out.push(file);
+    const writer = catalogWriter(catalog, scanId, clock, span, toRows);
+    const onSettled = (files: Candidate[]): void => writer.add(files as Tracked[]);
+    // Files that could not be read, or changed under the scan, leave the race now.
+    const out = index.tracked.filter((t) => t.failed || t.changed);
+    onSettled(out);
+    const candidates =
+      out.length === 0 ? index.tracked : index.tracked.filter((t) => !t.failed && !t.changed);
+
+    const hashRange = async (list: Candidate[], range: HashRange): Promise<Set<number>> => {
+      const endRange = span(range);
+      const files = (list as Tracked[]).slice();
+      // Largest first, so the long reads start early and the threads finish together.
+      if (range === 'full') files.sort((a, b) => b.size - a.size);
+      const phase = progress?.phase(range, {
+        items: files.length,
+        bytes: files.reduce((sum, f) => sum + rangeSpan(range, f.size).length, 0),
+      });
+      await hashFiles(files, range, (items, bytes) => phase?.add({ items, bytes }));
+      phase?.end();
+      endRange();
+      return new Set(files.filter((f) => f.failed || f.changed).map((f) => f.id));
+    };
+
+    const found = await findDuplicateGroups(candidates, hashRange, {
+      includeEmpty: options.includeEmpty ?? false,
+      onSettled,
+    });
+    await writer.flush();
+
+    end = span('catalog-write');
+    const goneIds: number[] = [];
+    for (const [key, row] of known) {
+      if (!index.seenKeys.has(key) && vanished(Buffer.from(key, 'latin1'))) goneIds.push(row.id);
+    }
+    catalog.finishScan(scanId, goneIds, clock.wallNow());
+    end();
+
+    return {
+      scanId,
+      roots: options.roots,
+      algorithm,
+      files: index.tracked.length,
+      paths: walked.paths,
+      dirs: walked.dirs,
+      totalBytes: index.tracked.reduce((sum, t) => sum + t.size, 0),
+      groups: sortGroups(found.groups.map((members) => toGroup(members as Tracked[]))),
+      symlinks: walked.symlinks,
+      problems,
+      changed: changed.map((t) => t.file.paths[0]!),
+      bytesRead,
+      reused: index.reused,
+      gone: goneIds.length,
+      grouping: found.stats,
+    };
+  } finally {
+    const started = pool;
+    if (started) await (await started).close();
   }
-  for (const f of out) if (f.paths.length > 1) f.paths.sort(comparePaths);
-  return out;
 }
 
-/** Takes the catalog's hashes for a file none of whose identity fields changed. */
-function reuse(t: Tracked, known: Map<string, CatalogFile>, algorithm: HashAlgorithm): boolean {
-  for (const path of t.file.paths) {
-    const row = known.get(pathKey(path));
-    if (
-      row?.hashes?.algorithm === algorithm &&
-      row.dev === t.file.dev &&
-      row.ino === t.file.ino &&
-      row.size === t.size &&
-      row.mtimeNs === t.file.mtimeNs &&
-      row.ctimeNs === t.file.ctimeNs
-    ) {
-      t.head = row.hashes.head;
-      t.tail = row.hashes.tail;
-      t.full = row.hashes.full;
-      return true;
+function identityOf(file: PhysicalFile): FileIdentity {
+  return { dev: file.dev, ino: file.ino, size: file.size, mtimeNs: file.mtimeNs, ctimeNs: file.ctimeNs };
+}
+
+/**
+ * Writes rows in the background of the hashing: `add` queues them, and a loop writes a transaction of rows at a
+ * time, yielding to the event loop between two so that finished hashing tasks are taken in and new ones sent.
+ */
+function catalogWriter(
+  catalog: CatalogStore,
+  scanId: number,
+  clock: Clock,
+  span: (name: string) => () => void,
+  toRows: (t: Tracked) => SeenFile[],
+) {
+  // Settled files wait here as they are; their rows are made a chunk at a time, just before they are written.
+  const full = new Fifo<Tracked[]>();
+  let filling: Tracked[] = [];
+  let running: Promise<void> | undefined;
+  const next = (): Tracked[] | undefined => {
+    const chunk = full.shift();
+    if (chunk) return chunk;
+    if (filling.length === 0) return undefined;
+    const last = filling;
+    filling = [];
+    return last;
+  };
+  const loop = async (): Promise<void> => {
+    for (let chunk = next(); chunk; chunk = next()) {
+      const end = span('catalog-write');
+      catalog.upsert(scanId, chunk.flatMap(toRows), clock.wallNow());
+      end();
+      await yieldToLoop();
     }
-  }
-  return false;
+  };
+  return {
+    add(files: Tracked[]): void {
+      for (const t of files) {
+        filling.push(t);
+        if (filling.length >= WRITE_CHUNK) {
+          full.push(filling);
+          filling = [];
+        }
+      }
+      // Cleared after the loop ends (never from inside it, which may finish before this assignment).
+      running ??= loop().finally(() => (running = undefined));
+    },
+    async flush(): Promise<void> {
+      while (running) await running;
+    },
+  };
 }
 
 function* batches(files: Tracked[], range: HashRange): Generator<Tracked[]> {

@@ -32,12 +32,18 @@ export interface WalkOptions {
   /** Folder levels to enter below each root; 0 reads only the root's own entries. */
   maxDepth?: number;
   signal?: AbortSignal;
-  /** Called every few thousand entries, and at the end. */
-  onProgress?: (files: number, dirs: number) => void;
+  /**
+   * Called every thousand or so entries, and at the end, with the files found since the last call, so that
+   * work on them (hashing) can start while the walk goes on.
+   */
+  onFiles?: (files: WalkedFile[], dirs: number) => void;
 }
 
 export interface WalkResult {
+  /** The files found; empty when `onFiles` took them as the walk went (see `paths`). */
   files: WalkedFile[];
+  /** How many file paths the walk found. */
+  paths: number;
   /** Symbolic links met and not followed: never part of a group. */
   symlinks: FsPath[];
   problems: WalkProblem[];
@@ -46,7 +52,7 @@ export interface WalkResult {
   special: number;
 }
 
-const YIELD_EVERY = 4096;
+const YIELD_EVERY = 1024;
 
 interface Dir {
   path: FsPath;
@@ -65,9 +71,16 @@ export async function walk(options: WalkOptions): Promise<WalkResult> {
   const { filters, signal } = options;
   const follow = options.followSymlinks ?? false;
   const maxDepth = options.maxDepth ?? Infinity;
-  const result: WalkResult = { files: [], symlinks: [], problems: [], dirs: 0, special: 0 };
+  const result: WalkResult = { files: [], paths: 0, symlinks: [], problems: [], dirs: 0, special: 0 };
   const entered = new Set<string>();
   let sinceYield = 0;
+  // With a consumer, files are handed over in chunks and not kept: a large tree is never held twice.
+  const report = (): void => {
+    if (!options.onFiles || result.files.length === 0) return;
+    const files = result.files;
+    result.files = [];
+    options.onFiles(files, result.dirs);
+  };
 
   const problem = (path: FsPath, op: WalkProblem['op'], error: unknown): void => {
     const e = error as NodeJS.ErrnoException;
@@ -82,6 +95,7 @@ export async function walk(options: WalkOptions): Promise<WalkResult> {
     }
   };
   const addFile = (path: FsPath, root: number, st: BigIntStats): void => {
+    result.paths++;
     result.files.push({
       path,
       root,
@@ -161,14 +175,14 @@ export async function walk(options: WalkOptions): Promise<WalkResult> {
         }
         if (++sinceYield >= YIELD_EVERY) {
           sinceYield = 0;
-          options.onProgress?.(result.files.length, result.dirs);
+          report();
           await yieldToLoop();
           if (signal?.aborted) throw abortErrorFrom(signal);
         }
       }
     }
   }
-  options.onProgress?.(result.files.length, result.dirs);
+  report();
   return result;
 }
 

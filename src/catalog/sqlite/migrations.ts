@@ -35,7 +35,6 @@ export const MIGRATIONS: readonly Migration[] = [
         gone_at     INTEGER                -- wall-clock ms when a scan found it missing
       );
       CREATE INDEX files_by_full_hash ON files (hash_alg, full_hash) WHERE gone_at IS NULL;
-      CREATE INDEX files_by_inode ON files (dev, ino);
     `,
   },
 ];

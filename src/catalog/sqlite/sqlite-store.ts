@@ -3,8 +3,8 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { NodupeError } from '../../core/errors.js';
 import { isHashAlgorithm } from '../../hash/algorithms.js';
-import { fromBytes, toBytes, type FsPath } from '../../scan/paths.js';
-import type { CatalogFile, CatalogStore, ScanRecord, SeenFile } from '../store.js';
+import { fromBytes, toBytes } from '../../scan/paths.js';
+import type { CatalogFile, CatalogStore, KnownFile, ScanRecord, SeenFile, StoredHashes } from '../store.js';
 import { LATEST_VERSION, MIGRATIONS } from './migrations.js';
 
 interface FileRow {
@@ -23,6 +23,11 @@ interface FileRow {
   last_scan: bigint;
 }
 
+type KnownRow = [number, Buffer, string, string | null, string | null, string | null, string | null];
+
+/** The same text as identityString() in the store interface, built by SQLite from the stored integers. */
+const IDENTITY_SQL = `dev || ':' || ino || ':' || size || ':' || mtime_ns || ':' || ctime_ns`;
+
 const FILE_COLUMNS = `path, dev, ino, size, mtime_ns, ctime_ns, hash_alg, head_hash, tail_hash, full_hash,
   first_seen, last_seen, last_scan`;
 
@@ -30,6 +35,7 @@ const FILE_COLUMNS = `path, dev, ino, size, mtime_ns, ctime_ns, hash_alg, head_h
 export class SqliteCatalog implements CatalogStore {
   readonly location: string;
   readonly #db: Database.Database;
+  #upsert: Database.Statement | undefined;
 
   private constructor(location: string, db: Database.Database) {
     this.location = location;
@@ -68,6 +74,10 @@ export class SqliteCatalog implements CatalogStore {
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 5000');
+      // A large tree's rows and path index outgrow SQLite's 2 MB default cache many times over; with a small
+      // cache every insert rereads index pages through system calls. Memory-map the file and cache more.
+      db.pragma('cache_size = -65536');
+      db.pragma('mmap_size = 1073741824');
       migrate(db, version);
       return new SqliteCatalog(location, db);
     } catch (error) {
@@ -87,22 +97,35 @@ export class SqliteCatalog implements CatalogStore {
     }
   }
 
-  filesUnder(roots: readonly string[]): CatalogFile[] {
-    const exact = this.#db.prepare(`SELECT ${FILE_COLUMNS} FROM files WHERE gone_at IS NULL AND path = ?`);
-    const under = this.#db.prepare(
-      `SELECT ${FILE_COLUMNS} FROM files WHERE gone_at IS NULL AND path >= ? AND path < ?`,
-    );
-    const byPath = new Map<string, CatalogFile>();
+  knownUnder(roots: readonly string[]): Map<string, KnownFile> {
+    // Integers come back as numbers here (ids fit); the identity is built as text by SQLite, exact.
+    const select = (where: string) =>
+      this.#db
+        .prepare(
+          `SELECT id, path, ${IDENTITY_SQL}, hash_alg, head_hash, tail_hash, full_hash
+           FROM files WHERE gone_at IS NULL AND ${where}`,
+        )
+        .safeIntegers(false)
+        .raw();
+    const exact = select('path = ?');
+    const under = select('path >= ? AND path < ?');
+    const known = new Map<string, KnownFile>();
     for (const root of roots) {
       const base = root.endsWith('/') ? root.slice(0, -1) : root;
       const rows = [
-        ...(exact.all(Buffer.from(base)) as FileRow[]),
+        ...(exact.all(Buffer.from(base)) as KnownRow[]),
         // Everything below `base/`: byte strings from `base/` up to, not including, `base0` ('0' follows '/').
-        ...(under.all(Buffer.from(`${base}/`), Buffer.from(`${base}0`)) as FileRow[]),
+        ...(under.all(Buffer.from(`${base}/`), Buffer.from(`${base}0`)) as KnownRow[]),
       ];
-      for (const row of rows) byPath.set(row.path.toString('latin1'), toFile(row));
+      for (const [id, path, identity, algorithm, head, tail, full] of rows) {
+        known.set(path.toString('latin1'), {
+          id,
+          identity,
+          hashes: toHashes(algorithm, head, tail, full),
+        });
+      }
     }
-    return [...byPath.values()];
+    return known;
   }
 
   hashedFiles(algorithm: string): CatalogFile[] {
@@ -121,10 +144,18 @@ export class SqliteCatalog implements CatalogStore {
     return Number(info.lastInsertRowid);
   }
 
-  finishScan(scanId: number, seen: readonly SeenFile[], gone: readonly FsPath[], finishedAt: number): void {
-    const now = BigInt(Math.round(finishedAt));
+  touch(scanId: number, ids: readonly number[], at: number): void {
+    if (ids.length === 0) return;
+    this.#db
+      .prepare('UPDATE files SET last_seen = ?, last_scan = ? WHERE id IN (SELECT value FROM json_each(?))')
+      .run(BigInt(Math.round(at)), BigInt(scanId), JSON.stringify(ids));
+  }
+
+  upsert(scanId: number, files: readonly SeenFile[], at: number): void {
+    if (files.length === 0) return;
+    const now = BigInt(Math.round(at));
     const scan = BigInt(scanId);
-    const upsert = this.#db.prepare(`
+    const statement = (this.#upsert ??= this.#db.prepare(`
       INSERT INTO files (${FILE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (path) DO UPDATE SET
         dev = excluded.dev, ino = excluded.ino, size = excluded.size,
@@ -132,14 +163,17 @@ export class SqliteCatalog implements CatalogStore {
         hash_alg = excluded.hash_alg, head_hash = excluded.head_hash,
         tail_hash = excluded.tail_hash, full_hash = excluded.full_hash,
         first_seen = CASE WHEN files.gone_at IS NULL THEN files.first_seen ELSE excluded.first_seen END,
-        last_seen = excluded.last_seen, last_scan = excluded.last_scan, gone_at = NULL`);
-    const markGone = this.#db.prepare('UPDATE files SET gone_at = ? WHERE path = ? AND gone_at IS NULL');
-    const close = this.#db.prepare('UPDATE scans SET finished_at = ? WHERE id = ?');
+        last_seen = excluded.last_seen, last_scan = excluded.last_scan, gone_at = NULL`));
+    // In path order, so that a transaction fills neighbouring pages of the path index instead of touching (and
+    // writing to the WAL) pages all over it.
+    const rows = files
+      .map((f) => ({ f, path: toBytes(f.path) }))
+      .sort((a, b) => Buffer.compare(a.path, b.path));
     this.#db.transaction(() => {
-      for (const f of seen) {
+      for (const { f, path } of rows) {
         const h = f.hashes;
-        upsert.run(
-          toBytes(f.path),
+        statement.run(
+          path,
           f.dev,
           f.ino,
           BigInt(f.size),
@@ -154,8 +188,20 @@ export class SqliteCatalog implements CatalogStore {
           scan,
         );
       }
-      for (const path of gone) markGone.run(now, toBytes(path));
-      close.run(now, scan);
+    })();
+  }
+
+  finishScan(scanId: number, goneIds: readonly number[], at: number): void {
+    const now = BigInt(Math.round(at));
+    this.#db.transaction(() => {
+      if (goneIds.length > 0) {
+        this.#db
+          .prepare(
+            'UPDATE files SET gone_at = ? WHERE gone_at IS NULL AND id IN (SELECT value FROM json_each(?))',
+          )
+          .run(now, JSON.stringify(goneIds));
+      }
+      this.#db.prepare('UPDATE scans SET finished_at = ? WHERE id = ?').run(now, BigInt(scanId));
     })();
   }
 
@@ -195,8 +241,17 @@ function migrate(db: Database.Database, from: number): void {
   })();
 }
 
+function toHashes(
+  algorithm: string | null,
+  head: string | null,
+  tail: string | null,
+  full: string | null,
+): StoredHashes | undefined {
+  if (algorithm === null || !isHashAlgorithm(algorithm)) return undefined;
+  return { algorithm, head: head ?? undefined, tail: tail ?? undefined, full: full ?? undefined };
+}
+
 function toFile(row: FileRow): CatalogFile {
-  const algorithm = row.hash_alg;
   return {
     path: fromBytes(row.path),
     dev: row.dev,
@@ -204,17 +259,6 @@ function toFile(row: FileRow): CatalogFile {
     size: Number(row.size),
     mtimeNs: row.mtime_ns,
     ctimeNs: row.ctime_ns,
-    hashes:
-      algorithm !== null && isHashAlgorithm(algorithm)
-        ? {
-            algorithm,
-            head: row.head_hash ?? undefined,
-            tail: row.tail_hash ?? undefined,
-            full: row.full_hash ?? undefined,
-          }
-        : undefined,
-    firstSeen: Number(row.first_seen),
-    lastSeen: Number(row.last_seen),
-    lastScan: Number(row.last_scan),
+    hashes: toHashes(row.hash_alg, row.head_hash, row.tail_hash, row.full_hash),
   };
 }

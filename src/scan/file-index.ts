@@ -1,0 +1,101 @@
+import { identityString, type KnownFile } from '../catalog/store.js';
+import type { Candidate } from '../dupes/candidates.js';
+import type { HashAlgorithm } from '../hash/algorithms.js';
+import { pathKey, type FsPath } from './paths.js';
+import type { PhysicalFile } from './scan.js';
+import type { WalkedFile } from './walk.js';
+
+/** A physical file on its way through a scan. */
+export interface Tracked extends Candidate {
+  file: PhysicalFile;
+  /** Hashes were computed by this run (so every path's row gets them). */
+  fresh: boolean;
+  /** Changed while read: written without hashes, left out of every group. */
+  changed: boolean;
+  /** Could not be read: left out of every group. */
+  failed: boolean;
+}
+
+/**
+ * What a scan learns from the walk, file by file, as the walk goes: hard links collapse into one physical file,
+ * each path is matched with the catalog (unchanged ones keep their hashes), and files are sorted by size, so
+ * that a file becomes a candidate, and may be read, the moment a second file of its size turns up.
+ */
+export class FileIndex {
+  readonly tracked: Tracked[] = [];
+  /** Paths seen, by key: kept only when the catalog knew paths here (to find the ones that are gone). */
+  readonly seenKeys = new Set<string>();
+  /** Catalog rows seen again unchanged. */
+  readonly unchangedIds: number[] = [];
+  reused = 0;
+  readonly #byInode = new Map<string, Tracked>();
+  /** A size seen once maps to its file; a size seen twice or more maps to `true` (its files are candidates). */
+  readonly #bySize = new Map<number, Tracked | true>();
+  readonly #known: Map<string, KnownFile>;
+  readonly #algorithm: HashAlgorithm;
+
+  constructor(known: Map<string, KnownFile>, algorithm: HashAlgorithm) {
+    this.#known = known;
+    this.#algorithm = algorithm;
+  }
+
+  /** Takes in one walked path; returns the physical files that just became candidates (none, one or two). */
+  add(w: WalkedFile): Tracked[] {
+    const key = pathKey(w.path);
+    const row = this.#known.size > 0 ? this.#known.get(key) : undefined;
+    if (this.#known.size > 0) this.seenKeys.add(key);
+    const unchanged = row !== undefined && row.identity === identityString(w);
+    if (unchanged) this.unchangedIds.push(row.id);
+
+    const inode = `${w.dev}:${w.ino}`;
+    const existing = this.#byInode.get(inode);
+    if (existing) {
+      // Another path to a file already known: a hard link, or the same path reached twice.
+      if (!existing.file.paths.some((p) => pathKey(p) === key)) existing.file.paths.push(w.path);
+      existing.file.root = Math.min(existing.file.root, w.root);
+      this.#takeHashes(existing, unchanged ? row : undefined);
+      return [];
+    }
+    const file: PhysicalFile = {
+      id: this.tracked.length,
+      paths: [w.path],
+      root: w.root,
+      dev: w.dev,
+      ino: w.ino,
+      size: w.size,
+      mtimeNs: w.mtimeNs,
+      ctimeNs: w.ctimeNs,
+    };
+    const t: Tracked = { id: file.id, size: file.size, file, fresh: false, changed: false, failed: false };
+    this.#takeHashes(t, unchanged ? row : undefined);
+    this.#byInode.set(inode, t);
+    this.tracked.push(t);
+
+    if (w.size === 0) return [];
+    const bucket = this.#bySize.get(w.size);
+    if (bucket === undefined) {
+      this.#bySize.set(w.size, t);
+      return [];
+    }
+    if (bucket === true) return [t];
+    this.#bySize.set(w.size, true);
+    return [bucket, t];
+  }
+
+  /** The paths of `t` whose catalog rows must be written: all when it was hashed or changed, else the new ones. */
+  pathsToWrite(t: Tracked): FsPath[] {
+    if (t.fresh || t.changed || this.#known.size === 0) return t.file.paths;
+    const identity = identityString(t.file);
+    return t.file.paths.filter((path) => this.#known.get(pathKey(path))?.identity !== identity);
+  }
+
+  #takeHashes(t: Tracked, row: KnownFile | undefined): void {
+    if (!row || t.head !== undefined || t.full !== undefined) return;
+    const hashes = row.hashes;
+    if (hashes?.algorithm !== this.#algorithm) return;
+    t.head = hashes.head;
+    t.tail = hashes.tail;
+    t.full = hashes.full;
+    this.reused++;
+  }
+}
