@@ -1,4 +1,10 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli/main.js';
+import { setFlagsFromString } from 'node:v8';
 
+// A scan allocates fast and keeps a lot alive (one record per file); V8's default heap growth then lets the heap
+// reach twice the live data or more. Growing it by 20 % at a time keeps memory near what is alive, at no cost in
+// speed measured on the benchmarks, and without a hard limit that a very large tree could hit.
+setFlagsFromString('--heap-growing-percent=20');
+
+const { main } = await import('../dist/cli/main.js');
 process.exitCode = await main(process.argv.slice(2));

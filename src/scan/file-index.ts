@@ -5,9 +5,10 @@ import { pathKey, type FsPath } from './paths.js';
 import type { PhysicalFile } from './scan.js';
 import type { WalkedFile } from './walk.js';
 
-/** A physical file on its way through a scan. */
-export interface Tracked extends Candidate {
-  file: PhysicalFile;
+/** A physical file on its way through a scan: one object a file, since a large tree has millions. */
+export interface Tracked extends PhysicalFile, Candidate {
+  readonly id: number;
+  readonly size: number;
   /** Hashes were computed by this run (so every path's row gets them). */
   fresh: boolean;
   /** Changed while read: written without hashes, left out of every group. */
@@ -28,7 +29,10 @@ export class FileIndex {
   /** Catalog rows seen again unchanged. */
   readonly unchangedIds: number[] = [];
   reused = 0;
-  readonly #byInode = new Map<string, Tracked>();
+  /** Device, then inode: BigInt keys compare by value, so no key strings are made. */
+  readonly #byInode = new Map<bigint, Map<bigint, Tracked>>();
+  /** One BigInt per device, shared by all its files. */
+  readonly #devices = new Map<bigint, bigint>();
   /** A size seen once maps to its file; a size seen twice or more maps to `true` (its files are candidates). */
   readonly #bySize = new Map<number, Tracked | true>();
   readonly #known: Map<string, KnownFile>;
@@ -47,28 +51,38 @@ export class FileIndex {
     const unchanged = row !== undefined && row.identity === identityString(w);
     if (unchanged) this.unchangedIds.push(row.id);
 
-    const inode = `${w.dev}:${w.ino}`;
-    const existing = this.#byInode.get(inode);
+    let inodes = this.#byInode.get(w.dev);
+    if (!inodes) {
+      inodes = new Map();
+      this.#byInode.set(w.dev, inodes);
+      this.#devices.set(w.dev, w.dev);
+    }
+    const existing = inodes.get(w.ino);
     if (existing) {
       // Another path to a file already known: a hard link, or the same path reached twice.
-      if (!existing.file.paths.some((p) => pathKey(p) === key)) existing.file.paths.push(w.path);
-      existing.file.root = Math.min(existing.file.root, w.root);
+      if (!existing.paths.some((p) => pathKey(p) === key)) existing.paths.push(w.path);
+      existing.root = Math.min(existing.root, w.root);
       this.#takeHashes(existing, unchanged ? row : undefined);
       return [];
     }
-    const file: PhysicalFile = {
+    const t: Tracked = {
       id: this.tracked.length,
       paths: [w.path],
       root: w.root,
-      dev: w.dev,
+      dev: this.#devices.get(w.dev)!,
       ino: w.ino,
       size: w.size,
       mtimeNs: w.mtimeNs,
       ctimeNs: w.ctimeNs,
+      head: undefined,
+      tail: undefined,
+      full: undefined,
+      fresh: false,
+      changed: false,
+      failed: false,
     };
-    const t: Tracked = { id: file.id, size: file.size, file, fresh: false, changed: false, failed: false };
     this.#takeHashes(t, unchanged ? row : undefined);
-    this.#byInode.set(inode, t);
+    inodes.set(w.ino, t);
     this.tracked.push(t);
 
     if (w.size === 0) return [];
@@ -84,9 +98,9 @@ export class FileIndex {
 
   /** The paths of `t` whose catalog rows must be written: all when it was hashed or changed, else the new ones. */
   pathsToWrite(t: Tracked): FsPath[] {
-    if (t.fresh || t.changed || this.#known.size === 0) return t.file.paths;
-    const identity = identityString(t.file);
-    return t.file.paths.filter((path) => this.#known.get(pathKey(path))?.identity !== identity);
+    if (t.fresh || t.changed || this.#known.size === 0) return t.paths;
+    const identity = identityString(t);
+    return t.paths.filter((path) => this.#known.get(pathKey(path))?.identity !== identity);
   }
 
   #takeHashes(t: Tracked, row: KnownFile | undefined): void {

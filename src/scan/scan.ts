@@ -146,10 +146,10 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     for (const batch of batches(files, range)) {
       if (signal?.aborted) throw abortErrorFrom(signal);
       const items: HashItem[] = batch.map((f) => ({
-        path: f.file.paths[0]!,
+        path: f.paths[0]!,
         range,
         size: f.size,
-        mtimeNs: f.file.mtimeNs,
+        mtimeNs: f.mtimeNs,
       }));
       const { result } = await workers.submit(items);
       results.push(
@@ -167,7 +167,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
             } else {
               f.failed = true;
               problems.push({
-                path: f.file.paths[0]!,
+                path: f.paths[0]!,
                 op: 'read',
                 code: outcome.code,
                 message: outcome.message,
@@ -217,7 +217,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     end = span('head');
     await Promise.all(early);
     end();
-    for (const t of index.tracked) if (t.file.paths.length > 1) t.file.paths.sort(comparePaths);
+    for (const t of index.tracked) if (t.paths.length > 1) t.paths.sort(comparePaths);
     catalog.touch(scanId, index.unchangedIds, clock.wallNow());
 
     const toRows = (t: Tracked): SeenFile[] => {
@@ -227,7 +227,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
         t.changed || (t.head === undefined && t.full === undefined)
           ? undefined
           : { algorithm, head: t.head, tail: t.tail, full: t.full };
-      return paths.map((path) => ({ ...identityOf(t.file), path, hashes }));
+      return paths.map((path) => ({ ...identityOf(t), path, hashes }));
     };
     const writer = catalogWriter(catalog, scanId, clock, span, toRows);
     const onSettled = (files: Candidate[]): void => writer.add(files as Tracked[]);
@@ -277,7 +277,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       groups: sortGroups(found.groups.map((members) => toGroup(members as Tracked[]))),
       symlinks: walked.symlinks,
       problems,
-      changed: changed.map((t) => t.file.paths[0]!),
+      changed: changed.map((t) => t.paths[0]!),
       bytesRead,
       reused: index.reused,
       gone: goneIds.length,
@@ -360,7 +360,7 @@ function* batches(files: Tracked[], range: HashRange): Generator<Tracked[]> {
 
 function toGroup(members: Tracked[]): DuplicateGroup {
   const files = members
-    .map((m) => m.file)
+    .map((m) => m as PhysicalFile)
     .sort((a, b) => a.root - b.root || comparePaths(a.paths[0]!, b.paths[0]!));
   return { size: members[0]!.size, hash: members[0]!.full ?? '', files };
 }

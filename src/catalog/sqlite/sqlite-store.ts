@@ -74,10 +74,8 @@ export class SqliteCatalog implements CatalogStore {
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 5000');
-      // A large tree's rows and path index outgrow SQLite's 2 MB default cache many times over; with a small
-      // cache every insert rereads index pages through system calls. Memory-map the file and cache more.
-      db.pragma('cache_size = -65536');
-      db.pragma('mmap_size = 1073741824');
+      // A large tree's rows and path index outgrow SQLite's 2 MB default page cache many times over.
+      db.pragma('cache_size = -32768');
       migrate(db, version);
       return new SqliteCatalog(location, db);
     } catch (error) {
