@@ -179,6 +179,18 @@ describe('unreadable files and folders', () => {
       expect(result.stderr).toContain(`${dir.path('t/locked')}: permission denied (readdir)`);
       expect(result.stderr).toContain(`${dir.path('t/a/private')}: permission denied`);
       expect(result.stdout).toContain(dir.path('t/b/two'));
+
+      // A root that cannot be read is bad input: exit 2, before anything is scanned.
+      const refused = spawnSync(
+        command[0]!,
+        [...command.slice(1), bin, 'dupes', '--catalog', catalogPath, dir.path('t/locked')],
+        {
+          encoding: 'utf8',
+          env: { PATH: process.env.PATH },
+        },
+      );
+      expect(refused.status).toBe(2);
+      expect(refused.stderr).toContain(`${dir.path('t/locked')}: permission denied`);
     } finally {
       chmodSync(dir.path('t/locked'), 0o755);
     }

@@ -15,6 +15,8 @@ export interface Tracked extends PhysicalFile, Candidate {
   changed: boolean;
   /** Could not be read: left out of every group. */
   failed: boolean;
+  /** Paths whose catalog rows are new or changed; 0 means every row is as the catalog has it. */
+  dirtyPaths: number;
 }
 
 /**
@@ -60,7 +62,10 @@ export class FileIndex {
     const existing = inodes.get(w.ino);
     if (existing) {
       // Another path to a file already known: a hard link, or the same path reached twice.
-      if (!existing.paths.some((p) => pathKey(p) === key)) existing.paths.push(w.path);
+      if (!existing.paths.some((p) => pathKey(p) === key)) {
+        existing.paths.push(w.path);
+        if (!unchanged) existing.dirtyPaths++;
+      }
       existing.root = Math.min(existing.root, w.root);
       this.#takeHashes(existing, unchanged ? row : undefined);
       return [];
@@ -80,6 +85,7 @@ export class FileIndex {
       fresh: false,
       changed: false,
       failed: false,
+      dirtyPaths: unchanged ? 0 : 1,
     };
     this.#takeHashes(t, unchanged ? row : undefined);
     inodes.set(w.ino, t);
@@ -99,6 +105,7 @@ export class FileIndex {
   /** The paths of `t` whose catalog rows must be written: all when it was hashed or changed, else the new ones. */
   pathsToWrite(t: Tracked): FsPath[] {
     if (t.fresh || t.changed || this.#known.size === 0) return t.paths;
+    if (t.dirtyPaths === 0) return [];
     const identity = identityString(t);
     return t.paths.filter((path) => this.#known.get(pathKey(path))?.identity !== identity);
   }
