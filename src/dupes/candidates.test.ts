@@ -28,7 +28,7 @@ describe('findDuplicateGroups', () => {
   it('reads only candidates: unique sizes are never hashed', async () => {
     const { files, reads, hashRange } = setup(['a', 'bb', 'cc', 'ddd']);
     const { groups } = await findDuplicateGroups(files, hashRange, { includeEmpty: false });
-    expect(reads.head).toEqual([1, 2]);
+    expect(reads).toEqual({ head: [], tail: [], full: [1, 2] });
     expect(groups).toEqual([]);
   });
 
@@ -41,16 +41,26 @@ describe('findDuplicateGroups', () => {
     const { groups } = await findDuplicateGroups(files, hashRange, { includeEmpty: false });
     expect(groups.map((g) => g.map((f) => f.id))).toEqual([[0, 4]]);
     // The first-byte miss drops out at the head, the last-byte one at the tail; only the middle one is read in full.
+    expect(reads.head).toEqual([0, 1, 2, 3, 4]);
     expect(reads.tail).toEqual([0, 2, 3, 4]);
     expect(reads.full).toEqual([0, 3, 4]);
   });
 
-  it('treats small files as fully hashed by their head', async () => {
-    const { files, reads, hashRange } = setup(['same', 'same', 'diff']);
+  it('reads small files whole, once, without head or tail hashes', async () => {
+    const { files, reads, hashRange } = setup([
+      'same',
+      'same',
+      'diff',
+      'x'.repeat(65_536),
+      'x'.repeat(65_536),
+    ]);
     const { groups } = await findDuplicateGroups(files, hashRange, { includeEmpty: false });
-    expect(groups.map((g) => g.map((f) => f.id))).toEqual([[0, 1]]);
+    expect(groups.map((g) => g.map((f) => f.id))).toEqual([
+      [0, 1],
+      [3, 4],
+    ]);
     expect(groups[0]![0]!.full).toBe('same');
-    expect(reads.full).toEqual([]);
+    expect(reads).toEqual({ head: [], tail: [], full: [0, 1, 2, 3, 4] });
   });
 
   it('groups empty files only when asked, without reading them', async () => {

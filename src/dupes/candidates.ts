@@ -1,6 +1,6 @@
-import { BLOCK_SIZE, type HashRange } from '../hash/task.js';
+import type { HashRange } from '../hash/task.js';
 
-/** Files at most this large skip the tail hash and go straight to a full hash: reading them is as cheap. */
+/** Files at most this large are hashed whole straight away: reading them is as cheap as reading a block. */
 export const SMALL_FILE = 64 * 1024;
 
 /** A physical file as the grouping sees it: an id, a size and the hashes known so far. */
@@ -34,8 +34,8 @@ export interface GroupingStats {
 
 /**
  * Finds the groups of byte-identical files among physical files (hard links already collapsed): same size,
- * then same head hash, then (for larger files) same tail hash, then same full hash. Only files that still
- * collide with another are ever read further. Empty files form one group when `includeEmpty` is set, and are
+ * then, for files up to 64 KiB, same full hash; for larger ones, same head hash, same tail hash, then same
+ * full hash. Only files that still collide with another are ever read further. Empty files form one group when `includeEmpty` is set, and are
  * never read. Each group is returned with at least two members, in input order.
  */
 export async function findDuplicateGroups(
@@ -47,7 +47,8 @@ export async function findDuplicateGroups(
   const stats: GroupingStats = { sizeGroups: 0, head: 0, tail: 0, full: 0 };
   const bySize = groupBy(files, (f) => f.size);
   const done: Candidate[][] = [];
-  let pending: Candidate[][] = [];
+  const small: Candidate[][] = [];
+  const large: Candidate[][] = [];
   const alone: Candidate[] = [];
   for (const [size, group] of bySize) {
     if (group.length < 2 || (size === 0 && !options.includeEmpty)) {
@@ -56,27 +57,17 @@ export async function findDuplicateGroups(
     }
     stats.sizeGroups++;
     if (size === 0) done.push(group);
-    else pending.push(group);
+    else (size <= SMALL_FILE ? small : large).push(group);
   }
   settled(alone);
 
-  // Head: the first block. For a file no larger than a block that is the whole content.
-  pending = await refine(pending, 'head', hashRange, stats, settled);
-  const large: Candidate[][] = [];
-  const medium: Candidate[][] = [];
-  for (const group of pending) {
-    const size = group[0]!.size;
-    if (size <= BLOCK_SIZE) {
-      for (const f of group) f.full = f.head;
-      done.push(group);
-    } else {
-      (size > SMALL_FILE ? large : medium).push(group);
-    }
-  }
-  // Tail: the last block of larger files, where near-copies (appended logs, re-encoded endings) differ.
-  const afterTail = await refine(large, 'tail', hashRange, stats, settled);
-  // Full: the whole content, for what still collides.
-  done.push(...(await refine([...medium, ...afterTail], 'full', hashRange, stats, settled)));
+  // Small files are read whole at once: opening a file costs more than reading 64 KiB of it.
+  done.push(...(await refine(small, 'full', hashRange, stats, settled)));
+  // Larger ones: the first block, then the last (where near-copies such as appended logs or re-encoded endings
+  // differ), then the whole content, each only for what still collides.
+  const afterHead = await refine(large, 'head', hashRange, stats, settled);
+  const afterTail = await refine(afterHead, 'tail', hashRange, stats, settled);
+  done.push(...(await refine(afterTail, 'full', hashRange, stats, settled)));
   settled(done.flat());
   return { groups: done, stats };
 }

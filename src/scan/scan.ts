@@ -7,7 +7,7 @@ import type { Profiler } from '../core/profiler.js';
 import type { ProgressTracker } from '../core/progress.js';
 import { RateLimiter } from '../core/rate-limiter.js';
 import type { CatalogStore, FileIdentity, SeenFile, StoredHashes } from '../catalog/store.js';
-import { findDuplicateGroups, type Candidate, type GroupingStats } from '../dupes/candidates.js';
+import { findDuplicateGroups, SMALL_FILE, type Candidate, type GroupingStats } from '../dupes/candidates.js';
 import type { HashAlgorithm } from '../hash/algorithms.js';
 import { rangeSpan, type HashItem, type HashRange } from '../hash/task.js';
 import { compileFilters, type FilterOptions } from './filters.js';
@@ -187,11 +187,14 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
   const walkPhase = progress?.phase('walk');
   const index = new FileIndex(known, algorithm);
   const early: Promise<void>[] = [];
-  let waiting: Tracked[] = [];
-  const sendHeads = (all: boolean): void => {
-    if (waiting.length === 0 || (!all && waiting.length < BATCH_ITEMS)) return;
-    early.push(hashFiles(waiting, 'head', (_items, bytes) => walkPhase?.add({ bytes })));
-    waiting = [];
+  // Files that became candidates during the walk, waiting for a batch to fill: small ones are read whole, larger
+  // ones by their head (see findDuplicateGroups).
+  const waiting: Record<'head' | 'full', Tracked[]> = { head: [], full: [] };
+  const send = (range: 'head' | 'full', all: boolean): void => {
+    const files = waiting[range];
+    if (files.length === 0 || (!all && files.length < BATCH_ITEMS)) return;
+    early.push(hashFiles(files, range, (_items, bytes) => walkPhase?.add({ bytes })));
+    waiting[range] = [];
   };
   const walked = await walk({
     roots: options.roots,
@@ -202,13 +205,18 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     ...(signal ? { signal } : {}),
     onFiles: (files) => {
       for (const w of files) {
-        for (const t of index.add(w)) if (t.head === undefined) waiting.push(t);
+        for (const t of index.add(w)) {
+          const range = t.size <= SMALL_FILE ? 'full' : 'head';
+          if (t[range] === undefined) waiting[range].push(t);
+        }
       }
       walkPhase?.add({ items: files.length });
-      sendHeads(false);
+      send('head', false);
+      send('full', false);
     },
   });
-  sendHeads(true);
+  send('head', true);
+  send('full', true);
   problems.push(...walked.problems);
   walkPhase?.end();
   end();
