@@ -91,6 +91,23 @@ describe('nodupe dupes', () => {
     ).toEqual([20_000, 3]);
   });
 
+  it('writes paths that are not UTF-8 raw in fdupes output and with their bytes in JSON', async () => {
+    const odd = Buffer.concat([Buffer.from(dir.path('t/b/')), Buffer.of(0x66, 0xff, 0x6f)]);
+    writeFileSync(odd, 'two');
+    const fdupes = await runCli(['dupes', '--catalog', catalogPath, '--format', 'fdupes', 't'], {
+      cwd: dir.root,
+    });
+    expect(fdupes.bytes.includes(Buffer.concat([odd, Buffer.from('\n')]))).toBe(true);
+    const json = JSON.parse(
+      (await runCli(['dupes', '--catalog', catalogPath, '--format', 'json', 't'], { cwd: dir.root })).stdout,
+    ) as {
+      groups: { files: { path: string; pathBytes?: string }[] }[];
+    };
+    const entry = json.groups.flatMap((g) => g.files).find((f) => f.pathBytes !== undefined);
+    expect(Buffer.from(entry!.pathBytes!, 'base64').equals(odd)).toBe(true);
+    expect(entry!.path).toBe(`${dir.path('t/b/')}f\ufffdo`);
+  });
+
   it('defaults the catalog to $XDG_DATA_HOME/nodupe/catalog.db', async () => {
     const { code } = await runCli(['dupes', 't'], { cwd: dir.root, env: { XDG_DATA_HOME: dir.path('xdg') } });
     expect(code).toBe(0);

@@ -11,6 +11,7 @@ import {
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteCatalog } from '../src/catalog/sqlite/sqlite-store.js';
+import { FakeClock } from '../src/core/fake-clock.js';
 import { ProgressTracker } from '../src/core/progress.js';
 import { displayPath, toBytes } from '../src/scan/paths.js';
 import { scan, type ScanOptions, type ScanReport } from '../src/scan/scan.js';
@@ -204,13 +205,20 @@ describe('scan', () => {
     expect(await paths({ filters: { maxSize: 4999 } })).toEqual([]);
   });
 
-  it('throttles reads through the rate limiter and still finds the same groups', async () => {
-    const content = bytes(300_000, 11);
+  it('throttles content reads through the rate limiter (on a fake clock)', async () => {
+    const content = bytes(1_500_000, 11);
     dir.write('t/a', content);
     dir.write('t/b', content);
-    const report = await run([dir.path('t')], { maxReadRate: 1 << 30 });
+    const clock = new FakeClock();
+    const state = { finished: false };
+    const scanning = run([dir.path('t')], { maxReadRate: 1 << 20, clock }).finally(() => (state.finished = true));
+    // The workers ask the limiter before every read; time moves only when the test moves it.
+    while (!state.finished) await clock.advanceAsync(10);
+    const report = await scanning;
     expect(groupsOf(report)).toEqual([['t/a', 't/b']]);
-    expect(report.bytesRead).toBe(2 * (4096 + 4096 + 300_000));
+    expect(report.bytesRead).toBe(2 * (4096 + 4096 + 1_500_000));
+    // 1 MiB/s with a 1 MiB bucket: everything past the first MiB waited for its tokens.
+    expect(clock.now()).toBeGreaterThanOrEqual(((report.bytesRead - (1 << 20)) / (1 << 20)) * 1000);
   });
 });
 
