@@ -211,7 +211,9 @@ describe('scan', () => {
     dir.write('t/b', content);
     const clock = new FakeClock();
     const state = { finished: false };
-    const scanning = run([dir.path('t')], { maxReadRate: 1 << 20, clock }).finally(() => (state.finished = true));
+    const scanning = run([dir.path('t')], { maxReadRate: 1 << 20, clock }).finally(
+      () => (state.finished = true),
+    );
     // The workers ask the limiter before every read; time moves only when the test moves it.
     while (!state.finished) await clock.advanceAsync(10);
     const report = await scanning;

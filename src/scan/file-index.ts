@@ -15,8 +15,8 @@ export interface Tracked extends PhysicalFile, Candidate {
   changed: boolean;
   /** Could not be read: left out of every group. */
   failed: boolean;
-  /** Paths whose catalog rows are new or changed; 0 means every row is as the catalog has it. */
-  dirtyPaths: number;
+  /** On a rescan, paths whose catalog rows are new or changed (absent: all rows are as the catalog has them). */
+  dirty: FsPath[] | undefined;
 }
 
 /**
@@ -26,8 +26,6 @@ export interface Tracked extends PhysicalFile, Candidate {
  */
 export class FileIndex {
   readonly tracked: Tracked[] = [];
-  /** Paths seen, by key: kept only when the catalog knew paths here (to find the ones that are gone). */
-  readonly seenKeys = new Set<string>();
   /** Catalog rows seen again unchanged. */
   readonly unchangedIds: number[] = [];
   reused = 0;
@@ -38,18 +36,24 @@ export class FileIndex {
   /** A size seen once maps to its file; a size seen twice or more maps to `true` (its files are candidates). */
   readonly #bySize = new Map<number, Tracked | true>();
   readonly #known: Map<string, KnownFile>;
+  readonly #firstScan: boolean;
   readonly #algorithm: HashAlgorithm;
 
+  /**
+   * `known` is the catalog's rows under the roots. The index takes rows out of it as their paths are seen, so
+   * that it shrinks as the walk goes, and what is left at the end is what the walk did not find.
+   */
   constructor(known: Map<string, KnownFile>, algorithm: HashAlgorithm) {
     this.#known = known;
+    this.#firstScan = known.size === 0;
     this.#algorithm = algorithm;
   }
 
   /** Takes in one walked path; returns the physical files that just became candidates (none, one or two). */
   add(w: WalkedFile): Tracked[] {
     const key = pathKey(w.path);
-    const row = this.#known.size > 0 ? this.#known.get(key) : undefined;
-    if (this.#known.size > 0) this.seenKeys.add(key);
+    const row = this.#firstScan ? undefined : this.#known.get(key);
+    if (row) this.#known.delete(key);
     const unchanged = row !== undefined && row.identity === identityString(w);
     if (unchanged) this.unchangedIds.push(row.id);
 
@@ -64,7 +68,7 @@ export class FileIndex {
       // Another path to a file already known: a hard link, or the same path reached twice.
       if (!existing.paths.some((p) => pathKey(p) === key)) {
         existing.paths.push(w.path);
-        if (!unchanged) existing.dirtyPaths++;
+        if (!unchanged && !this.#firstScan) (existing.dirty ??= []).push(w.path);
       }
       existing.root = Math.min(existing.root, w.root);
       this.#takeHashes(existing, unchanged ? row : undefined);
@@ -85,7 +89,7 @@ export class FileIndex {
       fresh: false,
       changed: false,
       failed: false,
-      dirtyPaths: unchanged ? 0 : 1,
+      dirty: unchanged || this.#firstScan ? undefined : [w.path],
     };
     this.#takeHashes(t, unchanged ? row : undefined);
     inodes.set(w.ino, t);
@@ -104,10 +108,7 @@ export class FileIndex {
 
   /** The paths of `t` whose catalog rows must be written: all when it was hashed or changed, else the new ones. */
   pathsToWrite(t: Tracked): FsPath[] {
-    if (t.fresh || t.changed || this.#known.size === 0) return t.paths;
-    if (t.dirtyPaths === 0) return [];
-    const identity = identityString(t);
-    return t.paths.filter((path) => this.#known.get(pathKey(path))?.identity !== identity);
+    return this.#firstScan || t.fresh || t.changed ? t.paths : (t.dirty ?? []);
   }
 
   #takeHashes(t: Tracked, row: KnownFile | undefined): void {

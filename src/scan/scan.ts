@@ -267,10 +267,9 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     await writer.flush();
 
     end = span('catalog-write');
+    // What is left of the catalog's rows is what the walk did not see: gone, unless filtered out this time.
     const goneIds: number[] = [];
-    for (const [key, row] of known) {
-      if (!index.seenKeys.has(key) && vanished(Buffer.from(key, 'latin1'))) goneIds.push(row.id);
-    }
+    for (const [key, row] of known) if (vanished(Buffer.from(key, 'latin1'))) goneIds.push(row.id);
     catalog.finishScan(scanId, goneIds, clock.wallNow());
     end();
 

@@ -75,7 +75,7 @@ export class SqliteCatalog implements CatalogStore {
       db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 5000');
       // A large tree's rows and path index outgrow SQLite's 2 MB default page cache many times over.
-      db.pragma('cache_size = -32768');
+      db.pragma('cache_size = -16384');
       migrate(db, version);
       return new SqliteCatalog(location, db);
     } catch (error) {
