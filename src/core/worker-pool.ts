@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { availableParallelism } from 'node:os';
-import type { Transferable } from 'node:worker_threads';
+import type { ResourceLimits, Transferable } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import {
   AbortError,
@@ -26,6 +26,8 @@ export interface WorkerPoolOptions {
   execArgv?: string[];
   /** Data every worker reads once from `workerData`. */
   workerData?: unknown;
+  /** V8 heap limits of each worker (Node's `resourceLimits`). */
+  resourceLimits?: ResourceLimits;
   /** Aborting it destroys the pool. */
   signal?: AbortSignal;
 }
@@ -130,6 +132,7 @@ export class WorkerPool<TTask, TResult> {
       recordTiming: false,
       ...(o.execArgv === undefined ? {} : { execArgv: o.execArgv }),
       ...(o.workerData === undefined ? {} : { workerData: o.workerData }),
+      ...(o.resourceLimits === undefined ? {} : { resourceLimits: o.resourceLimits as ResourceLimits }),
     });
     // Errors of a worker outside any task (for example a crash while loading) reach the task that ran there;
     // without a listener, piscina would make them an uncaught exception of the whole process.

@@ -30,6 +30,8 @@ export class HashPool {
     this.#pool = new WorkerPool<HashTask, HashOutcome[]>({
       filename: hashWorkerUrl,
       workerData: { algorithm: options.algorithm },
+      // A hashing worker keeps almost nothing alive; a small young generation keeps its memory small too.
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
       ...(options.threads === undefined ? {} : { threads: options.threads }),
       ...(options.signal ? { signal: options.signal } : {}),
     });
