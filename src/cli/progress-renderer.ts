@@ -1,7 +1,7 @@
 import { systemClock, type Clock } from '../core/clock.js';
 import type { PhaseSnapshot, ProgressTracker } from '../core/progress.js';
 import { throttle } from '../core/throttle.js';
-import { formatBytes, formatCount, formatDuration } from './format.js';
+import { formatBytes, formatCount, formatDuration } from '../core/format.js';
 
 /** What the renderer writes to: stderr, or a test double. */
 export interface ProgressStream {

@@ -36,16 +36,11 @@ export interface ScanOptions {
 }
 
 /** One file on disk (one device and inode), with every path the scan reached it by. */
-export interface PhysicalFile {
+export interface PhysicalFile extends FileIdentity {
   id: number;
   /** The first is the one to show; the others are hard links (or followed links) to the same file. */
   paths: FsPath[];
   root: number;
-  dev: bigint;
-  ino: bigint;
-  size: number;
-  mtimeNs: bigint;
-  ctimeNs: bigint;
 }
 
 export interface DuplicateGroup {

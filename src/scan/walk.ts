@@ -1,19 +1,15 @@
 import { lstatSync, readdirSync, statSync, type BigIntStats, type Dirent } from 'node:fs';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { abortErrorFrom } from '../core/errors.js';
+import type { FileIdentity } from '../catalog/store.js';
 import type { Filters } from './filters.js';
 import { displayPath, joinName, type FsPath } from './paths.js';
 
 /** A regular file as the walk saw it (lstat, or stat of a followed link). */
-export interface WalkedFile {
+export interface WalkedFile extends FileIdentity {
   path: FsPath;
   /** Index of the root it was found under, in command-line order. */
   root: number;
-  dev: bigint;
-  ino: bigint;
-  size: number;
-  mtimeNs: bigint;
-  ctimeNs: bigint;
 }
 
 /** Something the walk could not read; it is counted and reported, and never stops the walk. */

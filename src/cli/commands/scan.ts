@@ -3,7 +3,7 @@ import type { ScanCliOptions } from '../options.js';
 import { scan, type ScanReport } from '../../scan/scan.js';
 import { describeProblem } from '../../scan/walk.js';
 import { displayPath } from '../../scan/paths.js';
-import { formatBytes, formatCount } from '../format.js';
+import { formatBytes, formatCount } from '../../core/format.js';
 import { openSession, resolveRoots, type Session } from '../session.js';
 
 /** Scans the paths with the command line's options, reporting problems on stderr. */

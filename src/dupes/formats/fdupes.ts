@@ -1,5 +1,5 @@
 import type { DupesFormat } from './format.js';
-import { writePath } from './text.js';
+import { writeGroups } from './text.js';
 
 /**
  * What `fdupes -r` and `jdupes -r` print: each group's paths one a line, each group followed by a blank line,
@@ -8,12 +8,6 @@ import { writePath } from './text.js';
 export const fdupesFormat: DupesFormat = {
   name: 'fdupes',
   render(report, out) {
-    for (const group of report.groups) {
-      for (const file of group.files) {
-        writePath(out, file.paths[0]!);
-        out.write('\n');
-      }
-      out.write('\n');
-    }
+    writeGroups(report, out, { links: false });
   },
 };

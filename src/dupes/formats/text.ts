@@ -1,30 +1,32 @@
-import { formatBytes, formatCount } from '../../cli/format.js';
+import { formatBytes, formatCount } from '../../core/format.js';
+import type { DupesReport } from '../report.js';
 import type { DupesFormat, Output } from './format.js';
-import type { FsPath } from '../../scan/paths.js';
-
-export function writePath(out: Output, path: FsPath): void {
-  out.write(path);
-}
 
 /**
- * Groups separated by blank lines, one path a line (hard links of a member indented under it with `=`),
- * then a summary.
+ * Each group's paths, one a line, each group followed by a blank line. With `links`, a member's other hard
+ * links follow it, indented with `=`. Paths that are not UTF-8 are written as their raw bytes.
  */
+export function writeGroups(report: DupesReport, out: Output, options: { links: boolean }): void {
+  for (const group of report.groups) {
+    for (const file of group.files) {
+      out.write(file.paths[0]!);
+      out.write('\n');
+      if (!options.links) continue;
+      for (const link of file.paths.slice(1)) {
+        out.write('  = ');
+        out.write(link);
+        out.write('\n');
+      }
+    }
+    out.write('\n');
+  }
+}
+
+/** Groups (with their hard links) separated by blank lines, then a summary. */
 export const textFormat: DupesFormat = {
   name: 'text',
   render(report, out) {
-    for (const group of report.groups) {
-      for (const file of group.files) {
-        writePath(out, file.paths[0]!);
-        out.write('\n');
-        for (const link of file.paths.slice(1)) {
-          out.write('  = ');
-          writePath(out, link);
-          out.write('\n');
-        }
-      }
-      out.write('\n');
-    }
+    writeGroups(report, out, { links: true });
     const s = report.summary;
     out.write(
       `${formatCount(s.groups)} ${s.groups === 1 ? 'group' : 'groups'}, ` +
