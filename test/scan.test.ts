@@ -11,6 +11,7 @@ import {
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteCatalog } from '../src/catalog/sqlite/sqlite-store.js';
+import { AbortError } from '../src/core/errors.js';
 import { FakeClock } from '../src/core/fake-clock.js';
 import { ProgressTracker } from '../src/core/progress.js';
 import { displayPath, toBytes } from '../src/scan/paths.js';
@@ -221,6 +222,17 @@ describe('scan', () => {
     expect(report.bytesRead).toBe(2 * (4096 + 4096 + 1_500_000));
     // 1 MiB/s with a 1 MiB bucket: everything past the first MiB waited for its tokens.
     expect(clock.now()).toBeGreaterThanOrEqual(((report.bytesRead - (1 << 20)) / (1 << 20)) * 1000);
+  });
+});
+
+describe('scan, aborted', () => {
+  it('rejects with an AbortError and ends its workers', async () => {
+    for (let i = 0; i < 3; i++) dir.write(`t/f${i}`, bytes(10_000, 1));
+    const controller = new AbortController();
+    controller.abort(new Error('user pressed Ctrl-C'));
+    await expect(run([dir.path('t')], { signal: controller.signal })).rejects.toBeInstanceOf(AbortError);
+    // The catalog is still usable: the next scan runs to the end.
+    expect((await run([dir.path('t')])).groups).toHaveLength(1);
   });
 });
 

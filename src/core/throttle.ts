@@ -31,5 +31,3 @@ export function throttle(clock: Clock, intervalMs: number, fn: () => void) {
     },
   };
 }
-
-export type Throttled = ReturnType<typeof throttle>;

@@ -125,98 +125,105 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     ));
   // A first scan of these roots will hash: start the workers now, so they load while the walk runs.
   if (known.size === 0) void hashPool();
-
-  const problems: ScanProblem[] = [];
-  const changed: Tracked[] = [];
-  let bytesRead = 0;
-
-  /** Hashes one range of `files` in batches; outcomes land on the files. Resolves when all are in. */
-  const hashFiles = async (
-    files: Tracked[],
-    range: HashRange,
-    onBatch?: (items: number, bytes: number) => void,
-  ) => {
-    const workers = await hashPool();
-    const results: Promise<void>[] = [];
-    for (const batch of batches(files, range)) {
-      if (signal?.aborted) throw abortErrorFrom(signal);
-      const items: HashItem[] = batch.map((f) => ({
-        path: f.paths[0]!,
-        range,
-        size: f.size,
-        mtimeNs: f.mtimeNs,
-      }));
-      const { result } = await workers.submit(items);
-      results.push(
-        result.then((outcomes) => {
-          let bytes = 0;
-          outcomes.forEach((outcome, i) => {
-            const f = batch[i]!;
-            bytes += outcome.bytes;
-            if (outcome.kind === 'hash') {
-              f[range] = outcome.hash;
-              f.fresh = true;
-            } else if (outcome.kind === 'changed') {
-              f.changed = true;
-              changed.push(f);
-            } else {
-              f.failed = true;
-              problems.push({
-                path: f.paths[0]!,
-                op: 'read',
-                code: outcome.code,
-                message: outcome.message,
-              });
-            }
-          });
-          bytesRead += bytes;
-          onBatch?.(batch.length, bytes);
-        }),
-      );
-    }
-    await Promise.all(results);
-  };
-
-  // The walk, with the heads of candidates read while it goes on.
-  end = span('walk');
-  const walkPhase = progress?.phase('walk');
-  const index = new FileIndex(known, algorithm);
-  const early: Promise<void>[] = [];
-  // Files that became candidates during the walk, waiting for a batch to fill: small ones are read whole, larger
-  // ones by their head (see findDuplicateGroups).
-  const waiting: Record<'head' | 'full', Tracked[]> = { head: [], full: [] };
-  const send = (range: 'head' | 'full', all: boolean): void => {
-    const files = waiting[range];
-    if (files.length === 0 || (!all && files.length < BATCH_ITEMS)) return;
-    early.push(hashFiles(files, range, (_items, bytes) => walkPhase?.add({ bytes })));
-    waiting[range] = [];
-  };
-  const walked = await walk({
-    roots: options.roots,
-    filters: compileFilters(options.filters ?? {}),
-    ...(options.followSymlinks === undefined ? {} : { followSymlinks: options.followSymlinks }),
-    ...(options.oneFileSystem === undefined ? {} : { oneFileSystem: options.oneFileSystem }),
-    ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }),
-    ...(signal ? { signal } : {}),
-    onFiles: (files) => {
-      for (const w of files) {
-        for (const t of index.add(w)) {
-          const range = t.size <= SMALL_FILE ? 'full' : 'head';
-          if (t[range] === undefined) waiting[range].push(t);
-        }
-      }
-      walkPhase?.add({ items: files.length });
-      send('head', false);
-      send('full', false);
-    },
-  });
-  send('head', true);
-  send('full', true);
-  problems.push(...walked.problems);
-  walkPhase?.end();
-  end();
-
   try {
+    return await scanWith();
+  } finally {
+    // Whatever happened (an abort during the walk too), the workers end with the scan.
+    const started = pool;
+    if (started) await (await started).close();
+  }
+
+  async function scanWith(): Promise<ScanReport> {
+    const problems: ScanProblem[] = [];
+    const changed: Tracked[] = [];
+    let bytesRead = 0;
+
+    /** Hashes one range of `files` in batches; outcomes land on the files. Resolves when all are in. */
+    const hashFiles = async (
+      files: Tracked[],
+      range: HashRange,
+      onBatch?: (items: number, bytes: number) => void,
+    ) => {
+      const workers = await hashPool();
+      const results: Promise<void>[] = [];
+      for (const batch of batches(files, range)) {
+        if (signal?.aborted) throw abortErrorFrom(signal);
+        const items: HashItem[] = batch.map((f) => ({
+          path: f.paths[0]!,
+          range,
+          size: f.size,
+          mtimeNs: f.mtimeNs,
+        }));
+        const { result } = await workers.submit(items);
+        results.push(
+          result.then((outcomes) => {
+            let bytes = 0;
+            outcomes.forEach((outcome, i) => {
+              const f = batch[i]!;
+              bytes += outcome.bytes;
+              if (outcome.kind === 'hash') {
+                f[range] = outcome.hash;
+                f.fresh = true;
+              } else if (outcome.kind === 'changed') {
+                f.changed = true;
+                changed.push(f);
+              } else {
+                f.failed = true;
+                problems.push({
+                  path: f.paths[0]!,
+                  op: 'read',
+                  code: outcome.code,
+                  message: outcome.message,
+                });
+              }
+            });
+            bytesRead += bytes;
+            onBatch?.(batch.length, bytes);
+          }),
+        );
+      }
+      await Promise.all(results);
+    };
+
+    // The walk, with the heads of candidates read while it goes on.
+    end = span('walk');
+    const walkPhase = progress?.phase('walk');
+    const index = new FileIndex(known, algorithm);
+    const early: Promise<void>[] = [];
+    // Files that became candidates during the walk, waiting for a batch to fill: small ones are read whole, larger
+    // ones by their head (see findDuplicateGroups).
+    const waiting: Record<'head' | 'full', Tracked[]> = { head: [], full: [] };
+    const send = (range: 'head' | 'full', all: boolean): void => {
+      const files = waiting[range];
+      if (files.length === 0 || (!all && files.length < BATCH_ITEMS)) return;
+      early.push(hashFiles(files, range, (_items, bytes) => walkPhase?.add({ bytes })));
+      waiting[range] = [];
+    };
+    const walked = await walk({
+      roots: options.roots,
+      filters: compileFilters(options.filters ?? {}),
+      ...(options.followSymlinks === undefined ? {} : { followSymlinks: options.followSymlinks }),
+      ...(options.oneFileSystem === undefined ? {} : { oneFileSystem: options.oneFileSystem }),
+      ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }),
+      ...(signal ? { signal } : {}),
+      onFiles: (files) => {
+        for (const w of files) {
+          for (const t of index.add(w)) {
+            const range = t.size <= SMALL_FILE ? 'full' : 'head';
+            if (t[range] === undefined) waiting[range].push(t);
+          }
+        }
+        walkPhase?.add({ items: files.length });
+        send('head', false);
+        send('full', false);
+      },
+    });
+    send('head', true);
+    send('full', true);
+    problems.push(...walked.problems);
+    walkPhase?.end();
+    end();
+
     end = span('head');
     await Promise.all(early);
     end();
@@ -285,9 +292,6 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       gone: goneIds.length,
       grouping: found.stats,
     };
-  } finally {
-    const started = pool;
-    if (started) await (await started).close();
   }
 }
 
