@@ -45,7 +45,8 @@ export function renderProgress(tracker: ProgressTracker, options: ProgressRender
     if (current && !final) {
       const line = describePhase(current);
       if (tty) {
-        out += line.slice(0, Math.max(20, (stream.columns ?? 80) - 1));
+        // A terminal that does not say its width (or says 0) gets 80 columns.
+        out += line.slice(0, (stream.columns !== undefined && stream.columns > 20 ? stream.columns : 80) - 1);
         live = true;
       } else if (!out && current.elapsedMs >= plainIntervalMs) {
         // Plain output: a line for a phase only once it has run a while, never a flurry of zeros.
@@ -79,9 +80,11 @@ export function describePhase(p: PhaseSnapshot): string {
     `${formatCount(p.items)}${p.itemsTotal === undefined ? '' : `/${formatCount(p.itemsTotal)}`} files`,
   );
   if (p.bytes > 0 || p.bytesTotal !== undefined) parts.push(formatBytes(p.bytes));
-  const rate = p.bytes > 0 ? p.bytesPerSecond : p.itemsPerSecond;
+  // A phase measured in bytes (hashing) shows a byte rate; one measured in files (the walk), a file rate.
+  const byBytes = p.bytesTotal !== undefined;
+  const rate = byBytes ? p.bytesPerSecond : p.itemsPerSecond;
   if (rate !== undefined) {
-    parts.push(p.bytes > 0 ? `${formatBytes(rate)}/s` : `${formatCount(Math.round(rate))} files/s`);
+    parts.push(byBytes ? `${formatBytes(rate)}/s` : `${formatCount(Math.round(rate))} files/s`);
   }
   if (p.state === 'done') parts.push(`in ${formatDuration(p.elapsedMs)}`);
   else if (p.etaMs !== undefined) parts.push(`ETA ${formatDuration(p.etaMs)}`);
