@@ -116,6 +116,15 @@ describe('nodupe dupes', () => {
     );
   });
 
+  it('prints per-phase timings with --profile and writes a CPU profile with --cpu-prof', async () => {
+    const { code, stderr } = await cli('scan', '--profile', '--cpu-prof', 'scan.cpuprofile', 't');
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/^phase\s+time\s+share$/m);
+    expect(stderr).toMatch(/^walk\s+[\d.]+ ms/m);
+    const profile = JSON.parse(readFileSync(dir.path('scan.cpuprofile'), 'utf8')) as { nodes: unknown[] };
+    expect(profile.nodes.length).toBeGreaterThan(0);
+  });
+
   it('scan indexes into the catalog and says what it did', async () => {
     const { code, stdout } = await cli('scan', 't');
     expect(code).toBe(0);
