@@ -156,30 +156,32 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
         }));
         const { result } = await workers.submit(items);
         results.push(
-          result.then((outcomes) => {
-            let bytes = 0;
-            outcomes.forEach((outcome, i) => {
-              const f = batch[i]!;
-              bytes += outcome.bytes;
-              if (outcome.kind === 'hash') {
-                f[range] = outcome.hash;
-                f.fresh = true;
-              } else if (outcome.kind === 'changed') {
-                f.changed = true;
-                changed.push(f);
-              } else {
-                f.failed = true;
-                problems.push({
-                  path: f.paths[0]!,
-                  op: 'read',
-                  code: outcome.code,
-                  message: outcome.message,
-                });
-              }
-            });
-            bytesRead += bytes;
-            onBatch?.(batch.length, bytes);
-          }),
+          handledLater(
+            result.then((outcomes) => {
+              let bytes = 0;
+              outcomes.forEach((outcome, i) => {
+                const f = batch[i]!;
+                bytes += outcome.bytes;
+                if (outcome.kind === 'hash') {
+                  f[range] = outcome.hash;
+                  f.fresh = true;
+                } else if (outcome.kind === 'changed') {
+                  f.changed = true;
+                  changed.push(f);
+                } else {
+                  f.failed = true;
+                  problems.push({
+                    path: f.paths[0]!,
+                    op: 'read',
+                    code: outcome.code,
+                    message: outcome.message,
+                  });
+                }
+              });
+              bytesRead += bytes;
+              onBatch?.(batch.length, bytes);
+            }),
+          ),
         );
       }
       await Promise.all(results);
@@ -196,7 +198,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     const send = (range: 'head' | 'full', all: boolean): void => {
       const files = waiting[range];
       if (files.length === 0 || (!all && files.length < BATCH_ITEMS)) return;
-      early.push(hashFiles(files, range, (_items, bytes) => walkPhase?.add({ bytes })));
+      early.push(handledLater(hashFiles(files, range, (_items, bytes) => walkPhase?.add({ bytes }))));
       waiting[range] = [];
     };
     const walked = await walk({
@@ -293,6 +295,15 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       grouping: found.stats,
     };
   }
+}
+
+/**
+ * Marks a promise as handled now, for one that is awaited later (after more awaits): its failure still reaches
+ * whoever awaits it, but does not count as an unhandled rejection in the meantime.
+ */
+function handledLater<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }
 
 function identityOf(file: PhysicalFile): FileIdentity {
