@@ -133,6 +133,16 @@ describe('nodupe dupes', () => {
 });
 
 describe('bad input: a clear message, exit 2, nothing touched', () => {
+  /** Runs `dupes` on the catalog as it is: exit 2, the message, and the catalog file byte for byte unchanged. */
+  async function expectRefused(message: string | RegExp) {
+    const before = readFileSync(catalogPath);
+    const { code, stderr } = await cli('dupes', 't');
+    expect(code).toBe(2);
+    if (typeof message === 'string') expect(stderr).toContain(message);
+    else expect(stderr).toMatch(message);
+    expect(readFileSync(catalogPath).equals(before)).toBe(true);
+  }
+
   it('refuses a path that does not exist', async () => {
     const { code, stderr, stdout } = await cli('dupes', 't', 'missing');
     expect(code).toBe(2);
@@ -144,10 +154,7 @@ describe('bad input: a clear message, exit 2, nothing touched', () => {
     mkdirSync(dir.path('state'));
     const garbage = Buffer.concat([Buffer.from('SQLite format 3\0'), bytes(8192, 3)]);
     writeFileSync(catalogPath, garbage);
-    const { code, stderr } = await cli('dupes', 't');
-    expect(code).toBe(2);
-    expect(stderr).toMatch(/catalog .* (corrupt|not a database)/);
-    expect(readFileSync(catalogPath).equals(garbage)).toBe(true);
+    await expectRefused(/catalog .* (corrupt|not a database)/);
   });
 
   it('refuses an SQLite database that is not a nodupe catalog', async () => {
@@ -155,11 +162,7 @@ describe('bad input: a clear message, exit 2, nothing touched', () => {
     const db = new Database(catalogPath);
     db.exec('CREATE TABLE photos (id INTEGER)');
     db.close();
-    const before = readFileSync(catalogPath);
-    const { code, stderr } = await cli('dupes', 't');
-    expect(code).toBe(2);
-    expect(stderr).toContain('not a nodupe catalog');
-    expect(readFileSync(catalogPath).equals(before)).toBe(true);
+    await expectRefused('not a nodupe catalog');
   });
 
   it('refuses a catalog from a newer nodupe and leaves it as it was', async () => {
@@ -167,11 +170,7 @@ describe('bad input: a clear message, exit 2, nothing touched', () => {
     const db = new Database(catalogPath);
     db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (99, 0)').run();
     db.close();
-    const before = readFileSync(catalogPath);
-    const { code, stderr } = await cli('dupes', 't');
-    expect(code).toBe(2);
-    expect(stderr).toContain('schema version 99, newer than this nodupe knows');
-    expect(readFileSync(catalogPath).equals(before)).toBe(true);
+    await expectRefused('schema version 99, newer than this nodupe knows');
   });
 });
 

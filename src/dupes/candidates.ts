@@ -3,6 +3,11 @@ import type { HashRange } from '../hash/task.js';
 /** Files at most this large are hashed whole straight away: reading them is as cheap as reading a block. */
 export const SMALL_FILE = 64 * 1024;
 
+/** The first range read of a candidate of this size: the whole of a small file, the head of a larger one. */
+export function firstRange(size: number): 'head' | 'full' {
+  return size <= SMALL_FILE ? 'full' : 'head';
+}
+
 /** A physical file as the grouping sees it: an id, a size and the hashes known so far. */
 export interface Candidate {
   readonly id: number;
@@ -57,7 +62,7 @@ export async function findDuplicateGroups(
     }
     stats.sizeGroups++;
     if (size === 0) done.push(group);
-    else (size <= SMALL_FILE ? small : large).push(group);
+    else (firstRange(size) === 'full' ? small : large).push(group);
   }
   settled(alone);
 

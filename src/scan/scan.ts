@@ -7,7 +7,7 @@ import type { Profiler } from '../core/profiler.js';
 import type { ProgressTracker } from '../core/progress.js';
 import { RateLimiter } from '../core/rate-limiter.js';
 import type { CatalogStore, FileIdentity, SeenFile, StoredHashes } from '../catalog/store.js';
-import { findDuplicateGroups, SMALL_FILE, type Candidate, type GroupingStats } from '../dupes/candidates.js';
+import { findDuplicateGroups, firstRange, type Candidate, type GroupingStats } from '../dupes/candidates.js';
 import type { HashAlgorithm } from '../hash/algorithms.js';
 import { rangeSpan, type HashItem, type HashRange } from '../hash/task.js';
 import { compileFilters, type FilterOptions } from './filters.js';
@@ -89,8 +89,8 @@ const WRITE_CHUNK = 10_000;
 /**
  * Scans the roots into the catalog and finds the groups of byte-identical files. The walk feeds a file index
  * as it goes: hard links collapse, paths are matched with the catalog (unchanged files keep their hashes), and
- * the head of a file is read as soon as a second file of its size turns up, while the walk goes on. Then the
- * groups are refined by tail and full hashes. Each file's row is written as soon as its hashes are final,
+ * a file's first range (the whole of a small file, the head of a larger one) is read as soon as a second file
+ * of its size turns up, while the walk goes on. Then the groups are refined by tail and full hashes. Each file's row is written as soon as its hashes are final,
  * while the workers hash the others, in transactions of whole rows.
  */
 export async function scan(options: ScanOptions): Promise<ScanReport> {
@@ -187,7 +187,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       await Promise.all(results);
     };
 
-    // The walk, with the heads of candidates read while it goes on.
+    // The walk, with the first ranges of candidates read while it goes on.
     end = span('walk');
     const walkPhase = progress?.phase('walk');
     const index = new FileIndex(known, algorithm);
@@ -211,7 +211,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       onFiles: (files) => {
         for (const w of files) {
           for (const t of index.add(w)) {
-            const range = t.size <= SMALL_FILE ? 'full' : 'head';
+            const range = firstRange(t.size);
             if (t[range] === undefined) waiting[range].push(t);
           }
         }
@@ -226,7 +226,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     walkPhase?.end();
     end();
 
-    end = span('head');
+    end = span('early-reads');
     await Promise.all(early);
     end();
     for (const t of index.tracked) if (t.paths.length > 1) t.paths.sort(comparePaths);
