@@ -1,4 +1,5 @@
 import type { HashAlgorithm } from '../hash/algorithms.js';
+import type { Journal } from '../apply/journal.js';
 import type { FsPath } from '../scan/paths.js';
 
 /** Hashes of one file, all by the same algorithm. `full` covers the whole content. */
@@ -54,12 +55,22 @@ export interface ScanRecord {
  * Each writing method is one transaction, and every row it writes is whole and true on its own: a scan
  * interrupted midway leaves an unfinished scan record and rows that are right, never a half-written row.
  */
+/** A path whose file an apply or undo changed: its identity now, or undefined when no regular file is there. */
+export interface RefreshedPath {
+  path: FsPath;
+  now: FileIdentity | undefined;
+}
+
 export interface CatalogStore {
   readonly location: string;
+  /** A random id made when the catalog was created; plans name the catalog they came from. */
+  readonly id: string;
   /** Paths not marked gone that are a root or lie under one, keyed by `pathKey`. */
   knownUnder(roots: readonly string[]): Map<string, KnownFile>;
   /** Files not marked gone that have a full hash by `algorithm`, and every empty file: what `dupes` groups. */
   hashedFiles(algorithm: HashAlgorithm): CatalogFile[];
+  /** Every file not marked gone, hashed or not. */
+  liveFiles(): CatalogFile[];
   startScan(roots: readonly string[], startedAt: number): number;
   /** Marks rows as seen again by this scan, unchanged. */
   touch(scanId: number, ids: readonly number[], at: number): void;
@@ -68,5 +79,12 @@ export interface CatalogStore {
   /** Marks the rows of vanished paths gone and closes the scan. */
   finishScan(scanId: number, goneIds: readonly number[], at: number): void;
   scans(): ScanRecord[];
+  /**
+   * Brings known rows up to date after apply or undo changed their files: a new identity (hashes kept: the
+   * content is the same), or gone. Paths the catalog does not know are left alone.
+   */
+  refresh(paths: readonly RefreshedPath[], at: number): void;
+  /** The write-ahead journal of apply, in the same store. */
+  journal(): Journal;
   close(): void;
 }

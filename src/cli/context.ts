@@ -11,6 +11,8 @@ export interface CliContext {
   clock: Clock;
   /** Aborted on Ctrl-C. */
   signal: AbortSignal;
+  /** Asks the user a yes/no question; absent when no one can answer (stdin is not a terminal). */
+  confirm?: (question: string) => Promise<boolean>;
 }
 
 export function processContext(signal: AbortSignal): CliContext {
@@ -21,5 +23,16 @@ export function processContext(signal: AbortSignal): CliContext {
     cwd: process.cwd(),
     clock: systemClock,
     signal,
+    ...(process.stdin.isTTY ? { confirm: askOnTerminal } : {}),
   };
+}
+
+async function askOnTerminal(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
 }

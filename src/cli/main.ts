@@ -3,7 +3,12 @@ import { Command, CommanderError, Option } from 'commander';
 import { isAbortError, NodupeError } from '../core/errors.js';
 import { FORMATS } from '../dupes/formats/index.js';
 import { dupesCommand, type DupesCliOptions } from './commands/dupes.js';
+import { applyCommand } from './commands/apply.js';
+import { quarantineCommand, runsCommand, undoCommand } from './commands/journal.js';
+import { planCommand } from './commands/plan.js';
 import { scanCommand } from './commands/scan.js';
+import { snapshotCommand } from './commands/snapshot.js';
+import { verifyCommand } from './commands/verify.js';
 import { processContext, type CliContext } from './context.js';
 import { addCommonOptions, addScanOptions, type ScanCliOptions } from './options.js';
 
@@ -38,11 +43,21 @@ export function buildProgram(ctx: CliContext): Command {
     .addOption(new Option('--format <format>', 'output format').choices(Object.keys(FORMATS)).default('text'))
     .action((paths: string[], options: DupesCliOptions) => dupesCommand(paths, options, ctx));
 
-  for (const command of program.commands) {
+  program.addCommand(planCommand(ctx));
+  program.addCommand(applyCommand(ctx));
+  program.addCommand(undoCommand(ctx));
+  program.addCommand(runsCommand(ctx));
+  program.addCommand(quarantineCommand(ctx));
+  program.addCommand(verifyCommand(ctx));
+  program.addCommand(snapshotCommand(ctx));
+
+  const configure = (command: Command): void => {
     command
       .exitOverride()
       .configureOutput({ writeOut: (t) => ctx.stdout.write(t), writeErr: (t) => ctx.stderr.write(t) });
-  }
+    command.commands.forEach(configure);
+  };
+  program.commands.forEach(configure);
   return program;
 }
 
@@ -66,6 +81,10 @@ export async function main(argv: readonly string[], ctx?: CliContext): Promise<n
     if (error instanceof NodupeError && (error.code === 'BAD_INPUT' || error.code === 'USAGE')) {
       context.stderr.write(`nodupe: ${error.message}\n`);
       return EXIT.usage;
+    }
+    if (error instanceof NodupeError && error.code === 'FAILED') {
+      context.stderr.write(`nodupe: ${error.message}\n`);
+      return EXIT.failure;
     }
     context.stderr.write(
       `nodupe: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,

@@ -1,6 +1,6 @@
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
+import { dataDir } from '../core/xdg.js';
 import { HASH_ALGORITHMS, isHashAlgorithm, type HashAlgorithm } from '../hash/algorithms.js';
 
 const UNITS: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
@@ -45,17 +45,14 @@ function collect(value: string, previous: string[] | undefined): string[] {
 
 /** `$XDG_DATA_HOME/nodupe/catalog.db`, falling back to ~/.local/share as the XDG spec says. */
 export function defaultCatalogPath(env: NodeJS.ProcessEnv = process.env): string {
-  const base =
-    env.XDG_DATA_HOME && env.XDG_DATA_HOME.startsWith('/')
-      ? env.XDG_DATA_HOME
-      : join(homedir(), '.local', 'share');
-  return join(base, 'nodupe', 'catalog.db');
+  return join(dataDir(env), 'catalog.db');
 }
 
 /** Options every command shares. */
 export function addCommonOptions(command: Command): Command {
   return command
     .option('--catalog <path>', 'the catalog database (default: $XDG_DATA_HOME/nodupe/catalog.db)')
+    .option('--config <file>', 'the config file (default: $XDG_CONFIG_HOME/nodupe/config.toml)')
     .option('-q, --quiet', 'no progress and no warnings on stderr')
     .option('-v, --verbose', 'list every unreadable file and folder')
     .option('--no-progress', 'no progress display')
@@ -82,6 +79,7 @@ export function addScanOptions(command: Command): Command {
 
 export interface CommonOptions {
   catalog?: string;
+  config?: string;
   quiet?: boolean;
   verbose?: boolean;
   progress: boolean;

@@ -29,6 +29,7 @@ export async function openSession(options: CommonOptions, ctx: CliContext): Prom
   const showProgress = options.progress && !options.quiet;
   const progress = showProgress ? new ProgressTracker({ clock: ctx.clock }) : undefined;
   const renderer = progress ? renderProgress(progress, { stream: ctx.stderr, clock: ctx.clock }) : undefined;
+  let closed = false;
   return {
     catalog,
     progress,
@@ -37,6 +38,8 @@ export async function openSession(options: CommonOptions, ctx: CliContext): Prom
       if (!options.quiet) ctx.stderr.write(`nodupe: ${message}\n`);
     },
     async close() {
+      if (closed) return;
+      closed = true;
       renderer?.stop();
       catalog.close();
       await stopCpuProfile?.();

@@ -1,5 +1,8 @@
-/** Error codes that callers may branch on. */
-export type ErrorCode = 'ABORT_ERR' | 'QUEUE_CLOSED' | 'POOL_CLOSED' | 'USAGE' | 'BAD_INPUT';
+/**
+ * Error codes that callers may branch on. BAD_INPUT and USAGE: the user's input is wrong, nothing was touched
+ * (exit 2). FAILED: the command ran and says why it did not fully succeed (exit 1), without a stack trace.
+ */
+export type ErrorCode = 'ABORT_ERR' | 'QUEUE_CLOSED' | 'POOL_CLOSED' | 'USAGE' | 'BAD_INPUT' | 'FAILED';
 
 /** Base class for the errors nodupe throws on purpose: each carries a stable `code` and, where known, a `cause`. */
 export class NodupeError extends Error {

@@ -43,5 +43,10 @@ export function compileFilters(options: FilterOptions): Filters {
 
 function matcher(globs: readonly string[] | undefined): ((relative: string) => boolean) | undefined {
   if (!globs || globs.length === 0) return undefined;
-  return picomatch([...globs], { dot: true, basename: true });
+  return globMatcher(globs);
+}
+
+/** One matcher for globs: one without a slash matches a name anywhere, one with a slash the whole path. */
+export function globMatcher(globs: string | readonly string[]): (path: string) => boolean {
+  return picomatch(typeof globs === 'string' ? globs : [...globs], { dot: true, basename: true });
 }

@@ -55,3 +55,27 @@ export function comparePaths(a: FsPath, b: FsPath): number {
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
   return Buffer.compare(toBytes(a), toBytes(b));
 }
+
+/** The folder a path is in (the path itself for `/`), in the path's own form. */
+export function parentOf(path: FsPath): FsPath {
+  const bytes = toBytes(path);
+  let end = bytes.length;
+  while (end > 1 && bytes[end - 1] === SLASH) end--;
+  const slash = bytes.lastIndexOf(SLASH, end - 1);
+  const parent = slash <= 0 ? Buffer.from('/') : bytes.subarray(0, slash);
+  return typeof path === 'string' ? parent.toString() : Buffer.from(parent);
+}
+
+/** The last component of a path, as bytes. */
+export function nameOf(path: FsPath): Buffer {
+  const bytes = toBytes(path);
+  return bytes.subarray(bytes.lastIndexOf(SLASH) + 1);
+}
+
+/** An absolute path recreated below a folder: `/q` and `/home/a` give `/q/home/a`. */
+export function mirrorUnder(folder: FsPath, absolute: FsPath): FsPath {
+  const bytes = toBytes(absolute);
+  let start = 0;
+  while (bytes[start] === SLASH) start++;
+  return joinName(folder, bytes.subarray(start));
+}

@@ -5,7 +5,8 @@ import { abortErrorFrom } from '../core/errors.js';
 import { Fifo } from '../core/fifo.js';
 import type { Profiler } from '../core/profiler.js';
 import type { ProgressTracker } from '../core/progress.js';
-import { RateLimiter } from '../core/rate-limiter.js';
+import { byteRateLimiter } from '../core/byte-rate.js';
+import { handledLater } from '../core/handled-later.js';
 import type { CatalogStore, FileIdentity, SeenFile, StoredHashes } from '../catalog/store.js';
 import { findDuplicateGroups, firstRange, type Candidate, type GroupingStats } from '../dupes/candidates.js';
 import type { HashAlgorithm } from '../hash/algorithms.js';
@@ -104,14 +105,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
   const known = catalog.knownUnder(options.roots);
   end();
 
-  const limiter =
-    options.maxReadRate === undefined
-      ? undefined
-      : new RateLimiter({
-          rate: options.maxReadRate,
-          burst: Math.max(1 << 20, options.maxReadRate / 4),
-          clock,
-        });
+  const limiter = options.maxReadRate === undefined ? undefined : byteRateLimiter(options.maxReadRate, clock);
   let pool: Promise<HashPool> | undefined;
   const hashPool = (): Promise<HashPool> =>
     (pool ??= import('../hash/hash-pool.js').then(
@@ -301,11 +295,6 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
  * Marks a promise as handled now, for one that is awaited later (after more awaits): its failure still reaches
  * whoever awaits it, but does not count as an unhandled rejection in the meantime.
  */
-function handledLater<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(() => undefined);
-  return promise;
-}
-
 function identityOf(file: PhysicalFile): FileIdentity {
   return { dev: file.dev, ino: file.ino, size: file.size, mtimeNs: file.mtimeNs, ctimeNs: file.ctimeNs };
 }

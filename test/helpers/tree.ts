@@ -18,13 +18,4 @@ export function scratch() {
   };
 }
 
-/** Deterministic pseudo-random bytes (a seeded LCG), so contents differ without being random between runs. */
-export function bytes(size: number, seed: number): Buffer {
-  const out = Buffer.allocUnsafe(size);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
+export { bytes } from '../fixtures/bytes.mjs';

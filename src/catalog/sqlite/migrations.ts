@@ -37,6 +37,41 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX files_by_full_hash ON files (hash_alg, full_hash) WHERE gone_at IS NULL;
     `,
   },
+  {
+    version: 2,
+    sql: `
+      -- Who this catalog is: a plan names the catalog it came from, and apply refuses a plan from another.
+      CREATE TABLE catalog_meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+      INSERT INTO catalog_meta (key, value) VALUES ('id', lower(hex(randomblob(16))));
+      -- The journal of apply: one run per applied plan, one entry per action, each written before it is taken.
+      CREATE TABLE runs (
+        id          INTEGER PRIMARY KEY,
+        plan_id     TEXT NOT NULL,
+        plan        TEXT NOT NULL,     -- the plan document itself, so that resume and undo need no file
+        state       TEXT NOT NULL,     -- running | finished | undoing | undone
+        started_at  INTEGER NOT NULL,  -- wall-clock ms
+        finished_at INTEGER,
+        undone_at   INTEGER
+      );
+      CREATE TABLE journal (
+        run_id      INTEGER NOT NULL REFERENCES runs(id),
+        seq         INTEGER NOT NULL,  -- the action's place in the plan
+        op          TEXT NOT NULL,
+        path        BLOB NOT NULL,
+        keeper      BLOB NOT NULL,
+        target      BLOB,              -- where the file went (quarantine, move) or its temporary link name
+        expect      TEXT NOT NULL,     -- JSON: size, mtimeNs, dev, ino, hash, and the mode seen when acting
+        state       TEXT NOT NULL,     -- intent | done | skipped | undone | purged
+        reason      TEXT,
+        bytes       INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL,
+        PRIMARY KEY (run_id, seq)
+      );
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

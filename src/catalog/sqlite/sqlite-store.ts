@@ -4,7 +4,17 @@ import Database from 'better-sqlite3';
 import { NodupeError } from '../../core/errors.js';
 import { isHashAlgorithm } from '../../hash/algorithms.js';
 import { fromBytes, toBytes } from '../../scan/paths.js';
-import type { CatalogFile, CatalogStore, KnownFile, ScanRecord, SeenFile, StoredHashes } from '../store.js';
+import type { Journal } from '../../apply/journal.js';
+import type {
+  CatalogFile,
+  CatalogStore,
+  KnownFile,
+  RefreshedPath,
+  ScanRecord,
+  SeenFile,
+  StoredHashes,
+} from '../store.js';
+import { SqliteJournal } from './journal-store.js';
 import { LATEST_VERSION, MIGRATIONS } from './migrations.js';
 
 interface FileRow {
@@ -34,12 +44,15 @@ const FILE_COLUMNS = `path, dev, ino, size, mtime_ns, ctime_ns, hash_alg, head_h
 /** The catalog in an SQLite file (better-sqlite3): WAL, migrations, one transaction per write. */
 export class SqliteCatalog implements CatalogStore {
   readonly location: string;
+  readonly id: string;
   readonly #db: Database.Database;
   #upsert: Database.Statement | undefined;
+  #journal: SqliteJournal | undefined;
 
   private constructor(location: string, db: Database.Database) {
     this.location = location;
     this.#db = db;
+    this.id = db.prepare(`SELECT value FROM catalog_meta WHERE key = 'id'`).pluck().get() as string;
   }
 
   /**
@@ -135,6 +148,13 @@ export class SqliteCatalog implements CatalogStore {
     return rows.map(toFile);
   }
 
+  liveFiles(): CatalogFile[] {
+    const rows = this.#db
+      .prepare(`SELECT ${FILE_COLUMNS} FROM files WHERE gone_at IS NULL`)
+      .all() as FileRow[];
+    return rows.map(toFile);
+  }
+
   startScan(roots: readonly string[], startedAt: number): number {
     const info = this.#db
       .prepare('INSERT INTO scans (started_at, roots) VALUES (?, ?)')
@@ -218,6 +238,26 @@ export class SqliteCatalog implements CatalogStore {
       finishedAt: r.finished_at === null ? undefined : Number(r.finished_at),
       roots: JSON.parse(r.roots) as string[],
     }));
+  }
+
+  refresh(paths: readonly RefreshedPath[], at: number): void {
+    if (paths.length === 0) return;
+    const now = BigInt(Math.round(at));
+    const update = this.#db.prepare(
+      `UPDATE files SET dev = ?, ino = ?, size = ?, mtime_ns = ?, ctime_ns = ?, last_seen = ?, gone_at = NULL
+       WHERE path = ?`,
+    );
+    const gone = this.#db.prepare('UPDATE files SET gone_at = ? WHERE path = ? AND gone_at IS NULL');
+    this.#db.transaction(() => {
+      for (const { path, now: f } of paths) {
+        if (f) update.run(f.dev, f.ino, BigInt(f.size), f.mtimeNs, f.ctimeNs, now, toBytes(path));
+        else gone.run(now, toBytes(path));
+      }
+    })();
+  }
+
+  journal(): Journal {
+    return (this.#journal ??= new SqliteJournal(this.#db));
   }
 
   close(): void {

@@ -2,7 +2,7 @@ import { displayPath } from '../../scan/paths.js';
 import type { DupesFormat } from './format.js';
 
 /** RFC 4180 quoting: fields with a comma, quote or line break are quoted, quotes doubled. */
-function field(value: string): string {
+export function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
@@ -15,7 +15,7 @@ export const csvFormat: DupesFormat = {
       for (const file of group.files) {
         file.paths.forEach((path, j) => {
           out.write(
-            `${i + 1},${group.size},${group.hash},${field(displayPath(path))},${j > 0 ? 'yes' : 'no'}\n`,
+            `${i + 1},${group.size},${group.hash},${csvField(displayPath(path))},${j > 0 ? 'yes' : 'no'}\n`,
           );
         });
       }

@@ -1,0 +1,82 @@
+import { NodupeError } from '../core/errors.js';
+import type { FsPath } from '../scan/paths.js';
+import type { ActionOp } from '../plan/plan.js';
+
+/** What a file must still look like for its action to go ahead; `mode` is recorded when the action is taken. */
+export interface Expectation {
+  size: number;
+  mtimeNs: bigint;
+  dev: bigint;
+  ino: bigint;
+  hash: string;
+  mode?: number;
+}
+
+/** intent: written before acting; done/skipped: settled; undone: reversed; purged: its quarantined copy freed. */
+export type EntryState = 'intent' | 'done' | 'skipped' | 'undone' | 'purged';
+/** running: apply under way or interrupted; finished; undoing: undo under way or interrupted; undone. */
+export type RunState = 'running' | 'finished' | 'undoing' | 'undone';
+
+export interface JournalEntry {
+  runId: number;
+  /** The action's place in the plan: groups in order, actions in order within each. */
+  seq: number;
+  op: ActionOp;
+  path: FsPath;
+  keeper: FsPath;
+  /** Where the file went (quarantine, move), or the temporary name a replacing link is made under. */
+  target: FsPath | undefined;
+  expect: Expectation;
+  state: EntryState;
+  reason: string | undefined;
+  bytes: number;
+}
+
+export interface RunRecord {
+  id: number;
+  planId: string;
+  state: RunState;
+  startedAt: number;
+  finishedAt: number | undefined;
+  undoneAt: number | undefined;
+  entries: Record<EntryState, number>;
+  /** Bytes of the entries done (freed by quarantine, delete, links; moved by move). */
+  bytesDone: number;
+}
+
+/**
+ * The run a command acts on: the one named, else the latest that `eligible` accepts. A BAD_INPUT error when
+ * there is none, with `noneMessage` when none was named.
+ */
+export function pickRun(
+  journal: Journal,
+  runId: number | undefined,
+  eligible: (run: RunRecord) => boolean,
+  noneMessage: string,
+): RunRecord {
+  const run = runId === undefined ? journal.runs().filter(eligible).pop() : journal.run(runId);
+  if (!run) {
+    throw new NodupeError(
+      'BAD_INPUT',
+      runId === undefined ? noneMessage : `there is no run ${runId} (\`nodupe runs\` lists them)`,
+    );
+  }
+  return run;
+}
+
+/**
+ * The write-ahead journal of apply. Every write is one durable transaction: once `write` returns, the entries
+ * survive a crash of the process or the machine.
+ */
+export interface Journal {
+  startRun(planId: string, planText: string, at: number): number;
+  runs(): RunRecord[];
+  run(id: number): RunRecord | undefined;
+  /** The runs made from this plan, oldest first. */
+  runsOfPlan(planId: string): RunRecord[];
+  planText(runId: number): string;
+  setRunState(runId: number, state: RunState, at: number): void;
+  /** Inserts or replaces entries by (run, seq). */
+  write(entries: readonly JournalEntry[], at: number): void;
+  entries(runId: number): JournalEntry[];
+}

@@ -1,0 +1,68 @@
+import type { CatalogStore } from '../catalog/store.js';
+import type { Clock } from '../core/clock.js';
+import { parentOf, type FsPath } from '../scan/paths.js';
+import { describeErrno, errnoOf, nodeFileOps, type FileOps } from './file-ops.js';
+import type { JournalEntry } from './journal.js';
+
+export interface PurgeReport {
+  runs: number[];
+  files: number;
+  bytes: number;
+  problems: { path: FsPath; reason: string }[];
+}
+
+/**
+ * Frees the space of quarantined files whose run finished more than `olderThanMs` ago (wall clock): each is
+ * deleted and its journal entry marked purged (undo then reports it cannot be brought back). Empty quarantine
+ * folders left behind are removed.
+ */
+export function purgeQuarantine(
+  catalog: CatalogStore,
+  options: { olderThanMs: number; clock: Clock; ops?: FileOps; dryRun?: boolean },
+): PurgeReport {
+  const ops = options.ops ?? nodeFileOps;
+  const journal = catalog.journal();
+  const cutoff = options.clock.wallNow() - options.olderThanMs;
+  const report: PurgeReport = { runs: [], files: 0, bytes: 0, problems: [] };
+  for (const run of journal.runs()) {
+    if (run.state !== 'finished' || run.finishedAt === undefined || run.finishedAt > cutoff) continue;
+    const purged: JournalEntry[] = [];
+    for (const entry of journal.entries(run.id)) {
+      if (entry.op !== 'quarantine' || entry.state !== 'done' || entry.target === undefined) continue;
+      if (options.dryRun) {
+        report.files++;
+        report.bytes += entry.bytes;
+        continue;
+      }
+      try {
+        ops.unlink(entry.target);
+      } catch (error) {
+        if (errnoOf(error) !== 'ENOENT') {
+          report.problems.push({ path: entry.target, reason: describeErrno(error) });
+          continue;
+        }
+      }
+      removeEmptyParents(ops, entry.target);
+      purged.push({ ...entry, state: 'purged' });
+      report.files++;
+      report.bytes += entry.bytes;
+    }
+    if (purged.length > 0 || options.dryRun) report.runs.push(run.id);
+    journal.write(purged, options.clock.wallNow());
+  }
+  return report;
+}
+
+/** Removes the folders above a purged file while they are empty, up to the run's own quarantine folder. */
+function removeEmptyParents(ops: FileOps, path: FsPath): void {
+  let dir = parentOf(path);
+  for (let i = 0; i < 4096; i++) {
+    try {
+      ops.rmdir(dir);
+    } catch {
+      return;
+    }
+    if (/\/run-\d+$/.test(dir.toString())) return;
+    dir = parentOf(dir);
+  }
+}

@@ -1,0 +1,163 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command } from 'commander';
+import { applyPlan, resumeApply, type ApplyOptions, type ApplyReport, type Step } from '../../apply/apply.js';
+import { NoQuarantineError } from '../../apply/quarantine.js';
+import { byteRateLimiter } from '../../core/byte-rate.js';
+import { NodupeError } from '../../core/errors.js';
+import { formatBytes, formatCount } from '../../core/format.js';
+import { readPlan } from '../../plan/plan-json.js';
+import { summarizePlan, type Plan } from '../../plan/plan.js';
+import { displayPath } from '../../scan/paths.js';
+import type { CliContext } from '../context.js';
+import { dataDir } from '../../core/xdg.js';
+import { addCommonOptions, parseCount, parseRate, type CommonOptions } from '../options.js';
+import { openSession } from '../session.js';
+
+interface ApplyCliOptions extends CommonOptions {
+  dryRun?: boolean;
+  yes?: boolean;
+  resume?: boolean;
+  run?: number;
+  stopOnError?: boolean;
+  quarantine?: string;
+  maxReadRate?: number;
+  snapshot?: boolean;
+  snapshots?: string;
+}
+
+/** `nodupe apply plan.json`: carries out a plan, journaled, every file re-checked and compared first. */
+export function applyCommand(ctx: CliContext): Command {
+  return addCommonOptions(new Command('apply'))
+    .description(
+      'carry out a plan: journaled, each file re-checked and compared with its keeper right before acting',
+    )
+    .argument('[plan]', 'the plan file written by `nodupe plan`')
+    .option('-n, --dry-run', 'check every action and print what would happen; change nothing')
+    .option('-y, --yes', 'confirm a plan that deletes files (delete cannot be undone)')
+    .option('--resume', 'finish an interrupted run (the last one, or --run N)')
+    .option('--run <n>', 'with --resume: the run to finish', parseCount(1))
+    .option('--stop-on-error', 'stop at the first action that cannot be carried out')
+    .option('--quarantine <dir>', 'the quarantine folder (it must be on the same file system as the files)')
+    .option('--snapshot', 'take a snapshot of the files a delete plan removes, first')
+    .option('--snapshots <dir>', 'the snapshot folder (default: $XDG_DATA_HOME/nodupe/snapshots)')
+    .option('--max-read-rate <rate>', 'throttle the byte compares, such as 50MiB/s', parseRate)
+    .action(async (planFile: string | undefined, options: ApplyCliOptions) => {
+      if (options.resume && planFile !== undefined) {
+        throw new NodupeError('USAGE', '--resume takes no plan file: the journal keeps the plan');
+      }
+      if (!options.resume && planFile === undefined)
+        throw new NodupeError('USAGE', 'apply needs a plan file (or --resume)');
+      const planAndText = planFile === undefined ? undefined : loadPlan(resolve(ctx.cwd, planFile));
+      if (planAndText) await confirmDeletes(planAndText.plan, options, ctx);
+      const session = await openSession(options, ctx);
+      try {
+        const applyOptions: ApplyOptions = {
+          catalog: session.catalog,
+          clock: ctx.clock,
+          dataDir: dataDir(ctx.env),
+          signal: ctx.signal,
+          dryRun: options.dryRun ?? false,
+          stopOnError: options.stopOnError ?? false,
+          ...(options.quarantine === undefined
+            ? {}
+            : { quarantineDir: resolve(ctx.cwd, options.quarantine) }),
+          ...(options.maxReadRate === undefined
+            ? {}
+            : { limiter: byteRateLimiter(options.maxReadRate, ctx.clock) }),
+          ...(session.progress ? { progress: session.progress } : {}),
+          onStep: (step) => printStep(step, options, ctx),
+        };
+        if (planAndText && options.snapshot && !options.dryRun) {
+          await snapshotDeletes(planAndText.plan, options, ctx);
+        }
+        let report: ApplyReport;
+        try {
+          report = planAndText
+            ? await applyPlan(planAndText.plan, planAndText.text, applyOptions)
+            : await resumeApply(options.run, applyOptions);
+        } catch (error) {
+          if (error instanceof NoQuarantineError) throw new NodupeError('FAILED', error.message);
+          throw error;
+        }
+        await session.close();
+        printSummary(report, ctx);
+        if (report.skipped > 0 && !report.dryRun) {
+          throw new NodupeError(
+            'FAILED',
+            `${formatCount(report.skipped)} actions were skipped (reasons above)`,
+          );
+        }
+      } finally {
+        await session.close();
+      }
+    });
+}
+
+function loadPlan(file: string): { plan: Plan; text: string } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new NodupeError('BAD_INPUT', `cannot read the plan ${file}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  return { plan: readPlan(text, file), text };
+}
+
+async function confirmDeletes(plan: Plan, options: ApplyCliOptions, ctx: CliContext): Promise<void> {
+  const { irreversible } = summarizePlan(plan);
+  if (irreversible === 0 || options.yes || options.dryRun) return;
+  const question = `this plan deletes ${formatCount(irreversible)} files, which cannot be undone. Go on? [y/N] `;
+  if (!ctx.confirm) {
+    throw new NodupeError(
+      'BAD_INPUT',
+      `this plan deletes ${formatCount(irreversible)} files, which cannot be undone; pass --yes to confirm (or make a quarantine plan)`,
+    );
+  }
+  if (!(await ctx.confirm(question)))
+    throw new NodupeError('BAD_INPUT', 'not confirmed; nothing was changed');
+}
+
+async function snapshotDeletes(plan: Plan, options: ApplyCliOptions, ctx: CliContext): Promise<void> {
+  const paths = plan.groups.flatMap((g) => g.actions.filter((a) => a.op === 'delete').map((a) => a.path));
+  if (paths.length === 0) return;
+  const { createSnapshot, defaultSnapshotDir } = await import('../../snapshot/snapshot-store.js');
+  const dir =
+    options.snapshots === undefined ? defaultSnapshotDir(ctx.env) : resolve(ctx.cwd, options.snapshots);
+  const snapshot = await createSnapshot(dir, paths, {
+    clock: ctx.clock,
+    signal: ctx.signal,
+    note: `before applying plan ${plan.id}`,
+  });
+  if (snapshot.problems.length > 0) {
+    for (const p of snapshot.problems)
+      ctx.stderr.write(`nodupe: snapshot: ${displayPath(p.path)}: ${p.message}\n`);
+    throw new NodupeError('FAILED', 'the snapshot is incomplete; nothing was deleted');
+  }
+  ctx.stderr.write(
+    `snapshot ${snapshot.id}: ${formatCount(snapshot.files)} files (${formatBytes(snapshot.bytes)})\n`,
+  );
+}
+
+function printStep(step: Step, options: ApplyCliOptions, ctx: CliContext): void {
+  const path = displayPath(step.path);
+  if (step.outcome === 'would')
+    ctx.stdout.write(`would ${step.op} ${path} (keeper ${displayPath(step.keeper)})\n`);
+  else if (step.outcome === 'skipped')
+    ctx.stdout.write(`${options.dryRun ? 'would skip' : 'skipped'} ${path}: ${step.reason ?? ''}\n`);
+  else if (options.verbose) ctx.stdout.write(`${step.op} ${path}\n`);
+}
+
+function printSummary(report: ApplyReport, ctx: CliContext): void {
+  const head = report.dryRun ? 'dry run' : `run ${report.runId}`;
+  const verb = report.dryRun ? 'would be done' : 'done';
+  ctx.stdout.write(
+    `${head}: ${formatCount(report.done)} ${verb}, ${formatCount(report.skipped)} skipped, ` +
+      `${formatBytes(report.bytes)} ${report.dryRun ? 'to free' : 'freed'}` +
+      (report.alreadySettled > 0 ? `, ${formatCount(report.alreadySettled)} settled before` : '') +
+      (report.stopped ? ' (stopped early)' : '') +
+      '\n',
+  );
+}

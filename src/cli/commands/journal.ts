@@ -1,0 +1,124 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { purgeQuarantine } from '../../apply/purge.js';
+import { runToUndo, undoRun } from '../../apply/undo.js';
+import { NodupeError } from '../../core/errors.js';
+import { formatBytes, formatCount } from '../../core/format.js';
+import { displayPath } from '../../scan/paths.js';
+import type { CliContext } from '../context.js';
+import { addCommonOptions, parseCount, type CommonOptions } from '../options.js';
+import { openSession } from '../session.js';
+
+/** `nodupe undo [RUN]`: reverses an apply run (default: the last one not undone). */
+export function undoCommand(ctx: CliContext): Command {
+  return addCommonOptions(new Command('undo'))
+    .description(
+      'reverse an apply run: quarantine, move, hardlink, symlink and reflink (default: the last run)',
+    )
+    .argument('[run]', 'the run to reverse (`nodupe runs` lists them)', parseCount(1))
+    .action(async (runId: number | undefined, options: CommonOptions) => {
+      const session = await openSession(options, ctx);
+      try {
+        const run = runToUndo(session.catalog, runId);
+        const report = undoRun(run, {
+          catalog: session.catalog,
+          clock: ctx.clock,
+          signal: ctx.signal,
+          onStep: (entry, outcome, reason) => {
+            if (outcome === 'problem')
+              ctx.stdout.write(`not undone ${displayPath(entry.path)}: ${reason ?? ''}\n`);
+            else if (options.verbose && outcome === 'undone')
+              ctx.stdout.write(`undone ${entry.op} ${displayPath(entry.path)}\n`);
+          },
+        });
+        ctx.stdout.write(
+          run.state === 'undone'
+            ? `run ${run.id} is already undone\n`
+            : `run ${run.id}: ${formatCount(report.undone)} undone, ${formatCount(report.already)} already in place, ` +
+                `${formatCount(report.problems.length)} not undone\n`,
+        );
+        if (!report.complete) {
+          throw new NodupeError(
+            'FAILED',
+            `run ${run.id} is not fully undone; the run stays "undoing" (reasons above)`,
+          );
+        }
+      } finally {
+        await session.close();
+      }
+    });
+}
+
+/** `nodupe runs`: the apply runs the journal knows. */
+export function runsCommand(ctx: CliContext): Command {
+  return addCommonOptions(new Command('runs'))
+    .description('list apply runs: state, actions done and skipped, bytes freed')
+    .action(async (options: CommonOptions) => {
+      const session = await openSession(options, ctx);
+      try {
+        const runs = session.catalog.journal().runs();
+        if (runs.length === 0) ctx.stdout.write('no runs yet\n');
+        for (const r of runs) {
+          const e = r.entries;
+          ctx.stdout.write(
+            `${r.id}\t${new Date(r.startedAt).toISOString()}\t${r.state}\t` +
+              `${formatCount(e.done)} done, ${formatCount(e.skipped)} skipped, ${formatCount(e.undone)} undone` +
+              `${e.intent > 0 ? `, ${formatCount(e.intent)} unsettled` : ''}${e.purged > 0 ? `, ${formatCount(e.purged)} purged` : ''}` +
+              `\t${formatBytes(r.bytesDone)}\tplan ${r.planId}\n`,
+          );
+        }
+      } finally {
+        await session.close();
+      }
+    });
+}
+
+const DURATION_UNITS: Record<string, number> = {
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
+
+/** "30d", "12h", "90m", "2w", "0": a span of time in milliseconds. */
+export function parseDuration(text: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$/.exec(text);
+  if (!match || (match[2] === '' && Number(match[1]) !== 0)) {
+    throw new InvalidArgumentError(`expected a duration such as 30d, 12h or 90m, received "${text}"`);
+  }
+  return Number(match[1]) * (DURATION_UNITS[match[2]!] ?? 0);
+}
+
+/** `nodupe quarantine purge --older-than 30d`. */
+export function quarantineCommand(ctx: CliContext): Command {
+  const quarantine = new Command('quarantine').description('manage quarantined files');
+  quarantine.addCommand(
+    addCommonOptions(new Command('purge'))
+      .description(
+        'delete quarantined files of runs finished longer ago than --older-than (frees their space)',
+      )
+      .requiredOption('--older-than <duration>', 'such as 30d, 12h, 0 (everything)', parseDuration)
+      .option('-n, --dry-run', 'say what would be freed; delete nothing')
+      .action(async (options: CommonOptions & { olderThan: number; dryRun?: boolean }) => {
+        const session = await openSession(options, ctx);
+        try {
+          const report = purgeQuarantine(session.catalog, {
+            olderThanMs: options.olderThan,
+            clock: ctx.clock,
+            dryRun: options.dryRun ?? false,
+          });
+          for (const p of report.problems)
+            ctx.stdout.write(`not purged ${displayPath(p.path)}: ${p.reason}\n`);
+          ctx.stdout.write(
+            `${options.dryRun ? 'would purge' : 'purged'} ${formatCount(report.files)} files (${formatBytes(report.bytes)}) ` +
+              `from ${formatCount(report.runs.length)} runs\n`,
+          );
+          if (report.problems.length > 0)
+            throw new NodupeError('FAILED', 'some quarantined files could not be purged');
+        } finally {
+          await session.close();
+        }
+      }),
+  );
+  return quarantine;
+}

@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { renameSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { formatBytes, formatCount } from '../../core/format.js';
+import { NodupeError } from '../../core/errors.js';
+import { dupesFromCatalog } from '../../dupes/from-catalog.js';
+import { reportFromScan } from '../../dupes/report.js';
+import { buildPlan } from '../../plan/build.js';
+import { planToCsv } from '../../plan/plan-csv.js';
+import { planToJson } from '../../plan/plan-json.js';
+import { summarizePlan, type Plan } from '../../plan/plan.js';
+import { displayPath } from '../../scan/paths.js';
+import { loadConfig } from '../config.js';
+import type { CliContext } from '../context.js';
+import { addCommonOptions, addScanOptions, type ScanCliOptions } from '../options.js';
+import { addPolicyOptions, resolvePolicy, type PolicyCliOptions } from '../policy-options.js';
+import { openSession } from '../session.js';
+import { scanPaths } from './scan.js';
+
+interface PlanCliOptions extends ScanCliOptions, PolicyCliOptions {
+  output?: string;
+  format: 'json' | 'csv';
+  explain?: boolean;
+}
+
+/** `nodupe plan [PATH...] -o plan.json`: chooses keepers by the policy and writes a plan to review. */
+export function planCommand(ctx: CliContext): Command {
+  const { command, rules } = addPolicyOptions(addScanOptions(addCommonOptions(new Command('plan'))), ctx.cwd);
+  return command
+    .description(
+      'choose keepers by rules and write a plan that `nodupe apply` carries out (scans PATHs first when given)',
+    )
+    .argument('[path...]', 'files or folders to scan first')
+    .option('-o, --output <file>', 'write the plan here (default: stdout)')
+    .addOption(
+      new Option('--format <format>', 'json (the plan) or csv (an export for spreadsheets)')
+        .choices(['json', 'csv'])
+        .default('json'),
+    )
+    .option('--explain', 'say, per group, why each keeper won (on stderr)')
+    .action(async (paths: string[], options: PlanCliOptions) => {
+      const config = loadConfig(options.config, ctx.env, ctx.cwd);
+      const { policy, action, to } = resolvePolicy(options, rules, config.policy);
+      const session = await openSession(options, ctx);
+      let plan: Plan;
+      try {
+        const report =
+          paths.length > 0
+            ? reportFromScan(await scanPaths(paths, options, session, ctx))
+            : dupesFromCatalog(session.catalog, options.hash, options.includeEmpty ?? false);
+        plan = buildPlan(
+          report.groups,
+          policy,
+          { op: action, ...(to === undefined ? {} : { to }) },
+          {
+            id: randomUUID(),
+            createdAt: new Date(ctx.clock.wallNow()).toISOString(),
+            catalog: { id: session.catalog.id, location: session.catalog.location },
+            algorithm: report.algorithm,
+          },
+        );
+      } finally {
+        await session.close();
+      }
+      const text = options.format === 'csv' ? planToCsv(plan) : planToJson(plan);
+      if (options.output === undefined) ctx.stdout.write(text);
+      else writeAtomically(resolve(ctx.cwd, options.output), text);
+      if (options.explain) explain(plan, ctx);
+      const s = summarizePlan(plan);
+      if (!options.quiet) {
+        ctx.stderr.write(
+          `plan ${plan.id}: ${formatCount(s.groups)} groups, ${formatCount(s.actions)} files to ${action}, ` +
+            `${formatBytes(s.bytes)} to free${options.output === undefined ? '' : ` → ${options.output}`}\n`,
+        );
+        if (s.irreversible > 0) {
+          ctx.stderr.write(
+            `warning: the plan deletes ${formatCount(s.irreversible)} files; delete cannot be undone\n`,
+          );
+        }
+      }
+    });
+}
+
+function writeAtomically(file: string, text: string): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temp, text, { flag: 'wx' });
+    renameSync(temp, file);
+  } catch (error) {
+    throw new NodupeError('BAD_INPUT', `cannot write the plan to ${file}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+function explain(plan: Plan, ctx: CliContext): void {
+  plan.groups.forEach((g, i) => {
+    ctx.stderr.write(
+      `group ${i + 1} (${formatBytes(g.size)}, ${g.keepers.length + g.actions.length} paths):\n`,
+    );
+    for (const k of g.keepers) ctx.stderr.write(`  keep ${displayPath(k.path)}: ${k.reason}\n`);
+    for (const a of g.actions) ctx.stderr.write(`  ${a.op} ${displayPath(a.path)}\n`);
+  });
+}

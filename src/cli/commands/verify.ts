@@ -1,0 +1,82 @@
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { byteRateLimiter } from '../../core/byte-rate.js';
+import { NodupeError } from '../../core/errors.js';
+import { formatCount } from '../../core/format.js';
+import { displayPath, type FsPath } from '../../scan/paths.js';
+import { verify, VERIFY_MODES, type VerifyMode, type VerifyReport } from '../../verify/verify.js';
+import type { CliContext } from '../context.js';
+import { addCommonOptions, parseCount, parseRate, type CommonOptions } from '../options.js';
+import { openSession } from '../session.js';
+
+interface VerifyCliOptions extends CommonOptions {
+  mode: VerifyMode;
+  output?: string;
+  threads?: number;
+  maxReadRate?: number;
+}
+
+function jsonPath(path: FsPath): { path: string; pathBytes?: string } {
+  return typeof path === 'string'
+    ? { path }
+    : { path: displayPath(path), pathBytes: path.toString('base64') };
+}
+
+/** The report as JSON, schema `nodupe.verify/1`. */
+export function verifyReportJson(report: VerifyReport, at: number): string {
+  return `${JSON.stringify(
+    {
+      schema: 'nodupe.verify/1',
+      finishedAt: new Date(at).toISOString(),
+      modes: report.modes,
+      checked: report.checked,
+      ok: report.errors.length === 0,
+      errors: report.errors.map((e) => ({
+        check: e.check,
+        ...jsonPath(e.path),
+        code: e.code,
+        message: e.message,
+        ...(e.run === undefined ? {} : { run: e.run }),
+      })),
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+/** `nodupe verify`: checks the catalog and the journal against the disk; exit 1 when anything is wrong. */
+export function verifyCommand(ctx: CliContext): Command {
+  return addCommonOptions(new Command('verify'))
+    .description('check the catalog and the journal against the disk (exit 1 when errors are found)')
+    .addOption(new Option('--mode <mode>', 'what to check').choices(VERIFY_MODES).default('all'))
+    .option('-o, --output <file>', 'write the full report as JSON (schema nodupe.verify/1)')
+    .option('--threads <n>', 'hashing threads for checksums', parseCount(1))
+    .option('--max-read-rate <rate>', 'throttle the reads of checksums, such as 50MiB/s', parseRate)
+    .action(async (options: VerifyCliOptions) => {
+      const session = await openSession(options, ctx);
+      let report: VerifyReport;
+      try {
+        report = await verify(session.catalog, {
+          mode: options.mode,
+          signal: ctx.signal,
+          ...(options.threads === undefined ? {} : { threads: options.threads }),
+          ...(options.maxReadRate === undefined
+            ? {}
+            : { limiter: byteRateLimiter(options.maxReadRate, ctx.clock) }),
+          ...(session.progress ? { progress: session.progress } : {}),
+        });
+      } finally {
+        await session.close();
+      }
+      if (options.output !== undefined) {
+        writeFileSync(resolve(ctx.cwd, options.output), verifyReportJson(report, ctx.clock.wallNow()));
+      }
+      for (const e of report.errors)
+        ctx.stdout.write(`${e.check}: ${e.code}: ${displayPath(e.path)}: ${e.message}\n`);
+      const checked = report.modes.map((m) => `${m} ${formatCount(report.checked[m] ?? 0)}`).join(', ');
+      ctx.stdout.write(`verified (${checked}): ${formatCount(report.errors.length)} errors\n`);
+      if (report.errors.length > 0)
+        throw new NodupeError('FAILED', `${formatCount(report.errors.length)} errors found`);
+    });
+}

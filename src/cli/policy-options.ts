@@ -1,0 +1,78 @@
+import { resolve } from 'node:path';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { NodupeError } from '../core/errors.js';
+import { ACTION_OPS, type ActionOp } from '../plan/plan.js';
+import { DEFAULT_POLICY, parseRule, type KeepRule, type Policy } from '../plan/policy.js';
+import type { PolicyConfig } from './config.js';
+import { parseCount } from './options.js';
+
+export interface PolicyCliOptions {
+  action?: ActionOp;
+  to?: string;
+  protect?: string[];
+  onlyFrom?: string[];
+  keepN?: number;
+}
+
+/**
+ * Adds the keeper-rule options. `--keep`, `--prefer`, `--prefer-match` and `--avoid-match` are one ordered
+ * list (the first rule that tells two copies apart wins), so they are collected, in command-line order, into
+ * `rules`, which the caller reads after parsing.
+ */
+export function addPolicyOptions(command: Command, cwd: string): { command: Command; rules: KeepRule[] } {
+  const rules: KeepRule[] = [];
+  const rule = (prefix: string, isPath: boolean) => (value: string) => {
+    try {
+      rules.push(parseRule(prefix ? `${prefix} ${isPath ? resolve(cwd, value) : value}` : value));
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+    return value;
+  };
+  const folders = (value: string, previous: string[] | undefined) => [
+    ...(previous ?? []),
+    resolve(cwd, value),
+  ];
+  command
+    .addOption(
+      new Option(
+        '--keep <rule>',
+        'keeper rule, repeatable, in order: newest, oldest, shortest-path, longest-path, shallowest, deepest, first-root',
+      ).argParser(rule('', false)),
+    )
+    .option('--prefer <path>', 'keeper rule: files under PATH win', rule('prefer', true))
+    .option('--prefer-match <glob>', 'keeper rule: files matching GLOB win', rule('prefer-match', false))
+    .option('--avoid-match <glob>', 'keeper rule: files matching GLOB lose', rule('avoid-match', false))
+    .option('--protect <path>', 'never act on files under PATH (repeatable)', folders)
+    .option(
+      '--only-from <path>',
+      'act only on files under PATH (repeatable): "delete only from here"',
+      folders,
+    )
+    .option('--keep-n <n>', 'copies to keep in each group (default 1)', parseCount(1))
+    .addOption(
+      new Option('--action <action>', 'what to do with the other copies (default quarantine)').choices(
+        ACTION_OPS,
+      ),
+    )
+    .option('--to <dir>', 'the folder `--action move` moves files into', (v: string) => resolve(cwd, v));
+  return { command, rules };
+}
+
+/** The policy: each part from the command line when given there, else from the config file, else the default. */
+export function resolvePolicy(
+  cli: PolicyCliOptions,
+  cliRules: readonly KeepRule[],
+  config: PolicyConfig,
+): { policy: Policy; action: ActionOp; to: string | undefined } {
+  const policy: Policy = {
+    rules: cliRules.length > 0 ? [...cliRules] : (config.rules ?? DEFAULT_POLICY.rules),
+    protect: cli.protect ?? config.protect ?? DEFAULT_POLICY.protect,
+    onlyFrom: cli.onlyFrom ?? config.onlyFrom ?? DEFAULT_POLICY.onlyFrom,
+    keepN: cli.keepN ?? config.keepN ?? DEFAULT_POLICY.keepN,
+  };
+  const action = cli.action ?? config.action ?? 'quarantine';
+  const to = cli.to ?? config.to;
+  if (action === 'move' && to === undefined) throw new NodupeError('USAGE', '--action move needs --to DIR');
+  return { policy, action, to: action === 'move' ? to : undefined };
+}

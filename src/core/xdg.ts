@@ -1,0 +1,17 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** An XDG base folder: the variable when it holds an absolute path, else the spec's fallback under home. */
+function base(value: string | undefined, fallback: string[]): string {
+  return value && value.startsWith('/') ? value : join(homedir(), ...fallback);
+}
+
+/** nodupe's data folder, `$XDG_DATA_HOME/nodupe`: the default catalog, quarantine and snapshots live here. */
+export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(base(env.XDG_DATA_HOME, ['.local', 'share']), 'nodupe');
+}
+
+/** nodupe's config folder, `$XDG_CONFIG_HOME/nodupe`. */
+export function configDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(base(env.XDG_CONFIG_HOME, ['.config']), 'nodupe');
+}

@@ -1,0 +1,189 @@
+import { readFileSync } from 'node:fs';
+import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import { NodupeError } from '../core/errors.js';
+import type { HashAlgorithm } from '../hash/algorithms.js';
+import { displayPath, fromBytes, type FsPath } from '../scan/paths.js';
+import { PLAN_SCHEMA, summarizePlan, type ActionOp, type Plan, type PlanGroup } from './plan.js';
+import { validatePlan } from './validate.js';
+
+/** The JSON Schema of `nodupe.plan/1`, shipped in the repository's schema/ folder. */
+const SCHEMA_URL = new URL('../../schema/nodupe.plan-1.schema.json', import.meta.url);
+
+const IRREVERSIBLE =
+  'this plan deletes files: delete cannot be undone (apply asks for --yes or a confirmation first)';
+
+interface JsonPath {
+  path: string;
+  pathBytes?: string;
+}
+
+function jsonPath(path: FsPath): JsonPath {
+  return typeof path === 'string'
+    ? { path }
+    : { path: displayPath(path), pathBytes: path.toString('base64') };
+}
+
+/** The plan as the JSON document `nodupe.plan/1`, with its summary (and a warning when it deletes). */
+export function planToJson(plan: Plan): string {
+  const summary = summarizePlan(plan);
+  const doc = {
+    schema: PLAN_SCHEMA,
+    id: plan.id,
+    createdAt: plan.createdAt,
+    catalog: plan.catalog,
+    algorithm: plan.algorithm,
+    policy: plan.policy,
+    action: plan.action,
+    ...(plan.to === undefined ? {} : { to: plan.to }),
+    ...(summary.irreversible > 0 ? { warning: IRREVERSIBLE } : {}),
+    summary,
+    groups: plan.groups.map((g) => ({
+      size: g.size,
+      hash: g.hash,
+      keepers: g.keepers.map((k) => ({
+        ...jsonPath(k.path),
+        dev: String(k.dev),
+        ino: String(k.ino),
+        size: k.size,
+        mtimeNs: String(k.mtimeNs),
+        reason: k.reason,
+      })),
+      actions: g.actions.map((a) => {
+        const keeper = jsonPath(a.keeper);
+        return {
+          op: a.op,
+          ...jsonPath(a.path),
+          keeper: keeper.path,
+          ...(keeper.pathBytes === undefined ? {} : { keeperBytes: keeper.pathBytes }),
+          ...(a.to === undefined ? {} : { to: a.to }),
+          expect: {
+            size: a.expect.size,
+            mtimeNs: String(a.expect.mtimeNs),
+            dev: String(a.expect.dev),
+            ino: String(a.expect.ino),
+            hash: a.expect.hash,
+          },
+          reason: a.reason,
+        };
+      }),
+    })),
+  };
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+let validateSchema: ReturnType<Ajv2020['compile']> | undefined;
+
+function schemaValidator() {
+  if (!validateSchema) {
+    const ajv = new Ajv2020({ allErrors: false, strict: true });
+    validateSchema = ajv.compile(JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as object);
+  }
+  return validateSchema;
+}
+
+/**
+ * Reads a plan document: JSON, then the JSON Schema, then the rules the schema cannot say (every group has a
+ * keeper, no path twice, ...). Anything wrong is a BAD_INPUT error naming `source` and the place in the plan.
+ */
+export function readPlan(text: string, source: string): Plan {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (error) {
+    throw new NodupeError(
+      'BAD_INPUT',
+      `${source} is not a plan: it is not valid JSON (${(error as Error).message}); was it cut short?`,
+      { cause: error },
+    );
+  }
+  const schema = (doc as { schema?: unknown } | null)?.schema;
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    throw new NodupeError('BAD_INPUT', `${source} is not a plan: expected a JSON object`);
+  }
+  if (schema !== PLAN_SCHEMA) {
+    throw new NodupeError(
+      'BAD_INPUT',
+      `${source}: unknown plan schema ${JSON.stringify(schema)}; this nodupe reads "${PLAN_SCHEMA}"`,
+    );
+  }
+  const validate = schemaValidator();
+  if (!validate(doc)) throw new NodupeError('BAD_INPUT', `${source}: ${describeError(validate.errors![0]!)}`);
+  const plan = fromDocument(doc as PlanDocument);
+  validatePlan(plan, source);
+  return plan;
+}
+
+function describeError(e: ErrorObject): string {
+  const where = e.instancePath === '' ? 'the plan' : e.instancePath.slice(1).replaceAll('/', '.');
+  if (e.keyword === 'enum') {
+    const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.join(', ');
+    return `${where}: unknown value; expected one of ${allowed}`;
+  }
+  return `${where} ${e.message ?? 'is not valid'}`;
+}
+
+interface PlanDocument {
+  id: string;
+  createdAt: string;
+  catalog: { id: string; location: string };
+  algorithm: HashAlgorithm;
+  policy: Plan['policy'];
+  action: ActionOp;
+  to?: string;
+  groups: {
+    size: number;
+    hash: string;
+    keepers: (JsonPath & { dev: string; ino: string; size: number; mtimeNs: string; reason?: string })[];
+    actions: (JsonPath & {
+      op: ActionOp;
+      keeper: string;
+      keeperBytes?: string;
+      to?: string;
+      reason?: string;
+      expect: { size: number; mtimeNs: string; dev: string; ino: string; hash: string };
+    })[];
+  }[];
+}
+
+function pathOf(text: string, base64: string | undefined): FsPath {
+  return base64 === undefined ? text : fromBytes(Buffer.from(base64, 'base64'));
+}
+
+function fromDocument(doc: PlanDocument): Plan {
+  const groups: PlanGroup[] = doc.groups.map((g) => ({
+    size: g.size,
+    hash: g.hash,
+    keepers: g.keepers.map((k) => ({
+      path: pathOf(k.path, k.pathBytes),
+      dev: BigInt(k.dev),
+      ino: BigInt(k.ino),
+      size: k.size,
+      mtimeNs: BigInt(k.mtimeNs),
+      reason: k.reason ?? '',
+    })),
+    actions: g.actions.map((a) => ({
+      op: a.op,
+      path: pathOf(a.path, a.pathBytes),
+      keeper: pathOf(a.keeper, a.keeperBytes),
+      expect: {
+        size: a.expect.size,
+        mtimeNs: BigInt(a.expect.mtimeNs),
+        dev: BigInt(a.expect.dev),
+        ino: BigInt(a.expect.ino),
+        hash: a.expect.hash,
+      },
+      reason: a.reason ?? '',
+      ...(a.to === undefined ? {} : { to: a.to }),
+    })),
+  }));
+  return {
+    id: doc.id,
+    createdAt: doc.createdAt,
+    catalog: doc.catalog,
+    algorithm: doc.algorithm,
+    policy: doc.policy,
+    action: doc.action,
+    ...(doc.to === undefined ? {} : { to: doc.to }),
+    groups,
+  };
+}

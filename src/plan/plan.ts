@@ -1,0 +1,90 @@
+import type { Expectation } from '../apply/journal.js';
+import type { HashAlgorithm } from '../hash/algorithms.js';
+import type { FsPath } from '../scan/paths.js';
+
+export const PLAN_SCHEMA = 'nodupe.plan/1';
+
+/** What apply may do to a file that is not a keeper. */
+export const ACTION_OPS = ['quarantine', 'delete', 'hardlink', 'symlink', 'reflink', 'move'] as const;
+export type ActionOp = (typeof ACTION_OPS)[number];
+
+export function isActionOp(text: string): text is ActionOp {
+  return (ACTION_OPS as readonly string[]).includes(text);
+}
+
+/** A file that stays: what it must still look like when apply compares the others against it. */
+export interface PlannedKeeper {
+  path: FsPath;
+  dev: bigint;
+  ino: bigint;
+  size: number;
+  mtimeNs: bigint;
+  reason: string;
+}
+
+export interface PlannedAction {
+  op: ActionOp;
+  path: FsPath;
+  /** The keeper whose bytes this file must still equal: a keeper of the same group. */
+  keeper: FsPath;
+  /** What the file must still look like (the content hash is the group's). */
+  expect: Omit<Expectation, 'mode'>;
+  reason: string;
+  /** For `move`: the folder it goes to (the file's absolute path is recreated under it). */
+  to?: string;
+}
+
+export interface PlanGroup {
+  size: number;
+  hash: string;
+  keepers: PlannedKeeper[];
+  actions: PlannedAction[];
+}
+
+/** The policy that made the plan, as the user would write it in the config file. */
+export interface PolicyRecord {
+  rules: string[];
+  protect: string[];
+  onlyFrom: string[];
+  keepN: number;
+}
+
+/** A plan: what `nodupe plan` writes and `nodupe apply` consumes, schema `nodupe.plan/1`. */
+export interface Plan {
+  id: string;
+  /** Wall-clock, ISO 8601. */
+  createdAt: string;
+  catalog: { id: string; location: string };
+  algorithm: HashAlgorithm;
+  policy: PolicyRecord;
+  /** The action of the plan; every action names its own too (people may edit them one by one). */
+  action: ActionOp;
+  to?: string;
+  groups: PlanGroup[];
+}
+
+export interface PlanSummary {
+  groups: number;
+  actions: number;
+  /** Bytes the actions free (quarantine, delete, hardlink, symlink, reflink) or move. */
+  bytes: number;
+  irreversible: number;
+}
+
+export function summarizePlan(plan: Plan): PlanSummary {
+  let actions = 0;
+  let bytes = 0;
+  let irreversible = 0;
+  for (const g of plan.groups) {
+    // Paths of one inode free its bytes once.
+    const inodes = new Set<string>();
+    for (const a of g.actions) {
+      actions++;
+      if (a.op === 'delete') irreversible++;
+      const key = `${a.expect.dev}:${a.expect.ino}`;
+      if (!inodes.has(key)) bytes += a.expect.size;
+      inodes.add(key);
+    }
+  }
+  return { groups: plan.groups.length, actions, bytes, irreversible };
+}

@@ -1,0 +1,266 @@
+import { constants } from 'node:fs';
+import { access, lstat, mkdir, open, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { Clock } from '../core/clock.js';
+import { NodupeError } from '../core/errors.js';
+import { compileFilters } from '../scan/filters.js';
+import { comparePaths, displayPath, pathKey, toBytes, type FsPath } from '../scan/paths.js';
+import { walk } from '../scan/walk.js';
+import {
+  CHUNK_BYTES,
+  checkAborted,
+  describeFsError,
+  fsErrorCode,
+  problemFrom,
+  pump,
+  syncDir,
+  type SnapshotProblem,
+} from './io.js';
+import { blobPath, blobsDir, ensureStore, manifestPath, tempName } from './layout.js';
+import { withStoreLock } from './lock.js';
+import { newSnapshotId, writeManifest, type SnapshotEntry } from './manifest.js';
+
+export interface CreateSnapshotOptions {
+  /** Dates the snapshot (`wallNow()`). */
+  clock: Clock;
+  signal?: AbortSignal;
+  /** Free text kept with the snapshot, such as why it was taken. */
+  note?: string;
+}
+
+export interface CreateSnapshotResult {
+  id: string;
+  /** Files saved. */
+  files: number;
+  /** Their total size. */
+  bytes: number;
+  /** Bytes of content the store did not hold before (the rest was deduplicated). */
+  newBlobBytes: number;
+  /** Links met inside folders: skipped, never followed. */
+  symlinks: number;
+  /** Sockets, fifos and devices met inside folders: skipped. */
+  special: number;
+  /** Files that were not saved, and why. */
+  problems: SnapshotProblem[];
+}
+
+// O_NONBLOCK: opening a fifo must not hang; it changes nothing for regular files.
+const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+/**
+ * Saves copies of regular files into the snapshot store at `dir` (created on demand) and records them in a
+ * new manifest. Folders are taken recursively; links inside them are skipped and counted. A link, special
+ * file or missing path named explicitly, or a file that changes while it is copied, is a problem in the
+ * result. Paths must be absolute (BAD_INPUT otherwise); a live process holding the store is BAD_INPUT too.
+ *
+ * @example
+ * const dir = defaultSnapshotDir();
+ * const { id, problems } = await createSnapshot(dir, ['/home/me/photos'], { clock: systemClock });
+ */
+export async function createSnapshot(
+  dir: string,
+  paths: readonly FsPath[],
+  options: CreateSnapshotOptions,
+): Promise<CreateSnapshotResult> {
+  for (const path of paths) {
+    if (toBytes(path)[0] !== 0x2f) {
+      throw new NodupeError(
+        'BAD_INPUT',
+        `createSnapshot: expected absolute paths, received "${displayPath(path)}"`,
+      );
+    }
+  }
+  const { clock, signal, note } = options;
+  await ensureStore(dir);
+  return withStoreLock(dir, async () => {
+    const found = await collectFiles(dir, paths, signal);
+    const problems = found.problems;
+    const entries: SnapshotEntry[] = [];
+    const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+    const touched = new Set<string>();
+    let newBlobBytes = 0;
+    for (const path of found.files) {
+      checkAborted(signal);
+      try {
+        const saved = await saveFile(dir, path, buffer, signal);
+        if ('code' in saved) {
+          problems.push(saved);
+          continue;
+        }
+        entries.push(saved.entry);
+        newBlobBytes += saved.newBytes;
+        if (saved.newBytes > 0) touched.add(dirname(blobPath(dir, saved.entry.sha256)));
+      } catch (error) {
+        problems.push(problemFrom(path, error));
+      }
+    }
+    // The blobs are made durable before the manifest that names them is written.
+    for (const folder of touched) await syncDir(folder);
+    if (touched.size > 0) await syncDir(blobsDir(dir));
+    const bytes = entries.reduce((sum, e) => sum + e.size, 0);
+    const now = clock.wallNow(); // read once: the id and the date agree
+    const id = await freshId(dir, now);
+    await writeManifest(dir, {
+      id,
+      createdAt: new Date(now).toISOString(),
+      ...(note === undefined ? {} : { note }),
+      files: entries,
+      totalBytes: bytes,
+    });
+    return {
+      id,
+      files: entries.length,
+      bytes,
+      newBlobBytes,
+      symlinks: found.symlinks,
+      special: found.special,
+      problems,
+    };
+  });
+}
+
+interface Found {
+  files: FsPath[];
+  symlinks: number;
+  special: number;
+  problems: SnapshotProblem[];
+}
+
+/** The regular files the paths name, each once, in path order; never the store's own files. */
+async function collectFiles(dir: string, paths: readonly FsPath[], signal?: AbortSignal): Promise<Found> {
+  const files: FsPath[] = [];
+  const folders: FsPath[] = [];
+  const problems: SnapshotProblem[] = [];
+  for (const path of paths) {
+    try {
+      const st = await lstat(path);
+      if (st.isFile()) files.push(path);
+      else if (st.isDirectory()) folders.push(path);
+      else problems.push(st.isSymbolicLink() ? symlinkProblem(path) : notRegular(path));
+    } catch (error) {
+      problems.push(problemFrom(path, error));
+    }
+  }
+  // walk() only stats, reads and joins its roots, all of which take bytes; its type says string because the
+  // command line's roots are strings.
+  const walked = await walk({
+    roots: folders as string[],
+    filters: compileFilters({}),
+    ...(signal ? { signal } : {}),
+  });
+  const store = await storePrefixes(dir);
+  for (const file of walked.files) {
+    const bytes = toBytes(file.path);
+    if (!store.some((prefix) => bytes.subarray(0, prefix.length).equals(prefix))) files.push(file.path);
+  }
+  for (const p of walked.problems)
+    problems.push({ path: p.path, code: p.code, message: describeFsError(p.message) });
+  const seen = new Set<string>();
+  const unique = files.filter((path) => {
+    const key = pathKey(path);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return {
+    files: unique.sort(comparePaths),
+    symlinks: walked.symlinks.length,
+    special: walked.special,
+    problems,
+  };
+}
+
+/** Snapshotting a folder that holds the store would copy the store into itself. */
+async function storePrefixes(dir: string): Promise<Buffer[]> {
+  const absolute = resolve(dir);
+  return [...new Set([absolute, await realpath(absolute)])].map((p) => Buffer.from(`${p}/`));
+}
+
+const symlinkProblem = (path: FsPath): SnapshotProblem => ({
+  path,
+  code: 'SYMLINK',
+  message: 'a symbolic link (not followed)',
+});
+
+const notRegular = (path: FsPath): SnapshotProblem => ({
+  path,
+  code: 'NOT_REGULAR',
+  message: 'not a regular file',
+});
+
+type Saved = { entry: SnapshotEntry; newBytes: number } | SnapshotProblem;
+
+/**
+ * Streams one file through SHA-256 into a temporary blob, then names the blob by the hash of the bytes it
+ * holds. A blob already stored under that name is kept and the copy dropped.
+ */
+async function saveFile(dir: string, path: FsPath, buffer: Buffer, signal?: AbortSignal): Promise<Saved> {
+  let source: FileHandle;
+  try {
+    source = await open(path, READ_FLAGS);
+  } catch (error) {
+    if (fsErrorCode(error) === 'ELOOP') return symlinkProblem(path); // became a link after the walk saw it
+    throw error;
+  }
+  const temp = join(blobsDir(dir), tempName());
+  let tempExists = false;
+  try {
+    const before = await source.stat({ bigint: true });
+    if (!before.isFile()) return notRegular(path);
+    const out = await open(temp, 'wx', 0o600);
+    tempExists = true;
+    let copied: { bytes: number; sha256: string };
+    try {
+      copied = await pump(source, out, buffer, signal);
+      await out.sync();
+    } finally {
+      await out.close();
+    }
+    const after = await source.stat({ bigint: true });
+    if (
+      copied.bytes !== Number(before.size) ||
+      after.size !== before.size ||
+      after.mtimeNs !== before.mtimeNs
+    ) {
+      return { path, code: 'CHANGED', message: 'changed while it was copied; not saved' };
+    }
+    const target = blobPath(dir, copied.sha256);
+    await mkdir(dirname(target), { recursive: true, mode: 0o700 });
+    // A stored blob of the right size is trusted (its name is its hash); one of another size is damaged, and
+    // is replaced.
+    const stored = await stat(target).catch((error: unknown) => {
+      if (fsErrorCode(error) === 'ENOENT') return undefined;
+      throw error;
+    });
+    let newBytes = 0;
+    if (stored?.size !== copied.bytes) {
+      await rename(temp, target);
+      tempExists = false;
+      newBytes = copied.bytes;
+    }
+    const entry = {
+      path,
+      size: copied.bytes,
+      mtimeNs: before.mtimeNs,
+      mode: Number(before.mode & 0o7777n),
+      sha256: copied.sha256,
+    };
+    return { entry, newBytes };
+  } finally {
+    await source.close();
+    if (tempExists) await rm(temp, { force: true });
+  }
+}
+
+/** A new id; one already taken (same second, same random part) is drawn again. The store is locked. */
+async function freshId(dir: string, wallMs: number): Promise<string> {
+  for (;;) {
+    const id = newSnapshotId(wallMs);
+    try {
+      await access(manifestPath(dir, id));
+    } catch (error) {
+      if (fsErrorCode(error) === 'ENOENT') return id;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,111 @@
+import { readdir, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { NodupeError } from '../core/errors.js';
+import { checkAborted, fsErrorCode, syncDir } from './io.js';
+import { blobsDir, manifestPath, manifestsDir, TEMP_PREFIX } from './layout.js';
+import { withStoreLock } from './lock.js';
+import { manifestIds, readManifest, readManifestText } from './manifest.js';
+
+// The store's public face: the CLI and `apply --snapshot` import from here.
+export { createSnapshot, type CreateSnapshotOptions, type CreateSnapshotResult } from './create.js';
+export { restoreSnapshot, type RestoreSnapshotOptions, type RestoreSnapshotResult } from './restore.js';
+export { defaultSnapshotDir } from './layout.js';
+export type { SnapshotProblem } from './io.js';
+export { SNAPSHOT_SCHEMA, type SnapshotEntry, type SnapshotManifest } from './manifest.js';
+
+export interface SnapshotSummary {
+  id: string;
+  createdAt: string;
+  /** How many files the snapshot holds. */
+  files: number;
+  totalBytes: number;
+  note?: string;
+}
+
+/**
+ * The snapshots in the store at `dir`, oldest first (ids sort by time); none when the store does not exist.
+ * A malformed manifest is BAD_INPUT.
+ */
+export async function listSnapshots(dir: string): Promise<SnapshotSummary[]> {
+  const summaries: SnapshotSummary[] = [];
+  for (const id of await manifestIds(dir)) {
+    const m = await readManifest(dir, id);
+    summaries.push({
+      id,
+      createdAt: m.createdAt,
+      files: m.files.length,
+      totalBytes: m.totalBytes,
+      ...(m.note === undefined ? {} : { note: m.note }),
+    });
+  }
+  return summaries;
+}
+
+export interface DeleteSnapshotResult {
+  /** Blobs no other snapshot used, now removed. */
+  removedBlobs: number;
+  freedBytes: number;
+}
+
+/**
+ * Removes snapshot `id`, then every blob that no remaining snapshot names (and temporary files a crash left).
+ * An unknown id is BAD_INPUT; so is a malformed *other* manifest, since its blobs could not be told apart,
+ * and then nothing is removed. The snapshot's own manifest may be malformed: that is a reason to delete it.
+ */
+export async function deleteSnapshot(
+  dir: string,
+  id: string,
+  options: { signal?: AbortSignal } = {},
+): Promise<DeleteSnapshotResult> {
+  await readManifestText(dir, id);
+  return withStoreLock(dir, async () => {
+    const keep = new Set<string>();
+    for (const other of await manifestIds(dir)) {
+      if (other === id) continue;
+      for (const file of (await readManifest(dir, other)).files) keep.add(file.sha256);
+    }
+    try {
+      await unlink(manifestPath(dir, id));
+    } catch (error) {
+      if (fsErrorCode(error) !== 'ENOENT') throw error;
+      throw new NodupeError('BAD_INPUT', `no snapshot ${id} in ${dir}`, { cause: error });
+    }
+    await syncDir(manifestsDir(dir));
+    await removeTemporaryFiles(manifestsDir(dir));
+    return collectBlobs(dir, keep, options.signal);
+  });
+}
+
+/** Removes the blobs not in `keep`, and folders left empty. The caller holds the store's lock. */
+async function collectBlobs(
+  dir: string,
+  keep: Set<string>,
+  signal?: AbortSignal,
+): Promise<DeleteSnapshotResult> {
+  const result: DeleteSnapshotResult = { removedBlobs: 0, freedBytes: 0 };
+  const root = blobsDir(dir);
+  await removeTemporaryFiles(root);
+  for (const folder of await readdir(root)) {
+    if (!/^[0-9a-f]{2}$/.test(folder)) continue;
+    const path = join(root, folder);
+    for (const name of await readdir(path)) {
+      checkAborted(signal);
+      if (keep.has(name) || !/^[0-9a-f]{64}$/.test(name)) continue;
+      const blob = join(path, name);
+      result.freedBytes += (await stat(blob)).size;
+      await unlink(blob);
+      result.removedBlobs++;
+    }
+    await rmdir(path).catch((error: unknown) => {
+      if (fsErrorCode(error) !== 'ENOTEMPTY') throw error;
+    });
+  }
+  return result;
+}
+
+/** Nothing else writes in the store while its lock is held: temporary files found then are a crash's. */
+async function removeTemporaryFiles(folder: string): Promise<void> {
+  for (const name of await readdir(folder)) {
+    if (name.startsWith(TEMP_PREFIX)) await rm(join(folder, name), { force: true });
+  }
+}

@@ -1,0 +1,80 @@
+import { handledLater } from '../core/handled-later.js';
+import type { CatalogFile } from '../catalog/store.js';
+import type { HashAlgorithm } from '../hash/algorithms.js';
+import type { HashItem } from '../hash/task.js';
+import type { VerifyError, VerifyOptions } from './verify.js';
+
+const BATCH = 128;
+
+/**
+ * Re-hashes every catalog file that has a full hash, streaming, in the worker pool (one pool per algorithm the
+ * catalog used), and compares. A file changed since its scan (size or mtime) is reported as changed rather
+ * than as a mismatch: only equal metadata with different bytes is corruption.
+ */
+export async function checkChecksums(
+  files: readonly CatalogFile[],
+  options: VerifyOptions,
+): Promise<{ checked: number; errors: VerifyError[] }> {
+  const byAlgorithm = new Map<HashAlgorithm, CatalogFile[]>();
+  for (const f of files) {
+    if (f.hashes?.full === undefined) continue;
+    const list = byAlgorithm.get(f.hashes.algorithm) ?? [];
+    list.push(f);
+    byAlgorithm.set(f.hashes.algorithm, list);
+  }
+  const errors: VerifyError[] = [];
+  let checked = 0;
+  const { HashPool } = await import('../hash/hash-pool.js');
+  const phase = options.progress?.phase('checksums', {
+    items: [...byAlgorithm.values()].reduce((n, l) => n + l.length, 0),
+  });
+  for (const [algorithm, list] of byAlgorithm) {
+    const pool = new HashPool({
+      algorithm,
+      ...(options.threads === undefined ? {} : { threads: options.threads }),
+      ...(options.limiter ? { limiter: options.limiter } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    try {
+      const pending: Promise<void>[] = [];
+      for (let i = 0; i < list.length; i += BATCH) {
+        const batch = list.slice(i, i + BATCH);
+        const items: HashItem[] = batch.map((f) => ({
+          path: f.path,
+          range: 'full',
+          size: f.size,
+          mtimeNs: f.mtimeNs,
+        }));
+        const { result } = await pool.submit(items);
+        pending.push(
+          handledLater(
+            result.then((outcomes) => {
+              outcomes.forEach((o, j) => {
+                const f = batch[j]!;
+                checked++;
+                const fail = (code: string, message: string) =>
+                  errors.push({ check: 'checksums', path: f.path, code, message });
+                if (o.kind === 'changed') fail('changed', 'changed since the last scan; not compared');
+                else if (o.kind === 'error') fail(o.code === 'ENOENT' ? 'missing' : 'unreadable', o.message);
+                else if (o.hash !== f.hashes!.full) {
+                  fail(
+                    'checksum-mismatch',
+                    `content hash ${o.hash} (${algorithm}), the catalog says ${f.hashes!.full!}: the bytes changed without the size or mtime changing`,
+                  );
+                }
+              });
+              phase?.add({ items: batch.length, bytes: batch.reduce((n, f) => n + f.size, 0) });
+            }),
+          ),
+        );
+      }
+      await Promise.all(pending);
+      await pool.close();
+    } catch (error) {
+      await pool.destroy();
+      throw error;
+    }
+  }
+  phase?.end();
+  return { checked, errors };
+}

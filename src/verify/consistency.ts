@@ -1,0 +1,72 @@
+import type { Journal, JournalEntry } from '../apply/journal.js';
+import { errnoOf, type FileOps, type Stat } from '../apply/file-ops.js';
+import { displayPath } from '../scan/paths.js';
+import type { VerifyError } from './verify.js';
+
+function lstatOrNone(ops: FileOps, path: JournalEntry['path']): Stat | undefined {
+  try {
+    return ops.lstat(path);
+  } catch (error) {
+    if (errnoOf(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/**
+ * The journal agrees with the disk: no run left unsettled; every file a run quarantined or moved is where the
+ * journal says; the keeper of every completed action still exists; links made are still there; files an undo
+ * brought back are back.
+ */
+export function checkConsistency(ops: FileOps, journal: Journal): { checked: number; errors: VerifyError[] } {
+  const errors: VerifyError[] = [];
+  let checked = 0;
+  for (const run of journal.runs()) {
+    if (run.state === 'undone') continue;
+    for (const e of journal.entries(run.id)) {
+      checked++;
+      const fail = (code: string, message: string, path = e.path) =>
+        errors.push({ check: 'consistency', path, code, message, run: run.id });
+      switch (e.state) {
+        case 'intent':
+          fail(
+            'unsettled',
+            `run ${run.id} was interrupted before this ${e.op} settled: \`nodupe apply --resume\` finishes it, \`nodupe undo ${run.id}\` reverses it`,
+          );
+          break;
+        case 'done': {
+          const keeper = lstatOrNone(ops, e.keeper);
+          if (!keeper?.isFile()) {
+            fail(
+              'keeper-missing',
+              `its keeper ${displayPath(e.keeper)} is gone: this content may have no copy left`,
+            );
+          }
+          if (e.op === 'quarantine' || e.op === 'move') {
+            const there = e.target === undefined ? undefined : lstatOrNone(ops, e.target);
+            if (!there || there.ino !== e.expect.ino) {
+              fail(
+                `${e.op === 'move' ? 'moved' : 'quarantined'}-missing`,
+                `its ${e.op === 'move' ? 'moved' : 'quarantined'} copy ${displayPath(e.target ?? '')} is gone`,
+              );
+            }
+          } else if (e.op !== 'delete') {
+            const here = lstatOrNone(ops, e.path);
+            if (!here) fail('link-missing', `the ${e.op} made here is gone`);
+          }
+          break;
+        }
+        case 'undone':
+          if (!lstatOrNone(ops, e.path)) fail('undone-missing', 'undo brought it back, but it is gone');
+          break;
+        case 'skipped':
+        case 'purged':
+          break;
+        default: {
+          const unknown: never = e.state;
+          throw new Error(`unhandled state ${String(unknown)}`);
+        }
+      }
+    }
+  }
+  return { checked, errors };
+}

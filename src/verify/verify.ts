@@ -1,0 +1,80 @@
+import type { CatalogFile, CatalogStore } from '../catalog/store.js';
+import { nodeFileOps, type FileOps } from '../apply/file-ops.js';
+import type { ProgressTracker } from '../core/progress.js';
+import type { RateLimiter } from '../core/rate-limiter.js';
+import { checkConsistency } from './consistency.js';
+import { checkIntegrity } from './integrity.js';
+import { checkChecksums } from './checksums.js';
+import type { FsPath } from '../scan/paths.js';
+
+export const VERIFY_MODES = ['integrity', 'consistency', 'checksums', 'all'] as const;
+export type VerifyMode = (typeof VERIFY_MODES)[number];
+export type VerifyCheck = Exclude<VerifyMode, 'all'>;
+
+/** One thing found wrong: which check found it, about which path, a stable code and a sentence. */
+export interface VerifyError {
+  check: VerifyCheck;
+  path: FsPath;
+  code: string;
+  message: string;
+  run?: number;
+}
+
+export interface VerifyReport {
+  modes: VerifyCheck[];
+  /** Items each check looked at: catalog files, journal entries, files re-hashed. */
+  checked: Partial<Record<VerifyCheck, number>>;
+  errors: VerifyError[];
+}
+
+export interface VerifyOptions {
+  mode: VerifyMode;
+  ops?: FileOps;
+  threads?: number;
+  limiter?: RateLimiter;
+  signal?: AbortSignal;
+  progress?: ProgressTracker;
+}
+
+/**
+ * Checks what nodupe remembers against the disk. integrity: every catalog file still exists with its size and
+ * mtime. consistency: the catalog and the journal agree with the disk (quarantined files present, no completed
+ * action whose keeper vanished, no run left unsettled). checksums: files re-hashed in the worker pool match
+ * their stored hash.
+ */
+export async function verify(catalog: CatalogStore, options: VerifyOptions): Promise<VerifyReport> {
+  const ops = options.ops ?? nodeFileOps;
+  const modes: VerifyCheck[] =
+    options.mode === 'all' ? ['integrity', 'consistency', 'checksums'] : [options.mode];
+  const report: VerifyReport = { modes, checked: {}, errors: [] };
+  let files: CatalogFile[] | undefined;
+  for (const mode of modes) {
+    options.signal?.throwIfAborted();
+    switch (mode) {
+      case 'integrity': {
+        files ??= catalog.liveFiles();
+        report.checked.integrity = files.length;
+        report.errors.push(...checkIntegrity(ops, files));
+        break;
+      }
+      case 'consistency': {
+        const { checked, errors } = checkConsistency(ops, catalog.journal());
+        report.checked.consistency = checked;
+        report.errors.push(...errors);
+        break;
+      }
+      case 'checksums': {
+        files ??= catalog.liveFiles();
+        const { checked, errors } = await checkChecksums(files, options);
+        report.checked.checksums = checked;
+        report.errors.push(...errors);
+        break;
+      }
+      default: {
+        const unknown: never = mode;
+        throw new Error(`unhandled mode ${String(unknown)}`);
+      }
+    }
+  }
+  return report;
+}

@@ -1,0 +1,259 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { treeState } from './helpers/apply.js';
+import { runCli } from './helpers/cli.js';
+import { bytes, scratch } from './helpers/tree.js';
+
+let dir: ReturnType<typeof scratch>;
+let env: NodeJS.ProcessEnv;
+
+beforeEach(() => {
+  dir = scratch();
+  env = { XDG_DATA_HOME: dir.path('data'), XDG_CONFIG_HOME: dir.path('config') };
+  const big = bytes(40_000, 1);
+  dir.write('t/a/one.jpg', big);
+  dir.write('t/b/one copy.jpg', big);
+  dir.write('t/a/two', 'two');
+  dir.write('t/b/two', 'two');
+  dir.write('t/b/three', 'two');
+});
+afterEach(() => dir.remove());
+
+const cli = (...args: string[]) => runCli(args, { cwd: dir.root, env });
+
+async function writePlan(...extra: string[]): Promise<Record<string, unknown>> {
+  const made = await cli('plan', 't', '-o', 'plan.json', '--no-progress', ...extra);
+  expect(made.code).toBe(0);
+  return JSON.parse(readFileSync(dir.path('plan.json'), 'utf8')) as Record<string, unknown>;
+}
+
+type Doc = {
+  groups: {
+    keepers: { path: string }[];
+    actions: { op: string; path: string; expect: { hash: string } }[];
+  }[];
+};
+
+describe('nodupe plan', () => {
+  it('writes a nodupe.plan/1 document, rules in command-line order, --explain says why', async () => {
+    const made = await cli(
+      'plan',
+      't',
+      '-o',
+      'plan.json',
+      '--no-progress',
+      '--prefer',
+      't/b',
+      '--keep',
+      'shortest-path',
+      '--explain',
+    );
+    expect(made.code).toBe(0);
+    const doc = JSON.parse(readFileSync(dir.path('plan.json'), 'utf8')) as Doc & {
+      schema: string;
+      policy: { rules: string[] };
+    };
+    expect(doc.schema).toBe('nodupe.plan/1');
+    expect(doc.policy.rules).toEqual([`prefer ${dir.path('t/b')}`, 'shortest-path']);
+    expect(doc.groups.map((g) => g.keepers.map((k) => k.path))).toEqual([
+      [dir.path('t/b/one copy.jpg')],
+      [dir.path('t/b/two')],
+    ]);
+    expect(made.stderr).toContain(
+      `keep ${dir.path('t/b/one copy.jpg')}: prefer ${dir.path('t/b')}: inside over outside`,
+    );
+    // Both copies in t/b tie on the first rule; the second tells them apart.
+    expect(made.stderr).toContain(`keep ${dir.path('t/b/two')}: shortest-path: `);
+  });
+
+  it('exports CSV for spreadsheets', async () => {
+    const made = await cli('plan', 't', '--format', 'csv', '--no-progress');
+    expect(made.stdout.split('\n')[0]).toBe('group,op,path,keeper,size,hash,reason');
+    expect(made.stdout).toContain(`,quarantine,${dir.path('t/b/two')},${dir.path('t/a/two')},`);
+  });
+
+  it('reads the policy from the config file, and rejects a bad one with exit 2', async () => {
+    dir.write('config/nodupe/config.toml', `[policy]\nrules = ["prefer ${dir.path('t/a')}"]\nkeep_n = 1\n`);
+    const doc = (await writePlan()) as unknown as Doc;
+    expect(doc.groups[0]!.keepers[0]!.path).toBe(dir.path('t/a/one.jpg'));
+    for (const bad of [
+      '[policy]\nrules = ["biggest"]\n',
+      '[policy]\nkeep_n = 0\n',
+      '[polcy]\n',
+      'rules = [\n',
+    ]) {
+      dir.write('config/nodupe/config.toml', bad);
+      const r = await cli('plan', 't', '--no-progress');
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/config\.toml/);
+    }
+  });
+
+  it('--protect and --only-from decide which files may be acted on', async () => {
+    const only = (await writePlan('--only-from', 't/a')) as unknown as Doc;
+    expect(
+      only.groups.flatMap((g) => g.actions.map((a) => a.path)).every((p) => p.startsWith(dir.path('t/a/'))),
+    ).toBe(true);
+    const protect = (await writePlan('--protect', 't/a', '--protect', 't/b')) as unknown as Doc;
+    expect(protect.groups).toEqual([]);
+  });
+});
+
+describe('nodupe apply: bad input touches nothing', () => {
+  const cases: [string, (text: string, doc: Record<string, unknown>) => string, RegExp][] = [
+    ['a truncated plan', (text) => text.slice(0, Math.floor(text.length / 2)), /not valid JSON/],
+    ['a garbled plan', () => '\u0000\u00ff{{garbage', /not valid JSON/],
+    [
+      'an unknown schema',
+      (_t, doc) => JSON.stringify({ ...doc, schema: 'nodupe.plan/9' }),
+      /unknown plan schema/,
+    ],
+    [
+      'a plan edited to keep nothing',
+      (_t, doc) => {
+        (doc as Doc).groups[0]!.keepers = [];
+        return JSON.stringify(doc);
+      },
+      /group 1 has no keeper/,
+    ],
+    [
+      'a keeper also marked for action',
+      (_t, doc) => {
+        const g = (doc as Doc).groups[0]!;
+        g.actions.push({ ...g.actions[0]!, path: g.keepers[0]!.path });
+        return JSON.stringify(doc);
+      },
+      /is a keeper .* and also marked for action/,
+    ],
+    [
+      'a path twice',
+      (_t, doc) => {
+        const g = (doc as Doc).groups[1]!;
+        g.actions.push({ ...g.actions[0]! });
+        return JSON.stringify(doc);
+      },
+      /appears twice/,
+    ],
+    [
+      'a path outside its group',
+      (_t, doc) => {
+        const [g1, g2] = (doc as Doc).groups;
+        g1!.actions.push({ ...g2!.actions[0]!, path: dir.path('t/elsewhere') });
+        return JSON.stringify(doc);
+      },
+      /outside group 1|not a keeper of that group/,
+    ],
+    [
+      'an unknown action',
+      (_t, doc) => {
+        (doc as Doc).groups[0]!.actions[0]!.op = 'shred';
+        return JSON.stringify(doc);
+      },
+      /groups\.0\.actions\.0\.op: unknown value; expected one of quarantine, delete/,
+    ],
+    [
+      'a plan from another catalog',
+      (_t, doc) => JSON.stringify({ ...doc, catalog: { id: 'ffffffff', location: '/elsewhere/catalog.db' } }),
+      /made from another catalog/,
+    ],
+  ];
+
+  for (const [name, edit, message] of cases) {
+    it(`${name}: a clear message, exit 2, the tree byte-identical`, async () => {
+      const doc = await writePlan();
+      const text = readFileSync(dir.path('plan.json'), 'utf8');
+      writeFileSync(dir.path('bad.json'), edit(text, doc));
+      const before = treeState(dir.path('t'));
+      const r = await cli('apply', 'bad.json', '--no-progress');
+      expect(r.stderr).toMatch(message);
+      expect(r.code).toBe(2);
+      expect(treeState(dir.path('t'))).toEqual(before);
+    });
+  }
+
+  it('a missing plan file, an unknown option, and apply without a plan are exit 2', async () => {
+    for (const args of [['apply', 'nope.json'], ['apply', '--frobnicate', 'plan.json'], ['apply']]) {
+      const r = await cli(...args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).not.toBe('');
+    }
+  });
+
+  it('a delete plan needs --yes (stdin is no terminal here), then deletes and says so', async () => {
+    await writePlan('--action', 'delete');
+    const before = treeState(dir.path('t'));
+    const refused = await cli('apply', 'plan.json', '--no-progress');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/cannot be undone; pass --yes/);
+    expect(treeState(dir.path('t'))).toEqual(before);
+    const done = await cli('apply', 'plan.json', '--yes', '--no-progress');
+    expect(done.code).toBe(0);
+    expect(done.stdout).toMatch(/run 1: 3 done, 0 skipped/);
+    const undo = await cli('undo');
+    expect(undo.code).toBe(1);
+    expect(undo.stdout).toMatch(/cannot be brought back/);
+  });
+});
+
+describe('nodupe apply, runs, undo, verify, quarantine purge', () => {
+  it('the whole round: dry run, apply, runs, verify, undo, apply again, purge', async () => {
+    await writePlan();
+    const before = treeState(dir.path('t'));
+    const dry = await cli('apply', 'plan.json', '--dry-run', '--no-progress');
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain(`would quarantine ${dir.path('t/b/two')} (keeper ${dir.path('t/a/two')})`);
+    expect(treeState(dir.path('t'))).toEqual(before);
+
+    expect((await cli('apply', 'plan.json', '--no-progress')).code).toBe(0);
+    const again = await cli('apply', 'plan.json', '--no-progress');
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already applied/);
+    expect((await cli('runs')).stdout).toMatch(/^1\t.*\tfinished\t3 done, 0 skipped/);
+    const verified = await cli('verify', '--mode', 'all', '-o', 'report.json', '--no-progress');
+    expect(verified.stdout).toMatch(/0 errors/);
+    expect(verified.code).toBe(0);
+    expect(JSON.parse(readFileSync(dir.path('report.json'), 'utf8'))).toMatchObject({
+      schema: 'nodupe.verify/1',
+      ok: true,
+    });
+
+    expect((await cli('undo', '1')).code).toBe(0);
+    expect(treeState(dir.path('t'))).toEqual(before);
+    expect((await cli('undo', '1')).stdout).toMatch(/already undone/);
+
+    await writePlan();
+    expect((await cli('apply', 'plan.json', '--no-progress')).code).toBe(0);
+    const purged = await cli('quarantine', 'purge', '--older-than', '0');
+    expect(purged.stdout).toMatch(/purged 3 files .* from 1 runs/);
+    expect((await cli('verify', '--mode', 'consistency')).code).toBe(0);
+    expect((await cli('undo')).stdout).toMatch(/purged/);
+  });
+
+  it('verify finds what changed behind the catalog and exits 1 with per-file details', async () => {
+    await cli('scan', 't', '--no-progress');
+    writeFileSync(dir.path('t/a/two'), 'changed!');
+    const r = await cli('verify', '--mode', 'integrity', '-o', 'report.json');
+    expect(r.code).toBe(1);
+    const report = JSON.parse(readFileSync(dir.path('report.json'), 'utf8')) as {
+      errors: { path: string; code: string }[];
+    };
+    expect(report.errors).toEqual([
+      expect.objectContaining({ path: dir.path('t/a/two'), code: 'size-changed' }),
+    ]);
+  });
+});
+
+describe('nodupe apply --snapshot', () => {
+  it('takes a snapshot of the files a delete plan removes; restoring it brings them back', async () => {
+    await writePlan('--action', 'delete');
+    const before = treeState(dir.path('t'));
+    const done = await cli('apply', 'plan.json', '--yes', '--snapshot', '--no-progress');
+    expect(done.code).toBe(0);
+    const id = /snapshot (\S+): 3 files/.exec(done.stderr)?.[1];
+    expect(id).toBeDefined();
+    expect(treeState(dir.path('t'))).not.toEqual(before);
+    const restored = await cli('snapshot', 'restore', id!);
+    expect(restored.code).toBe(0);
+    expect(treeState(dir.path('t'))).toEqual(before);
+  });
+});

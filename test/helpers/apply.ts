@@ -1,0 +1,113 @@
+import { createHash } from 'node:crypto';
+import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import type { Dirent } from 'node:fs';
+import type { FileOps } from '../../src/apply/file-ops.js';
+import type { CatalogStore } from '../../src/catalog/store.js';
+import { buildPlan } from '../../src/plan/build.js';
+import { planToJson, readPlan } from '../../src/plan/plan-json.js';
+import type { ActionOp, Plan } from '../../src/plan/plan.js';
+import { DEFAULT_POLICY, type Policy } from '../../src/plan/policy.js';
+import { joinName, type FsPath } from '../../src/scan/paths.js';
+import { scan } from '../../src/scan/scan.js';
+
+/** Scans the roots and makes a plan, through the JSON round trip apply reads it by. */
+export async function makePlan(
+  catalog: CatalogStore,
+  roots: string[],
+  options: { policy?: Partial<Policy>; op?: ActionOp; to?: string } = {},
+): Promise<{ plan: Plan; text: string }> {
+  const report = await scan({ roots, catalog, threads: 1 });
+  const built = buildPlan(
+    report.groups,
+    { ...DEFAULT_POLICY, ...options.policy },
+    { op: options.op ?? 'quarantine', ...(options.to === undefined ? {} : { to: options.to }) },
+    {
+      id: `plan-${Math.random().toString(16).slice(2)}`,
+      createdAt: new Date().toISOString(),
+      catalog: { id: catalog.id, location: catalog.location },
+      algorithm: report.algorithm,
+    },
+  );
+  const text = planToJson(built);
+  return { plan: readPlan(text, 'plan.json'), text };
+}
+
+/**
+ * Every entry below `root` (names as bytes), with its kind and, for files, a digest of its bytes, the mode and
+ * the mtime to the millisecond (Node sets file times as a double of seconds: sub-microsecond digits are lost).
+ */
+export function treeState(root: FsPath): Map<string, string> {
+  const state = new Map<string, string>();
+  const walk = (dir: FsPath, rel: string) => {
+    const entries = readdirSync(dir, {
+      withFileTypes: true,
+      encoding: 'buffer',
+    }) as unknown as Dirent<Buffer>[];
+    for (const e of entries) {
+      const full = joinName(dir, e.name);
+      const name = `${rel}/${e.name.toString('latin1')}`;
+      const st = lstatSync(full);
+      if (st.isDirectory()) {
+        state.set(name, 'dir');
+        walk(full, name);
+      } else if (st.isSymbolicLink()) state.set(name, `symlink → ${readlinkSync(full)}`);
+      else
+        state.set(
+          name,
+          `file ${digest(readFileSync(full))} mode ${st.mode.toString(8)} mtime ${Math.round(st.mtimeMs)}`,
+        );
+    }
+  };
+  walk(root, '');
+  return state;
+}
+
+export function digest(content: Buffer): string {
+  return createHash('sha256').update(content).digest('hex');
+}
+
+/** The set of contents (digests) found in regular files below the folders. */
+export function contentsUnder(...roots: FsPath[]): Set<string> {
+  const found = new Set<string>();
+  for (const root of roots) {
+    try {
+      lstatSync(root);
+    } catch {
+      continue;
+    }
+    for (const [, v] of treeState(root)) if (v.startsWith('file ')) found.add(v.split(' ')[1]!);
+  }
+  return found;
+}
+
+export interface Injection {
+  /** The call to fail. */
+  call: keyof FileOps;
+  /** Fail the n-th such call (from 1); every one when absent. */
+  nth?: number;
+  /** Fail only calls whose first argument's text includes this. */
+  pathIncludes?: string;
+  code: string;
+}
+
+/** File operations that fail on cue with an errno code, as a full disk or a permission change would. */
+export function injecting(ops: FileOps, injections: Injection[]): FileOps {
+  const counts = new Map<Injection, number>();
+  const wrapped = { ...ops } as Record<string, (...args: unknown[]) => unknown>;
+  for (const name of Object.keys(ops) as (keyof FileOps)[]) {
+    const original = (ops as unknown as Record<string, (...args: unknown[]) => unknown>)[name]!;
+    wrapped[name] = (...args: unknown[]) => {
+      for (const inj of injections) {
+        if (inj.call !== name) continue;
+        if (inj.pathIncludes !== undefined && !String(args[0]).includes(inj.pathIncludes)) continue;
+        const n = (counts.get(inj) ?? 0) + 1;
+        counts.set(inj, n);
+        if (inj.nth === undefined || inj.nth === n) {
+          throw Object.assign(new Error(`${inj.code}: injected failure, ${name}`), { code: inj.code });
+        }
+      }
+      return original(...args);
+    };
+  }
+  return wrapped as unknown as FileOps;
+}
