@@ -39,3 +39,36 @@ export { HASH_ALGORITHMS, type HashAlgorithm } from './hash/algorithms.js';
 export { dupesFromCatalog } from './dupes/from-catalog.js';
 export { reportFromScan, type DupesReport, type DupesSummary } from './dupes/report.js';
 export { FORMATS, type DupesFormat, type Output } from './dupes/formats/index.js';
+
+export { parseRule, DEFAULT_POLICY, type KeepRule, type Policy } from './plan/policy.js';
+export { buildPlan, type PlanMeta } from './plan/build.js';
+export { planToJson, readPlan } from './plan/plan-json.js';
+export { planToCsv } from './plan/plan-csv.js';
+export {
+  ACTION_OPS,
+  summarizePlan,
+  type ActionOp,
+  type Plan,
+  type PlanGroup,
+  type PlannedAction,
+  type PlannedKeeper,
+} from './plan/plan.js';
+export { applyPlan, resumeApply, type ApplyOptions, type ApplyReport, type Step } from './apply/apply.js';
+export { undoRun, runToUndo, type UndoOptions, type UndoReport } from './apply/undo.js';
+export { purgeQuarantine, type PurgeReport } from './apply/purge.js';
+export { nodeFileOps, type FileOps } from './apply/file-ops.js';
+export type { Journal, JournalEntry, RunRecord } from './apply/journal.js';
+export {
+  verify,
+  VERIFY_MODES,
+  type VerifyMode,
+  type VerifyReport,
+  type VerifyError,
+} from './verify/verify.js';
+export {
+  createSnapshot,
+  listSnapshots,
+  restoreSnapshot,
+  deleteSnapshot,
+  defaultSnapshotDir,
+} from './snapshot/snapshot-store.js';

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import type { RefreshedPath } from '../catalog/store.js';
 import type { ActionOp } from '../plan/plan.js';
-import { joinName, mirrorUnder, parentOf, type FsPath } from '../scan/paths.js';
+import { joinName, mirrorUnder, parentOf, pathKey, type FsPath } from '../scan/paths.js';
 import { describeErrno, errnoOf, type FileOps, type Stat } from './file-ops.js';
 import type { JournalEntry } from './journal.js';
 
@@ -51,13 +51,28 @@ function removeQuietly(ops: FileOps, path: FsPath): void {
   }
 }
 
+/** Creates folders once per run: most actions share their target folder with the one before. */
+export class FolderMaker {
+  readonly #made = new Set<string>();
+  constructor(private readonly ops: FileOps) {}
+
+  ensure(dir: FsPath): void {
+    const key = pathKey(dir);
+    if (this.#made.has(key)) return;
+    this.ops.mkdirp(dir);
+    this.#made.add(key);
+  }
+}
+
 /**
  * Carries out one checked action. Links are made under the temporary name, then renamed over the file, so
  * the path always holds either the old file or the new link. Throws the failing call's error; a temporary
- * name it made is removed first.
+ * name it made is removed first. A quarantine target is unique to its run and path, so nothing can be in the
+ * way; a move's target is in the user's folder, so an existing file there stops it.
  */
 export function perform(
   ops: FileOps,
+  folders: FolderMaker,
   entry: Pick<JournalEntry, 'op' | 'path' | 'keeper' | 'target'>,
   file: Stat,
 ): void {
@@ -65,8 +80,10 @@ export function perform(
   switch (op) {
     case 'quarantine':
     case 'move': {
-      if (exists(ops, target!)) throw Object.assign(new Error('destination exists'), { code: 'EEXIST' });
-      ops.mkdirp(parentOf(target!));
+      if (op === 'move' && exists(ops, target!)) {
+        throw Object.assign(new Error('a file is in the way at the destination'), { code: 'EEXIST' });
+      }
+      folders.ensure(parentOf(target!));
       ops.rename(path, target!);
       return;
     }
@@ -148,9 +165,9 @@ export type Reversal = { outcome: 'undone' | 'already' } | { outcome: 'problem';
  */
 export function reverse(
   ops: FileOps,
-  entry: Pick<JournalEntry, 'op' | 'path' | 'keeper' | 'target' | 'expect' | 'runId' | 'seq'>,
+  entry: Pick<JournalEntry, 'op' | 'path' | 'keeper' | 'target' | 'expect' | 'mode' | 'runId' | 'seq'>,
 ): Reversal {
-  const { op, path, keeper, target, expect } = entry;
+  const { op, path, keeper, target, expect, mode } = entry;
   try {
     switch (op) {
       case 'quarantine':
@@ -166,6 +183,7 @@ export function reverse(
         if (here) return { outcome: 'problem', reason: 'another file now stands at its path' };
         ops.mkdirp(parentOf(path));
         ops.rename(target!, path);
+        if (op === 'quarantine') removeEmptyParents(ops, target!);
         return { outcome: 'undone' };
       }
       case 'delete':
@@ -189,7 +207,7 @@ export function reverse(
         removeQuietly(ops, temp);
         try {
           ops.copyFile(source, temp, constants.COPYFILE_FICLONE);
-          if (expect.mode !== undefined) ops.chmod(temp, expect.mode);
+          if (mode !== undefined) ops.chmod(temp, mode);
           ops.setMtime(temp, expect.mtimeNs);
           ops.rename(temp, path);
         } catch (error) {
@@ -208,8 +226,14 @@ export function reverse(
   }
 }
 
-/** What stands at a path now, for the catalog: a regular file's identity, or nothing. */
-export function identityNow(ops: FileOps, path: FsPath): RefreshedPath {
+/** What stands at a path after an action or its undo, for the catalog: a regular file's identity, or nothing. */
+export function identityAfter(ops: FileOps, op: ActionOp, path: FsPath, undone: boolean): RefreshedPath {
+  // Quarantine, move and delete take the file away; their undo (and any link's) puts a file back.
+  if (!undone && (op === 'quarantine' || op === 'move' || op === 'delete')) return { path, now: undefined };
+  return identityNow(ops, path);
+}
+
+function identityNow(ops: FileOps, path: FsPath): RefreshedPath {
   try {
     const st = ops.lstat(path);
     return {
@@ -220,5 +244,19 @@ export function identityNow(ops: FileOps, path: FsPath): RefreshedPath {
     };
   } catch {
     return { path, now: undefined };
+  }
+}
+
+/** Removes the folders above a file taken out of quarantine while they are empty, up to its run's folder. */
+export function removeEmptyParents(ops: FileOps, path: FsPath): void {
+  let dir = parentOf(path);
+  for (;;) {
+    try {
+      ops.rmdir(dir);
+    } catch {
+      return;
+    }
+    if (/\/run-\d+$/.test(dir.toString())) return;
+    dir = parentOf(dir);
   }
 }

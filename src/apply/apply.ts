@@ -4,11 +4,11 @@ import { abortErrorFrom, NodupeError } from '../core/errors.js';
 import type { ProgressTracker } from '../core/progress.js';
 import type { RateLimiter } from '../core/rate-limiter.js';
 import type { ActionOp, Plan, PlannedAction, PlannedKeeper } from '../plan/plan.js';
-import { parentOf, pathKey, type FsPath } from '../scan/paths.js';
-import { identityNow, perform, stateAfterCrash, targetFor } from './actions.js';
-import { checkAction, compareBytes } from './check.js';
+import { pathKey, type FsPath } from '../scan/paths.js';
+import { FolderMaker, identityAfter, perform, stateAfterCrash, targetFor } from './actions.js';
+import { checkAndCompare } from './check.js';
 import { describeErrno, nodeFileOps, type FileOps } from './file-ops.js';
-import { pickRun, type JournalEntry } from './journal.js';
+import { pickRun, type JournalEntry, type Settlement } from './journal.js';
 import { QuarantineRoots } from './quarantine.js';
 
 export interface ApplyOptions {
@@ -64,7 +64,8 @@ interface Item {
   bytes: number;
 }
 
-const DEFAULT_BATCH = 128;
+/** Actions per durable commit: the journal costs one fsync per batch. */
+const DEFAULT_BATCH = 512;
 
 /** The plan's actions in order, each with its keeper and the bytes it frees. */
 function itemsOf(plan: Plan): Item[] {
@@ -183,13 +184,14 @@ async function execute(
       ...(quarantineRoot.has(item.seq) ? { quarantineRoot: quarantineRoot.get(item.seq)! } : {}),
       ...(item.action.to === undefined ? {} : { to: item.action.to }),
     }),
-    expect: { ...item.action.expect },
+    expect: item.action.expect,
+    mode: undefined,
     state: 'intent',
     reason: undefined,
     bytes: item.bytes,
   });
 
-  const settle = (entry: JournalEntry, step: Step) => {
+  const count = (step: Step) => {
     if (step.outcome === 'skipped') {
       report.skipped++;
       report.skips.push(step);
@@ -198,32 +200,43 @@ async function execute(
       report.bytes += step.bytes;
     }
     options.onStep?.(step);
-    return entry;
   };
 
+  const folders = new FolderMaker(ops);
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
+  // The outcomes of a batch are committed together with the intents of the next, in one durable transaction:
+  // one fsync per batch, and still every intent is on disk before its file is touched.
+  let unsettled: { outcomes: Settlement[]; refreshed: RefreshedPath[] } | undefined;
+  const commit = (intents: JournalEntry[], finished: boolean) => {
+    if (dryRun) return;
+    const at = clock.wallNow();
+    catalog.atomically(() => {
+      if (unsettled) {
+        journal.settle(runId, unsettled.outcomes, at);
+        catalog.refresh(unsettled.refreshed, at);
+        unsettled = undefined;
+      }
+      journal.write(intents, at);
+      if (finished) journal.setRunState(runId, 'finished', at);
+    });
+  };
   try {
-    for (let start = 0; start < items.length && !report.stopped; start += batchSize) {
-      const batch: { item: Item; entry: JournalEntry }[] = [];
+    for (let start = 0; start < items.length && !report.stopped && !signal?.aborted; start += batchSize) {
+      const batch: { item: Item; entry: JournalEntry; journaled: boolean }[] = [];
       for (const item of items.slice(start, start + batchSize)) {
         const before = settledBefore.get(item.seq);
-        if (before && before.state !== 'intent') {
-          report.alreadySettled++;
-          continue;
-        }
-        batch.push({ item, entry: before ?? entryOf(item) });
+        if (before && before.state !== 'intent') report.alreadySettled++;
+        else batch.push({ item, entry: before ?? entryOf(item), journaled: before !== undefined });
       }
       if (batch.length === 0) continue;
-      if (!dryRun)
-        journal.write(
-          batch.filter((b) => !settledBefore.has(b.item.seq)).map((b) => b.entry),
-          clock.wallNow(),
-        );
-
-      const settled: JournalEntry[] = [];
+      commit(
+        batch.filter((b) => !b.journaled).map((b) => b.entry),
+        false,
+      );
+      const outcomes: Settlement[] = [];
       const refreshed: RefreshedPath[] = [];
-      const touchedDirs = new Map<string, FsPath>();
-      for (const { item, entry } of batch) {
+      unsettled = { outcomes, refreshed };
+      for (const { item, entry, journaled } of batch) {
         if (signal?.aborted || report.stopped) break;
         const step: Step = {
           seq: item.seq,
@@ -234,78 +247,75 @@ async function execute(
           bytes: item.bytes,
           ...(entry.target === undefined ? {} : { target: entry.target }),
         };
-        if (settledBefore.has(item.seq) && stateAfterCrash(ops, entry) === 'done') {
-          settled.push(settle({ ...entry, state: 'done' }, step));
-          refreshed.push(identityNow(ops, item.action.path));
-          continue;
-        }
-        const reason = await carryOut(ops, item, entry, dryRun, options);
+        // An intent from before a crash may have been carried out already: the file system says.
+        const result =
+          journaled && stateAfterCrash(ops, entry) === 'done'
+            ? { mode: undefined }
+            : await carryOut(ops, folders, item, entry, dryRun, options);
         phase?.add({ items: 1, bytes: 2 * item.action.expect.size });
-        if (reason !== undefined) {
+        if ('reason' in result) {
           step.outcome = 'skipped';
-          step.reason = reason;
-          settled.push(settle({ ...entry, state: 'skipped', reason }, step));
+          step.reason = result.reason;
+          outcomes.push({ seq: item.seq, state: 'skipped', reason: result.reason });
           if (options.stopOnError) report.stopped = true;
-          continue;
+        } else if (!dryRun) {
+          outcomes.push({
+            seq: item.seq,
+            state: 'done',
+            ...(result.mode === undefined ? {} : { mode: result.mode }),
+          });
+          refreshed.push(identityAfter(ops, item.action.op, item.action.path, false));
         }
-        if (dryRun) {
-          settle(entry, step);
-          continue;
-        }
-        if (entry.target !== undefined)
-          touchedDirs.set(pathKey(parentOf(entry.target)), parentOf(entry.target));
-        touchedDirs.set(pathKey(parentOf(item.action.path)), parentOf(item.action.path));
-        settled.push(settle({ ...entry, state: 'done' }, step));
-        refreshed.push(identityNow(ops, item.action.path));
+        count(step);
       }
-      if (dryRun) continue;
       if (report.stopped) {
-        const attempted = new Set(settled.map((e) => e.seq));
-        for (const { item, entry } of batch) {
-          if (attempted.has(item.seq)) continue;
-          settled.push({ ...entry, state: 'skipped', reason: 'not attempted: stopped at the first failure' });
+        const attempted = new Set(outcomes.map((o) => o.seq));
+        for (const { item } of batch) {
+          if (!attempted.has(item.seq)) {
+            outcomes.push({
+              seq: item.seq,
+              state: 'skipped',
+              reason: 'not attempted: stopped at the first failure',
+            });
+          }
         }
       }
-      // The renames and links must be on disk before the journal says they are done.
-      for (const dir of touchedDirs.values()) syncQuietly(ops, dir);
-      journal.write(settled, clock.wallNow());
-      catalog.refresh(refreshed, clock.wallNow());
-      if (signal?.aborted) throw abortErrorFrom(signal);
     }
-    if (!dryRun && !signal?.aborted) journal.setRunState(runId, 'finished', clock.wallNow());
+    // Interrupted: what was done is recorded; the run stays "running" for resume or undo.
+    commit([], !signal?.aborted);
+    if (signal?.aborted) throw abortErrorFrom(signal);
   } finally {
     phase?.end();
   }
   return report;
 }
 
-/** Check, compare, act: resolves to undefined when done (or, in a dry run, when it would be), else why not. */
+/**
+ * Check and compare, then act: resolves to the mode the file had (undo of a link restores it) when done, or,
+ * in a dry run, when it would be done; else to the reason it was not.
+ */
 async function carryOut(
   ops: FileOps,
+  folders: FolderMaker,
   item: Item,
   entry: JournalEntry,
   dryRun: boolean,
   options: ApplyOptions,
-): Promise<string | undefined> {
-  const check = checkAction(ops, item.action, item.keeper);
-  if (!check.ok) return check.reason;
-  const differs = await compareBytes(
-    ops,
-    { path: item.action.path, st: check.file },
-    { path: item.keeper.path, st: check.keeper },
-    {
-      ...(options.limiter ? { limiter: options.limiter } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-    },
-  );
-  if (differs !== undefined) return differs;
-  if (dryRun) return undefined;
-  entry.expect.mode = Number(check.file.mode) & 0o7777;
+): Promise<{ mode: number | undefined } | { reason: string }> {
+  const op = item.action.op;
+  const check = await checkAndCompare(ops, item.action, item.keeper, {
+    destructive: op !== 'quarantine' && op !== 'move',
+    ...(options.limiter ? { limiter: options.limiter } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  if (!check.ok) return { reason: check.reason };
+  if (dryRun) return { mode: undefined };
   try {
-    perform(ops, entry, check.file);
-    return undefined;
+    perform(ops, folders, entry, check.file);
+    // Undo of a hard link or symlink makes a new file, and gives it back the mode recorded here.
+    return { mode: op === 'hardlink' || op === 'symlink' ? Number(check.file.mode) & 0o7777 : undefined };
   } catch (error) {
-    return explainFailure(item.action.op, error);
+    return { reason: explainFailure(op, error) };
   }
 }
 
@@ -322,12 +332,4 @@ function explainFailure(op: ActionOp, error: unknown): string {
   if (op === 'move' && code === 'EXDEV')
     return 'the destination is on another file system; --to must be on the same one (EXDEV)';
   return `${op} failed: ${describeErrno(error)}`;
-}
-
-function syncQuietly(ops: FileOps, dir: FsPath): void {
-  try {
-    ops.fsyncDir(dir);
-  } catch {
-    // A folder that cannot be opened for fsync (permissions) still had its entries changed by the kernel.
-  }
 }

@@ -3,7 +3,17 @@ import type { PlannedAction, PlannedKeeper } from '../plan/plan.js';
 import { displayPath } from '../scan/paths.js';
 import { describeErrno, errnoOf, type FileOps, type Stat } from './file-ops.js';
 
-export type CheckResult = { ok: true; file: Stat; keeper: Stat } | { ok: false; reason: string };
+export type CheckResult = { ok: true; file: Stat } | { ok: false; reason: string };
+
+export interface CheckOptions {
+  limiter?: RateLimiter;
+  signal?: AbortSignal;
+  /**
+   * The action destroys the file's bytes (delete, or a link over it): then a file that grew after it was
+   * compared must not go. Quarantine and move keep the file, so they skip that last read.
+   */
+  destructive: boolean;
+}
 
 /** The identity a plan recorded for a file. */
 interface Expected {
@@ -14,73 +24,62 @@ interface Expected {
 }
 
 function differs(st: Stat, want: Expected): string | undefined {
-  if (st.dev !== want.dev || st.ino !== want.ino) return 'was replaced by another file';
-  if (Number(st.size) !== want.size) return `changed size (${want.size} → ${st.size} bytes)`;
-  if (st.mtimeNs !== want.mtimeNs) return 'was modified (its mtime changed)';
+  if (!st.isFile()) return 'is no longer a regular file';
+  if (st.dev !== want.dev || st.ino !== want.ino) return 'was replaced by another file since the plan';
+  if (Number(st.size) !== want.size) return `changed size since the plan (${want.size} → ${st.size} bytes)`;
+  if (st.mtimeNs !== want.mtimeNs) return 'was modified since the plan (its mtime changed)';
   return undefined;
 }
 
-function lstatOrReason(ops: FileOps, path: Parameters<FileOps['lstat']>[0], role: string) {
-  try {
-    const st = ops.lstat(path);
-    if (st.isSymbolicLink()) return { reason: `${role} is now a symbolic link` };
-    if (!st.isFile()) return { reason: `${role} is no longer a regular file` };
-    return { st };
-  } catch (error) {
-    return {
-      reason: errnoOf(error) === 'ENOENT' ? `${role} vanished` : `${role}: ${describeErrno(error)}`,
-    };
-  }
-}
-
-/**
- * Does the file, and its keeper, still look the way the plan saw them? Checked right before acting, by lstat:
- * a path that became a symlink, a replaced file (another inode), a size or mtime change all say no. A file that
- * is the keeper's own inode (a hard link) is never acted on: removing it would free nothing.
- */
-export function checkAction(ops: FileOps, action: PlannedAction, keeper: PlannedKeeper): CheckResult {
-  const file = lstatOrReason(ops, action.path, 'the file');
-  if (!file.st) return { ok: false, reason: file.reason };
-  const fileChange = differs(file.st, action.expect);
-  if (fileChange) return { ok: false, reason: `the file ${fileChange} since the plan` };
-  const kept = lstatOrReason(ops, keeper.path, `the keeper ${displayPath(keeper.path)}`);
-  if (!kept.st) return { ok: false, reason: kept.reason };
-  const keeperChange = differs(kept.st, keeper);
-  if (keeperChange) {
-    return { ok: false, reason: `the keeper ${displayPath(keeper.path)} ${keeperChange} since the plan` };
-  }
-  if (kept.st.dev === file.st.dev && kept.st.ino === file.st.ino) {
-    return { ok: false, reason: 'the file is a hard link of its keeper (one file; nothing to free)' };
-  }
-  return { ok: true, file: file.st, keeper: kept.st };
+function openReason(error: unknown, role: string): string {
+  const code = errnoOf(error);
+  if (code === 'ENOENT') return `${role} vanished`;
+  if (code === 'ELOOP') return `${role} is now a symbolic link`;
+  return `${role}: ${describeErrno(error)}`;
 }
 
 const CHUNK = 512 * 1024;
 let buffers: [Buffer, Buffer] | undefined;
 
 /**
- * Compares two files byte for byte, now: the last check before a destructive step. Each is opened without
- * following links and must still be the inode that was checked. Resolves to undefined when the bytes are
- * equal, else to the reason they are not. Reads are throttled by `limiter` when given.
+ * The last check before a destructive step, on the open files themselves: each is opened without following a
+ * final symlink (and without blocking, should it have become a FIFO), and its fstat must still be the regular
+ * file the plan recorded (device, inode, size, mtime); the file must not be its keeper's own inode (a hard
+ * link: removing it frees nothing); then their bytes are compared, now. Resolves to the file's stat when all
+ * holds, else to the reason it does not.
  */
-export async function compareBytes(
+export async function checkAndCompare(
   ops: FileOps,
-  a: { path: Parameters<FileOps['lstat']>[0]; st: Stat },
-  b: { path: Parameters<FileOps['lstat']>[0]; st: Stat },
-  options: { limiter?: RateLimiter; signal?: AbortSignal } = {},
-): Promise<string | undefined> {
+  action: PlannedAction,
+  keeper: PlannedKeeper,
+  options: CheckOptions,
+): Promise<CheckResult> {
   const [bufA, bufB] = (buffers ??= [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)]);
+  const keeperRole = `the keeper ${displayPath(keeper.path)}`;
   let fdA: number | undefined;
   let fdB: number | undefined;
+  const fail = (reason: string): CheckResult => ({ ok: false, reason });
   try {
-    fdA = ops.openRead(a.path);
-    fdB = ops.openRead(b.path);
-    const stA = ops.fstat(fdA);
-    const stB = ops.fstat(fdB);
-    if (stA.ino !== a.st.ino || stA.dev !== a.st.dev) return 'the file was replaced while being checked';
-    if (stB.ino !== b.st.ino || stB.dev !== b.st.dev) return 'the keeper was replaced while being checked';
-    const size = Number(stA.size);
-    if (Number(stB.size) !== size) return 'the file and its keeper differ in size';
+    try {
+      fdA = ops.openRead(action.path);
+    } catch (error) {
+      return fail(openReason(error, 'the file'));
+    }
+    try {
+      fdB = ops.openRead(keeper.path);
+    } catch (error) {
+      return fail(openReason(error, keeperRole));
+    }
+    const file = ops.fstat(fdA);
+    const kept = ops.fstat(fdB);
+    const fileChange = differs(file, action.expect);
+    if (fileChange) return fail(`the file ${fileChange}`);
+    const keeperChange = differs(kept, keeper);
+    if (keeperChange) return fail(`${keeperRole} ${keeperChange}`);
+    if (kept.dev === file.dev && kept.ino === file.ino) {
+      return fail('the file is a hard link of its keeper (one file; nothing to free)');
+    }
+    const size = action.expect.size;
     for (let pos = 0; pos < size; pos += CHUNK) {
       const length = Math.min(CHUNK, size - pos);
       if (options.limiter) {
@@ -89,20 +88,26 @@ export async function compareBytes(
       const readA = ops.read(fdA, bufA, length, pos);
       const readB = ops.read(fdB, bufB, length, pos);
       if (readA !== length || readB !== length)
-        return 'the file or its keeper changed size while being compared';
+        return fail('the file or its keeper shrank while being compared');
       if (bufA.compare(bufB, 0, length, 0, length) !== 0) {
-        return `its bytes differ from the keeper's at offset ${pos}`;
+        return fail(
+          `its bytes differ from the keeper's (at offset ${pos + firstDifference(bufA, bufB, length)})`,
+        );
       }
     }
-    // One byte past the end: a file that grew since the fstat is not the file that was compared.
-    if (ops.read(fdA, bufA, 1, size) !== 0 || ops.read(fdB, bufB, 1, size) !== 0) {
-      return 'the file or its keeper grew while being compared';
+    if (options.destructive && ops.read(fdA, bufA, 1, size) !== 0) {
+      return fail('the file grew while being compared');
     }
-    return undefined;
+    return { ok: true, file };
   } catch (error) {
-    return `could not compare: ${describeErrno(error)}`;
+    return fail(`could not compare: ${describeErrno(error)}`);
   } finally {
     if (fdA !== undefined) ops.close(fdA);
     if (fdB !== undefined) ops.close(fdB);
   }
+}
+
+function firstDifference(a: Buffer, b: Buffer, length: number): number {
+  for (let i = 0; i < length; i++) if (a[i] !== b[i]) return i;
+  return length;
 }

@@ -10,7 +10,7 @@ export type Stat = fs.BigIntStats;
  */
 export interface FileOps {
   lstat(path: FsPath): Stat;
-  /** Opens for reading without following a final symlink. */
+  /** Opens for reading without following a final symlink, and without blocking on a FIFO. */
   openRead(path: FsPath): number;
   fstat(fd: number): Stat;
   read(fd: number, buffer: Buffer, length: number, position: number): number;
@@ -26,13 +26,12 @@ export interface FileOps {
   chmod(path: FsPath, mode: number): void;
   setMtime(path: FsPath, mtimeNs: bigint): void;
   access(path: FsPath, mode: number): void;
-  /** Makes a folder's entries (renames, links, unlinks) durable. */
-  fsyncDir(path: FsPath): void;
 }
 
 export const nodeFileOps: FileOps = {
   lstat: (path) => fs.lstatSync(path, { bigint: true }),
-  openRead: (path) => fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW),
+  openRead: (path) =>
+    fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK),
   fstat: (fd) => fs.fstatSync(fd, { bigint: true }),
   read: (fd, buffer, length, position) => fs.readSync(fd, buffer, 0, length, position),
   close: (fd) => fs.closeSync(fd),
@@ -50,14 +49,6 @@ export const nodeFileOps: FileOps = {
     fs.utimesSync(path, seconds, seconds);
   },
   access: (path, mode) => fs.accessSync(path, mode),
-  fsyncDir: (path) => {
-    const fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  },
 };
 
 /** The errno code of a failed call (`ENOENT`, ...), or undefined for anything else. */

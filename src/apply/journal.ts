@@ -2,14 +2,13 @@ import { NodupeError } from '../core/errors.js';
 import type { FsPath } from '../scan/paths.js';
 import type { ActionOp } from '../plan/plan.js';
 
-/** What a file must still look like for its action to go ahead; `mode` is recorded when the action is taken. */
+/** What a file must still look like for its action to go ahead. */
 export interface Expectation {
   size: number;
   mtimeNs: bigint;
   dev: bigint;
   ino: bigint;
   hash: string;
-  mode?: number;
 }
 
 /** intent: written before acting; done/skipped: settled; undone: reversed; purged: its quarantined copy freed. */
@@ -27,9 +26,19 @@ export interface JournalEntry {
   /** Where the file went (quarantine, move), or the temporary name a replacing link is made under. */
   target: FsPath | undefined;
   expect: Expectation;
+  /** The file's permission bits when the action was taken: undo of a link restores them. */
+  mode: number | undefined;
   state: EntryState;
   reason: string | undefined;
   bytes: number;
+}
+
+/** The outcome of one entry, written over its intent. */
+export interface Settlement {
+  seq: number;
+  state: EntryState;
+  reason?: string;
+  mode?: number;
 }
 
 export interface RunRecord {
@@ -76,7 +85,9 @@ export interface Journal {
   runsOfPlan(planId: string): RunRecord[];
   planText(runId: number): string;
   setRunState(runId: number, state: RunState, at: number): void;
-  /** Inserts or replaces entries by (run, seq). */
+  /** Writes whole entries (intents), replacing any with the same (run, seq). */
   write(entries: readonly JournalEntry[], at: number): void;
+  /** Records outcomes over existing entries: state, reason, and the mode seen when acting. */
+  settle(runId: number, outcomes: readonly Settlement[], at: number): void;
   entries(runId: number): JournalEntry[];
 }

@@ -1,8 +1,9 @@
 import type { CatalogStore } from '../catalog/store.js';
 import type { Clock } from '../core/clock.js';
-import { parentOf, type FsPath } from '../scan/paths.js';
+import type { FsPath } from '../scan/paths.js';
 import { describeErrno, errnoOf, nodeFileOps, type FileOps } from './file-ops.js';
-import type { JournalEntry } from './journal.js';
+import type { Settlement } from './journal.js';
+import { removeEmptyParents } from './actions.js';
 
 export interface PurgeReport {
   runs: number[];
@@ -26,7 +27,7 @@ export function purgeQuarantine(
   const report: PurgeReport = { runs: [], files: 0, bytes: 0, problems: [] };
   for (const run of journal.runs()) {
     if (run.state !== 'finished' || run.finishedAt === undefined || run.finishedAt > cutoff) continue;
-    const purged: JournalEntry[] = [];
+    const purged: Settlement[] = [];
     for (const entry of journal.entries(run.id)) {
       if (entry.op !== 'quarantine' || entry.state !== 'done' || entry.target === undefined) continue;
       if (options.dryRun) {
@@ -43,26 +44,12 @@ export function purgeQuarantine(
         }
       }
       removeEmptyParents(ops, entry.target);
-      purged.push({ ...entry, state: 'purged' });
+      purged.push({ seq: entry.seq, state: 'purged' });
       report.files++;
       report.bytes += entry.bytes;
     }
     if (purged.length > 0 || options.dryRun) report.runs.push(run.id);
-    journal.write(purged, options.clock.wallNow());
+    journal.settle(run.id, purged, options.clock.wallNow());
   }
   return report;
-}
-
-/** Removes the folders above a purged file while they are empty, up to the run's own quarantine folder. */
-function removeEmptyParents(ops: FileOps, path: FsPath): void {
-  let dir = parentOf(path);
-  for (let i = 0; i < 4096; i++) {
-    try {
-      ops.rmdir(dir);
-    } catch {
-      return;
-    }
-    if (/\/run-\d+$/.test(dir.toString())) return;
-    dir = parentOf(dir);
-  }
 }

@@ -2,9 +2,9 @@ import type { CatalogStore, RefreshedPath } from '../catalog/store.js';
 import type { Clock } from '../core/clock.js';
 import { abortErrorFrom } from '../core/errors.js';
 import type { FsPath } from '../scan/paths.js';
-import { identityNow, reverse, stateAfterCrash } from './actions.js';
+import { identityAfter, reverse, stateAfterCrash } from './actions.js';
 import { nodeFileOps, type FileOps } from './file-ops.js';
-import { pickRun, type JournalEntry, type RunRecord } from './journal.js';
+import { pickRun, type JournalEntry, type RunRecord, type Settlement } from './journal.js';
 
 export interface UndoOptions {
   catalog: CatalogStore;
@@ -42,10 +42,10 @@ export function undoRun(run: RunRecord, options: UndoOptions): UndoReport {
   if (run.state === 'undone') return report;
   journal.setRunState(run.id, 'undoing', clock.wallNow());
   const entries = journal.entries(run.id).reverse();
-  const settled: JournalEntry[] = [];
+  const settled: Settlement[] = [];
   const refreshed: RefreshedPath[] = [];
   const flush = () => {
-    journal.write(settled.splice(0), clock.wallNow());
+    journal.settle(run.id, settled.splice(0), clock.wallNow());
     catalog.refresh(refreshed.splice(0), clock.wallNow());
   };
   for (const entry of entries) {
@@ -60,7 +60,11 @@ export function undoRun(run: RunRecord, options: UndoOptions): UndoReport {
       continue;
     }
     if (entry.state === 'intent' && stateAfterCrash(ops, entry) === 'not-done') {
-      settled.push({ ...entry, state: 'skipped', reason: 'never carried out (the run was interrupted)' });
+      settled.push({
+        seq: entry.seq,
+        state: 'skipped',
+        reason: 'never carried out (the run was interrupted)',
+      });
       report.already++;
       options.onStep?.(entry, 'already');
       continue;
@@ -73,8 +77,8 @@ export function undoRun(run: RunRecord, options: UndoOptions): UndoReport {
     }
     if (result.outcome === 'undone') report.undone++;
     else report.already++;
-    settled.push({ ...entry, state: 'undone' });
-    refreshed.push(identityNow(ops, entry.path));
+    settled.push({ seq: entry.seq, state: 'undone' });
+    refreshed.push(identityAfter(ops, entry.op, entry.path, true));
     if (settled.length >= 256) flush();
   }
   flush();

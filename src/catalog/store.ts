@@ -86,5 +86,7 @@ export interface CatalogStore {
   refresh(paths: readonly RefreshedPath[], at: number): void;
   /** The write-ahead journal of apply, in the same store. */
   journal(): Journal;
+  /** Runs `fn`, whose writes to the catalog and the journal then commit together, durably, once. */
+  atomically<T>(fn: () => T): T;
   close(): void;
 }

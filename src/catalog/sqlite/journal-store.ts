@@ -1,11 +1,11 @@
 import type Database from 'better-sqlite3';
 import type {
   EntryState,
-  Expectation,
   Journal,
   JournalEntry,
   RunRecord,
   RunState,
+  Settlement,
 } from '../../apply/journal.js';
 import type { ActionOp } from '../../plan/plan.js';
 import { fromBytes, toBytes } from '../../scan/paths.js';
@@ -19,17 +19,23 @@ interface RunRow {
   undone_at: number | null;
 }
 
+/** A journal row as read with safe integers: device, inode and times exceed 2^53. */
 interface EntryRow {
-  run_id: number;
-  seq: number;
+  run_id: bigint;
+  seq: bigint;
   op: ActionOp;
   path: Buffer;
   keeper: Buffer;
   target: Buffer | null;
-  expect: string;
+  size: bigint;
+  mtime_ns: bigint;
+  dev: bigint;
+  ino: bigint;
+  hash: string;
+  mode: bigint | null;
   state: EntryState;
   reason: string | null;
-  bytes: number;
+  bytes: bigint;
 }
 
 const NO_ENTRIES: Record<EntryState, number> = { intent: 0, done: 0, skipped: 0, undone: 0, purged: 0 };
@@ -41,6 +47,8 @@ const NO_ENTRIES: Record<EntryState, number> = { intent: 0, done: 0, skipped: 0,
 export class SqliteJournal implements Journal {
   readonly #db: Database.Database;
   #put: Database.Statement | undefined;
+  #settle: Database.Statement | undefined;
+  #settleMany: Database.Statement | undefined;
 
   constructor(db: Database.Database) {
     this.#db = db;
@@ -80,8 +88,9 @@ export class SqliteJournal implements Journal {
   write(entries: readonly JournalEntry[], at: number): void {
     if (entries.length === 0) return;
     const put = (this.#put ??= this.#db.prepare(
-      `INSERT OR REPLACE INTO journal (run_id, seq, op, path, keeper, target, expect, state, reason, bytes, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO journal
+         (run_id, seq, op, path, keeper, target, size, mtime_ns, dev, ino, hash, mode, state, reason, bytes, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ));
     const now = BigInt(Math.round(at));
     this.#db.transaction(() => {
@@ -93,7 +102,12 @@ export class SqliteJournal implements Journal {
           toBytes(e.path),
           toBytes(e.keeper),
           e.target === undefined ? null : toBytes(e.target),
-          encodeExpect(e.expect),
+          e.expect.size,
+          e.expect.mtimeNs,
+          e.expect.dev,
+          e.expect.ino,
+          e.expect.hash,
+          e.mode ?? null,
           e.state,
           e.reason ?? null,
           e.bytes,
@@ -103,22 +117,45 @@ export class SqliteJournal implements Journal {
     })();
   }
 
+  settle(runId: number, outcomes: readonly Settlement[], at: number): void {
+    if (outcomes.length === 0) return;
+    const settle = (this.#settle ??= this.#db.prepare(
+      `UPDATE journal SET state = ?, reason = ?, mode = coalesce(?, mode), updated_at = ? WHERE run_id = ? AND seq = ?`,
+    ));
+    const settleMany = (this.#settleMany ??= this.#db.prepare(
+      `UPDATE journal SET state = ?, updated_at = ? WHERE run_id = ? AND seq IN (SELECT value FROM json_each(?))`,
+    ));
+    const now = BigInt(Math.round(at));
+    this.#db.transaction(() => {
+      // Outcomes with nothing but a state (most of them) go in one statement per state.
+      const plain = new Map<EntryState, number[]>();
+      for (const o of outcomes) {
+        if (o.reason === undefined && o.mode === undefined) {
+          const seqs = plain.get(o.state) ?? [];
+          seqs.push(o.seq);
+          plain.set(o.state, seqs);
+        } else settle.run(o.state, o.reason ?? null, o.mode ?? null, now, runId, o.seq);
+      }
+      for (const [state, seqs] of plain) settleMany.run(state, now, runId, JSON.stringify(seqs));
+    })();
+  }
+
   entries(runId: number): JournalEntry[] {
     const rows = this.#db
       .prepare('SELECT * FROM journal WHERE run_id = ? ORDER BY seq')
-      .safeIntegers(false)
       .all(runId) as EntryRow[];
     return rows.map((r) => ({
-      runId: r.run_id,
-      seq: r.seq,
+      runId: Number(r.run_id),
+      seq: Number(r.seq),
       op: r.op,
       path: fromBytes(r.path),
       keeper: fromBytes(r.keeper),
       target: r.target === null ? undefined : fromBytes(r.target),
-      expect: decodeExpect(r.expect),
+      expect: { size: Number(r.size), mtimeNs: r.mtime_ns, dev: r.dev, ino: r.ino, hash: r.hash },
+      mode: r.mode === null ? undefined : Number(r.mode),
       state: r.state,
       reason: r.reason ?? undefined,
-      bytes: r.bytes,
+      bytes: Number(r.bytes),
     }));
   }
 
@@ -153,20 +190,4 @@ export class SqliteJournal implements Journal {
       };
     });
   }
-}
-
-function encodeExpect(e: Expectation): string {
-  return JSON.stringify({ ...e, mtimeNs: String(e.mtimeNs), dev: String(e.dev), ino: String(e.ino) });
-}
-
-function decodeExpect(text: string): Expectation {
-  const raw = JSON.parse(text) as Record<string, unknown>;
-  return {
-    size: raw.size as number,
-    mtimeNs: BigInt(raw.mtimeNs as string),
-    dev: BigInt(raw.dev as string),
-    ino: BigInt(raw.ino as string),
-    hash: raw.hash as string,
-    ...(typeof raw.mode === 'number' ? { mode: raw.mode } : {}),
-  };
 }

@@ -63,7 +63,12 @@ export const MIGRATIONS: readonly Migration[] = [
         path        BLOB NOT NULL,
         keeper      BLOB NOT NULL,
         target      BLOB,              -- where the file went (quarantine, move) or its temporary link name
-        expect      TEXT NOT NULL,     -- JSON: size, mtimeNs, dev, ino, hash, and the mode seen when acting
+        size        INTEGER NOT NULL,  -- what the file had to look like: size, mtime, device, inode, hash
+        mtime_ns    INTEGER NOT NULL,
+        dev         INTEGER NOT NULL,
+        ino         INTEGER NOT NULL,
+        hash        TEXT NOT NULL,
+        mode        INTEGER,           -- its permission bits when the action was taken (undo restores them)
         state       TEXT NOT NULL,     -- intent | done | skipped | undone | purged
         reason      TEXT,
         bytes       INTEGER NOT NULL,

@@ -247,13 +247,22 @@ export class SqliteCatalog implements CatalogStore {
       `UPDATE files SET dev = ?, ino = ?, size = ?, mtime_ns = ?, ctime_ns = ?, last_seen = ?, gone_at = NULL
        WHERE path = ?`,
     );
-    const gone = this.#db.prepare('UPDATE files SET gone_at = ? WHERE path = ? AND gone_at IS NULL');
+    // Paths as hex in one JSON array: one statement for all the vanished paths instead of one each.
+    const gone = this.#db.prepare(
+      'UPDATE files SET gone_at = ? WHERE gone_at IS NULL AND path IN (SELECT unhex(value) FROM json_each(?))',
+    );
     this.#db.transaction(() => {
+      const vanished: string[] = [];
       for (const { path, now: f } of paths) {
         if (f) update.run(f.dev, f.ino, BigInt(f.size), f.mtimeNs, f.ctimeNs, now, toBytes(path));
-        else gone.run(now, toBytes(path));
+        else vanished.push(toBytes(path).toString('hex'));
       }
+      if (vanished.length > 0) gone.run(now, JSON.stringify(vanished));
     })();
+  }
+
+  atomically<T>(fn: () => T): T {
+    return this.#db.transaction(fn)();
   }
 
   journal(): Journal {
