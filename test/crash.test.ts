@@ -21,7 +21,7 @@ const TRIALS: { killAt: number; recovery: 'resume' | 'undo' }[] = [
   { killAt: 31, recovery: 'undo' },
   { killAt: 57, recovery: 'resume' },
   { killAt: 88, recovery: 'undo' },
-  { killAt: 130, recovery: 'resume' },
+  { killAt: 110, recovery: 'undo' },
 ];
 
 describe('crash: apply killed with SIGKILL, then resume or undo', () => {

@@ -194,7 +194,17 @@ describe('scan', () => {
       't/b.jpg',
       't/deep/er/e.jpg',
     ]);
-    expect(await paths({ filters: { include: ['*.tmp', 'deep/**'] } })).toEqual([]);
+    // A glob with a slash matches the path below the root; one without, a name anywhere.
+    expect(await paths({ filters: { include: ['*.tmp', 'deep/**'] } })).toEqual([
+      't/c.tmp',
+      't/deep/er/e.jpg',
+    ]);
+    expect(await paths({ filters: { exclude: ['deep/er/*.jpg', 'skip/**'] } })).toEqual([
+      't/.hidden.jpg',
+      't/a.jpg',
+      't/b.jpg',
+      't/c.tmp',
+    ]);
     expect(await paths({ filters: { hidden: false, exclude: ['deep/er'] } })).toEqual([
       't/a.jpg',
       't/b.jpg',

@@ -73,6 +73,8 @@ export function undoRun(run: RunRecord, options: UndoOptions): UndoReport {
     options.onStep?.(entry, result.outcome, result.outcome === 'problem' ? result.reason : undefined);
     if (result.outcome === 'problem') {
       report.problems.push({ path: entry.path, op: entry.op, reason: result.reason });
+      // Carried out before the crash, but it cannot be reversed (a delete): the journal says done, not intent.
+      if (entry.state === 'intent') settled.push({ seq: entry.seq, state: 'done' });
       continue;
     }
     if (result.outcome === 'undone') report.undone++;

@@ -48,5 +48,11 @@ function matcher(globs: readonly string[] | undefined): ((relative: string) => b
 
 /** One matcher for globs: one without a slash matches a name anywhere, one with a slash the whole path. */
 export function globMatcher(globs: string | readonly string[]): (path: string) => boolean {
-  return picomatch(typeof globs === 'string' ? globs : [...globs], { dot: true, basename: true });
+  const list = typeof globs === 'string' ? [globs] : [...globs];
+  // picomatch's `basename` option would make a glob with a slash match nothing: the two kinds go apart.
+  const names = list.filter((g) => !g.includes('/'));
+  const paths = list.filter((g) => g.includes('/'));
+  const byName = names.length > 0 ? picomatch(names, { dot: true, basename: true }) : undefined;
+  const byPath = paths.length > 0 ? picomatch(paths, { dot: true }) : undefined;
+  return (path) => (byName?.(path) ?? false) || (byPath?.(path) ?? false);
 }
