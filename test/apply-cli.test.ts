@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { treeState } from './helpers/apply.js';
 import { runCli } from './helpers/cli.js';
@@ -255,5 +255,21 @@ describe('nodupe apply --snapshot', () => {
     const restored = await cli('snapshot', 'restore', id!);
     expect(restored.code).toBe(0);
     expect(treeState(dir.path('t'))).toEqual(before);
+  });
+});
+
+describe('nodupe verify --mode checksums', () => {
+  it('finds bytes that changed behind an unchanged size and mtime', async () => {
+    for (const name of ['t/a/one.jpg', 't/b/one copy.jpg'])
+      utimesSync(dir.path(name), 1_700_000_000, 1_700_000_000);
+    expect((await cli('scan', 't', '--no-progress')).code).toBe(0);
+    const rotten = readFileSync(dir.path('t/a/one.jpg'));
+    rotten[100] = 255 - rotten[100]!;
+    writeFileSync(dir.path('t/a/one.jpg'), rotten);
+    utimesSync(dir.path('t/a/one.jpg'), 1_700_000_000, 1_700_000_000);
+    const r = await cli('verify', '--mode', 'checksums', '--no-progress');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`checksums: checksum-mismatch: ${dir.path('t/a/one.jpg')}`);
+    expect(r.stdout).toMatch(/verified \(checksums \d+\): 1 errors/);
   });
 });

@@ -17,6 +17,7 @@ import { applyPlan, resumeApply, type ApplyOptions } from '../src/apply/apply.js
 import { nodeFileOps } from '../src/apply/file-ops.js';
 import { runToUndo, undoRun } from '../src/apply/undo.js';
 import { SqliteCatalog } from '../src/catalog/sqlite/sqlite-store.js';
+import { byteRateLimiter } from '../src/core/byte-rate.js';
 import { FakeClock } from '../src/core/fake-clock.js';
 import { toBytes } from '../src/scan/paths.js';
 import { verify } from '../src/verify/verify.js';
@@ -301,6 +302,39 @@ describe('apply: the traps', () => {
     }
     await applyPlan(plan, text, options());
     await expect(applyPlan(plan, text, options())).rejects.toThrow(/already applied/);
+  });
+});
+
+describe('apply: where it must stop or wait', () => {
+  it('with no writable quarantine folder on the file system, says so and stops before touching anything', async () => {
+    const content = bytes(9_000, 15);
+    dir.write('t/a', content);
+    dir.write('t/b', content);
+    const before = treeState(dir.path('t'));
+    const { plan, text } = await makePlan(catalog, [dir.path('t')]);
+    const ops = injecting(nodeFileOps, [{ call: 'mkdirp', code: 'EACCES' }]);
+    await expect(applyPlan(plan, text, options({ ops }))).rejects.toThrow(
+      /no writable quarantine folder on the file system of .*permission denied \(EACCES\).*--quarantine DIR/,
+    );
+    expect(treeState(dir.path('t'))).toEqual(before);
+    expect(catalog.journal().runs()).toEqual([]);
+  });
+
+  it('throttles its byte compares through the rate limiter (on the fake clock)', async () => {
+    const content = bytes(1_500_000, 16);
+    dir.write('t/a', content);
+    dir.write('t/b', content);
+    const { plan, text } = await makePlan(catalog, [dir.path('t')]);
+    const fake = new FakeClock();
+    const limiter = byteRateLimiter(1 << 20, fake);
+    const state = { finished: false };
+    const applying = applyPlan(plan, text, options({ clock: fake, limiter })).finally(
+      () => (state.finished = true),
+    );
+    while (!state.finished) await fake.advanceAsync(10);
+    expect((await applying).done).toBe(1);
+    // 3 MB compared at 1 MiB/s with a 1 MiB bucket: the last 2 MB waited for their tokens.
+    expect(fake.now()).toBeGreaterThanOrEqual(((2 * 1_500_000 - (1 << 20)) / (1 << 20)) * 1000);
   });
 });
 
