@@ -141,7 +141,7 @@ describe('apply: the traps', () => {
     dir.write('t/b', content);
     linkSync(a, dir.path('t/a-link'));
     const { plan, text } = await makePlan(catalog, [dir.path('t')], {
-      policy: { rules: [{ kind: 'shortest-path' }] },
+      policy: { rules: [{ kind: 'rank', name: 'shortest-path' }] },
     });
     // The plan keeps a (and its link), and quarantines b.
     const group = plan.groups[0]!;
@@ -174,7 +174,12 @@ describe('apply: the traps', () => {
     const b = dir.write('t/b', content);
     symlinkSync(a, dir.path('t/link-to-a'));
     const { plan, text } = await makePlan(catalog, [dir.path('t')], {
-      policy: { rules: [{ kind: 'shortest-path' }, { kind: 'first-root' }] },
+      policy: {
+        rules: [
+          { kind: 'rank', name: 'shortest-path' },
+          { kind: 'rank', name: 'first-root' },
+        ],
+      },
     });
     const paths = plan.groups.flatMap((g) => [
       ...g.keepers.map((k) => k.path),

@@ -27,7 +27,7 @@ describe('config file', () => {
     expect(config.policy).toEqual({
       rules: [
         { kind: 'prefer', path: '/mnt/photos' },
-        { kind: 'newest' },
+        { kind: 'rank', name: 'newest' },
         { kind: 'avoid-match', glob: '*copy*' },
       ],
       protect: ['/mnt/archive'],
@@ -39,7 +39,11 @@ describe('config file', () => {
   });
 
   it('no config file at the default place is no policy; a named one that is missing is bad input', () => {
-    expect(loadConfig(undefined, { XDG_CONFIG_HOME: dir.path('none') }, dir.root)).toEqual({ policy: {} });
+    expect(loadConfig(undefined, { XDG_CONFIG_HOME: dir.path('none') }, dir.root)).toEqual({
+      file: undefined,
+      policy: {},
+      plugins: { dirs: [], sections: {} },
+    });
     expect(() => loadConfig('missing.toml', {}, dir.root)).toThrow(
       /cannot read the config file .*missing\.toml/,
     );
@@ -47,10 +51,11 @@ describe('config file', () => {
 
   it.each([
     ['rules = [', /is not valid TOML/],
-    ['[plugin]\n', /unknown section \[plugin\]; known: \[policy\]/],
+    ['[plugs]\n', /unknown section \[plugs\]; known: \[policy\], \[plugins\]/],
+    ['[plugins]\ndirs = "x"\n', /plugins\.dirs must be an array of strings/],
     ['[policy]\nkeep = 1\n', /unknown key policy\.keep; known: rules, protect/],
     ['[policy]\nrules = "newest"\n', /policy\.rules must be an array of strings/],
-    ['[policy]\nrules = ["tallest"]\n', /policy\.rules: unknown keeper rule "tallest"/],
+    ['[policy]\nrules = ["prefer"]\n', /policy\.rules: unknown keeper rule "prefer"/],
     ['[policy]\nprotect = ["relative/dir"]\n', /policy\.protect: "relative\/dir" must be an absolute path/],
     ['[policy]\nkeep_n = 0\n', /policy\.keep_n must be a whole number of at least 1, received 0/],
     ['[policy]\naction = "shred"\n', /policy\.action must be one of quarantine, delete, hardlink/],

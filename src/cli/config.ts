@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse } from 'smol-toml';
 import { NodupeError } from '../core/errors.js';
 import { configDir } from '../core/xdg.js';
@@ -17,8 +17,18 @@ export interface PolicyConfig {
   to?: string;
 }
 
+/** The `[plugins]` section, and each plugin's own `[plugin.NAME]` table. */
+export interface PluginsConfig {
+  dirs: string[];
+  pollIntervalMs?: number;
+  sections: Record<string, Record<string, unknown>>;
+}
+
 export interface Config {
+  /** The file it came from, for messages; undefined when there was none. */
+  file: string | undefined;
   policy: PolicyConfig;
+  plugins: PluginsConfig;
 }
 
 /** `$XDG_CONFIG_HOME/nodupe/config.toml`, falling back to ~/.config as the XDG spec says. */
@@ -36,7 +46,9 @@ export function loadConfig(named: string | undefined, env: NodeJS.ProcessEnv, cw
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    if (named === undefined && (error as NodeJS.ErrnoException).code === 'ENOENT') return { policy: {} };
+    if (named === undefined && (error as NodeJS.ErrnoException).code === 'ENOENT') {
+      return { file: undefined, policy: {}, plugins: { dirs: [], sections: {} } };
+    }
     throw new NodupeError('BAD_INPUT', `cannot read the config file ${file}: ${(error as Error).message}`, {
       cause: error,
     });
@@ -53,11 +65,57 @@ export function loadConfig(named: string | undefined, env: NodeJS.ProcessEnv, cw
     throw new NodupeError('BAD_INPUT', `${file}: ${message}`);
   };
   for (const key of Object.keys(doc)) {
-    if (key !== 'policy') fail(`unknown section [${key}]; known: [policy]`);
+    if (!['policy', 'plugins', 'plugin'].includes(key)) {
+      fail(`unknown section [${key}]; known: [policy], [plugins], [plugin.NAME]`);
+    }
   }
-  const section = doc.policy ?? {};
-  if (typeof section !== 'object' || Array.isArray(section)) fail('[policy] must be a table');
-  return { policy: readPolicy(section as Record<string, unknown>, fail) };
+  const table = (value: unknown, name: string): Record<string, unknown> => {
+    if (value === undefined) return {};
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      fail(`[${name}] must be a table`);
+    return value as Record<string, unknown>;
+  };
+  return {
+    file,
+    policy: readPolicy(table(doc.policy, 'policy'), fail),
+    plugins: readPlugins(table(doc.plugins, 'plugins'), table(doc.plugin, 'plugin'), file, fail),
+  };
+}
+
+function readPlugins(
+  section: Record<string, unknown>,
+  perPlugin: Record<string, unknown>,
+  file: string,
+  fail: (message: string) => never,
+): PluginsConfig {
+  for (const key of Object.keys(section)) {
+    if (!['dirs', 'poll_interval_ms'].includes(key))
+      fail(`unknown key plugins.${key}; known: dirs, poll_interval_ms`);
+  }
+  const dirs = section.dirs ?? [];
+  if (!Array.isArray(dirs) || !dirs.every((d) => typeof d === 'string'))
+    fail('plugins.dirs must be an array of strings');
+  const interval = section.poll_interval_ms;
+  if (
+    interval !== undefined &&
+    !((typeof interval === 'number' || typeof interval === 'bigint') && Number(interval) >= 10)
+  ) {
+    fail('plugins.poll_interval_ms must be a number of milliseconds, at least 10');
+  }
+  const sections: Record<string, Record<string, unknown>> = {};
+  for (const [name, value] of Object.entries(perPlugin)) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      fail(`[plugin.${name}] must be a table`);
+    sections[name] = value as Record<string, unknown>;
+  }
+  return {
+    // Relative folders are relative to the config file.
+    dirs: (dirs).map((d) =>
+      d.startsWith('~/') ? join(homedir(), d.slice(2)) : resolve(dirname(file), d),
+    ),
+    ...(interval === undefined ? {} : { pollIntervalMs: Number(interval) }),
+    sections,
+  };
 }
 
 function readPolicy(section: Record<string, unknown>, fail: (message: string) => never): PolicyConfig {
@@ -83,6 +141,7 @@ function readPolicy(section: Record<string, unknown>, fail: (message: string) =>
   }
   const rules = strings('rules');
   if (rules) {
+    // Whether a ranking rule's name exists is checked once plugins are loaded (they may provide it).
     policy.rules = rules.map((r) => {
       try {
         return parseRule(r);

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { isAbortError, NodupeError } from '../core/errors.js';
 import { FORMATS } from '../dupes/formats/index.js';
 import { dupesCommand, type DupesCliOptions } from './commands/dupes.js';
@@ -40,7 +40,7 @@ export function buildProgram(ctx: CliContext): Command {
   addScanOptions(addCommonOptions(program.command('dupes', { isDefault: true })))
     .description('list groups of duplicate files (scanning PATHs first when given; else from the catalog)')
     .argument('[path...]', 'files or folders to scan')
-    .addOption(new Option('--format <format>', 'output format').choices(Object.keys(FORMATS)).default('text'))
+    .option('--format <format>', `output format: ${Object.keys(FORMATS).join(', ')}, or a plugin's`, 'text')
     .action((paths: string[], options: DupesCliOptions) => dupesCommand(paths, options, ctx));
 
   program.addCommand(planCommand(ctx));

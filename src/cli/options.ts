@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { dataDir } from '../core/xdg.js';
-import { HASH_ALGORITHMS, isHashAlgorithm, type HashAlgorithm } from '../hash/algorithms.js';
+import { HASH_ALGORITHMS, type HashAlgorithm } from '../hash/algorithms.js';
 
 const UNITS: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
 
@@ -32,9 +32,12 @@ export function parseCount(min: number) {
   };
 }
 
+/** A hasher's name; whether one by that name exists is known once plugins are loaded. */
 export function parseHash(text: string): HashAlgorithm {
-  if (!isHashAlgorithm(text)) {
-    throw new InvalidArgumentError(`expected one of ${HASH_ALGORITHMS.join(', ')}, received "${text}"`);
+  if (!/^[a-z0-9][a-z0-9._-]*$/.test(text)) {
+    throw new InvalidArgumentError(
+      `expected a hash name such as ${HASH_ALGORITHMS.join(', ')}, received "${text}"`,
+    );
   }
   return text;
 }
@@ -53,6 +56,7 @@ export function addCommonOptions(command: Command): Command {
   return command
     .option('--catalog <path>', 'the catalog database (default: $XDG_DATA_HOME/nodupe/catalog.db)')
     .option('--config <file>', 'the config file (default: $XDG_CONFIG_HOME/nodupe/config.toml)')
+    .option('--plugins <dir>', 'load the plugins in this folder too (repeatable)', collect)
     .option('-q, --quiet', 'no progress and no warnings on stderr')
     .option('-v, --verbose', 'list every unreadable file and folder')
     .option('--no-progress', 'no progress display')
@@ -72,7 +76,12 @@ export function addScanOptions(command: Command): Command {
     .option('--max-depth <n>', 'enter at most n folder levels below each root', parseCount(0))
     .option('--follow-symlinks', 'follow symbolic links (loops are detected)')
     .option('--include-empty', 'report empty files as duplicates of each other')
-    .option('--hash <algorithm>', `content hash: ${HASH_ALGORITHMS.join(', ')}`, parseHash, 'xxh3')
+    .option(
+      '--hash <algorithm>',
+      `content hash: ${HASH_ALGORITHMS.join(', ')}, or a plugin's`,
+      parseHash,
+      'xxh3',
+    )
     .option('--threads <n>', 'hashing threads (default: the number of CPUs)', parseCount(1))
     .option('--max-read-rate <rate>', 'throttle content reads, such as 50MiB/s', parseRate);
 }
@@ -80,6 +89,7 @@ export function addScanOptions(command: Command): Command {
 export interface CommonOptions {
   catalog?: string;
   config?: string;
+  plugins?: string[];
   quiet?: boolean;
   verbose?: boolean;
   progress: boolean;

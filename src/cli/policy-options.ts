@@ -3,7 +3,8 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { NodupeError } from '../core/errors.js';
 import { ACTION_OPS, type ActionOp } from '../plan/plan.js';
 import { DEFAULT_POLICY, parseRule, type KeepRule, type Policy } from '../plan/policy.js';
-import type { PolicyConfig } from './config.js';
+import { unknownRule, type RuleLookup } from '../plan/keepers.js';
+import type { Config } from './config.js';
 import { parseCount } from './options.js';
 
 export interface PolicyCliOptions {
@@ -37,7 +38,7 @@ export function addPolicyOptions(command: Command, cwd: string): { command: Comm
     .addOption(
       new Option(
         '--keep <rule>',
-        'keeper rule, repeatable, in order: newest, oldest, shortest-path, longest-path, shallowest, deepest, first-root',
+        "keeper rule, repeatable, in order: newest, oldest, shortest-path, longest-path, shallowest, deepest, first-root, or a plugin's",
       ).argParser(rule('', false)),
     )
     .option('--prefer <path>', 'keeper rule: files under PATH win', rule('prefer', true))
@@ -59,14 +60,27 @@ export function addPolicyOptions(command: Command, cwd: string): { command: Comm
   return { command, rules };
 }
 
-/** The policy: each part from the command line when given there, else from the config file, else the default. */
+/**
+ * The policy: each part from the command line when given there, else from the config file, else the default.
+ * A ranking rule nobody provides is a USAGE error that says where it was written.
+ */
 export function resolvePolicy(
   cli: PolicyCliOptions,
   cliRules: readonly KeepRule[],
-  config: PolicyConfig,
+  configFile: Config,
+  known: RuleLookup,
 ): { policy: Policy; action: ActionOp; to: string | undefined } {
+  const config = configFile.policy;
+  const fromCli = cliRules.length > 0;
+  const rules = fromCli ? [...cliRules] : (config.rules ?? DEFAULT_POLICY.rules);
+  for (const rule of rules) {
+    if (rule.kind === 'rank' && !known(rule.name)) {
+      const where = fromCli ? '--keep' : `policy.rules in ${configFile.file ?? 'the config file'}`;
+      throw new NodupeError('USAGE', `${where}: ${unknownRule(rule.name, known)}`);
+    }
+  }
   const policy: Policy = {
-    rules: cliRules.length > 0 ? [...cliRules] : (config.rules ?? DEFAULT_POLICY.rules),
+    rules,
     protect: cli.protect ?? config.protect ?? DEFAULT_POLICY.protect,
     onlyFrom: cli.onlyFrom ?? config.onlyFrom ?? DEFAULT_POLICY.onlyFrom,
     keepN: cli.keepN ?? config.keepN ?? DEFAULT_POLICY.keepN,

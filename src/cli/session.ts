@@ -5,12 +5,20 @@ import type { CatalogStore } from '../catalog/store.js';
 import { NodupeError } from '../core/errors.js';
 import { Profiler, startCpuProfile } from '../core/profiler.js';
 import { ProgressTracker } from '../core/progress.js';
+import { loadConfig, type Config } from './config.js';
 import type { CliContext } from './context.js';
+import { openPluginHost } from './plugin-host.js';
+import type { PluginHost } from '../plugins/host.js';
 import { defaultCatalogPath, type CommonOptions } from './options.js';
 import { renderProgress } from './progress-renderer.js';
 
-/** The resources of one command run: catalog, progress, profiler. `close()` releases them and prints timings. */
+/**
+ * The resources of one command run: config, plugins, catalog, progress, profiler. `close()` releases them
+ * and prints timings.
+ */
 export interface Session {
+  config: Config;
+  plugins: PluginHost;
   catalog: CatalogStore;
   progress: ProgressTracker | undefined;
   profiler: Profiler | undefined;
@@ -18,7 +26,23 @@ export interface Session {
   close(): Promise<void>;
 }
 
-export async function openSession(options: CommonOptions, ctx: CliContext): Promise<Session> {
+/**
+ * Opens a command's resources. `check` runs once the config and the plugins are loaded and before the catalog
+ * is opened: a name no plugin provides (a format, a hash, a rule) is refused before anything is touched.
+ */
+export async function openSession(
+  options: CommonOptions,
+  ctx: CliContext,
+  check?: (plugins: PluginHost, config: Config) => void,
+): Promise<Session> {
+  const config = loadConfig(options.config, ctx.env, ctx.cwd);
+  const plugins = await openPluginHost(options, config, ctx);
+  try {
+    check?.(plugins, config);
+  } catch (error) {
+    await plugins.stop();
+    throw error;
+  }
   const catalog = SqliteCatalog.open(
     options.catalog === undefined ? defaultCatalogPath(ctx.env) : resolve(ctx.cwd, options.catalog),
   );
@@ -31,6 +55,8 @@ export async function openSession(options: CommonOptions, ctx: CliContext): Prom
   const renderer = progress ? renderProgress(progress, { stream: ctx.stderr, clock: ctx.clock }) : undefined;
   let closed = false;
   return {
+    config,
+    plugins,
     catalog,
     progress,
     profiler,
@@ -42,6 +68,7 @@ export async function openSession(options: CommonOptions, ctx: CliContext): Prom
       closed = true;
       renderer?.stop();
       catalog.close();
+      await plugins.stop();
       await stopCpuProfile?.();
       if (options.profile && profiler) ctx.stderr.write(`${profiler.format()}\n`);
     },

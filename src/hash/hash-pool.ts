@@ -7,6 +7,8 @@ import { hashWorkerUrl } from './worker-url.js';
 
 export interface HashPoolOptions {
   algorithm: HashAlgorithm;
+  /** For a plugin's hasher: the file URL of the module that makes its states (loaded in every worker). */
+  module?: string;
   threads?: number;
   /** Throttles content reads: every read in a worker first takes its bytes from here. */
   limiter?: RateLimiter;
@@ -29,7 +31,7 @@ export class HashPool {
     this.#signal = options.signal;
     this.#pool = new WorkerPool<HashTask, HashOutcome[]>({
       filename: hashWorkerUrl,
-      workerData: { algorithm: options.algorithm },
+      workerData: { algorithm: options.algorithm, module: options.module },
       // A hashing worker keeps almost nothing alive; a small young generation keeps its memory small too.
       resourceLimits: { maxYoungGenerationSizeMb: 4 },
       ...(options.threads === undefined ? {} : { threads: options.threads }),

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { HashAlgorithm } from './algorithms.js';
+import { isBuiltinHashAlgorithm, type HashAlgorithm } from './algorithms.js';
 
 /** A reusable hashing state: `reset()` starts a new message. */
 export interface HashState {
@@ -9,11 +9,25 @@ export interface HashState {
   digest(): string;
 }
 
+/** What a hasher plugin's module exports: a factory of hashing states (see `nodupe/plugin`). */
+export interface HasherModule {
+  createHashState(): HashState | Promise<HashState>;
+}
+
 /**
- * Makes the hashing state of an algorithm. The packages behind them load only when first asked for, so a
- * process (or worker) pays only for the algorithm it uses.
+ * Makes the hashing state of an algorithm: a built-in one, or, given `module` (a file URL), the one that module
+ * makes, which is how a hasher plugin runs in the hashing workers. The packages behind the built-ins load only
+ * when first asked for, so a process (or worker) pays only for the algorithm it uses.
  */
-export async function createHashState(algorithm: HashAlgorithm): Promise<HashState> {
+export async function createHashState(algorithm: HashAlgorithm, module?: string): Promise<HashState> {
+  if (module !== undefined) {
+    const loaded = (await import(module)) as Partial<HasherModule>;
+    if (typeof loaded.createHashState !== 'function') {
+      throw new TypeError(`the hasher module ${module} of "${algorithm}" exports no createHashState()`);
+    }
+    return loaded.createHashState();
+  }
+  if (!isBuiltinHashAlgorithm(algorithm)) throw new TypeError(`unknown hash algorithm "${algorithm}"`);
   switch (algorithm) {
     case 'xxh128': {
       const { createXXHash128 } = await import('hash-wasm');

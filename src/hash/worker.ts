@@ -10,9 +10,10 @@ const CHUNK = 1 << 20;
 const buffer = Buffer.allocUnsafe(CHUNK);
 const states = new Map<HashAlgorithm, HashState>();
 
-// The pool names the algorithm it will use, so its hasher loads while the worker starts, not at the first task.
-const preload = (workerData as { algorithm?: HashAlgorithm } | undefined)?.algorithm;
-if (preload) states.set(preload, await createHashState(preload));
+// The pool names the algorithm it will use (and, for a plugin's hasher, its module), so the hasher loads while
+// the worker starts, not at the first task.
+const setup = workerData as { algorithm?: HashAlgorithm; module?: string } | undefined;
+if (setup?.algorithm) states.set(setup.algorithm, await createHashState(setup.algorithm, setup.module));
 
 type Budget = (bytes: number) => Promise<void>;
 

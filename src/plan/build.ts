@@ -1,6 +1,6 @@
 import type { HashAlgorithm } from '../hash/algorithms.js';
 import type { DuplicateGroup, PhysicalFile } from '../scan/scan.js';
-import { compilePolicy } from './keepers.js';
+import { builtinRuleLookup, compilePolicy, type RuleLookup } from './keepers.js';
 import type { ActionOp, Plan, PlanGroup, PlannedKeeper } from './plan.js';
 import { ruleText, type Policy } from './policy.js';
 
@@ -21,8 +21,9 @@ export function buildPlan(
   policy: Policy,
   action: { op: ActionOp; to?: string },
   meta: PlanMeta,
+  rules: RuleLookup = builtinRuleLookup,
 ): Plan {
-  const policyOf = compilePolicy(policy);
+  const policyOf = compilePolicy(policy, rules);
   const planned: PlanGroup[] = [];
   for (const group of groups) {
     const { keepers, others } = policyOf.choose(group);

@@ -115,9 +115,10 @@ describe('keeper rules', () => {
   });
 
   it('rejects an unknown rule with the list of known ones', () => {
-    expect(() => parseRule('biggest')).toThrow(
-      /unknown keeper rule "biggest"; expected one of newest, oldest/,
+    expect(() => choose(all, rules('biggest'))).toThrow(
+      /unknown keeper rule "biggest"; known: newest, oldest/,
     );
     expect(() => parseRule('prefer')).toThrow(/unknown keeper rule/);
+    expect(() => parseRule('Not A Rule')).toThrow(/unknown keeper rule/);
   });
 });

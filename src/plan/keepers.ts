@@ -1,7 +1,9 @@
 import { globMatcher } from '../scan/filters.js';
 import { comparePaths, displayPath, toBytes, type FsPath } from '../scan/paths.js';
 import type { DuplicateGroup, PhysicalFile } from '../scan/scan.js';
-import { ruleText, type KeepRule, type Policy } from './policy.js';
+import { NodupeError } from '../core/errors.js';
+import { byNumber, BUILTIN_RANKING_RULES } from './ranking-rules.js';
+import { ruleText, type KeepRule, type Policy, type RankingRule } from './policy.js';
 
 export interface Choice {
   file: PhysicalFile;
@@ -27,8 +29,25 @@ export interface CompiledPolicy {
   choose(group: DuplicateGroup): GroupChoice;
 }
 
-export function compilePolicy(policy: Policy): CompiledPolicy {
-  const rankers = policy.rules.map(ranker);
+/** Finds a ranking rule by name: the built-ins, or the plugin host's registry. */
+export interface RuleLookup {
+  (name: string): RankingRule | undefined;
+  names?: () => string[];
+}
+
+const builtinRules = new Map(BUILTIN_RANKING_RULES.map((r) => [r.name, r]));
+export const builtinRuleLookup: RuleLookup = Object.assign((name: string) => builtinRules.get(name), {
+  names: () => [...builtinRules.keys()],
+});
+
+export function unknownRule(name: string, rules: RuleLookup): string {
+  const known = rules.names?.().join(', ');
+  return `unknown keeper rule "${name}"${known ? `; known: ${known}, "prefer PATH", "prefer-match GLOB", "avoid-match GLOB"` : ''}`;
+}
+
+/** Compiles a policy once per plan. An unknown ranking rule is a BAD_INPUT error naming the known ones. */
+export function compilePolicy(policy: Policy, rules: RuleLookup = builtinRuleLookup): CompiledPolicy {
+  const rankers = policy.rules.map((r) => ranker(r, rules));
   const protect = policy.protect.map(underFolder);
   const onlyFrom = policy.onlyFrom.map(underFolder);
   const anyPathUnder = (f: PhysicalFile, tests: ((p: FsPath) => boolean)[]) =>
@@ -88,36 +107,14 @@ function underFolder(folder: string): (path: FsPath) => boolean {
   };
 }
 
-const byNumber = (value: (f: PhysicalFile) => number | bigint, larger: boolean) => {
-  return (a: PhysicalFile, b: PhysicalFile): number => {
-    const x = value(a);
-    const y = value(b);
-    const order = x < y ? -1 : x > y ? 1 : 0;
-    return larger ? -order : order;
-  };
-};
-
-const pathLength = (f: PhysicalFile) => toBytes(f.paths[0]!).length;
-const depth = (f: PhysicalFile) => toBytes(f.paths[0]!).filter((c) => c === 0x2f).length;
-const isoTime = (f: PhysicalFile) => new Date(Number(f.mtimeNs / 1_000_000n)).toISOString();
-
-function ranker(rule: KeepRule): Ranker {
+function ranker(rule: KeepRule, rules: RuleLookup): Ranker {
   const name = ruleText(rule);
   switch (rule.kind) {
-    case 'newest':
-      return { name, compare: byNumber((f) => f.mtimeNs, true), show: isoTime };
-    case 'oldest':
-      return { name, compare: byNumber((f) => f.mtimeNs, false), show: isoTime };
-    case 'shortest-path':
-      return { name, compare: byNumber(pathLength, false), show: (f) => `${pathLength(f)} bytes` };
-    case 'longest-path':
-      return { name, compare: byNumber(pathLength, true), show: (f) => `${pathLength(f)} bytes` };
-    case 'shallowest':
-      return { name, compare: byNumber(depth, false), show: (f) => `depth ${depth(f)}` };
-    case 'deepest':
-      return { name, compare: byNumber(depth, true), show: (f) => `depth ${depth(f)}` };
-    case 'first-root':
-      return { name, compare: byNumber((f) => f.root, false), show: (f) => `root ${f.root + 1}` };
+    case 'rank': {
+      const found = rules(rule.name);
+      if (!found) throw new NodupeError('BAD_INPUT', unknownRule(rule.name, rules));
+      return { name, compare: (a, b) => found.compare(a, b), show: (f) => found.show?.(f) ?? '' };
+    }
     case 'prefer': {
       const under = underFolder(rule.path);
       const wins = (f: PhysicalFile) => (f.paths.some(under) ? 0 : 1);

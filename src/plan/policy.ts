@@ -1,18 +1,21 @@
-/** Rules that rank the files of a group; they compare two files by one property each. */
-const RANKING_RULES = [
-  'newest',
-  'oldest',
-  'shortest-path',
-  'longest-path',
-  'shallowest',
-  'deepest',
-  'first-root',
-] as const;
-export type RankingRuleName = (typeof RANKING_RULES)[number];
+import type { PhysicalFile } from '../scan/scan.js';
+
+/**
+ * A rule that ranks the copies of a group by one property: built in (newest, oldest, ...), or from a plugin.
+ * `compare(a, b)` is negative when `a` should be kept rather than `b`, 0 when it cannot tell them apart.
+ */
+export interface RankingRule {
+  name: string;
+  description?: string;
+  compare(a: PhysicalFile, b: PhysicalFile): number;
+  /** What the rule saw in a file, for explanations. */
+  show?(file: PhysicalFile): string;
+}
 
 /** One keeper rule. Rules are ordered: the first that tells two files apart decides which is kept. */
 export type KeepRule =
-  | { kind: RankingRuleName }
+  /** A ranking rule, by name: newest, oldest, ..., or one a plugin provides. */
+  | { kind: 'rank'; name: string }
   /** Files under this folder win. */
   | { kind: 'prefer'; path: string }
   /** Files whose path matches win (a glob without a slash matches the name). */
@@ -33,18 +36,26 @@ export interface Policy {
 
 export const DEFAULT_POLICY: Policy = { rules: [], protect: [], onlyFrom: [], keepN: 1 };
 
-export const RULE_SYNTAX = `${RANKING_RULES.join(', ')}, "prefer PATH", "prefer-match GLOB", "avoid-match GLOB"`;
+export const RULE_SYNTAX =
+  'a ranking rule (newest, oldest, shortest-path, longest-path, shallowest, deepest, first-root, or a plugin\'s), "prefer PATH", "prefer-match GLOB", "avoid-match GLOB"';
 
-/** Reads a rule as written on the command line or in the config file: `newest`, `prefer /mnt/a`. */
+const RULE_NAME = /^[a-z0-9][a-z0-9._-]*$/;
+
+/**
+ * Reads a rule as written on the command line or in the config file: `newest`, `prefer /mnt/a`. Whether a
+ * ranking rule's name exists is checked when the policy is compiled, once plugins have registered theirs.
+ */
 export function parseRule(text: string): KeepRule {
   const trimmed = text.trim();
-  if ((RANKING_RULES as readonly string[]).includes(trimmed)) return { kind: trimmed as RankingRuleName };
   const match = /^(prefer|prefer-match|avoid-match)\s+(\S.*)$/.exec(trimmed);
   if (match) {
     const [, kind, arg] = match as unknown as [string, 'prefer' | 'prefer-match' | 'avoid-match', string];
     return kind === 'prefer' ? { kind, path: arg } : { kind, glob: arg };
   }
-  throw new Error(`unknown keeper rule "${text}"; expected one of ${RULE_SYNTAX}`);
+  if (RULE_NAME.test(trimmed) && !['prefer', 'prefer-match', 'avoid-match'].includes(trimmed)) {
+    return { kind: 'rank', name: trimmed };
+  }
+  throw new Error(`unknown keeper rule "${text}"; expected ${RULE_SYNTAX}`);
 }
 
 export function ruleText(rule: KeepRule): string {
@@ -54,7 +65,7 @@ export function ruleText(rule: KeepRule): string {
     case 'prefer-match':
     case 'avoid-match':
       return `${rule.kind} ${rule.glob}`;
-    default:
-      return rule.kind;
+    case 'rank':
+      return rule.name;
   }
 }

@@ -27,6 +27,8 @@ export interface ScanOptions {
   maxDepth?: number;
   includeEmpty?: boolean;
   algorithm?: HashAlgorithm;
+  /** For a hasher a plugin provides: the file URL of its module, loaded in every hashing worker. */
+  hasherModule?: string;
   threads?: number;
   /** Content reads in bytes per second, through the rate limiter. */
   maxReadRate?: number;
@@ -112,6 +114,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       ({ HashPool }) =>
         new HashPool({
           algorithm,
+          ...(options.hasherModule === undefined ? {} : { module: options.hasherModule }),
           ...(options.threads === undefined ? {} : { threads: options.threads }),
           ...(limiter ? { limiter } : {}),
           ...(signal ? { signal } : {}),

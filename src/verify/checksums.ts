@@ -1,6 +1,6 @@
 import { handledLater } from '../core/handled-later.js';
 import type { CatalogFile } from '../catalog/store.js';
-import type { HashAlgorithm } from '../hash/algorithms.js';
+import { isBuiltinHashAlgorithm, type HashAlgorithm } from '../hash/algorithms.js';
 import type { HashItem } from '../hash/task.js';
 import type { VerifyError, VerifyOptions } from './verify.js';
 
@@ -29,8 +29,24 @@ export async function checkChecksums(
     items: [...byAlgorithm.values()].reduce((n, l) => n + l.length, 0),
   });
   for (const [algorithm, list] of byAlgorithm) {
+    const hasher = options.hasher?.(algorithm) ?? {
+      known: isBuiltinHashAlgorithm(algorithm),
+      module: undefined,
+    };
+    if (!hasher.known) {
+      for (const f of list) {
+        errors.push({
+          check: 'checksums',
+          path: f.path,
+          code: 'unknown-hash',
+          message: `hashed with "${algorithm}", which no loaded plugin provides; not compared`,
+        });
+      }
+      continue;
+    }
     const pool = new HashPool({
       algorithm,
+      ...(hasher.module === undefined ? {} : { module: hasher.module }),
       ...(options.threads === undefined ? {} : { threads: options.threads }),
       ...(options.limiter ? { limiter: options.limiter } : {}),
       ...(options.signal ? { signal: options.signal } : {}),

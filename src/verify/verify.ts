@@ -34,6 +34,8 @@ export interface VerifyOptions {
   limiter?: RateLimiter;
   signal?: AbortSignal;
   progress?: ProgressTracker;
+  /** Which hashers exist, and the module of a plugin's (default: the built-in ones). */
+  hasher?: (algorithm: string) => { known: boolean; module: string | undefined };
 }
 
 /**

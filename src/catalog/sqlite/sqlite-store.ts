@@ -2,7 +2,6 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { NodupeError } from '../../core/errors.js';
-import { isHashAlgorithm } from '../../hash/algorithms.js';
 import { fromBytes, toBytes } from '../../scan/paths.js';
 import type { Journal } from '../../apply/journal.js';
 import type {
@@ -294,7 +293,7 @@ function toHashes(
   tail: string | null,
   full: string | null,
 ): StoredHashes | undefined {
-  if (algorithm === null || !isHashAlgorithm(algorithm)) return undefined;
+  if (algorithm === null) return undefined;
   return { algorithm, head: head ?? undefined, tail: tail ?? undefined, full: full ?? undefined };
 }
 

@@ -1,8 +1,9 @@
 import { dupesFromCatalog } from '../../dupes/from-catalog.js';
-import { FORMATS } from '../../dupes/formats/index.js';
+import type { DupesFormat } from '../../dupes/formats/format.js';
 import { reportFromScan, type DupesReport } from '../../dupes/report.js';
 import type { CliContext } from '../context.js';
 import type { ScanCliOptions } from '../options.js';
+import { formatNamed, hasherNamed } from '../plugin-host.js';
 import { openSession } from '../session.js';
 import { scanPaths } from './scan.js';
 
@@ -16,8 +17,11 @@ export async function dupesCommand(
   options: DupesCliOptions,
   ctx: CliContext,
 ): Promise<void> {
-  const format = FORMATS[options.format]!;
-  const session = await openSession(options, ctx);
+  let format: DupesFormat | undefined;
+  const session = await openSession(options, ctx, (plugins) => {
+    format = formatNamed(plugins, options.format);
+    hasherNamed(plugins, options.hash);
+  });
   let report: DupesReport;
   try {
     report =
@@ -28,5 +32,5 @@ export async function dupesCommand(
     // Progress is finished before results are printed, so the two never interleave on a terminal.
     await session.close();
   }
-  format.render(report, ctx.stdout);
+  format!.render(report, ctx.stdout);
 }

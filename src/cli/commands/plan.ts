@@ -11,10 +11,10 @@ import { planToCsv } from '../../plan/plan-csv.js';
 import { planToJson } from '../../plan/plan-json.js';
 import { summarizePlan, type Plan } from '../../plan/plan.js';
 import { displayPath } from '../../scan/paths.js';
-import { loadConfig } from '../config.js';
 import type { CliContext } from '../context.js';
 import { addCommonOptions, addScanOptions, type ScanCliOptions } from '../options.js';
 import { addPolicyOptions, resolvePolicy, type PolicyCliOptions } from '../policy-options.js';
+import { hasherNamed, ruleLookup } from '../plugin-host.js';
 import { openSession } from '../session.js';
 import { scanPaths } from './scan.js';
 
@@ -40,18 +40,22 @@ export function planCommand(ctx: CliContext): Command {
     )
     .option('--explain', 'say, per group, why each keeper won (on stderr)')
     .action(async (paths: string[], options: PlanCliOptions) => {
-      const config = loadConfig(options.config, ctx.env, ctx.cwd);
-      const { policy, action, to } = resolvePolicy(options, rules, config.policy);
-      const session = await openSession(options, ctx);
+      let policy: ReturnType<typeof resolvePolicy> | undefined;
+      const session = await openSession(options, ctx, (plugins, config) => {
+        hasherNamed(plugins, options.hash);
+        policy = resolvePolicy(options, rules, config, ruleLookup(plugins));
+      });
       let plan: Plan;
       try {
+        const known = ruleLookup(session.plugins);
+        const { policy: keepers, action, to } = policy!;
         const report =
           paths.length > 0
             ? reportFromScan(await scanPaths(paths, options, session, ctx))
             : dupesFromCatalog(session.catalog, options.hash, options.includeEmpty ?? false);
         plan = buildPlan(
           report.groups,
-          policy,
+          keepers,
           { op: action, ...(to === undefined ? {} : { to }) },
           {
             id: randomUUID(),
@@ -59,6 +63,7 @@ export function planCommand(ctx: CliContext): Command {
             catalog: { id: session.catalog.id, location: session.catalog.location },
             algorithm: report.algorithm,
           },
+          known,
         );
       } finally {
         await session.close();
@@ -70,7 +75,7 @@ export function planCommand(ctx: CliContext): Command {
       const s = summarizePlan(plan);
       if (!options.quiet) {
         ctx.stderr.write(
-          `plan ${plan.id}: ${formatCount(s.groups)} groups, ${formatCount(s.actions)} files to ${action}, ` +
+          `plan ${plan.id}: ${formatCount(s.groups)} groups, ${formatCount(s.actions)} files to ${plan.action}, ` +
             `${formatBytes(s.bytes)} to free${options.output === undefined ? '' : ` → ${options.output}`}\n`,
         );
         if (s.irreversible > 0) {

@@ -4,6 +4,7 @@ import { scan, type ScanReport } from '../../scan/scan.js';
 import { describeProblem } from '../../scan/walk.js';
 import { displayPath } from '../../scan/paths.js';
 import { formatBytes, formatCount } from '../../core/format.js';
+import { hasherNamed } from '../plugin-host.js';
 import { openSession, resolveRoots, type Session } from '../session.js';
 
 /** Scans the paths with the command line's options, reporting problems on stderr. */
@@ -14,6 +15,7 @@ export async function scanPaths(
   ctx: CliContext,
 ): Promise<ScanReport> {
   const roots = resolveRoots(paths, ctx.cwd);
+  const hasher = hasherNamed(session.plugins, options.hash);
   const report = await scan({
     roots,
     catalog: session.catalog,
@@ -29,6 +31,7 @@ export async function scanPaths(
     ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }),
     includeEmpty: options.includeEmpty ?? false,
     algorithm: options.hash,
+    ...(hasher.module === undefined ? {} : { hasherModule: hasher.module }),
     ...(options.threads === undefined ? {} : { threads: options.threads }),
     ...(options.maxReadRate === undefined ? {} : { maxReadRate: options.maxReadRate }),
     ...(session.progress ? { progress: session.progress } : {}),
@@ -52,7 +55,7 @@ export async function scanPaths(
 }
 
 export async function scanCommand(paths: string[], options: ScanCliOptions, ctx: CliContext): Promise<void> {
-  const session = await openSession(options, ctx);
+  const session = await openSession(options, ctx, (plugins) => hasherNamed(plugins, options.hash));
   try {
     const report = await scanPaths(paths, options, session, ctx);
     ctx.stdout.write(

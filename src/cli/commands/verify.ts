@@ -60,6 +60,10 @@ export function verifyCommand(ctx: CliContext): Command {
         report = await verify(session.catalog, {
           mode: options.mode,
           signal: ctx.signal,
+          hasher: (name) => {
+            const found = session.plugins.registry.get('hashers', name);
+            return { known: found !== undefined, module: found?.module };
+          },
           ...(options.threads === undefined ? {} : { threads: options.threads }),
           ...(options.maxReadRate === undefined
             ? {}

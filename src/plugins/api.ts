@@ -1,0 +1,112 @@
+// The plugin API, version 1: what plugin authors import, as `nodupe/plugin`.
+import type { Clock } from '../core/clock.js';
+import type { RateLimiter } from '../core/rate-limiter.js';
+import type { DupesFormat, Output } from '../dupes/formats/format.js';
+import type { DupesReport } from '../dupes/report.js';
+import type { HashState } from '../hash/hashers.js';
+import type { PhysicalFile } from '../scan/scan.js';
+import { checkManifest } from './manifest.js';
+
+/** The plugin API this nodupe provides; a plugin states the semver range it needs in `api`. */
+export const PLUGIN_API_VERSION = '1.0.0';
+
+/**
+ * A content hash. Hashing runs in worker threads, which cannot share functions with the main thread: the
+ * hasher names a module (a path relative to the plugin file, or a URL) that exports
+ * `createHashState(): HashState`, and every hashing worker imports it.
+ */
+export interface HasherContribution {
+  name: string;
+  description?: string;
+  module: string;
+}
+
+/** An output format of `nodupe dupes --format NAME`. */
+export interface FormatContribution extends DupesFormat {
+  description?: string;
+}
+
+/**
+ * A keeper rule, usable as `--keep NAME` and in the config's `rules`: `compare(a, b)` is negative when `a`
+ * should be kept rather than `b`, 0 when the rule cannot tell them apart (the next rule decides).
+ */
+export interface RuleContribution {
+  name: string;
+  description?: string;
+  compare(a: PhysicalFile, b: PhysicalFile): number;
+  /** What the rule saw in a file, for `plan --explain`. */
+  show?(file: PhysicalFile): string;
+}
+
+/** A similarity detector (for `nodupe similar`, to come): scores how alike two files are, 0..1. */
+export interface DetectorContribution {
+  name: string;
+  description?: string;
+  similarity(a: PhysicalFile, b: PhysicalFile): number | Promise<number>;
+}
+
+export interface Contributions {
+  hashers?: HasherContribution[];
+  formats?: FormatContribution[];
+  rules?: RuleContribution[];
+  detectors?: DetectorContribution[];
+}
+
+export interface PluginLogger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** What `setup` receives. */
+export interface PluginContext {
+  readonly name: string;
+  readonly logger: PluginLogger;
+  /** The plugin's section of the config file (`[plugin.NAME]`), or an empty object. */
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly clock: Clock;
+  /** The read-rate limiter of this run, when `--max-read-rate` is set: plugins that read files take from it. */
+  readonly limiter: RateLimiter | undefined;
+  /** Registers contributions made at setup time (beside the static `provides`). */
+  readonly register: {
+    hasher(h: HasherContribution): void;
+    format(f: FormatContribution): void;
+    rule(r: RuleContribution): void;
+    detector(d: DetectorContribution): void;
+  };
+}
+
+export interface PluginDefinition {
+  /** Lowercase letters, digits, `.`, `_`, `-`; unique among the plugins loaded. */
+  name: string;
+  /** The plugin's own version (semver). */
+  version: string;
+  /** The plugin API versions it works with, as a semver range: `^1`. */
+  api: string;
+  /** Plugins that must be active before this one starts. */
+  dependsOn?: string[];
+  provides?: Contributions;
+  setup?(ctx: PluginContext): void | Promise<void>;
+  teardown?(): void | Promise<void>;
+}
+
+/**
+ * Declares a plugin: checks the manifest (a mistake is a TypeError naming the field) and returns it.
+ *
+ * @example
+ * ```js
+ * import { definePlugin } from 'nodupe/plugin';
+ * export default definePlugin({
+ *   name: 'tsv',
+ *   version: '1.0.0',
+ *   api: '^1',
+ *   provides: { formats: [{ name: 'tsv', render: (report, out) => out.write('...') }] },
+ * });
+ * ```
+ */
+export function definePlugin<T extends PluginDefinition>(definition: T): T {
+  checkManifest(definition);
+  return definition;
+}
+
+export type { DupesReport, Output, HashState, PhysicalFile };
