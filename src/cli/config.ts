@@ -110,9 +110,7 @@ function readPlugins(
   }
   return {
     // Relative folders are relative to the config file.
-    dirs: (dirs).map((d) =>
-      d.startsWith('~/') ? join(homedir(), d.slice(2)) : resolve(dirname(file), d),
-    ),
+    dirs: dirs.map((d) => (d.startsWith('~/') ? join(homedir(), d.slice(2)) : resolve(dirname(file), d))),
     ...(interval === undefined ? {} : { pollIntervalMs: Number(interval) }),
     sections,
   };

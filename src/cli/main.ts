@@ -6,6 +6,7 @@ import { dupesCommand, type DupesCliOptions } from './commands/dupes.js';
 import { applyCommand } from './commands/apply.js';
 import { quarantineCommand, runsCommand, undoCommand } from './commands/journal.js';
 import { planCommand } from './commands/plan.js';
+import { pluginsCommand } from './commands/plugins.js';
 import { scanCommand } from './commands/scan.js';
 import { snapshotCommand } from './commands/snapshot.js';
 import { verifyCommand } from './commands/verify.js';
@@ -50,6 +51,7 @@ export function buildProgram(ctx: CliContext): Command {
   program.addCommand(quarantineCommand(ctx));
   program.addCommand(verifyCommand(ctx));
   program.addCommand(snapshotCommand(ctx));
+  program.addCommand(pluginsCommand(ctx));
 
   const configure = (command: Command): void => {
     command

@@ -120,6 +120,12 @@ export class PluginHost {
           }
           const staged = await this.#setUp(live);
           if (typeof staged === 'string') return this.#fail(live, staged);
+          // Checked and swapped in one synchronous step: plugins starting concurrently cannot both take a name.
+          const conflict = this.registry.conflict(name, staged);
+          if (conflict !== undefined) {
+            await this.#runTeardown(live);
+            return this.#fail(live, conflict);
+          }
           this.registry.swap(name, staged);
           live.record.state = 'active';
           live.record.loads++;
@@ -298,7 +304,7 @@ export class PluginHost {
     } catch (error) {
       return `setup failed: ${describeError(error)}`;
     }
-    return this.registry.conflict(name, staged) ?? staged;
+    return staged;
   }
 
   async #reload(path: string): Promise<void> {
@@ -330,8 +336,10 @@ export class PluginHost {
     const missing = next.record.dependsOn.find((d) => this.#plugins.get(d)?.record.state !== 'active');
     const staged =
       missing === undefined ? await this.#setUp(next) : `depends on "${missing}", which is not active`;
-    if (typeof staged === 'string') {
-      this.#keepOld(old, staged, path);
+    const conflict = typeof staged === 'string' ? staged : this.registry.conflict(definition.name, staged);
+    if (conflict !== undefined || typeof staged === 'string') {
+      if (typeof staged !== 'string') await this.#runTeardown(next);
+      this.#keepOld(old, conflict ?? 'failed', path);
       return;
     }
     // The swap: one synchronous step, then the old version goes.

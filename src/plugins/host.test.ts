@@ -1,0 +1,181 @@
+import { writeFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { scratch } from '../../test/helpers/tree.js';
+import { FakeClock } from '../core/fake-clock.js';
+import { systemClock } from '../core/clock.js';
+import { builtinCandidates } from './builtins.js';
+import { PluginHost, type HostEvent } from './host.js';
+
+let dir: ReturnType<typeof scratch>;
+beforeEach(() => (dir = scratch()));
+afterEach(() => dir.remove());
+
+/** A plugin file providing a format whose output says which version rendered it. */
+function plugin(
+  name: string,
+  options: {
+    version?: string;
+    api?: string;
+    dependsOn?: string[];
+    setup?: string;
+    teardown?: string;
+    body?: string;
+  } = {},
+): string {
+  const version = options.version ?? '1.0.0';
+  return dir.write(
+    `plugins/${name}.mjs`,
+    `${options.body ?? ''}
+export default {
+  name: '${name}',
+  version: '${version}',
+  api: '${options.api ?? '^1'}',
+  dependsOn: ${JSON.stringify(options.dependsOn ?? [])},
+  provides: { formats: [{ name: 'fmt-${name}', render: (report, out) => out.write('${name} ${version}') }] },
+  setup: async (ctx) => { ${options.setup ?? ''} },
+  teardown: async () => { ${options.teardown ?? ''} },
+};
+`,
+  );
+}
+
+function render(host: PluginHost, format: string): string {
+  let out = '';
+  host.registry.get('formats', format)?.render({} as never, { write: (c) => void (out += c.toString()) });
+  return out;
+}
+
+function recording(host: PluginHost): HostEvent[] {
+  const events: HostEvent[] = [];
+  host.on((e) => events.push(e));
+  return events;
+}
+
+describe('plugin host', () => {
+  it('starts the built-ins and file plugins; each provides under its name', async () => {
+    const host = new PluginHost({ clock: systemClock });
+    await host.start([...builtinCandidates(), { path: plugin('alpha') }]);
+    expect(host.list().map((p) => [p.name, p.state])).toEqual([
+      ['nodupe.hashers', 'active'],
+      ['nodupe.formats', 'active'],
+      ['nodupe.rules', 'active'],
+      ['alpha', 'active'],
+    ]);
+    expect(host.registry.names('hashers')).toEqual(['xxh3', 'xxh128', 'sha256', 'blake3']);
+    expect(host.registry.providerOf('formats', 'fmt-alpha')).toBe('alpha');
+    expect(render(host, 'fmt-alpha')).toBe('alpha 1.0.0');
+  });
+
+  it('a reload swaps the behaviour: the host calls the new code, then tears the old down', async () => {
+    const host = new PluginHost({ clock: systemClock });
+    const path = plugin('beta', { teardown: 'globalThis.betaTorn = (globalThis.betaTorn ?? 0) + 1;' });
+    await host.start([{ path }]);
+    plugin('beta', { version: '2.0.0' });
+    const events = recording(host);
+    await host.reloadFile(path);
+    expect(render(host, 'fmt-beta')).toBe('beta 2.0.0');
+    expect(events).toEqual([{ type: 'reloaded', plugin: 'beta', from: '1.0.0', to: '2.0.0', path }]);
+    expect((globalThis as { betaTorn?: number }).betaTorn).toBe(1);
+    expect(host.get('beta')).toMatchObject({ version: '2.0.0', loads: 2, state: 'active' });
+  });
+
+  it('a syntax error, or a setup that throws, keeps the old version active and says why', async () => {
+    const host = new PluginHost({ clock: systemClock });
+    const path = plugin('gamma');
+    await host.start([{ path }]);
+    const events = recording(host);
+    writeFileSync(path, 'export default {{ broken');
+    await host.reloadFile(path);
+    plugin('gamma', { version: '3.0.0', setup: "throw new Error('no database');" });
+    await host.reloadFile(path);
+    expect(render(host, 'fmt-gamma')).toBe('gamma 1.0.0');
+    expect(events.map((e) => e.type === 'failed' && [e.kept, e.error.split(':')[0]])).toEqual([
+      ['1.0.0', `cannot load ${path}`],
+      ['1.0.0', 'setup failed'],
+    ]);
+    expect(host.get('gamma')?.error).toMatch(
+      /the last reload failed, version 1.0.0 stays active: setup failed: no database/,
+    );
+  });
+
+  it('unloading a plugin removes what it provided, and its dependents', async () => {
+    const host = new PluginHost({ clock: systemClock });
+    const base = plugin('base');
+    await host.start([{ path: base }, { path: plugin('child', { dependsOn: ['base'] }) }]);
+    await host.unloadFile(base);
+    expect(host.registry.get('formats', 'fmt-base')).toBeUndefined();
+    expect(host.registry.get('formats', 'fmt-child')).toBeUndefined();
+    expect(host.list()).toEqual([]);
+  });
+
+  it('orders by dependencies; a cycle, a missing dependency and an API mismatch are clear errors naming the plugins', async () => {
+    const host = new PluginHost({ clock: systemClock });
+    await host.start([
+      {
+        path: plugin('needs-a', {
+          dependsOn: ['a'],
+          setup: "globalThis.order = [...(globalThis.order ?? []), 'needs-a'];",
+        }),
+      },
+      {
+        path: plugin('a', {
+          setup:
+            "await new Promise((r) => setTimeout(r, 5)); globalThis.order = [...(globalThis.order ?? []), 'a'];",
+        }),
+      },
+      { path: plugin('x', { dependsOn: ['y'] }) },
+      { path: plugin('y', { dependsOn: ['x'] }) },
+      { path: plugin('orphan', { dependsOn: ['nobody'] }) },
+      { path: plugin('future', { api: '^2' }) },
+      { path: plugin('after-failed', { dependsOn: ['future'] }) },
+    ]);
+    const state = Object.fromEntries(host.list().map((p) => [p.name, p.error ?? p.state]));
+    expect(state).toMatchObject({
+      'needs-a': 'active',
+      a: 'active',
+      x: 'dependency cycle: x → y → x',
+      y: 'dependency cycle: x → y → x',
+      orphan: 'depends on "nobody", which is not installed',
+    });
+    expect(state[dir.path('plugins/future.mjs')]).toBe(
+      'plugin "future" needs plugin API "^2", but this nodupe provides 1.0.0',
+    );
+    expect(state['after-failed']).toBe('depends on "future", which is not installed');
+    expect((globalThis as { order?: string[] }).order).toEqual(['a', 'needs-a']);
+  });
+
+  it('one failing plugin does not stop the others; a name another plugin holds is refused', async () => {
+    const host = new PluginHost({ clock: systemClock });
+    writeFileSync(dir.write('plugins/broken.mjs', ''), 'export default 42;');
+    const thief = dir.write(
+      'plugins/thief.mjs',
+      "export default { name: 'thief', version: '1.0.0', api: '^1', provides: { formats: [{ name: 'text', render() {} }] } };",
+    );
+    await host.start([
+      ...builtinCandidates(),
+      { path: dir.path('plugins/broken.mjs') },
+      { path: thief },
+      { path: plugin('good') },
+    ]);
+    const byName = Object.fromEntries(host.list().map((p) => [p.name, p]));
+    expect(byName.good?.state).toBe('active');
+    expect(byName[dir.path('plugins/broken.mjs')]?.error).toMatch(
+      /plugin: expected an object from definePlugin/,
+    );
+    expect(byName.thief?.error).toBe('format "text" is already provided by plugin "nodupe.formats"');
+    expect(host.registry.providerOf('formats', 'text')).toBe('nodupe.formats');
+  });
+
+  it('a setup that never finishes fails its plugin when the timeout passes on the clock', async () => {
+    const clock = new FakeClock();
+    const host = new PluginHost({ clock, timeoutMs: 1000 });
+    const starting = host.start([
+      { path: plugin('stuck', { setup: 'await new Promise(() => {});' }) },
+      { path: plugin('fine') },
+    ]);
+    while (host.get('stuck')?.state !== 'failed') await clock.advanceAsync(100);
+    await starting;
+    expect(host.get('stuck')?.error).toBe('setup failed: setup of "stuck" did not finish within 1000 ms');
+    expect(host.get('fine')?.state).toBe('active');
+  });
+});
