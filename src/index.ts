@@ -72,3 +72,20 @@ export {
   deleteSnapshot,
   defaultSnapshotDir,
 } from './snapshot/snapshot-store.js';
+
+export {
+  PluginHost,
+  type PluginRecord,
+  type PluginState,
+  type HostEvent,
+  type Candidate,
+} from './plugins/host.js';
+export { HotReloader, type ReloaderEvent } from './plugins/hot-reload.js';
+export { builtinCandidates } from './plugins/builtins.js';
+export { discoverPlugins } from './plugins/discovery.js';
+export {
+  definePlugin,
+  PLUGIN_API_VERSION,
+  type PluginDefinition,
+  type PluginContext,
+} from './plugins/api.js';

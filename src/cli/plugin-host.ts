@@ -36,7 +36,9 @@ export async function openPluginHost(
       ((event) => {
         if (options.quiet) return;
         if (event.type === 'failed') ctx.stderr.write(`nodupe: plugin ${event.plugin}: ${event.error}\n`);
-        if (event.type === 'warning') ctx.stderr.write(`nodupe: plugin ${event.plugin}: ${event.message}\n`);
+        if (event.type === 'log' && event.level !== 'info') {
+          ctx.stderr.write(`nodupe: plugin ${event.plugin}: ${event.message}\n`);
+        }
       }),
   );
   const folders = pluginFolders(options, config, ctx);

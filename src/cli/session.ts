@@ -23,6 +23,8 @@ export interface Session {
   progress: ProgressTracker | undefined;
   profiler: Profiler | undefined;
   warn(message: string): void;
+  /** Stops drawing progress (close does too). */
+  endProgress(): void;
   close(): Promise<void>;
 }
 
@@ -60,6 +62,7 @@ export async function openSession(
     catalog,
     progress,
     profiler,
+    endProgress: () => renderer?.stop(),
     warn: (message) => {
       if (!options.quiet) ctx.stderr.write(`nodupe: ${message}\n`);
     },

@@ -1,6 +1,5 @@
 // The plugin API, version 1: what plugin authors import, as `nodupe/plugin`.
 import type { Clock } from '../core/clock.js';
-import type { RateLimiter } from '../core/rate-limiter.js';
 import type { DupesFormat, Output } from '../dupes/formats/format.js';
 import type { DupesReport } from '../dupes/report.js';
 import type { HashState } from '../hash/hashers.js';
@@ -52,6 +51,11 @@ export interface Contributions {
   detectors?: DetectorContribution[];
 }
 
+/** What a plugin may do with the run's rate limiter. */
+export interface ReadBudget {
+  acquire(n: number): Promise<void>;
+}
+
 export interface PluginLogger {
   info(message: string): void;
   warn(message: string): void;
@@ -65,8 +69,11 @@ export interface PluginContext {
   /** The plugin's section of the config file (`[plugin.NAME]`), or an empty object. */
   readonly config: Readonly<Record<string, unknown>>;
   readonly clock: Clock;
-  /** The read-rate limiter of this run, when `--max-read-rate` is set: plugins that read files take from it. */
-  readonly limiter: RateLimiter | undefined;
+  /**
+   * The read budget of this run, when `--max-read-rate` is set: a plugin that reads files takes the bytes from
+   * it first (`await ctx.limiter.acquire(bytes)`, at most the budget's burst at once).
+   */
+  readonly limiter: ReadBudget | undefined;
   /** Registers contributions made at setup time (beside the static `provides`). */
   readonly register: {
     hasher(h: HasherContribution): void;

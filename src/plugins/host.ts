@@ -4,6 +4,7 @@ import type { RateLimiter } from '../core/rate-limiter.js';
 import { PLUGIN_API_VERSION, type PluginContext, type PluginDefinition } from './api.js';
 import { apiSatisfies, checkContribution, checkManifest } from './manifest.js';
 import { Registry, resolveHasher, stageProvides, type Staged } from './registry.js';
+import { loadSandboxed, SandboxFactory } from './sandbox.js';
 import { withTimeout } from './timeout.js';
 
 /** discovered → loading → active → stopping → stopped, or failed (with the reason). */
@@ -29,7 +30,7 @@ export type HostEvent =
   | { type: 'reloaded'; plugin: string; from: string; to: string; path: string }
   | { type: 'failed'; plugin: string; error: string; path?: string; kept?: string }
   | { type: 'unloaded'; plugin: string; reason: string }
-  | { type: 'warning'; plugin: string; message: string };
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; plugin: string; message: string };
 
 export type Candidate = { definition: PluginDefinition; source: { kind: 'builtin' } } | { path: string };
 
@@ -47,6 +48,8 @@ interface Live {
   definition: PluginDefinition | undefined;
   /** The plugin file's URL: hasher modules resolve against it. */
   base: string | undefined;
+  /** Ends a file plugin's sandbox worker. */
+  dispose: (() => Promise<void>) | undefined;
 }
 
 /**
@@ -64,7 +67,7 @@ export class PluginHost {
   readonly #timeoutMs: number;
   readonly #plugins = new Map<string, Live>();
   readonly #listeners = new Set<(event: HostEvent) => void>();
-  #generation = 0;
+  readonly #sandboxes = new SandboxFactory();
   /** Reloads and unloads run one at a time, in order. */
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -119,7 +122,10 @@ export class PluginHost {
               );
           }
           const staged = await this.#setUp(live);
-          if (typeof staged === 'string') return this.#fail(live, staged);
+          if (typeof staged === 'string') {
+            await live.dispose?.();
+            return this.#fail(live, staged);
+          }
           // Checked and swapped in one synchronous step: plugins starting concurrently cannot both take a name.
           const conflict = this.registry.conflict(name, staged);
           if (conflict !== undefined) {
@@ -160,9 +166,18 @@ export class PluginHost {
     });
   }
 
+  /**
+   * Keeps a sandbox worker booted and idle for the next file plugin to load in, so that a hot reload does not
+   * wait for a thread to start. Off by default (one-shot commands do not need it).
+   */
+  keepWarm(enabled: boolean): void {
+    this.#sandboxes.warm(enabled);
+  }
+
   /** Tears every active plugin down, dependents first. */
   async stop(): Promise<void> {
     await this.#queue;
+    await this.#sandboxes.close();
     const order = [...this.#plugins.values()].filter((p) => p.record.state === 'active');
     for (const live of order.reverse()) await this.#tearDown(live, 'stopped');
   }
@@ -193,13 +208,11 @@ export class PluginHost {
   }
 
   /** Records a checked definition as loading; a name already taken fails it. */
-  #register(
-    loaded: { definition: PluginDefinition; base: string | undefined },
-    source: PluginSource,
-  ): Live | undefined {
-    const { definition, base } = loaded;
+  #register(loaded: Loaded, source: PluginSource): Live | undefined {
+    const { definition, base, dispose } = loaded;
     const existing = this.#plugins.get(definition.name);
     if (existing) {
+      void dispose?.();
       const error = `a plugin named "${definition.name}" is already loaded (${describeSource(existing.record.source)})`;
       this.#failedToLoad(`${definition.name} (${describeSource(source)})`, source, error);
       return undefined;
@@ -213,7 +226,7 @@ export class PluginHost {
       dependsOn: definition.dependsOn ?? [],
       loads: 0,
     };
-    const live = { record, definition, base };
+    const live = { record, definition, base, dispose };
     this.#plugins.set(definition.name, live);
     return live;
   }
@@ -228,7 +241,7 @@ export class PluginHost {
       dependsOn: [],
       loads: 0,
     };
-    this.#plugins.set(label, { record, definition: undefined, base: undefined });
+    this.#plugins.set(label, { record, definition: undefined, base: undefined, dispose: undefined });
     this.#emit({
       type: 'failed',
       plugin: label,
@@ -237,33 +250,36 @@ export class PluginHost {
     });
   }
 
-  /** The definition a candidate holds, checked; or why it cannot be used. */
-  async #import(
-    candidate: Candidate,
-  ): Promise<{ definition: PluginDefinition; base: string | undefined } | string> {
+  /**
+   * The definition a candidate holds, checked; or why it cannot be used. A file plugin loads in a sandbox
+   * worker of its own (see sandbox.ts): each version in a fresh worker, so reloads leave nothing behind.
+   */
+  async #import(candidate: Candidate): Promise<Loaded | string> {
     let definition: unknown;
     let base: string | undefined;
+    let dispose: (() => Promise<void>) | undefined;
     if ('path' in candidate) {
       base = pathToFileURL(candidate.path).href;
-      try {
-        // A new URL per load: the module cache would otherwise hand back the version already loaded.
-        const module = (await import(`${base}?v=${++this.#generation}`)) as { default?: unknown };
-        definition = module.default;
-      } catch (error) {
-        return `cannot load ${candidate.path}: ${describeError(error)}`;
-      }
-      if (definition === undefined)
-        return `${candidate.path} has no default export (export default definePlugin({...}))`;
+      const sandboxed = await loadSandboxed(
+        candidate.path,
+        { config: this.#config, limiter: this.#limiter },
+        this.#sandboxes.take(),
+      );
+      if (typeof sandboxed === 'string') return sandboxed;
+      definition = sandboxed.definition;
+      dispose = () => sandboxed.dispose();
     } else definition = candidate.definition;
     try {
       checkManifest(definition);
     } catch (error) {
+      await dispose?.();
       return (error as Error).message;
     }
     if (!apiSatisfies(PLUGIN_API_VERSION, definition.api)) {
+      await dispose?.();
       return `plugin "${definition.name}" needs plugin API "${definition.api}", but this nodupe provides ${PLUGIN_API_VERSION}`;
     }
-    return { definition, base };
+    return { definition, base, dispose };
   }
 
   /** Runs setup (within the timeout) and gathers the contributions; a string says why it failed. */
@@ -278,9 +294,9 @@ export class PluginHost {
     const ctx: PluginContext = {
       name,
       logger: {
-        info: (message) => this.#emit({ type: 'warning', plugin: name, message }),
-        warn: (message) => this.#emit({ type: 'warning', plugin: name, message }),
-        error: (message) => this.#emit({ type: 'warning', plugin: name, message }),
+        info: (message) => this.#emit({ type: 'log', level: 'info', plugin: name, message }),
+        warn: (message) => this.#emit({ type: 'log', level: 'warn', plugin: name, message }),
+        error: (message) => this.#emit({ type: 'log', level: 'error', plugin: name, message }),
       },
       config: Object.freeze({ ...(this.#config[name] ?? {}) }),
       clock: this.#clock,
@@ -319,7 +335,7 @@ export class PluginHost {
       }
       return;
     }
-    const { definition, base } = loaded;
+    const { definition, base, dispose } = loaded;
     if (!old || old.record.name !== definition.name) {
       // A new plugin, one that had failed, or one renamed: (un)load it as a whole.
       if (old) await this.#unload(old, `renamed to "${definition.name}"`);
@@ -332,6 +348,7 @@ export class PluginHost {
       record: { ...old.record, version: definition.version, dependsOn: definition.dependsOn ?? [] },
       definition,
       base,
+      dispose,
     };
     const missing = next.record.dependsOn.find((d) => this.#plugins.get(d)?.record.state !== 'active');
     const staged =
@@ -339,6 +356,7 @@ export class PluginHost {
     const conflict = typeof staged === 'string' ? staged : this.registry.conflict(definition.name, staged);
     if (conflict !== undefined || typeof staged === 'string') {
       if (typeof staged !== 'string') await this.#runTeardown(next);
+      else await next.dispose?.();
       this.#keepOld(old, conflict ?? 'failed', path);
       return;
     }
@@ -377,7 +395,16 @@ export class PluginHost {
     this.#emit({ type: 'unloaded', plugin: live.record.name, reason });
   }
 
+  /** Runs teardown (within the timeout), then ends the plugin's sandbox, if it has one. */
   async #runTeardown(live: Live): Promise<void> {
+    try {
+      await this.#callTeardown(live);
+    } finally {
+      await live.dispose?.();
+    }
+  }
+
+  async #callTeardown(live: Live): Promise<void> {
     const definition = live.definition;
     if (!definition?.teardown) return;
     try {
@@ -389,7 +416,8 @@ export class PluginHost {
       );
     } catch (error) {
       this.#emit({
-        type: 'warning',
+        type: 'log',
+        level: 'warn',
         plugin: definition.name,
         message: `teardown failed: ${describeError(error)}`,
       });
@@ -411,6 +439,12 @@ export class PluginHost {
   #emit(event: HostEvent): void {
     for (const listener of this.#listeners) listener(event);
   }
+}
+
+interface Loaded {
+  definition: PluginDefinition;
+  base: string | undefined;
+  dispose: (() => Promise<void>) | undefined;
 }
 
 export function describeSource(source: PluginSource): string {

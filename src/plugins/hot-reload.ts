@@ -47,6 +47,7 @@ export class HotReloader {
 
   /** Starts watching; returns the backend in use. */
   start(): WatchBackend {
+    this.#options.host.keepWarm(true);
     this.#watcher = watchFolders(this.#options.folders, {
       clock: this.#options.clock,
       ...(this.#options.poll ? { poll: true } : {}),
@@ -67,6 +68,7 @@ export class HotReloader {
   close(): void {
     this.#watcher?.close();
     this.#debouncer.close();
+    this.#options.host.keepWarm(false);
   }
 
   /** The top-level entry of a plugin folder that `path` is, or is inside: a plugin file or a plugin folder. */

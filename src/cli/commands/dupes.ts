@@ -22,15 +22,16 @@ export async function dupesCommand(
     format = formatNamed(plugins, options.format);
     hasherNamed(plugins, options.hash);
   });
-  let report: DupesReport;
   try {
-    report =
+    const report: DupesReport =
       paths.length > 0
         ? reportFromScan(await scanPaths(paths, options, session, ctx))
         : dupesFromCatalog(session.catalog, options.hash, options.includeEmpty ?? false);
+    // Progress is finished before results are printed, so the two never interleave on a terminal; the
+    // plugins stay up until then (a format may be a plugin's).
+    session.endProgress();
+    format!.render(report, ctx.stdout);
   } finally {
-    // Progress is finished before results are printed, so the two never interleave on a terminal.
     await session.close();
   }
-  format!.render(report, ctx.stdout);
 }

@@ -114,8 +114,8 @@ function describeEvent(e: HostEvent): string {
       return `failed ${e.plugin}: ${e.error}${e.kept === undefined ? '' : ` (version ${e.kept} stays active)`}`;
     case 'unloaded':
       return `unloaded ${e.plugin}: ${e.reason}`;
-    case 'warning':
-      return `${e.plugin}: ${e.message}`;
+    case 'log':
+      return `${e.plugin} (${e.level}): ${e.message}`;
   }
 }
 

@@ -1,0 +1,52 @@
+// Messages between the host and a plugin's sandbox worker. Plain data only: it crosses threads.
+
+/** A contribution as the sandbox describes it; its functions stay in the worker and are called by name. */
+export interface Descriptor {
+  kind: 'hashers' | 'formats' | 'rules' | 'detectors';
+  name: string;
+  description?: string;
+  /** Hashers: the absolute URL of the module the hashing workers import. */
+  module?: string;
+  /** Rules: whether the rule has `show`. */
+  shows?: boolean;
+}
+
+export interface Manifest {
+  name: string;
+  version: string;
+  api: string;
+  dependsOn: string[];
+}
+
+export interface SandboxData {
+  url: string;
+  config: Record<string, Record<string, unknown>>;
+  /** Whether the run has a read budget (`--max-read-rate`) to offer as `ctx.limiter`. */
+  hasLimiter: boolean;
+  /** Int32 flag the worker sets (and notifies) when a synchronous answer is waiting on `syncPort`. */
+  flag: SharedArrayBuffer;
+}
+
+/** Worker → host, on the worker's own port. */
+export type FromSandbox =
+  | { type: 'loaded'; manifest: Manifest }
+  /** `import`: the module would not load (a syntax error, a missing import); `manifest`: it is no plugin. */
+  | { type: 'load-failed'; stage: 'import' | 'manifest'; error: string }
+  | { type: 'reply'; id: number; ok: true; value: unknown }
+  | { type: 'reply'; id: number; ok: false; error: string }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  | { type: 'acquire'; id: number; n: number };
+
+/** Host → worker: asynchronous calls (setup, teardown, detectors) and limiter grants. */
+export type ToSandbox =
+  | { type: 'call'; id: number; method: 'setup' | 'teardown' | 'similarity'; args: unknown[] }
+  | { type: 'granted'; id: number; ok: boolean };
+
+/** Host → worker on the synchronous port: formats and rules, answered while the host waits. */
+export interface SyncCall {
+  method: 'render' | 'compare' | 'show';
+  name: string;
+  args: unknown[];
+}
+
+export type SyncReply = { ok: true; value: unknown } | { ok: false; error: string };

@@ -1,0 +1,236 @@
+import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { pathToFileURL } from 'node:url';
+import type { RateLimiter } from '../core/rate-limiter.js';
+import type { PhysicalFile } from '../scan/scan.js';
+import type { PluginContext, PluginDefinition } from './api.js';
+import type {
+  Descriptor,
+  FromSandbox,
+  Manifest,
+  SyncCall,
+  SyncReply,
+  ToSandbox,
+} from './sandbox-protocol.js';
+
+/** The sandbox worker's module: beside this file when built; the compiled copy when run from sources (tests). */
+const WORKER_URL: URL = import.meta.url.endsWith('.ts')
+  ? new URL('../../dist/plugins/sandbox-worker.js', import.meta.url)
+  : new URL('./sandbox-worker.js', import.meta.url);
+
+export interface SandboxOptions {
+  config: Record<string, Record<string, unknown>>;
+  limiter: RateLimiter | undefined;
+  /** How long a synchronous call (a format's render, a rule's compare) may block before it is given up. */
+  syncTimeoutMs?: number;
+}
+
+export interface Sandboxed {
+  /** Stands for the plugin in the host: its hooks and contributions call into the worker. */
+  definition: PluginDefinition;
+  /** Ends the worker (after teardown, or when setup failed). */
+  dispose(): Promise<void>;
+}
+
+function spawn(): Worker {
+  return new Worker(WORKER_URL, { stdout: false, stderr: false });
+}
+
+/**
+ * Starts sandbox workers. With `warm(true)` (hot reload), one worker is kept booted and idle, so that a reload
+ * pays only for importing the plugin, not for starting a thread; an idle worker has no timers and costs no CPU.
+ */
+export class SandboxFactory {
+  #spare: Worker | undefined;
+  #warm = false;
+
+  warm(enabled: boolean): void {
+    this.#warm = enabled;
+    if (enabled) this.#spare ??= spawn();
+    else void this.close();
+  }
+
+  take(): Worker {
+    const worker = this.#spare ?? spawn();
+    this.#spare = this.#warm ? spawn() : undefined;
+    return worker;
+  }
+
+  async close(): Promise<void> {
+    const spare = this.#spare;
+    this.#spare = undefined;
+    await spare?.terminate();
+  }
+}
+
+/**
+ * Loads a file plugin in a worker thread of its own, and returns a definition whose setup, teardown and
+ * contributions call into it. Formats and rules are called synchronously (the host blocks on an Atomics flag
+ * while the worker answers), detectors and hooks asynchronously. A reload starts a new worker and the old one
+ * is terminated, so no version of a plugin outlives its use.
+ */
+export async function loadSandboxed(
+  path: string,
+  options: SandboxOptions,
+  worker: Worker,
+): Promise<Sandboxed | string> {
+  const url = pathToFileURL(path).href;
+  const flagBuffer = new SharedArrayBuffer(4);
+  const flag = new Int32Array(flagBuffer);
+  const { port1: syncPort, port2: workerSyncPort } = new MessageChannel();
+  worker.postMessage(
+    {
+      url,
+      config: options.config,
+      hasLimiter: options.limiter !== undefined,
+      flag: flagBuffer,
+      syncPort: workerSyncPort,
+    },
+    [workerSyncPort],
+  );
+  let exited: string | undefined;
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  let nextId = 0;
+  let ctx: PluginContext | undefined;
+
+  const manifest = await new Promise<Manifest | string>((resolve) => {
+    worker.on('message', (message: FromSandbox) => {
+      switch (message.type) {
+        case 'loaded':
+          resolve(message.manifest);
+          break;
+        case 'load-failed':
+          resolve(
+            message.stage === 'import'
+              ? `cannot load ${path}: ${message.error}`
+              : `${path}: ${message.error}`,
+          );
+          break;
+        case 'reply': {
+          const call = pending.get(message.id);
+          pending.delete(message.id);
+          if (message.ok) call?.resolve(message.value);
+          else call?.reject(new Error(message.error));
+          break;
+        }
+        case 'log':
+          ctx?.logger[message.level](message.message);
+          break;
+        case 'acquire': {
+          const answer = (ok: boolean) =>
+            worker.postMessage({ type: 'granted', id: message.id, ok } satisfies ToSandbox);
+          if (!options.limiter) answer(true);
+          else
+            options.limiter.acquire(Math.min(message.n, options.limiter.burst)).then(
+              () => answer(true),
+              () => answer(false),
+            );
+          break;
+        }
+      }
+    });
+    worker.on('error', (error) => {
+      exited = `its worker failed: ${error.message}`;
+      resolve(`cannot load ${path}: ${error.message}`);
+      for (const call of pending.values()) call.reject(new Error(exited));
+      pending.clear();
+    });
+    worker.on('exit', (code) => {
+      exited ??= `its worker exited (code ${code})`;
+      resolve(`cannot load ${path}: ${exited}`);
+      for (const call of pending.values()) call.reject(new Error(exited));
+      pending.clear();
+    });
+  });
+  const dispose = async () => {
+    syncPort.close();
+    await worker.terminate();
+  };
+  if (typeof manifest === 'string') {
+    await dispose();
+    return manifest;
+  }
+
+  const callAsync = (method: 'setup' | 'teardown' | 'similarity', args: unknown[]): Promise<unknown> => {
+    if (exited !== undefined) return Promise.reject(new Error(`plugin "${manifest.name}": ${exited}`));
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ type: 'call', id, method, args } satisfies ToSandbox);
+    });
+  };
+  const timeout = options.syncTimeoutMs ?? 60_000;
+  const callSync = (call: SyncCall): unknown => {
+    if (exited !== undefined) throw new Error(`plugin "${manifest.name}": ${exited}`);
+    Atomics.store(flag, 0, 0);
+    syncPort.postMessage(call);
+    if (Atomics.wait(flag, 0, 0, timeout) === 'timed-out') {
+      throw new Error(
+        `plugin "${manifest.name}": ${call.method} of "${call.name}" did not answer within ${timeout} ms`,
+      );
+    }
+    const reply = receiveMessageOnPort(syncPort)?.message as SyncReply | undefined;
+    if (!reply) throw new Error(`plugin "${manifest.name}": no answer to ${call.method}`);
+    if (!reply.ok) throw new Error(`plugin "${manifest.name}": ${reply.error}`);
+    return reply.value;
+  };
+
+  const definition: PluginDefinition = {
+    name: manifest.name,
+    version: manifest.version,
+    api: manifest.api,
+    dependsOn: manifest.dependsOn,
+    async setup(context) {
+      ctx = context;
+      const descriptors = (await callAsync('setup', [])) as Descriptor[];
+      for (const d of descriptors) register(context, d, callSync, callAsync);
+    },
+    async teardown() {
+      await callAsync('teardown', []);
+    },
+  };
+  return { definition, dispose };
+}
+
+function register(
+  ctx: PluginContext,
+  d: Descriptor,
+  callSync: (call: SyncCall) => unknown,
+  callAsync: (method: 'similarity', args: unknown[]) => Promise<unknown>,
+): void {
+  const about = d.description === undefined ? {} : { description: d.description };
+  switch (d.kind) {
+    case 'hashers':
+      ctx.register.hasher({ name: d.name, module: d.module!, ...about });
+      break;
+    case 'formats':
+      ctx.register.format({
+        name: d.name,
+        ...about,
+        render(report, out) {
+          const chunks = callSync({ method: 'render', name: d.name, args: [report] }) as (
+            string | Uint8Array
+          )[];
+          for (const chunk of chunks) out.write(typeof chunk === 'string' ? chunk : Buffer.from(chunk));
+        },
+      });
+      break;
+    case 'rules':
+      ctx.register.rule({
+        name: d.name,
+        ...about,
+        compare: (a: PhysicalFile, b: PhysicalFile) =>
+          callSync({ method: 'compare', name: d.name, args: [a, b] }) as number,
+        ...(d.shows
+          ? { show: (f: PhysicalFile) => callSync({ method: 'show', name: d.name, args: [f] }) as string }
+          : {}),
+      });
+      break;
+    case 'detectors':
+      ctx.register.detector({
+        name: d.name,
+        ...about,
+        similarity: (a, b) => callAsync('similarity', [d.name, a, b]) as Promise<number>,
+      });
+      break;
+  }
+}
