@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
@@ -5,6 +8,7 @@ import { bytes, scratch } from './helpers/tree.js';
 
 const EXAMPLES = fileURLToPath(new URL('../examples', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('./fixtures/plugins', import.meta.url));
+const BIN = fileURLToPath(new URL('../bin/nodupe.js', import.meta.url));
 
 let dir: ReturnType<typeof scratch>;
 let env: NodeJS.ProcessEnv;
@@ -96,3 +100,40 @@ describe('nodupe plugins', () => {
     expect(r.stdout).toContain('html-format');
   });
 });
+
+describe('nodupe plugins watch', () => {
+  it('prints loads and reloads as they happen, until interrupted', async () => {
+    const file = dir.write('plugins/live.mjs', source('1.0.0'));
+    const child = spawn(process.execPath, [BIN, 'plugins', 'watch', '--plugins', dir.path('plugins')], {
+      env: { ...process.env, ...env },
+    });
+    const lines: string[] = [];
+    const waitFor = (pattern: RegExp) =>
+      new Promise<void>((resolve) => {
+        const check = () => {
+          if (lines.some((l) => pattern.test(l))) {
+            child.stdout.off('data', onData);
+            resolve();
+          }
+        };
+        const onData = (chunk: Buffer) => {
+          lines.push(...chunk.toString().split('\n'));
+          check();
+        };
+        child.stdout.on('data', onData);
+        check();
+      });
+    await waitFor(/watching .* \(fs\.watch\)/);
+    expect(lines.join('\n')).toMatch(/loaded live 1\.0\.0/);
+    writeFileSync(file, source('2.0.0'));
+    await waitFor(/reloaded live 1\.0\.0 → 2\.0\.0/);
+    child.kill('SIGINT');
+    const [code] = (await once(child, 'exit')) as [number | null];
+    // Ctrl-C is how a watch ends: a normal end, exit 0.
+    expect(code).toBe(0);
+  });
+});
+
+function source(version: string): string {
+  return `export default { name: 'live', version: '${version}', api: '^1' };\n`;
+}

@@ -114,13 +114,14 @@ export class PluginHost {
             if (!other) return this.#fail(live, `depends on "${dep}", which is not installed`);
             const ok =
               other.record.state === 'active' ||
-              (other.record.state === 'loading' && (await startOne(other)));
+              (['discovered', 'loading'].includes(other.record.state) && (await startOne(other)));
             if (!ok)
               return this.#fail(
                 live,
                 `depends on "${dep}", which ${other.record.state === 'failed' ? 'failed' : 'is not active'}`,
               );
           }
+          live.record.state = 'loading';
           const staged = await this.#setUp(live);
           if (typeof staged === 'string') {
             await live.dispose?.();
@@ -221,7 +222,7 @@ export class PluginHost {
       name: definition.name,
       version: definition.version,
       source,
-      state: 'loading',
+      state: 'discovered',
       error: undefined,
       dependsOn: definition.dependsOn ?? [],
       loads: 0,
