@@ -58,7 +58,7 @@ export function addCommonOptions(command: Command): Command {
     .option('--config <file>', 'the config file (default: $XDG_CONFIG_HOME/nodupe/config.toml)')
     .option('--plugins <dir>', 'load the plugins in this folder too (repeatable)', collect)
     .option('-q, --quiet', 'no progress and no warnings on stderr')
-    .option('-v, --verbose', 'list every unreadable file and folder')
+    .option('-v, --verbose', 'say more: every unreadable file and folder, every action taken')
     .option('--no-progress', 'no progress display')
     .option('--profile', 'print per-phase timings on stderr at the end')
     .option('--cpu-prof <file>', 'write a V8 CPU profile of the main thread to <file>');
