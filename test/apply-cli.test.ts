@@ -189,9 +189,13 @@ describe('nodupe apply: bad input touches nothing', () => {
     const done = await cli('apply', 'plan.json', '--yes', '--no-progress');
     expect(done.code).toBe(0);
     expect(done.stdout).toMatch(/run 1: 3 done, 0 skipped/);
-    const undo = await cli('undo');
+    // A delete cannot be undone: named, undo says so; by default it is passed over (nothing left to undo).
+    const undo = await cli('undo', '1');
     expect(undo.code).toBe(1);
     expect(undo.stdout).toMatch(/cannot be brought back/);
+    const byDefault = await cli('undo');
+    expect(byDefault.code).toBe(2);
+    expect(byDefault.stderr).toMatch(/no run left to undo/);
   });
 });
 
@@ -226,7 +230,7 @@ describe('nodupe apply, runs, undo, verify, quarantine purge', () => {
     const purged = await cli('quarantine', 'purge', '--older-than', '0');
     expect(purged.stdout).toMatch(/purged 3 files .* from 1 runs/);
     expect((await cli('verify', '--mode', 'consistency')).code).toBe(0);
-    expect((await cli('undo')).stdout).toMatch(/purged/);
+    expect((await cli('undo', '2')).stdout).toMatch(/purged/);
   });
 
   it('verify finds what changed behind the catalog and exits 1 with per-file details', async () => {

@@ -6,6 +6,7 @@ import type { RateLimiter } from '../core/rate-limiter.js';
 import type { ActionOp, Plan, PlannedAction, PlannedKeeper } from '../plan/plan.js';
 import { pathKey, type FsPath } from '../scan/paths.js';
 import { FolderMaker, identityAfter, perform, stateAfterCrash, targetFor } from './actions.js';
+import { lockCatalog } from './catalog-lock.js';
 import { checkAndCompare } from './check.js';
 import { describeErrno, nodeFileOps, type FileOps } from './file-ops.js';
 import { pickRun, type JournalEntry, type Settlement } from './journal.js';
@@ -94,6 +95,20 @@ function itemsOf(plan: Plan): Item[] {
  * A crash anywhere leaves a journal that `resumeApply` finishes and `undoRun` reverses.
  */
 export async function applyPlan(plan: Plan, planText: string, options: ApplyOptions): Promise<ApplyReport> {
+  return locked(options, () => applyLocked(plan, planText, options));
+}
+
+/** Runs `work` holding the catalog's cleanup lock (a dry run changes nothing and takes none). */
+async function locked<T>(options: ApplyOptions, work: () => Promise<T>): Promise<T> {
+  const release = options.dryRun ? undefined : lockCatalog(options.catalog);
+  try {
+    return await work();
+  } finally {
+    release?.();
+  }
+}
+
+async function applyLocked(plan: Plan, planText: string, options: ApplyOptions): Promise<ApplyReport> {
   if (plan.catalog.id !== options.catalog.id) {
     throw new NodupeError(
       'BAD_INPUT',
@@ -117,6 +132,10 @@ export async function applyPlan(plan: Plan, planText: string, options: ApplyOpti
 
 /** Finishes an interrupted run (the last one by default); a finished run has nothing left and says so. */
 export async function resumeApply(runId: number | undefined, options: ApplyOptions): Promise<ApplyReport> {
+  return locked(options, () => resumeLocked(runId, options));
+}
+
+async function resumeLocked(runId: number | undefined, options: ApplyOptions): Promise<ApplyReport> {
   const journal = options.catalog.journal();
   const run = pickRun(journal, runId, (r) => r.state === 'running', 'no interrupted run to resume');
   if (run.state !== 'running') {
@@ -179,13 +198,18 @@ async function execute(
     path: item.action.path,
     keeper: item.keeper.path,
     target: targetFor(item.action.op, item.action.path, {
+      catalogId: catalog.id,
       runId,
       seq: item.seq,
       ...(quarantineRoot.has(item.seq) ? { quarantineRoot: quarantineRoot.get(item.seq)! } : {}),
       ...(item.action.to === undefined ? {} : { to: item.action.to }),
     }),
     expect: item.action.expect,
-    mode: undefined,
+    // A link replaces the file's inode, and its mode with it: recorded with the intent, for undo after a crash.
+    mode:
+      dryRun || (item.action.op !== 'hardlink' && item.action.op !== 'symlink')
+        ? undefined
+        : modeOf(ops, item.action.path),
     state: 'intent',
     reason: undefined,
     bytes: item.bytes,
@@ -248,10 +272,15 @@ async function execute(
           ...(entry.target === undefined ? {} : { target: entry.target }),
         };
         // An intent from before a crash may have been carried out already: the file system says.
+        const crash = journaled ? stateAfterCrash(ops, entry) : 'not-done';
         const result =
-          journaled && stateAfterCrash(ops, entry) === 'done'
+          crash === 'done'
             ? { mode: undefined }
-            : await carryOut(ops, folders, item, entry, dryRun, options);
+            : crash === 'not-done'
+              ? await carryOut(ops, folders, item, entry, dryRun, options)
+              : {
+                  reason: `cannot tell whether it was carried out before the interruption: ${crash.unknown}`,
+                };
         phase?.add({ items: 1, bytes: 2 * item.action.expect.size });
         if ('reason' in result) {
           step.outcome = 'skipped';
@@ -284,6 +313,14 @@ async function execute(
     // Interrupted: what was done is recorded; the run stays "running" for resume or undo.
     commit([], !signal?.aborted);
     if (signal?.aborted) throw abortErrorFrom(signal);
+  } catch (error) {
+    // An abort or a failure mid-batch: record the outcomes already known (the rest stay intents for resume).
+    try {
+      commit([], false);
+    } catch {
+      // The journal itself failed: resume will judge those intents from the disk.
+    }
+    throw error;
   } finally {
     phase?.end();
   }
@@ -332,4 +369,12 @@ function explainFailure(op: ActionOp, error: unknown): string {
   if (op === 'move' && code === 'EXDEV')
     return 'the destination is on another file system; --to must be on the same one (EXDEV)';
   return `${op} failed: ${describeErrno(error)}`;
+}
+
+function modeOf(ops: FileOps, path: FsPath): number | undefined {
+  try {
+    return Number(ops.lstat(path).mode) & 0o7777;
+  } catch {
+    return undefined;
+  }
 }

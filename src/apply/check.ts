@@ -1,3 +1,4 @@
+import { isAbortError } from '../core/errors.js';
 import type { RateLimiter } from '../core/rate-limiter.js';
 import type { PlannedAction, PlannedKeeper } from '../plan/plan.js';
 import { displayPath } from '../scan/paths.js';
@@ -100,6 +101,8 @@ export async function checkAndCompare(
     }
     return { ok: true, file };
   } catch (error) {
+    // An abort (Ctrl-C while waiting for read budget) is no verdict on the file: the action stays an intent.
+    if (isAbortError(error)) throw error;
     return fail(`could not compare: ${describeErrno(error)}`);
   } finally {
     if (fdA !== undefined) ops.close(fdA);

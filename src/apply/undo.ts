@@ -3,6 +3,7 @@ import type { Clock } from '../core/clock.js';
 import { abortErrorFrom } from '../core/errors.js';
 import type { FsPath } from '../scan/paths.js';
 import { identityAfter, reverse, stateAfterCrash } from './actions.js';
+import { lockCatalog } from './catalog-lock.js';
 import { nodeFileOps, type FileOps } from './file-ops.js';
 import { pickRun, type JournalEntry, type RunRecord, type Settlement } from './journal.js';
 
@@ -24,9 +25,15 @@ export interface UndoReport {
   complete: boolean;
 }
 
-/** The run undo acts on: the one named, else the last run that is not undone. */
+/** The run undo acts on: the one named, else the last run with something left to reverse. */
 export function runToUndo(catalog: CatalogStore, runId: number | undefined): RunRecord {
-  return pickRun(catalog.journal(), runId, (r) => r.state !== 'undone', 'there is no run to undo');
+  const journal = catalog.journal();
+  // A run whose only actions left are deletes (or purged copies) can never be fully undone: by default undo
+  // passes over it to the run before, instead of stopping at it every time.
+  const reversible = (r: RunRecord) =>
+    r.state !== 'undone' &&
+    journal.entries(r.id).some((e) => (e.state === 'done' || e.state === 'intent') && e.op !== 'delete');
+  return pickRun(journal, runId, reversible, 'there is no run left to undo (`nodupe runs` lists them)');
 }
 
 /**
@@ -35,6 +42,16 @@ export function runToUndo(catalog: CatalogStore, runId: number | undefined): Run
  * an apply that crashed, simply continues.
  */
 export function undoRun(run: RunRecord, options: UndoOptions): UndoReport {
+  const release = lockCatalog(options.catalog);
+  try {
+    // Read again under the lock: an apply that held it may have moved the run on since it was chosen.
+    return undoLocked(options.catalog.journal().run(run.id) ?? run, options);
+  } finally {
+    release();
+  }
+}
+
+function undoLocked(run: RunRecord, options: UndoOptions): UndoReport {
   const { catalog, clock, signal } = options;
   const ops = options.ops ?? nodeFileOps;
   const journal = catalog.journal();
@@ -59,15 +76,24 @@ export function undoRun(run: RunRecord, options: UndoOptions): UndoReport {
       options.onStep?.(entry, 'problem', 'its quarantined copy was purged');
       continue;
     }
-    if (entry.state === 'intent' && stateAfterCrash(ops, entry) === 'not-done') {
-      settled.push({
-        seq: entry.seq,
-        state: 'skipped',
-        reason: 'never carried out (the run was interrupted)',
-      });
-      report.already++;
-      options.onStep?.(entry, 'already');
-      continue;
+    if (entry.state === 'intent') {
+      const crash = stateAfterCrash(ops, entry);
+      if (crash === 'not-done') {
+        settled.push({
+          seq: entry.seq,
+          state: 'skipped',
+          reason: 'never carried out (the run was interrupted)',
+        });
+        report.already++;
+        options.onStep?.(entry, 'already');
+        continue;
+      }
+      if (crash !== 'done') {
+        const reason = `cannot tell whether it was carried out: ${crash.unknown}`;
+        report.problems.push({ path: entry.path, op: entry.op, reason });
+        options.onStep?.(entry, 'problem', reason);
+        continue;
+      }
     }
     const result = reverse(ops, entry);
     options.onStep?.(entry, result.outcome, result.outcome === 'problem' ? result.reason : undefined);

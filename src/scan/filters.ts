@@ -32,7 +32,9 @@ export function compileFilters(options: FilterOptions): Filters {
   const max = options.maxSize ?? Infinity;
   return {
     needsRelative: exclude !== undefined || include !== undefined,
-    skipDir: (name, relative) => (!hidden && name.startsWith('.')) || (exclude?.(relative) ?? false),
+    // Quarantine folders at the top of a file system (see apply) hold nodupe's copies, never the user's files.
+    skipDir: (name, relative) =>
+      name === '.nodupe-quarantine' || (!hidden && name.startsWith('.')) || (exclude?.(relative) ?? false),
     skipFile: (name, relative) =>
       (!hidden && name.startsWith('.')) ||
       (exclude?.(relative) ?? false) ||

@@ -29,6 +29,8 @@ export interface ScanOptions {
   algorithm?: HashAlgorithm;
   /** For a hasher a plugin provides: the file URL of its module, loaded in every hashing worker. */
   hasherModule?: string;
+  /** Folders never scanned: nodupe's own data folder (the catalog, quarantined files, snapshots). */
+  skipFolders?: readonly string[];
   threads?: number;
   /** Content reads in bytes per second, through the rate limiter. */
   maxReadRate?: number;
@@ -199,6 +201,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       waiting[range] = [];
     };
     const walked = await walk({
+      ...(options.skipFolders ? { skipFolders: options.skipFolders } : {}),
       roots: options.roots,
       filters: compileFilters(options.filters ?? {}),
       ...(options.followSymlinks === undefined ? {} : { followSymlinks: options.followSymlinks }),

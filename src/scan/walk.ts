@@ -33,6 +33,8 @@ export interface WalkOptions {
    * work on them (hashing) can start while the walk goes on.
    */
   onFiles?: (files: WalkedFile[], dirs: number) => void;
+  /** Folders never entered, whatever the roots: nodupe's own (the catalog, the quarantine, snapshots). */
+  skipFolders?: readonly string[];
 }
 
 export interface WalkResult {
@@ -69,6 +71,13 @@ export async function walk(options: WalkOptions): Promise<WalkResult> {
   const maxDepth = options.maxDepth ?? Infinity;
   const result: WalkResult = { files: [], paths: 0, symlinks: [], problems: [], dirs: 0, special: 0 };
   const entered = new Set<string>();
+  // Marked entered before the walk begins, by device and inode: reached by any path below a root, they are
+  // not entered. A folder the user named as a root is scanned all the same.
+  const rootIds = new Set(options.roots.map((r) => identityOf(r)));
+  for (const folder of options.skipFolders ?? []) {
+    const id = identityOf(folder);
+    if (id !== undefined && !rootIds.has(id)) entered.add(id);
+  }
   let sinceYield = 0;
   // With a consumer, files are handed over in chunks and not kept: a large tree is never held twice.
   const report = (): void => {
@@ -186,4 +195,13 @@ export async function walk(options: WalkOptions): Promise<WalkResult> {
 export function describeProblem(p: { path: FsPath; op: string; message: string }): string {
   const reason = p.message.replace(/^[A-Z]+: /, '').replace(/, \w+ .*$/, '');
   return `${displayPath(p.path)}: ${reason} (${p.op})`;
+}
+
+function identityOf(path: string): string | undefined {
+  try {
+    const st = statSync(path, { bigint: true });
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return undefined;
+  }
 }

@@ -226,18 +226,15 @@ async function saveFile(dir: string, path: FsPath, buffer: Buffer, signal?: Abor
     }
     const target = blobPath(dir, copied.sha256);
     await mkdir(dirname(target), { recursive: true, mode: 0o700 });
-    // A stored blob of the right size is trusted (its name is its hash); one of another size is damaged, and
-    // is replaced.
+    // The fresh copy, just hashed, always takes the blob's name: a stored blob could have been damaged since
+    // it was written, and a snapshot taken before a delete must not point at bytes nobody checked.
     const stored = await stat(target).catch((error: unknown) => {
       if (fsErrorCode(error) === 'ENOENT') return undefined;
       throw error;
     });
-    let newBytes = 0;
-    if (stored?.size !== copied.bytes) {
-      await rename(temp, target);
-      tempExists = false;
-      newBytes = copied.bytes;
-    }
+    await rename(temp, target);
+    tempExists = false;
+    const newBytes = stored === undefined ? copied.bytes : 0;
     const entry = {
       path,
       size: copied.bytes,

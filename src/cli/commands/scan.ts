@@ -4,6 +4,7 @@ import { scan, type ScanReport } from '../../scan/scan.js';
 import { describeProblem } from '../../scan/walk.js';
 import { displayPath } from '../../scan/paths.js';
 import { formatBytes, formatCount } from '../../core/format.js';
+import { dataDir } from '../../core/xdg.js';
 import { hasherNamed } from '../plugin-host.js';
 import { openSession, resolveRoots, type Session } from '../session.js';
 
@@ -31,6 +32,8 @@ export async function scanPaths(
     ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }),
     includeEmpty: options.includeEmpty ?? false,
     algorithm: options.hash,
+    // Quarantined copies and snapshots are nodupe's, not the user's duplicates.
+    skipFolders: [dataDir(ctx.env)],
     ...(hasher.module === undefined ? {} : { hasherModule: hasher.module }),
     ...(options.threads === undefined ? {} : { threads: options.threads }),
     ...(options.maxReadRate === undefined ? {} : { maxReadRate: options.maxReadRate }),
