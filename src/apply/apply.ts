@@ -66,7 +66,7 @@ interface Item {
 }
 
 /** Actions per durable commit: the journal costs one fsync per batch. */
-const DEFAULT_BATCH = 512;
+const DEFAULT_BATCH = 2048;
 
 /** The plan's actions in order, each with its keeper and the bytes it frees. */
 function itemsOf(plan: Plan): Item[] {
