@@ -184,3 +184,24 @@ describe('apply after the safety review', () => {
     expect(join(dir.path('t'), 'a')).toBe(dir.path('t/a'));
   });
 });
+
+describe('resume after the review', () => {
+  it('resume puts the rest of a run in the same --quarantine folder as the first files', async () => {
+    for (let i = 0; i < 3; i++) {
+      const c = bytes(3000, 20 + i);
+      dir.write(`t/${i}/a`, c);
+      dir.write(`t/${i}/b`, c);
+    }
+    const q = dir.path('q');
+    const { plan, text } = await makePlan(catalog, [dir.path('t')]);
+    await expect(
+      applyPlan(plan, text, options({ ...crashAfter(1), quarantineDir: q, batchSize: 1 })),
+    ).rejects.toThrow();
+    await resumeApply(undefined, options());
+    const targets = catalog
+      .journal()
+      .entries(1)
+      .map((e) => String(e.target));
+    expect(targets.every((t) => t.startsWith(`${q}/`))).toBe(true);
+  });
+});

@@ -146,7 +146,13 @@ async function resumeLocked(runId: number | undefined, options: ApplyOptions): P
   }
   const { readPlan } = await import('../plan/plan-json.js');
   const text = journal.planText(run.id);
-  return execute(readPlan(text, `the plan of run ${run.id}`), text, run.id, options);
+  // Without --quarantine now, the run's own folder: its remaining files go where the first ones went.
+  return execute(readPlan(text, `the plan of run ${run.id}`), text, run.id, {
+    ...options,
+    ...((options.quarantineDir ?? run.quarantineDir) === undefined
+      ? {}
+      : { quarantineDir: (options.quarantineDir ?? run.quarantineDir)! }),
+  });
 }
 
 async function execute(
@@ -174,7 +180,9 @@ async function execute(
   }
 
   const settledBefore = new Map<number, JournalEntry>();
-  const runId = dryRun ? 0 : (resumeId ?? journal.startRun(plan.id, planText, clock.wallNow()));
+  const runId = dryRun
+    ? 0
+    : (resumeId ?? journal.startRun(plan.id, planText, clock.wallNow(), options.quarantineDir));
   if (resumeId !== undefined) for (const e of journal.entries(resumeId)) settledBefore.set(e.seq, e);
 
   const report: ApplyReport = {

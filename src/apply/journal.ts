@@ -48,6 +48,7 @@ export interface RunRecord {
   startedAt: number;
   finishedAt: number | undefined;
   undoneAt: number | undefined;
+  quarantineDir: string | undefined;
   entries: Record<EntryState, number>;
   /** Bytes of the entries done (freed by quarantine, delete, links; moved by move). */
   bytesDone: number;
@@ -78,7 +79,8 @@ export function pickRun(
  * survive a crash of the process or the machine.
  */
 export interface Journal {
-  startRun(planId: string, planText: string, at: number): number;
+  /** `quarantineDir`: the run's `--quarantine` folder, kept so that resume uses it too. */
+  startRun(planId: string, planText: string, at: number, quarantineDir?: string): number;
   runs(): RunRecord[];
   run(id: number): RunRecord | undefined;
   /** The runs made from this plan, oldest first. */

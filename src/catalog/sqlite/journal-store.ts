@@ -17,6 +17,7 @@ interface RunRow {
   started_at: number;
   finished_at: number | null;
   undone_at: number | null;
+  quarantine: string | null;
 }
 
 /** A journal row as read with safe integers: device, inode and times exceed 2^53. */
@@ -55,10 +56,12 @@ export class SqliteJournal implements Journal {
     db.pragma('synchronous = FULL');
   }
 
-  startRun(planId: string, planText: string, at: number): number {
+  startRun(planId: string, planText: string, at: number, quarantineDir?: string): number {
     const info = this.#db
-      .prepare(`INSERT INTO runs (plan_id, plan, state, started_at) VALUES (?, ?, 'running', ?)`)
-      .run(planId, planText, BigInt(Math.round(at)));
+      .prepare(
+        `INSERT INTO runs (plan_id, plan, quarantine, state, started_at) VALUES (?, ?, ?, 'running', ?)`,
+      )
+      .run(planId, planText, quarantineDir ?? null, BigInt(Math.round(at)));
     return Number(info.lastInsertRowid);
   }
 
@@ -162,7 +165,7 @@ export class SqliteJournal implements Journal {
   #selectRuns(where: string, params: unknown[]): RunRecord[] {
     const rows = this.#db
       .prepare(
-        `SELECT id, plan_id, state, started_at, finished_at, undone_at FROM runs WHERE ${where} ORDER BY id`,
+        `SELECT id, plan_id, state, started_at, finished_at, undone_at, quarantine FROM runs WHERE ${where} ORDER BY id`,
       )
       .safeIntegers(false)
       .all(...params) as RunRow[];
@@ -185,6 +188,7 @@ export class SqliteJournal implements Journal {
         startedAt: r.started_at,
         finishedAt: r.finished_at ?? undefined,
         undoneAt: r.undone_at ?? undefined,
+        quarantineDir: r.quarantine ?? undefined,
         entries,
         bytesDone,
       };

@@ -51,6 +51,7 @@ export const MIGRATIONS: readonly Migration[] = [
         id          INTEGER PRIMARY KEY,
         plan_id     TEXT NOT NULL,
         plan        TEXT NOT NULL,     -- the plan document itself, so that resume and undo need no file
+        quarantine  TEXT,              -- the run's --quarantine folder, for resume
         state       TEXT NOT NULL,     -- running | finished | undoing | undone
         started_at  INTEGER NOT NULL,  -- wall-clock ms
         finished_at INTEGER,
