@@ -1,4 +1,5 @@
-import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../src/core/clock.js';
 import { FakeClock } from '../src/core/fake-clock.js';
@@ -48,7 +49,8 @@ function next(type: HostEvent['type']): Promise<HostEvent> {
 
 async function startWatching(options: { clock?: FakeClock; poll?: boolean } = {}) {
   const file = dir.write('plugins/live.mjs', source('1.0.0'));
-  host = new PluginHost({ clock: options.clock ?? systemClock });
+  // The host's own timeouts run on the real clock: loading a plugin takes real time in its worker.
+  host = new PluginHost({ clock: systemClock });
   await host.start([{ path: file }]);
   reloader = new HotReloader({
     host,
@@ -113,6 +115,39 @@ describe('hot reload through fs.watch (inotify)', () => {
   });
 });
 
+describe('hot reload of folder plugins', () => {
+  it('reloads when any file of the folder changes, and after the folder is removed and made again', async () => {
+    const folder = dir.path('plugins/fp');
+    const write = (version: string) => {
+      dir.write('plugins/fp/package.json', JSON.stringify({ main: 'index.mjs' }));
+      dir.write('plugins/fp/helper.mjs', `export const v = '${version}';\n`);
+      dir.write(
+        'plugins/fp/index.mjs',
+        source('1.0.0')
+          .replace("version: '1.0.0'", 'version: v')
+          .replace(/^/, "import { v } from './helper.mjs';\n"),
+      );
+    };
+    write('1.0.0');
+    host = new PluginHost({ clock: systemClock });
+    await host.start([{ path: join(folder, 'index.mjs') }]);
+    reloader = new HotReloader({ host, folders: [dir.path('plugins')], clock: systemClock, debounceMs: 20 });
+    reloader.start();
+    let reloaded = next('reloaded');
+    dir.write('plugins/fp/helper.mjs', "export const v = '2.0.0';\n");
+    expect(await reloaded).toMatchObject({ to: '2.0.0' });
+    const unloaded = next('unloaded');
+    rmSync(folder, { recursive: true });
+    await unloaded;
+    const loaded = next('loaded');
+    write('3.0.0');
+    expect(await loaded).toMatchObject({ version: '3.0.0' });
+    reloaded = next('reloaded');
+    dir.write('plugins/fp/helper.mjs', "export const v = '4.0.0';\n");
+    expect(await reloaded).toMatchObject({ to: '4.0.0' });
+  });
+});
+
 describe('hot reload by polling', () => {
   it('polls on the clock: a change is picked up at the next poll, then debounced', async () => {
     const clock = new FakeClock();
@@ -131,15 +166,21 @@ describe('hot reload by polling', () => {
     expect(clock.now()).toBeGreaterThanOrEqual(120);
   });
 
-  it('falls back to polling when fs.watch fails, and says why', () => {
+  it('falls back to polling when fs.watch fails (the inotify limit), and says why', () => {
     const reasons: string[] = [];
-    const watcher = watchFolders([dir.path('does-not-exist')], {
+    dir.write('plugins/p.mjs', 'export default {};');
+    const watcher = watchFolders([dir.path('plugins')], {
       clock: new FakeClock(),
       onChange: () => undefined,
       onFallback: (reason) => reasons.push(reason),
+      watch: () => {
+        throw Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), {
+          code: 'ENOSPC',
+        });
+      },
     });
     expect(watcher.backend).toBe('polling');
-    expect(reasons[0]).toMatch(/fs\.watch failed: .*ENOENT/);
+    expect(reasons[0]).toMatch(/fs\.watch failed: ENOSPC/);
     watcher.close();
     host = new PluginHost({ clock: systemClock });
   });

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -137,3 +137,28 @@ describe('nodupe plugins watch', () => {
 function source(version: string): string {
   return `export default { name: 'live', version: '${version}', api: '^1' };\n`;
 }
+
+describe('nodupe plugins, failing plugins', () => {
+  it('a plugin that fails on a dependency leaves no thread behind: the command exits', () => {
+    dir.write(
+      'plugins/orphan.mjs',
+      "export default { name: 'orphan', version: '1.0.0', api: '^1', dependsOn: ['nobody'] };",
+    );
+    dir.write(
+      'plugins/x.mjs',
+      "export default { name: 'x', version: '1.0.0', api: '^1', dependsOn: ['y'] };",
+    );
+    dir.write(
+      'plugins/y.mjs',
+      "export default { name: 'y', version: '1.0.0', api: '^1', dependsOn: ['x'] };",
+    );
+    const r = spawnSync(process.execPath, [BIN, 'plugins', 'list', '--plugins', dir.path('plugins')], {
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/orphan\t1\.0\.0\tfailed\t.*depends on "nobody", which is not installed/);
+  });
+});

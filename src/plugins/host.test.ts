@@ -173,6 +173,8 @@ describe('plugin host', () => {
     // The fake clock stands still while a plugin's setup runs for real in its worker: time moves only below.
     await host.start([{ path: plugin('fine') }]);
     const starting = host.start([{ path: plugin('stuck', { setup: 'await new Promise(() => {});' }) }]);
+    // Loading is real work in a worker; the clock moves once setup has begun.
+    while (host.get('stuck')?.state !== 'loading') await new Promise((resolve) => setImmediate(resolve));
     while (host.get('stuck')?.state !== 'failed') {
       await clock.advanceAsync(100);
       await new Promise((resolve) => setImmediate(resolve));
@@ -180,5 +182,40 @@ describe('plugin host', () => {
     await starting;
     expect(host.get('stuck')?.error).toBe('setup failed: setup of "stuck" did not finish within 1000 ms');
     expect(host.get('fine')?.state).toBe('active');
+  });
+});
+
+describe('plugin host after the review', () => {
+  it('a plugin whose module never finishes loading fails when the timeout passes; the others start', async () => {
+    const clock = new FakeClock();
+    const host = new PluginHost({ clock, timeoutMs: 1000 });
+    const endless = dir.write('plugins/endless.mjs', 'while (true) {}\nexport default {};');
+    // Loading takes real time in a worker while the fake clock stands still: 'fine' loads first, untimed.
+    await host.start([{ path: plugin('fine') }]);
+    const state = { done: false };
+    const starting = host.start([{ path: endless }]).then(() => (state.done = true));
+    while (!state.done) {
+      await clock.advanceAsync(100);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await starting;
+    expect(host.get(endless)?.error).toBe(`cannot load ${endless}: loading did not finish within 1000 ms`);
+    expect(host.get('fine')?.state).toBe('active');
+    await host.stop();
+  });
+
+  it('a plugin whose worker dies after setup is failed and its contributions go', async () => {
+    const host = new PluginHost({ clock: systemClock });
+    const events = recording(host);
+    const failed = new Promise((resolve) => host.on((e) => e.type === 'failed' && resolve(e)));
+    await host.start([
+      { path: plugin('fragile', { setup: "setTimeout(() => { throw new Error('boom'); }, 0);" }) },
+    ]);
+    await failed;
+    expect(host.get('fragile')).toMatchObject({ state: 'failed' });
+    expect(host.get('fragile')?.error).toMatch(/it stopped working: its worker failed: boom/);
+    expect(host.registry.get('formats', 'fmt-fragile')).toBeUndefined();
+    expect(events.some((e) => e.type === 'loaded')).toBe(true);
+    await host.stop();
   });
 });

@@ -175,12 +175,33 @@ export class PluginHost {
     this.#sandboxes.warm(enabled);
   }
 
-  /** Tears every active plugin down, dependents first. */
+  /** Tears every active plugin down, dependents before what they depend on; ends every worker. */
   async stop(): Promise<void> {
     await this.#queue;
     await this.#sandboxes.close();
-    const order = [...this.#plugins.values()].filter((p) => p.record.state === 'active');
-    for (const live of order.reverse()) await this.#tearDown(live, 'stopped');
+    for (const live of this.#dependencyOrder().reverse()) {
+      if (live.record.state === 'active') await this.#tearDown(live, 'stopped');
+      else await live.dispose?.();
+    }
+  }
+
+  /** The plugins, each after the plugins it depends on. */
+  #dependencyOrder(): Live[] {
+    const order: Live[] = [];
+    const placed = new Set<string>();
+    const place = (live: Live, path: Set<string>) => {
+      const name = live.record.name;
+      if (placed.has(name) || path.has(name)) return;
+      path.add(name);
+      for (const dep of live.record.dependsOn) {
+        const other = this.#plugins.get(dep);
+        if (other) place(other, path);
+      }
+      placed.add(name);
+      order.push(live);
+    };
+    for (const live of this.#plugins.values()) place(live, new Set());
+    return order;
   }
 
   #serial(work: () => Promise<void>): Promise<void> {
@@ -263,7 +284,13 @@ export class PluginHost {
       base = pathToFileURL(candidate.path).href;
       const sandboxed = await loadSandboxed(
         candidate.path,
-        { config: this.#config, limiter: this.#limiter },
+        {
+          config: this.#config,
+          limiter: this.#limiter,
+          clock: this.#clock,
+          loadTimeoutMs: this.#timeoutMs,
+          onCrash: (reason) => this.#crashed(candidate.path, reason),
+        },
         this.#sandboxes.take(),
       );
       if (typeof sandboxed === 'string') return sandboxed;
@@ -331,7 +358,7 @@ export class PluginHost {
     if (typeof loaded === 'string') {
       if (old) this.#keepOld(old, loaded, path);
       else {
-        if (previous) this.#plugins.delete(previous.record.name);
+        if (previous) this.#forget(previous);
         this.#failedToLoad(path, { kind: 'file', path }, loaded);
       }
       return;
@@ -340,7 +367,7 @@ export class PluginHost {
     if (!old || old.record.name !== definition.name) {
       // A new plugin, one that had failed, or one renamed: (un)load it as a whole.
       if (old) await this.#unload(old, `renamed to "${definition.name}"`);
-      else if (previous) this.#plugins.delete(previous.record.name);
+      else if (previous) this.#forget(previous);
       const live = this.#register(loaded, { kind: 'file', path });
       if (live) await this.#startAll([live]);
       return;
@@ -425,7 +452,23 @@ export class PluginHost {
     }
   }
 
+  /** Drops a plugin that is not active (failed, say) from the host, ending its worker if it still has one. */
+  #forget(live: Live): void {
+    void live.dispose?.();
+    this.#plugins.delete(live.record.name);
+  }
+
+  /** A file plugin's worker died after loading: the plugin fails, and what it provided goes. */
+  #crashed(path: string, reason: string): void {
+    const live = this.#byPath(path);
+    if (live?.record.state !== 'active') return;
+    this.registry.swap(live.record.name, undefined);
+    void this.#fail(live, `it stopped working: ${reason}`);
+  }
+
   #fail(live: Live, error: string): false {
+    // A failed plugin keeps no thread: its worker (if any) ends now.
+    void live.dispose?.();
     live.record.state = 'failed';
     live.record.error = error;
     this.#emit({

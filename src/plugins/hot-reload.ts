@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
-import { dirname, relative, sep } from 'node:path';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { Debouncer } from './debounce.js';
 import { folderEntry, isPluginFile } from './discovery.js';
@@ -98,7 +98,15 @@ export class HotReloader {
       }
       return;
     }
-    const hash = contentHash(entry);
+    // A folder plugin whose package.json now names another entry: the old entry's plugin goes first.
+    for (const record of host.list()) {
+      const path = record.source.kind === 'file' ? record.source.path : undefined;
+      if (path !== undefined && path !== entry && path.startsWith(`${item}${sep}`)) {
+        this.#hashes.delete(path);
+        await host.unloadFile(path);
+      }
+    }
+    const hash = contentHash(isDir(item) ? item : entry);
     if (
       hash !== undefined &&
       hash === this.#hashes.get(entry) &&
@@ -112,7 +120,8 @@ export class HotReloader {
   }
 
   #remember(path: string): void {
-    const hash = contentHash(path);
+    const item = this.#itemOf(path);
+    const hash = contentHash(item !== undefined && isDir(item) ? item : path);
     if (hash !== undefined) this.#hashes.set(path, hash);
   }
 
@@ -121,9 +130,17 @@ export class HotReloader {
   }
 }
 
+/** The SHA-256 of a plugin file, or of every file of a folder plugin (its modules, its package.json). */
 function contentHash(path: string): string | undefined {
   try {
-    return createHash('sha256').update(readFileSync(path)).digest('hex');
+    const hash = createHash('sha256');
+    if (isDir(path)) {
+      for (const name of readdirSync(path).sort()) {
+        const file = join(path, name);
+        if (!isDir(file)) hash.update(name).update('\0').update(readFileSync(file));
+      }
+    } else hash.update(readFileSync(path));
+    return hash.digest('hex');
   } catch {
     return undefined;
   }

@@ -44,9 +44,11 @@ export type ToSandbox =
 
 /** Host → worker on the synchronous port: formats and rules, answered while the host waits. */
 export interface SyncCall {
+  /** Matches the answer to the call: an answer to an earlier call that came too late is dropped. */
+  id: number;
   method: 'render' | 'compare' | 'show';
   name: string;
   args: unknown[];
 }
 
-export type SyncReply = { ok: true; value: unknown } | { ok: false; error: string };
+export type SyncReply = { id: number } & ({ ok: true; value: unknown } | { ok: false; error: string });

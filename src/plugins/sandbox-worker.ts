@@ -158,12 +158,27 @@ port.on('message', (message: ToSandbox) => {
 data.syncPort.on('message', (message: SyncCall) => {
   let reply: SyncReply;
   try {
-    reply = { ok: true, value: answer(message) };
+    reply = { id: message.id, ok: true, value: answer(message) };
   } catch (error) {
-    reply = { ok: false, error: describeError(error) };
+    reply = { id: message.id, ok: false, error: describeError(error) };
   }
-  data.syncPort.postMessage(reply);
+  try {
+    data.syncPort.postMessage(reply);
+  } catch (error) {
+    // An answer that cannot cross threads (a function, say) is an error, not silence.
+    data.syncPort.postMessage({
+      id: message.id,
+      ok: false,
+      error: `its answer cannot be sent: ${describeError(error)}`,
+    });
+  }
   Atomics.store(flag, 0, 1);
+  Atomics.notify(flag, 0);
+});
+
+// A plugin that ends its thread (process.exit) wakes a host waiting on a synchronous answer.
+process.on('exit', () => {
+  Atomics.store(flag, 0, 2);
   Atomics.notify(flag, 0);
 });
 

@@ -1,5 +1,6 @@
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
+import type { Clock } from '../core/clock.js';
 import type { RateLimiter } from '../core/rate-limiter.js';
 import type { PhysicalFile } from '../scan/scan.js';
 import type { PluginContext, PluginDefinition } from './api.js';
@@ -20,6 +21,11 @@ const WORKER_URL: URL = import.meta.url.endsWith('.ts')
 export interface SandboxOptions {
   config: Record<string, Record<string, unknown>>;
   limiter: RateLimiter | undefined;
+  clock: Clock;
+  /** How long loading the module may take (a top-level endless loop must not hang the host). */
+  loadTimeoutMs: number;
+  /** The worker died after the plugin loaded (an uncaught error, process.exit): the host fails the plugin. */
+  onCrash?: (reason: string) => void;
   /** How long a synchronous call (a format's render, a rule's compare) may block before it is given up. */
   syncTimeoutMs?: number;
 }
@@ -32,7 +38,10 @@ export interface Sandboxed {
 }
 
 function spawn(): Worker {
-  return new Worker(WORKER_URL, { stdout: false, stderr: false });
+  const worker = new Worker(WORKER_URL, { stdout: false, stderr: false });
+  // A spare that fails to boot must not take the host down; its loader finds it dead (and times out).
+  worker.on('error', () => undefined);
+  return worker;
 }
 
 /**
@@ -92,14 +101,23 @@ export async function loadSandboxed(
   let nextId = 0;
   let ctx: PluginContext | undefined;
 
+  let loaded = false;
   const manifest = await new Promise<Manifest | string>((resolve) => {
+    const timer = options.clock.setTimer(() => {
+      resolve(`cannot load ${path}: loading did not finish within ${options.loadTimeoutMs} ms`);
+    }, options.loadTimeoutMs);
+    const settle = (value: Manifest | string) => {
+      timer.cancel();
+      resolve(value);
+    };
     worker.on('message', (message: FromSandbox) => {
       switch (message.type) {
         case 'loaded':
-          resolve(message.manifest);
+          loaded = true;
+          settle(message.manifest);
           break;
         case 'load-failed':
-          resolve(
+          settle(
             message.stage === 'import'
               ? `cannot load ${path}: ${message.error}`
               : `${path}: ${message.error}`,
@@ -128,20 +146,21 @@ export async function loadSandboxed(
         }
       }
     });
-    worker.on('error', (error) => {
-      exited = `its worker failed: ${error.message}`;
-      resolve(`cannot load ${path}: ${error.message}`);
+    const died = (reason: string) => {
+      const first = exited === undefined;
+      exited ??= reason;
+      settle(`cannot load ${path}: ${exited}`);
       for (const call of pending.values()) call.reject(new Error(exited));
       pending.clear();
-    });
-    worker.on('exit', (code) => {
-      exited ??= `its worker exited (code ${code})`;
-      resolve(`cannot load ${path}: ${exited}`);
-      for (const call of pending.values()) call.reject(new Error(exited));
-      pending.clear();
-    });
+      if (first && loaded && !disposed) options.onCrash?.(exited);
+    };
+    worker.on('error', (error) => died(`its worker failed: ${error.message}`));
+    worker.on('exit', (code) => died(`its worker exited (code ${code})`));
   });
+  let disposed = false;
   const dispose = async () => {
+    if (disposed) return;
+    disposed = true;
     syncPort.close();
     await worker.terminate();
   };
@@ -159,19 +178,30 @@ export async function loadSandboxed(
     });
   };
   const timeout = options.syncTimeoutMs ?? 60_000;
-  const callSync = (call: SyncCall): unknown => {
+  let nextSync = 0;
+  const callSync = (call: Omit<SyncCall, 'id'>): unknown => {
     if (exited !== undefined) throw new Error(`plugin "${manifest.name}": ${exited}`);
+    const id = nextSync++;
     Atomics.store(flag, 0, 0);
-    syncPort.postMessage(call);
-    if (Atomics.wait(flag, 0, 0, timeout) === 'timed-out') {
-      throw new Error(
-        `plugin "${manifest.name}": ${call.method} of "${call.name}" did not answer within ${timeout} ms`,
-      );
+    syncPort.postMessage({ ...call, id } satisfies SyncCall);
+    // 1: an answer waits on the port; 2: the worker is ending (process.exit in the plugin).
+    if (Atomics.wait(flag, 0, 0, timeout) === 'timed-out' || Atomics.load(flag, 0) === 2) {
+      // A plugin stuck in a call is given up on for good: its worker ends, and the host fails the plugin.
+      exited ??=
+        Atomics.load(flag, 0) === 2
+          ? 'its worker exited'
+          : `${call.method} of "${call.name}" did not answer within ${timeout} ms`;
+      void dispose().then(() => options.onCrash?.(exited!));
+      throw new Error(`plugin "${manifest.name}": ${exited}`);
     }
-    const reply = receiveMessageOnPort(syncPort)?.message as SyncReply | undefined;
-    if (!reply) throw new Error(`plugin "${manifest.name}": no answer to ${call.method}`);
-    if (!reply.ok) throw new Error(`plugin "${manifest.name}": ${reply.error}`);
-    return reply.value;
+    // Only the answer to this call: a late answer to an earlier one is dropped.
+    for (let m = receiveMessageOnPort(syncPort); m; m = receiveMessageOnPort(syncPort)) {
+      const reply = m.message as SyncReply;
+      if (reply.id !== id) continue;
+      if (!reply.ok) throw new Error(`plugin "${manifest.name}": ${reply.error}`);
+      return reply.value;
+    }
+    throw new Error(`plugin "${manifest.name}": no answer to ${call.method}`);
   };
 
   const definition: PluginDefinition = {
@@ -194,7 +224,7 @@ export async function loadSandboxed(
 function register(
   ctx: PluginContext,
   d: Descriptor,
-  callSync: (call: SyncCall) => unknown,
+  callSync: (call: Omit<SyncCall, 'id'>) => unknown,
   callAsync: (method: 'similarity', args: unknown[]) => Promise<unknown>,
 ): void {
   const about = d.description === undefined ? {} : { description: d.description };

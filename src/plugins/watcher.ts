@@ -19,6 +19,8 @@ export interface WatchOptions {
   onChange(path: string): void;
   /** fs.watch failed (at start or later): the watcher now polls. Never thrown. */
   onFallback?(reason: string): void;
+  /** fs.watch itself; tests pass one that fails as an exhausted inotify limit does. */
+  watch?: typeof watch;
 }
 
 /**
@@ -39,25 +41,35 @@ export function watchFolders(folders: readonly string[], options: WatchOptions):
     options.onFallback?.(reason);
     current = pollFolders(folders, options);
   };
+  const watchFn = options.watch ?? watch;
+  const drop = (dir: string) => {
+    watchers.get(dir)?.close();
+    watchers.delete(dir);
+  };
   const add = (dir: string, isTop: boolean) => {
     if (watchers.has(dir)) return;
-    const w = watch(dir, { persistent: true }, (_event, name) => {
+    const w = watchFn(dir, { persistent: true }, (_event, name) => {
       const path = name === null ? dir : join(dir, name);
-      // A new subfolder of a plugin folder may be a folder plugin: watch it too.
-      if (isTop && name !== null && isDirectory(path)) safely(() => add(path, false));
+      if (isTop && name !== null) {
+        // A subfolder created, removed or replaced: its watch (a folder plugin's) starts afresh or ends.
+        drop(path);
+        if (isDirectory(path)) safely(() => add(path, false));
+      }
       options.onChange(path);
+      // The plugin folder itself was removed or renamed: its watch sees nothing more, so poll instead.
+      if (isTop && !isDirectory(dir)) fallBack(`the plugin folder ${dir} was removed`);
     });
     w.on('error', (error) => {
       // A watched subfolder that was removed ends its watcher; anything else means fs.watch cannot be trusted.
-      if (!isTop && (error as NodeJS.ErrnoException).code === 'ENOENT') {
-        watchers.get(dir)?.close();
-        watchers.delete(dir);
-      } else fallBack(`fs.watch failed on ${dir}: ${error.message}`);
+      if (!isTop && (error as NodeJS.ErrnoException).code === 'ENOENT') drop(dir);
+      else fallBack(`fs.watch failed on ${dir}: ${error.message}`);
     });
     watchers.set(dir, w);
   };
   try {
     for (const folder of folders) {
+      // A plugin folder that does not exist is left out (discovery reports it); the others are still watched.
+      if (!isDirectory(folder)) continue;
       add(folder, true);
       for (const sub of subfolders(folder)) add(sub, false);
     }
