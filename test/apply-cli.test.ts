@@ -1,4 +1,4 @@
-import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { treeState } from './helpers/apply.js';
 import { runCli } from './helpers/cli.js';
@@ -194,8 +194,8 @@ describe('nodupe apply: bad input touches nothing', () => {
     expect(undo.code).toBe(1);
     expect(undo.stdout).toMatch(/cannot be brought back/);
     const byDefault = await cli('undo');
-    expect(byDefault.code).toBe(2);
-    expect(byDefault.stderr).toMatch(/no run left to undo/);
+    expect(byDefault.code).toBe(0);
+    expect(byDefault.stdout).toMatch(/nothing left to undo/);
   });
 });
 
@@ -275,5 +275,48 @@ describe('nodupe verify --mode checksums', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(`checksums: checksum-mismatch: ${dir.path('t/a/one.jpg')}`);
     expect(r.stdout).toMatch(/verified \(checksums \d+\): 1 errors/);
+  });
+});
+
+describe('mistakes that would otherwise pass unnoticed', () => {
+  it('a catalog that does not exist is refused by the commands that only read it, and not created', async () => {
+    for (const args of [['verify'], ['runs'], ['undo'], ['dupes'], ['plan'], ['apply', '--resume']]) {
+      const r = await cli(...args, '--catalog', 'typo.db');
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(
+        /there is no catalog at .*typo\.db: `nodupe scan PATH` makes one \(is the --catalog path right\?\)/,
+      );
+    }
+    expect(existsSync(dir.path('typo.db'))).toBe(false);
+  });
+
+  it('an output that cannot be written, a folder to protect that does not exist, --to without move: exit 2 first', async () => {
+    await cli('scan', 't', '--no-progress');
+    for (const [args, message] of [
+      [['verify', '-o', dir.path('no/such/dir/report.json')], /cannot write .*report\.json/],
+      [['plan', 't', '-o', dir.path('no/such/dir/plan.json')], /cannot write .*plan\.json/],
+      [['plan', 't', '--protect', 't/typo'], /--protect .*t\/typo: no such file or directory/],
+      [['plan', 't', '--to', 'elsewhere'], /--to is for --action move/],
+    ] as const) {
+      const r = await cli(...args, '--no-progress');
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+  });
+
+  it('a hasher plugin whose module makes no proper hashing state fails when it loads, with the reason', async () => {
+    dir.write('plugins/bad/package.json', '{ "main": "plugin.mjs" }');
+    dir.write(
+      'plugins/bad/plugin.mjs',
+      "export default { name: 'bad', version: '1.0.0', api: '^1', provides: { hashers: [{ name: 'len', module: './state.mjs' }] } };",
+    );
+    dir.write(
+      'plugins/bad/state.mjs',
+      'export const createHashState = () => ({ update() {}, digest: () => "0" });',
+    );
+    const r = await cli('plugins', 'list', '--plugins', dir.path('plugins'));
+    expect(r.stdout).toMatch(
+      /bad\t1\.0\.0\tfailed\t.*hasher "len": its module .* must export createHashState\(\) returning \{ reset\(\), update\(bytes\), digest\(\) \}/,
+    );
   });
 });

@@ -309,11 +309,20 @@ async function execute(
         const attempted = new Set(outcomes.map((o) => o.seq));
         for (const { item } of batch) {
           if (!attempted.has(item.seq)) {
-            outcomes.push({
-              seq: item.seq,
-              state: 'skipped',
-              reason: 'not attempted: stopped at the first failure',
-            });
+            const reason = 'not attempted: stopped at the first failure';
+            outcomes.push({ seq: item.seq, state: 'skipped', reason });
+            if (!dryRun) {
+              report.skipped++;
+              report.skips.push({
+                seq: item.seq,
+                op: item.action.op,
+                path: item.action.path,
+                keeper: item.keeper.path,
+                outcome: 'skipped',
+                reason,
+                bytes: item.bytes,
+              });
+            }
           }
         }
       }

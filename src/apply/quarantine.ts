@@ -49,22 +49,32 @@ function mountTop(ops: FileOps, path: FsPath, dev: bigint): FsPath {
 export class QuarantineRoots {
   readonly #ops: FileOps;
   readonly #candidates: FsPath[];
+  readonly #preferred: string | undefined;
   readonly #create: boolean;
   readonly #byDevice = new Map<bigint, FsPath>();
 
   constructor(ops: FileOps, options: { dataDir: string; preferred?: string; create: boolean }) {
     this.#ops = ops;
     this.#create = options.create;
-    this.#candidates = [
-      ...(options.preferred === undefined ? [] : [options.preferred]),
-      join(options.dataDir, 'quarantine'),
-    ];
+    this.#preferred = options.preferred;
+    this.#candidates = [join(options.dataDir, 'quarantine')];
   }
 
   /** The quarantine folder for a file on device `dev`; throws NoQuarantineError when there is none. */
   rootFor(path: FsPath, dev: bigint): FsPath {
     const known = this.#byDevice.get(dev);
     if (known !== undefined) return known;
+    // A folder the user named is the only one used: never silently replaced by another.
+    if (this.#preferred !== undefined) {
+      const reason = this.#usable(this.#preferred, dev);
+      if (reason !== undefined) {
+        throw new NoQuarantineError(
+          `--quarantine ${this.#preferred} cannot take ${displayPath(path)}: ${reason === 'another file system' ? 'it is on another file system (a quarantine is a rename)' : reason}`,
+        );
+      }
+      this.#byDevice.set(dev, this.#preferred);
+      return this.#preferred;
+    }
     const tried: string[] = [];
     const candidates = [
       ...this.#candidates,

@@ -25,15 +25,31 @@ export interface UndoReport {
   complete: boolean;
 }
 
-/** The run undo acts on: the one named, else the last run with something left to reverse. */
+/** Whether a run has something left that undo can reverse (a run of deletes, or purged copies, has not). */
+function reversible(catalog: CatalogStore, run: RunRecord): boolean {
+  return (
+    run.state !== 'undone' &&
+    catalog
+      .journal()
+      .entries(run.id)
+      .some((e) => (e.state === 'done' || e.state === 'intent') && e.op !== 'delete')
+  );
+}
+
+/** Whether any run has something left to undo: a plain `nodupe undo` with nothing to do says so, and is done. */
+export function anythingToUndo(catalog: CatalogStore): boolean {
+  return catalog
+    .journal()
+    .runs()
+    .some((r) => reversible(catalog, r));
+}
+
+/**
+ * The run undo acts on: the one named, else the last run with something left to reverse (a run whose only
+ * actions left are deletes can never be undone: by default undo passes over it to the run before).
+ */
 export function runToUndo(catalog: CatalogStore, runId: number | undefined): RunRecord {
-  const journal = catalog.journal();
-  // A run whose only actions left are deletes (or purged copies) can never be fully undone: by default undo
-  // passes over it to the run before, instead of stopping at it every time.
-  const reversible = (r: RunRecord) =>
-    r.state !== 'undone' &&
-    journal.entries(r.id).some((e) => (e.state === 'done' || e.state === 'intent') && e.op !== 'delete');
-  return pickRun(journal, runId, reversible, 'there is no run left to undo (`nodupe runs` lists them)');
+  return pickRun(catalog.journal(), runId, (r) => reversible(catalog, r), 'there is no run left to undo');
 }
 
 /**

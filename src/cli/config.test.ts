@@ -57,6 +57,10 @@ describe('config file', () => {
     ['[policy]\nrules = "newest"\n', /policy\.rules must be an array of strings/],
     ['[policy]\nrules = ["prefer"]\n', /policy\.rules: unknown keeper rule "prefer"/],
     ['[policy]\nprotect = ["relative/dir"]\n', /policy\.protect: "relative\/dir" must be an absolute path/],
+    [
+      '[policy]\nrules = ["prefer relative/dir"]\n',
+      /policy\.rules: "prefer relative\/dir": the folder must be an absolute path/,
+    ],
     ['[policy]\nkeep_n = 0\n', /policy\.keep_n must be a whole number of at least 1, received 0/],
     ['[policy]\naction = "shred"\n', /policy\.action must be one of quarantine, delete, hardlink/],
   ])('refuses %j with a message naming the file and the key', (toml, message) => {

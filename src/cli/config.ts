@@ -141,11 +141,17 @@ function readPolicy(section: Record<string, unknown>, fail: (message: string) =>
   if (rules) {
     // Whether a ranking rule's name exists is checked once plugins are loaded (they may provide it).
     policy.rules = rules.map((r) => {
+      let rule: KeepRule;
       try {
-        return parseRule(r);
+        rule = parseRule(r);
       } catch (error) {
         return fail(`policy.rules: ${(error as Error).message}`);
       }
+      if (rule.kind !== 'prefer') return rule;
+      const path = rule.path.startsWith('~/') ? join(homedir(), rule.path.slice(2)) : rule.path;
+      if (!isAbsolute(path))
+        fail(`policy.rules: "${r}": the folder must be an absolute path (or start with ~/)`);
+      return { kind: 'prefer', path };
     });
   }
   const protect = folders('protect');

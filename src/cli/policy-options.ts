@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { NodupeError } from '../core/errors.js';
@@ -78,6 +79,19 @@ export function resolvePolicy(
       const where = fromCli ? '--keep' : `policy.rules in ${configFile.file ?? 'the config file'}`;
       throw new NodupeError('USAGE', `${where}: ${unknownRule(rule.name, known)}`);
     }
+  }
+  // A typo in a folder to protect would protect nothing: every folder named on the command line must exist.
+  for (const [option, folders] of [
+    ['--protect', cli.protect],
+    ['--only-from', cli.onlyFrom],
+  ] as const) {
+    for (const folder of folders ?? []) {
+      if (!existsSync(folder))
+        throw new NodupeError('USAGE', `${option} ${folder}: no such file or directory`);
+    }
+  }
+  if (cli.to !== undefined && (cli.action ?? config.action) !== 'move') {
+    throw new NodupeError('USAGE', '--to is for --action move');
   }
   const policy: Policy = {
     rules,

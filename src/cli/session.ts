@@ -1,5 +1,5 @@
-import { accessSync, constants, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { SqliteCatalog } from '../catalog/sqlite/sqlite-store.js';
 import type { CatalogStore } from '../catalog/store.js';
 import { NodupeError } from '../core/errors.js';
@@ -36,7 +36,17 @@ export async function openSession(
   options: CommonOptions,
   ctx: CliContext,
   check?: (plugins: PluginHost, config: Config) => void,
+  /** The command only reads what is there (verify, runs, apply, undo, dupes from the catalog): no new catalog. */
+  existingCatalog = false,
 ): Promise<Session> {
+  const location =
+    options.catalog === undefined ? defaultCatalogPath(ctx.env) : resolve(ctx.cwd, options.catalog);
+  if (existingCatalog && !existsSync(location)) {
+    throw new NodupeError(
+      'BAD_INPUT',
+      `there is no catalog at ${location}: \`nodupe scan PATH\` makes one${options.catalog === undefined ? '' : ' (is the --catalog path right?)'}`,
+    );
+  }
   const config = loadConfig(options.config, ctx.env, ctx.cwd);
   const plugins = await openPluginHost(options, config, ctx);
   try {
@@ -45,9 +55,7 @@ export async function openSession(
     await plugins.stop();
     throw error;
   }
-  const catalog = SqliteCatalog.open(
-    options.catalog === undefined ? defaultCatalogPath(ctx.env) : resolve(ctx.cwd, options.catalog),
-  );
+  const catalog = SqliteCatalog.open(location);
   const profiler = options.profile || options.cpuProf ? new Profiler(ctx.clock) : undefined;
   const stopCpuProfile = options.cpuProf
     ? await startCpuProfile(resolve(ctx.cwd, options.cpuProf))
@@ -101,4 +109,14 @@ export function resolveRoots(paths: readonly string[], cwd: string): string[] {
     }
     return absolute;
   });
+}
+
+/** An output file named on the command line must be writable before any work is done (else exit 2). */
+export function checkWritable(file: string): void {
+  try {
+    accessSync(dirname(file), constants.W_OK);
+    if (existsSync(file)) accessSync(file, constants.W_OK);
+  } catch (error) {
+    throw new NodupeError('BAD_INPUT', `cannot write ${file}: ${(error as Error).message}`, { cause: error });
+  }
 }

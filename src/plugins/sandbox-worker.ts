@@ -126,6 +126,7 @@ async function call(method: string, args: unknown[]): Promise<unknown> {
         for (const item of provides[kind] ?? []) add(kind, item);
       }
       await definition!.setup?.(ctx());
+      for (const d of descriptors) if (d.kind === 'hashers') await checkHasherModule(d.name, d.module!);
       return descriptors;
     }
     case 'teardown':
@@ -193,5 +194,19 @@ function answer({ method, name, args }: SyncCall): unknown {
       return rules.get(name)!.compare(args[0] as never, args[1] as never);
     case 'show':
       return rules.get(name)!.show?.(args[0] as never) ?? '';
+  }
+}
+
+/**
+ * The hashing workers will import a hasher's module: check it here, at load, so that a broken hasher fails its
+ * plugin with a clear reason instead of failing every file a scan reads.
+ */
+async function checkHasherModule(name: string, module: string): Promise<void> {
+  const problem = `hasher "${name}": its module ${module} must export createHashState() returning { reset(), update(bytes), digest() }`;
+  const loaded = (await import(module)) as { createHashState?: unknown };
+  if (typeof loaded.createHashState !== 'function') throw new Error(problem);
+  const state = (await (loaded.createHashState as () => unknown)()) as Record<string, unknown> | null;
+  if (!state || !['reset', 'update', 'digest'].every((m) => typeof state[m] === 'function')) {
+    throw new Error(problem);
   }
 }

@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { applyPlan, resumeApply, type ApplyOptions, type ApplyReport, type Step } from '../../apply/apply.js';
 import { NoQuarantineError } from '../../apply/quarantine.js';
 import { byteRateLimiter } from '../../core/byte-rate.js';
-import { NodupeError } from '../../core/errors.js';
+import { isAbortError, NodupeError } from '../../core/errors.js';
 import { formatBytes, formatCount } from '../../core/format.js';
 import { readPlan } from '../../plan/plan-json.js';
 import { summarizePlan, type Plan } from '../../plan/plan.js';
@@ -50,7 +50,7 @@ export function applyCommand(ctx: CliContext): Command {
         throw new NodupeError('USAGE', 'apply needs a plan file (or --resume)');
       const planAndText = planFile === undefined ? undefined : loadPlan(resolve(ctx.cwd, planFile));
       if (planAndText) await confirmDeletes(planAndText.plan, options, ctx);
-      const session = await openSession(options, ctx);
+      const session = await openSession(options, ctx, undefined, true);
       try {
         const applyOptions: ApplyOptions = {
           catalog: session.catalog,
@@ -78,6 +78,11 @@ export function applyCommand(ctx: CliContext): Command {
             : await resumeApply(options.run, applyOptions);
         } catch (error) {
           if (error instanceof NoQuarantineError) throw new NodupeError('FAILED', error.message);
+          if (isAbortError(error) && !options.dryRun) {
+            ctx.stderr.write(
+              'nodupe: the run was interrupted: `nodupe apply --resume` finishes it, `nodupe undo` reverses it\n',
+            );
+          }
           throw error;
         }
         await session.close();

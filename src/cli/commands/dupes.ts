@@ -18,10 +18,15 @@ export async function dupesCommand(
   ctx: CliContext,
 ): Promise<void> {
   let format: DupesFormat | undefined;
-  const session = await openSession(options, ctx, (plugins) => {
-    format = formatNamed(plugins, options.format);
-    hasherNamed(plugins, options.hash);
-  });
+  const session = await openSession(
+    options,
+    ctx,
+    (plugins) => {
+      format = formatNamed(plugins, options.format);
+      hasherNamed(plugins, options.hash);
+    },
+    paths.length === 0,
+  );
   try {
     const report: DupesReport =
       paths.length > 0

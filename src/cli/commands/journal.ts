@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { purgeQuarantine } from '../../apply/purge.js';
-import { runToUndo, undoRun } from '../../apply/undo.js';
+import { anythingToUndo, runToUndo, undoRun } from '../../apply/undo.js';
 import { NodupeError } from '../../core/errors.js';
 import { formatBytes, formatCount } from '../../core/format.js';
 import { displayPath } from '../../scan/paths.js';
@@ -16,8 +16,12 @@ export function undoCommand(ctx: CliContext): Command {
     )
     .argument('[run]', 'the run to reverse (`nodupe runs` lists them)', parseCount(1))
     .action(async (runId: number | undefined, options: CommonOptions) => {
-      const session = await openSession(options, ctx);
+      const session = await openSession(options, ctx, undefined, true);
       try {
+        if (runId === undefined && !anythingToUndo(session.catalog)) {
+          ctx.stdout.write('nothing left to undo (`nodupe runs` lists the runs)\n');
+          return;
+        }
         const run = runToUndo(session.catalog, runId);
         const report = undoRun(run, {
           catalog: session.catalog,
@@ -53,7 +57,7 @@ export function runsCommand(ctx: CliContext): Command {
   return addCommonOptions(new Command('runs'))
     .description('list apply runs: state, actions done and skipped, bytes freed')
     .action(async (options: CommonOptions) => {
-      const session = await openSession(options, ctx);
+      const session = await openSession(options, ctx, undefined, true);
       try {
         const runs = session.catalog.journal().runs();
         if (runs.length === 0) ctx.stdout.write('no runs yet\n');
@@ -100,7 +104,7 @@ export function quarantineCommand(ctx: CliContext): Command {
       .requiredOption('--older-than <duration>', 'such as 30d, 12h, 0 (everything)', parseDuration)
       .option('-n, --dry-run', 'say what would be freed; delete nothing')
       .action(async (options: CommonOptions & { olderThan: number; dryRun?: boolean }) => {
-        const session = await openSession(options, ctx);
+        const session = await openSession(options, ctx, undefined, true);
         try {
           const report = purgeQuarantine(session.catalog, {
             olderThanMs: options.olderThan,

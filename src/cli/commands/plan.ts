@@ -15,7 +15,7 @@ import type { CliContext } from '../context.js';
 import { addCommonOptions, addScanOptions, type ScanCliOptions } from '../options.js';
 import { addPolicyOptions, resolvePolicy, type PolicyCliOptions } from '../policy-options.js';
 import { hasherNamed, ruleLookup } from '../plugin-host.js';
-import { openSession } from '../session.js';
+import { checkWritable, openSession } from '../session.js';
 import { scanPaths } from './scan.js';
 
 interface PlanCliOptions extends ScanCliOptions, PolicyCliOptions {
@@ -41,10 +41,16 @@ export function planCommand(ctx: CliContext): Command {
     .option('--explain', 'say, per group, why each keeper won (on stderr)')
     .action(async (paths: string[], options: PlanCliOptions) => {
       let policy: ReturnType<typeof resolvePolicy> | undefined;
-      const session = await openSession(options, ctx, (plugins, config) => {
-        hasherNamed(plugins, options.hash);
-        policy = resolvePolicy(options, rules, config, ruleLookup(plugins));
-      });
+      const session = await openSession(
+        options,
+        ctx,
+        (plugins, config) => {
+          hasherNamed(plugins, options.hash);
+          policy = resolvePolicy(options, rules, config, ruleLookup(plugins));
+          if (options.output !== undefined) checkWritable(resolve(ctx.cwd, options.output));
+        },
+        paths.length === 0,
+      );
       let plan: Plan;
       try {
         const known = ruleLookup(session.plugins);

@@ -8,7 +8,7 @@ import { displayPath, type FsPath } from '../../scan/paths.js';
 import { verify, VERIFY_MODES, type VerifyMode, type VerifyReport } from '../../verify/verify.js';
 import type { CliContext } from '../context.js';
 import { addCommonOptions, parseCount, parseRate, type CommonOptions } from '../options.js';
-import { openSession } from '../session.js';
+import { checkWritable, openSession } from '../session.js';
 
 interface VerifyCliOptions extends CommonOptions {
   mode: VerifyMode;
@@ -54,7 +54,14 @@ export function verifyCommand(ctx: CliContext): Command {
     .option('--threads <n>', 'hashing threads for checksums', parseCount(1))
     .option('--max-read-rate <rate>', 'throttle the reads of checksums, such as 50MiB/s', parseRate)
     .action(async (options: VerifyCliOptions) => {
-      const session = await openSession(options, ctx);
+      const session = await openSession(
+        options,
+        ctx,
+        () => {
+          if (options.output !== undefined) checkWritable(resolve(ctx.cwd, options.output));
+        },
+        true,
+      );
       let report: VerifyReport;
       try {
         report = await verify(session.catalog, {
