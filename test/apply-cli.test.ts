@@ -320,3 +320,12 @@ describe('mistakes that would otherwise pass unnoticed', () => {
     );
   });
 });
+
+describe('dupes from the catalog', () => {
+  it('says which hash to ask for when the catalog holds only another', async () => {
+    await cli('scan', 't', '--hash', 'sha256', '--no-progress');
+    const r = await cli('dupes');
+    expect(r.stderr).toMatch(/the catalog holds sha256 hashes, none by xxh3: pass --hash sha256/);
+    expect((await cli('dupes', '--hash', 'sha256')).stdout).toMatch(/2 groups/);
+  });
+});

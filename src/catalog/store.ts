@@ -69,6 +69,8 @@ export interface CatalogStore {
   knownUnder(roots: readonly string[]): Map<string, KnownFile>;
   /** Files not marked gone that have a full hash by `algorithm`, and every empty file: what `dupes` groups. */
   hashedFiles(algorithm: HashAlgorithm): CatalogFile[];
+  /** The algorithms of the full hashes the catalog holds (for files not gone). */
+  hashAlgorithms(): string[];
   /** Every file not marked gone, hashed or not. */
   liveFiles(): CatalogFile[];
   startScan(roots: readonly string[], startedAt: number): number;

@@ -147,6 +147,15 @@ export class SqliteCatalog implements CatalogStore {
     return rows.map(toFile);
   }
 
+  hashAlgorithms(): string[] {
+    return this.#db
+      .prepare(
+        'SELECT DISTINCT hash_alg FROM files WHERE gone_at IS NULL AND full_hash IS NOT NULL ORDER BY hash_alg',
+      )
+      .pluck()
+      .all() as string[];
+  }
+
   liveFiles(): CatalogFile[] {
     const rows = this.#db
       .prepare(`SELECT ${FILE_COLUMNS} FROM files WHERE gone_at IS NULL`)

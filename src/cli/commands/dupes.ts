@@ -4,7 +4,7 @@ import { reportFromScan, type DupesReport } from '../../dupes/report.js';
 import type { CliContext } from '../context.js';
 import type { ScanCliOptions } from '../options.js';
 import { formatNamed, hasherNamed } from '../plugin-host.js';
-import { openSession } from '../session.js';
+import { openSession, type Session } from '../session.js';
 import { scanPaths } from './scan.js';
 
 export interface DupesCliOptions extends ScanCliOptions {
@@ -31,7 +31,7 @@ export async function dupesCommand(
     const report: DupesReport =
       paths.length > 0
         ? reportFromScan(await scanPaths(paths, options, session, ctx))
-        : dupesFromCatalog(session.catalog, options.hash, options.includeEmpty ?? false);
+        : catalogReport(session, options);
     // Progress is finished before results are printed, so the two never interleave on a terminal; the
     // plugins stay up until then (a format may be a plugin's).
     session.endProgress();
@@ -39,4 +39,19 @@ export async function dupesCommand(
   } finally {
     await session.close();
   }
+}
+
+/**
+ * The groups the catalog knows by the `--hash` algorithm. When it holds none by that algorithm but some by
+ * another, the user is told which to ask for: an empty answer must not look like "no duplicates".
+ */
+export function catalogReport(session: Session, options: ScanCliOptions): DupesReport {
+  const report = dupesFromCatalog(session.catalog, options.hash, options.includeEmpty ?? false);
+  const held = session.catalog.hashAlgorithms();
+  if (report.groups.length === 0 && held.length > 0 && !held.includes(options.hash)) {
+    session.warn(
+      `the catalog holds ${held.join(', ')} hashes, none by ${options.hash}: pass --hash ${held[0]!}`,
+    );
+  }
+  return report;
 }

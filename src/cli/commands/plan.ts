@@ -4,7 +4,6 @@ import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { formatBytes, formatCount } from '../../core/format.js';
 import { NodupeError } from '../../core/errors.js';
-import { dupesFromCatalog } from '../../dupes/from-catalog.js';
 import { reportFromScan } from '../../dupes/report.js';
 import { buildPlan } from '../../plan/build.js';
 import { planToCsv } from '../../plan/plan-csv.js';
@@ -16,6 +15,7 @@ import { addCommonOptions, addScanOptions, type ScanCliOptions } from '../option
 import { addPolicyOptions, resolvePolicy, type PolicyCliOptions } from '../policy-options.js';
 import { hasherNamed, ruleLookup } from '../plugin-host.js';
 import { checkWritable, openSession } from '../session.js';
+import { catalogReport } from './dupes.js';
 import { scanPaths } from './scan.js';
 
 interface PlanCliOptions extends ScanCliOptions, PolicyCliOptions {
@@ -58,7 +58,7 @@ export function planCommand(ctx: CliContext): Command {
         const report =
           paths.length > 0
             ? reportFromScan(await scanPaths(paths, options, session, ctx))
-            : dupesFromCatalog(session.catalog, options.hash, options.includeEmpty ?? false);
+            : catalogReport(session, options);
         plan = buildPlan(
           report.groups,
           keepers,
