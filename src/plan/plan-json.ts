@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
+import type { Ajv2020 as Ajv, ErrorObject } from 'ajv/dist/2020.js';
 import { NodupeError } from '../core/errors.js';
 import type { HashAlgorithm } from '../hash/algorithms.js';
 import { displayPath, fromBytes, type FsPath } from '../scan/paths.js';
@@ -71,10 +72,12 @@ export function planToJson(plan: Plan): string {
   return `${JSON.stringify(doc, null, 2)}\n`;
 }
 
-let validateSchema: ReturnType<Ajv2020['compile']> | undefined;
+let validateSchema: ReturnType<Ajv['compile']> | undefined;
 
 function schemaValidator() {
   if (!validateSchema) {
+    // ajv loads when the first plan is read, not with every command.
+    const { Ajv2020 } = createRequire(import.meta.url)('ajv/dist/2020.js') as { Ajv2020: typeof Ajv };
     const ajv = new Ajv2020({ allErrors: false, strict: true });
     validateSchema = ajv.compile(JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as object);
   }

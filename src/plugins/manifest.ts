@@ -1,4 +1,10 @@
-import semver from 'semver';
+import { createRequire } from 'node:module';
+import type Semver from 'semver';
+
+// semver loads on first use (it is tens of milliseconds of startup that most commands never need).
+let semverModule: typeof Semver | undefined;
+const semver = (): typeof Semver =>
+  (semverModule ??= createRequire(import.meta.url)('semver') as typeof Semver);
 import type { PluginDefinition } from './api.js';
 
 const NAME = /^[a-z0-9][a-z0-9._-]*$/;
@@ -23,10 +29,10 @@ export function checkManifest(value: unknown): asserts value is PluginDefinition
       `name must be lowercase letters, digits, ".", "_" or "-", received ${JSON.stringify(d.name)}`,
     );
   }
-  if (typeof d.version !== 'string' || semver.valid(d.version) === null) {
+  if (typeof d.version !== 'string' || semver().valid(d.version) === null) {
     fail(where, `version must be a semver version such as "1.0.0", received ${JSON.stringify(d.version)}`);
   }
-  if (typeof d.api !== 'string' || semver.validRange(d.api) === null) {
+  if (typeof d.api !== 'string' || semver().validRange(d.api) === null) {
     fail(where, `api must be a semver range such as "^1", received ${JSON.stringify(d.api)}`);
   }
   if (d.dependsOn !== undefined) {
@@ -70,5 +76,5 @@ export function checkContribution(where: string, kind: string, item: unknown, i 
 
 /** Whether the host's plugin API satisfies the plugin's range. */
 export function apiSatisfies(hostVersion: string, range: string): boolean {
-  return semver.satisfies(hostVersion, range);
+  return semver().satisfies(hostVersion, range);
 }
