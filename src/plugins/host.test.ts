@@ -3,7 +3,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { scratch } from '../../test/helpers/tree.js';
 import { FakeClock } from '../core/fake-clock.js';
 import { systemClock } from '../core/clock.js';
-import { builtinCandidates } from './builtins.js';
+import { PLUGIN_API_VERSION } from './api.js';
+import { BUILTIN_PLUGINS, builtinCandidates } from './builtins.js';
+import { apiSatisfies, checkManifest } from './manifest.js';
 import { PluginHost, type HostEvent } from './host.js';
 
 let dir: ReturnType<typeof scratch>;
@@ -52,6 +54,13 @@ function recording(host: PluginHost): HostEvent[] {
 }
 
 describe('plugin host', () => {
+  it("nodupe's own plugins are valid manifests for this API (the host does not re-check them at start-up)", () => {
+    for (const definition of BUILTIN_PLUGINS) {
+      expect(() => checkManifest(definition)).not.toThrow();
+      expect(apiSatisfies(PLUGIN_API_VERSION, definition.api)).toBe(true);
+    }
+  });
+
   it('starts the built-ins and file plugins; each provides under its name', async () => {
     const host = new PluginHost({ clock: systemClock });
     await host.start([...builtinCandidates(), { path: plugin('alpha') }]);
