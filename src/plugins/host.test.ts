@@ -122,6 +122,21 @@ describe('plugin host', () => {
     expect(host.list()).toEqual([]);
   });
 
+  it('dependents unloaded with their dependency come back when it does', async () => {
+    const host = new PluginHost({ clock: systemClock });
+    const base = plugin('base');
+    await host.start([{ path: base }, { path: plugin('child', { dependsOn: ['base'] }) }]);
+    await host.unloadFile(base);
+    expect(host.get('child')).toBeUndefined();
+    const childBack = new Promise((resolve) =>
+      host.on((e) => e.type === 'loaded' && e.plugin === 'child' && resolve(e)),
+    );
+    await host.reloadFile(base);
+    await childBack;
+    expect(host.registry.get('formats', 'fmt-child')).toBeDefined();
+    await host.stop();
+  });
+
   it('orders by dependencies; a cycle, a missing dependency and an API mismatch are clear errors naming the plugins', async () => {
     const host = new PluginHost({ clock: systemClock });
     const events = recording(host);

@@ -68,6 +68,8 @@ export class PluginHost {
   readonly #plugins = new Map<string, Live>();
   readonly #listeners = new Set<(event: HostEvent) => void>();
   readonly #sandboxes = new SandboxFactory();
+  /** Plugin files unloaded because a plugin they depend on went, by that plugin's name. */
+  readonly #waiting = new Map<string, Set<string>>();
   /** Reloads and unloads run one at a time, in order. */
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -142,6 +144,7 @@ export class PluginHost {
             version: live.record.version!,
             source: live.record.source,
           });
+          this.#wakeWaiting(name);
           return true;
         })();
         starting.set(name, started);
@@ -401,6 +404,12 @@ export class PluginHost {
     for (const other of this.#plugins.values()) {
       if (other.record.state === 'active' && other.record.dependsOn.includes(live.record.name)) {
         await this.#unload(other, `its dependency "${live.record.name}" was unloaded`);
+        // Loaded again, from its file, when the plugin it waits for is back.
+        if (other.record.source.kind === 'file') {
+          const waiting = this.#waiting.get(live.record.name) ?? new Set<string>();
+          waiting.add(other.record.source.path);
+          this.#waiting.set(live.record.name, waiting);
+        }
       }
     }
     await this.#tearDown(live, reason);
@@ -442,6 +451,14 @@ export class PluginHost {
         message: `teardown failed: ${describeError(error)}`,
       });
     }
+  }
+
+  /** Plugins unloaded with a dependency come back (from their files) once it is active again. */
+  #wakeWaiting(name: string): void {
+    const waiting = this.#waiting.get(name);
+    if (!waiting) return;
+    this.#waiting.delete(name);
+    for (const path of waiting) void this.reloadFile(path);
   }
 
   /** Drops a plugin that is not active (failed, say) from the host, ending its worker if it still has one. */
