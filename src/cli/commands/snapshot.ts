@@ -16,13 +16,13 @@ import { resolveRoots } from '../session.js';
 
 interface StoreOptions {
   snapshots?: string;
+  quiet?: boolean;
 }
 
 function withStoreOption(command: Command): Command {
-  return command.option(
-    '--snapshots <dir>',
-    'the snapshot folder (default: $XDG_DATA_HOME/nodupe/snapshots)',
-  );
+  return command
+    .option('--snapshots <dir>', 'the snapshot folder (default: $XDG_DATA_HOME/nodupe/snapshots)')
+    .option('-q, --quiet', 'no warnings on stderr (problems still set the exit code)');
 }
 
 /** `nodupe snapshot create|list|restore|delete`: safety copies of files, kept until deleted. */
@@ -34,7 +34,8 @@ export function snapshotCommand(ctx: CliContext): Command {
     .configureOutput({ writeOut: (t) => ctx.stdout.write(t), writeErr: (t) => ctx.stderr.write(t) });
   const storeOf = (options: StoreOptions): string =>
     options.snapshots === undefined ? defaultSnapshotDir(ctx.env) : resolve(ctx.cwd, options.snapshots);
-  const report = (problems: readonly SnapshotProblem[]): void => {
+  const report = (problems: readonly SnapshotProblem[], options: StoreOptions): void => {
+    if (options.quiet) return;
     for (const p of problems) ctx.stderr.write(`nodupe: ${displayPath(p.path)}: ${p.message}\n`);
   };
 
@@ -49,9 +50,9 @@ export function snapshotCommand(ctx: CliContext): Command {
         signal: ctx.signal,
         ...(options.note === undefined ? {} : { note: options.note }),
       });
-      report(result.problems);
+      report(result.problems, options);
       const skipped = result.symlinks + result.special;
-      if (skipped > 0) {
+      if (skipped > 0 && !options.quiet) {
         ctx.stderr.write(`nodupe: skipped ${formatCount(skipped)} symbolic links and special files\n`);
       }
       ctx.stdout.write(
@@ -71,7 +72,7 @@ export function snapshotCommand(ctx: CliContext): Command {
     .action(async (options: StoreOptions) => {
       const dir = storeOf(options);
       const snapshots = await listSnapshots(dir);
-      if (snapshots.length === 0) ctx.stderr.write(`nodupe: no snapshots in ${dir}\n`);
+      if (snapshots.length === 0 && !options.quiet) ctx.stderr.write(`nodupe: no snapshots in ${dir}\n`);
       const files = snapshots.map((s) => `${formatCount(s.files)} files`);
       const sizes = snapshots.map((s) => formatBytes(s.totalBytes));
       const filesWidth = Math.max(0, ...files.map((f) => f.length));
@@ -94,7 +95,7 @@ export function snapshotCommand(ctx: CliContext): Command {
       ctx.stdout.write(
         `restored ${formatCount(restored)} files; ${formatCount(unchanged)} were already intact\n`,
       );
-      report(result.problems);
+      report(result.problems, options);
       if (result.problems.length > 0) {
         throw new NodupeError(
           'FAILED',
