@@ -10,8 +10,8 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { applyPlan, resumeApply, type ApplyOptions } from '../src/apply/apply.js';
+import { describe, expect, it } from 'vitest';
+import { applyPlan, resumeApply } from '../src/apply/apply.js';
 import { nodeFileOps, type FileOps } from '../src/apply/file-ops.js';
 import { purgeQuarantine } from '../src/apply/purge.js';
 import { runToUndo, undoRun } from '../src/apply/undo.js';
@@ -19,51 +19,24 @@ import { SqliteCatalog } from '../src/catalog/sqlite/sqlite-store.js';
 import { byteRateLimiter } from '../src/core/byte-rate.js';
 import { FakeClock } from '../src/core/fake-clock.js';
 import { verify } from '../src/verify/verify.js';
-import { makePlan } from './helpers/apply.js';
-import { bytes, scratch } from './helpers/tree.js';
+import { applyWorkspace, crashAfter, makePlan } from './helpers/apply.js';
+import { bytes } from './helpers/tree.js';
 
-let dir: ReturnType<typeof scratch>;
-let catalog: SqliteCatalog;
-const clock = new FakeClock();
-
-beforeEach(() => {
-  dir = scratch();
-  catalog = SqliteCatalog.open(dir.path('data/catalog.db'));
-});
-afterEach(() => {
-  catalog.close();
-  dir.remove();
-});
-
-const options = (extra: Partial<ApplyOptions> = {}): ApplyOptions => ({
-  catalog,
-  clock,
-  dataDir: dir.path('data'),
-  ...extra,
-});
-
-/** Throws right after the n-th action is carried out, before its batch is settled: a crash, in process. */
-const crashAfter = (n: number): Partial<ApplyOptions> => {
-  let seen = 0;
-  return {
-    onStep: () => {
-      if (++seen === n) throw new Error('simulated crash');
-    },
-  };
-};
+const ws = applyWorkspace();
+const { clock, options } = ws;
 
 function twins(seed: number, ...names: string[]): Buffer {
   const content = bytes(5000, seed);
-  for (const name of names) dir.write(name, content);
+  for (const name of names) ws.dir.write(name, content);
   return content;
 }
 
 describe('apply after the safety review', () => {
   it('a file replaced between the compare and the act is put back and skipped, never deleted or linked over', async () => {
     for (const op of ['delete', 'hardlink'] as const) {
-      rmSync(dir.path('t'), { recursive: true, force: true });
+      rmSync(ws.dir.path('t'), { recursive: true, force: true });
       twins(op.length, 't/a', 't/b');
-      const { plan, text } = await makePlan(catalog, [dir.path('t')], { op });
+      const { plan, text } = await makePlan(ws.catalog, [ws.dir.path('t')], { op });
       let closes = 0;
       const ops: FileOps = {
         ...nodeFileOps,
@@ -71,31 +44,31 @@ describe('apply after the safety review', () => {
           nodeFileOps.close(fd);
           // The second close ends the check; another program saves new work over t/b right then.
           if (++closes === 2) {
-            writeFileSync(dir.path('t/b.new'), 'precious new work');
-            renameSync(dir.path('t/b.new'), dir.path('t/b'));
+            writeFileSync(ws.dir.path('t/b.new'), 'precious new work');
+            renameSync(ws.dir.path('t/b.new'), ws.dir.path('t/b'));
           }
         },
       };
       const report = await applyPlan(plan, text, options({ ops }));
       expect(report.skips[0]?.reason).toMatch(/changed or was replaced while being acted on/);
-      expect(readFileSync(dir.path('t/b'), 'utf8')).toBe('precious new work');
+      expect(readFileSync(ws.dir.path('t/b'), 'utf8')).toBe('precious new work');
     }
   });
 
   it('two catalogs sharing a quarantine folder never overwrite each other; undo and purge touch only their own file', async () => {
     const first = twins(2, 't/a', 't/b');
-    const p1 = await makePlan(catalog, [dir.path('t')]);
+    const p1 = await makePlan(ws.catalog, [ws.dir.path('t')]);
     await applyPlan(p1.plan, p1.text, options());
-    const other = SqliteCatalog.open(dir.path('other.db'));
+    const other = SqliteCatalog.open(ws.dir.path('other.db'));
     try {
       const second = twins(3, 'u/a', 't/b');
-      const p2 = await makePlan(other, [dir.path('u'), dir.path('t')]);
+      const p2 = await makePlan(other, [ws.dir.path('u'), ws.dir.path('t')]);
       expect((await applyPlan(p2.plan, p2.text, { ...options(), catalog: other })).runId).toBe(1);
-      expect(undoRun(runToUndo(catalog, 1), { catalog, clock }).complete).toBe(true);
-      expect(readFileSync(dir.path('t/b'))).toEqual(first);
-      unlinkSync(dir.path('t/b'));
+      expect(undoRun(runToUndo(ws.catalog, 1), { catalog: ws.catalog, clock }).complete).toBe(true);
+      expect(readFileSync(ws.dir.path('t/b'))).toEqual(first);
+      unlinkSync(ws.dir.path('t/b'));
       expect(undoRun(runToUndo(other, 1), { catalog: other, clock }).complete).toBe(true);
-      expect(readFileSync(dir.path('t/b'))).toEqual(second);
+      expect(readFileSync(ws.dir.path('t/b'))).toEqual(second);
     } finally {
       other.close();
     }
@@ -103,11 +76,11 @@ describe('apply after the safety review', () => {
 
   it('purge leaves a quarantined copy whose keeper is gone, and a file that is not the quarantined one', async () => {
     twins(4, 't/a', 't/b');
-    const { plan, text } = await makePlan(catalog, [dir.path('t')]);
+    const { plan, text } = await makePlan(ws.catalog, [ws.dir.path('t')]);
     const report = await applyPlan(plan, text, options());
-    const target = catalog.journal().entries(report.runId!)[0]!.target! as string;
-    unlinkSync(dir.path('t/a'));
-    const purged = purgeQuarantine(catalog, { olderThanMs: 0, clock });
+    const target = ws.catalog.journal().entries(report.runId!)[0]!.target! as string;
+    unlinkSync(ws.dir.path('t/a'));
+    const purged = purgeQuarantine(ws.catalog, { olderThanMs: 0, clock });
     expect(purged.problems[0]?.reason).toMatch(
       /its keeper .* is gone or changed: the quarantined copy may be the last one/,
     );
@@ -115,7 +88,7 @@ describe('apply after the safety review', () => {
     twins(4, 't/a');
     unlinkSync(target);
     writeFileSync(target, "someone else's file");
-    expect(purgeQuarantine(catalog, { olderThanMs: 0, clock }).problems[0]?.reason).toMatch(
+    expect(purgeQuarantine(ws.catalog, { olderThanMs: 0, clock }).problems[0]?.reason).toMatch(
       /another file stands/,
     );
     expect(readFileSync(target, 'utf8')).toBe("someone else's file");
@@ -123,23 +96,23 @@ describe('apply after the safety review', () => {
 
   it('an unsettled intent whose folder became a file is reported; resume and undo still finish the rest', async () => {
     twins(5, 't/a/f', 't/b/f', 't/c/f');
-    const { plan, text } = await makePlan(catalog, [dir.path('t')]);
+    const { plan, text } = await makePlan(ws.catalog, [ws.dir.path('t')]);
     await expect(applyPlan(plan, text, options(crashAfter(1)))).rejects.toThrow('simulated crash');
-    rmSync(dir.path('t/c'), { recursive: true });
-    writeFileSync(dir.path('t/c'), 'now a file');
+    rmSync(ws.dir.path('t/c'), { recursive: true });
+    writeFileSync(ws.dir.path('t/c'), 'now a file');
     const resumed = await resumeApply(undefined, options());
     // The first action's outcome was recorded on the way out of the crash; the second cannot be carried out.
     expect(resumed.alreadySettled).toBe(1);
     expect(resumed.skips[0]?.reason).toMatch(/vanished|ENOTDIR|not a directory/);
-    expect(undoRun(runToUndo(catalog, undefined), { catalog, clock }).undone).toBe(1);
-    expect(existsSync(dir.path('t/b/f'))).toBe(true);
+    expect(undoRun(runToUndo(ws.catalog, undefined), { catalog: ws.catalog, clock }).undone).toBe(1);
+    expect(existsSync(ws.dir.path('t/b/f'))).toBe(true);
   });
 
   it('Ctrl-C while a compare waits for read budget leaves the action to resume, not skipped', async () => {
     twins(6, 't/a', 't/b');
-    dir.write('t/big1', bytes(3_000_000, 7));
-    dir.write('t/big2', bytes(3_000_000, 7));
-    const { plan, text } = await makePlan(catalog, [dir.path('t')]);
+    ws.dir.write('t/big1', bytes(3_000_000, 7));
+    ws.dir.write('t/big2', bytes(3_000_000, 7));
+    const { plan, text } = await makePlan(ws.catalog, [ws.dir.path('t')]);
     const controller = new AbortController();
     const fake = new FakeClock();
     const applying = applyPlan(
@@ -153,35 +126,35 @@ describe('apply after the safety review', () => {
     const resumed = await resumeApply(undefined, options());
     expect(resumed.skipped).toBe(0);
     expect(resumed.done + resumed.alreadySettled).toBe(2);
-    expect((await verify(catalog, { mode: 'consistency' })).errors).toEqual([]);
+    expect((await verify(ws.catalog, { mode: 'consistency' })).errors).toEqual([]);
   });
 
   it('a crash after linking keeps the file mode in the journal: undo gives it back', async () => {
     twins(8, 't/a', 't/b');
-    chmodSync(dir.path('t/a'), 0o644);
-    chmodSync(dir.path('t/b'), 0o600);
-    const { plan, text } = await makePlan(catalog, [dir.path('t')], { op: 'hardlink' });
+    chmodSync(ws.dir.path('t/a'), 0o644);
+    chmodSync(ws.dir.path('t/b'), 0o600);
+    const { plan, text } = await makePlan(ws.catalog, [ws.dir.path('t')], { op: 'hardlink' });
     await expect(applyPlan(plan, text, options(crashAfter(1)))).rejects.toThrow('simulated crash');
     await resumeApply(undefined, options());
-    undoRun(runToUndo(catalog, undefined), { catalog, clock });
-    expect(statSync(dir.path('t/b')).mode & 0o777).toBe(0o600);
+    undoRun(runToUndo(ws.catalog, undefined), { catalog: ws.catalog, clock });
+    expect(statSync(ws.dir.path('t/b')).mode & 0o777).toBe(0o600);
   });
 
   it('undo of a symlink whose keeper changed size since is refused, not restored with the wrong bytes', async () => {
     twins(9, 't/a', 't/b');
-    const { plan, text } = await makePlan(catalog, [dir.path('t')], { op: 'symlink' });
+    const { plan, text } = await makePlan(ws.catalog, [ws.dir.path('t')], { op: 'symlink' });
     await applyPlan(plan, text, options());
-    unlinkSync(dir.path('t/a'));
-    writeFileSync(dir.path('t/a'), 'unrelated');
-    const undo = undoRun(runToUndo(catalog, undefined), { catalog, clock });
+    unlinkSync(ws.dir.path('t/a'));
+    writeFileSync(ws.dir.path('t/a'), 'unrelated');
+    const undo = undoRun(runToUndo(ws.catalog, undefined), { catalog: ws.catalog, clock });
     expect(undo.problems[0]?.reason).toMatch(/no longer has the size of the file/);
   });
 
   it('scans never enter the quarantine at the top of a file system', async () => {
     twins(10, 't/a', 't/.nodupe-quarantine/x/a');
-    const { plan } = await makePlan(catalog, [dir.path('t')]);
+    const { plan } = await makePlan(ws.catalog, [ws.dir.path('t')]);
     expect(plan.groups).toEqual([]);
-    expect(join(dir.path('t'), 'a')).toBe(dir.path('t/a'));
+    expect(join(ws.dir.path('t'), 'a')).toBe(ws.dir.path('t/a'));
   });
 });
 
@@ -189,16 +162,16 @@ describe('resume after the review', () => {
   it('resume puts the rest of a run in the same --quarantine folder as the first files', async () => {
     for (let i = 0; i < 3; i++) {
       const c = bytes(3000, 20 + i);
-      dir.write(`t/${i}/a`, c);
-      dir.write(`t/${i}/b`, c);
+      ws.dir.write(`t/${i}/a`, c);
+      ws.dir.write(`t/${i}/b`, c);
     }
-    const q = dir.path('q');
-    const { plan, text } = await makePlan(catalog, [dir.path('t')]);
+    const q = ws.dir.path('q');
+    const { plan, text } = await makePlan(ws.catalog, [ws.dir.path('t')]);
     await expect(
       applyPlan(plan, text, options({ ...crashAfter(1), quarantineDir: q, batchSize: 1 })),
     ).rejects.toThrow();
     await resumeApply(undefined, options());
-    const targets = catalog
+    const targets = ws.catalog
       .journal()
       .entries(1)
       .map((e) => String(e.target));

@@ -11,7 +11,7 @@ import {
   toBytes,
   type FsPath,
 } from '../scan/paths.js';
-import { describeErrno, errnoOf, type FileOps, type Stat } from './file-ops.js';
+import { describeErrno, errnoOf, lstatIfPresent, type FileOps, type Stat } from './file-ops.js';
 import type { JournalEntry } from './journal.js';
 
 /**
@@ -88,13 +88,6 @@ function isStat(l: Look): l is Stat {
   return typeof l === 'object' && !('error' in l);
 }
 
-function exists(ops: FileOps, path: FsPath): Stat | undefined {
-  const l = look(ops, path);
-  if (isStat(l)) return l;
-  if (l === 'missing') return undefined;
-  throw l.error;
-}
-
 function removeQuietly(ops: FileOps, path: FsPath): void {
   try {
     ops.unlink(path);
@@ -159,13 +152,13 @@ export function perform(
   const { op, path, keeper } = entry;
   const target = entry.target!;
   const putBack = (from: FsPath) => {
-    if (!exists(ops, path)) ops.rename(from, path);
+    if (!lstatIfPresent(ops, path)) ops.rename(from, path);
   };
   switch (op) {
     case 'quarantine':
     case 'move': {
       // A quarantine target is unique to its catalog, run and path; a move's lies in the user's folder.
-      if (op === 'move' && exists(ops, target)) {
+      if (op === 'move' && lstatIfPresent(ops, target)) {
         throw Object.assign(new Error('a file is in the way at the destination'), { code: 'EEXIST' });
       }
       folders.ensure(parentOf(target));
@@ -317,8 +310,8 @@ export function reverse(
     switch (op) {
       case 'quarantine':
       case 'move': {
-        const here = exists(ops, path);
-        const there = exists(ops, target!);
+        const here = lstatIfPresent(ops, path);
+        const there = lstatIfPresent(ops, target!);
         const copy = op === 'move' ? 'the moved' : 'the quarantined';
         if (here?.ino === expect.ino && here.dev === expect.dev) return { outcome: 'already' };
         if (!there) return { outcome: 'problem', reason: `${copy} copy is gone` };
@@ -338,9 +331,9 @@ export function reverse(
         return { outcome: 'already' };
       case 'hardlink':
       case 'symlink': {
-        const here = exists(ops, path);
+        const here = lstatIfPresent(ops, path);
         if (!here) return { outcome: 'problem', reason: 'its path is empty now' };
-        const k = exists(ops, keeper);
+        const k = lstatIfPresent(ops, keeper);
         const linked =
           op === 'hardlink'
             ? here.isFile() && k?.ino === here.ino && k.dev === here.dev

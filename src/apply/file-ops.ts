@@ -76,3 +76,13 @@ export function describeErrno(error: unknown): string {
   if (code === undefined) return error instanceof Error ? error.message : String(error);
   return `${MEANINGS[code] ?? (error as Error).message} (${code})`;
 }
+
+/** lstat, or undefined when nothing is there (ENOENT); other errors are thrown. */
+export function lstatIfPresent(ops: FileOps, path: FsPath): Stat | undefined {
+  try {
+    return ops.lstat(path);
+  } catch (error) {
+    if (errnoOf(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+}

@@ -6,7 +6,7 @@ import { builtinRuleLookup, type RuleLookup } from '../plan/keepers.js';
 import { builtinCandidates } from '../plugins/builtins.js';
 import { discoverPlugins } from '../plugins/discovery.js';
 import { PluginHost, type HostEvent } from '../plugins/host.js';
-import type { RegisteredHasher } from '../plugins/registry.js';
+import type { Kind, Kinds, RegisteredHasher } from '../plugins/registry.js';
 import type { Config } from './config.js';
 import type { CliContext } from './context.js';
 import type { CommonOptions } from './options.js';
@@ -50,28 +50,26 @@ export async function openPluginHost(
   return host;
 }
 
-/** The hasher a name stands for, or a USAGE error listing the hashers there are. */
-export function hasherNamed(host: PluginHost, name: string): RegisteredHasher {
-  const hasher = host.registry.get('hashers', name);
-  if (!hasher) {
+/** What a name stands for in the registry, or a USAGE error listing the names there are ("unknown hash"). */
+function named<K extends Kind>(host: PluginHost, kind: K, what: string, name: string): Kinds[K] {
+  const found = host.registry.get(kind, name);
+  if (!found) {
     throw new NodupeError(
       'USAGE',
-      `unknown hash "${name}"; known: ${host.registry.names('hashers').join(', ')}`,
+      `unknown ${what} "${name}"; known: ${host.registry.names(kind).join(', ')}`,
     );
   }
-  return hasher;
+  return found;
 }
 
-/** The output format a name stands for, or a USAGE error listing the formats there are. */
+/** The hasher a name stands for. */
+export function hasherNamed(host: PluginHost, name: string): RegisteredHasher {
+  return named(host, 'hashers', 'hash', name);
+}
+
+/** The output format a name stands for. */
 export function formatNamed(host: PluginHost, name: string): DupesFormat {
-  const format = host.registry.get('formats', name);
-  if (!format) {
-    throw new NodupeError(
-      'USAGE',
-      `unknown format "${name}"; known: ${host.registry.names('formats').join(', ')}`,
-    );
-  }
-  return format;
+  return named(host, 'formats', 'format', name);
 }
 
 /** Keeper rules by name, from the host's registry. */

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import type { Ajv2020 as Ajv, ErrorObject } from 'ajv/dist/2020.js';
 import { NodupeError } from '../core/errors.js';
 import type { HashAlgorithm } from '../hash/algorithms.js';
-import { displayPath, fromBytes, type FsPath } from '../scan/paths.js';
+import { jsonPath, pathFromJson } from '../scan/paths.js';
 import { PLAN_SCHEMA, summarizePlan, type ActionOp, type Plan, type PlanGroup } from './plan.js';
 import { validatePlan } from './validate.js';
 
@@ -16,12 +16,6 @@ const IRREVERSIBLE =
 interface JsonPath {
   path: string;
   pathBytes?: string;
-}
-
-function jsonPath(path: FsPath): JsonPath {
-  return typeof path === 'string'
-    ? { path }
-    : { path: displayPath(path), pathBytes: path.toString('base64') };
 }
 
 /** The plan as the JSON document `nodupe.plan/1`, with its summary (and a warning when it deletes). */
@@ -148,16 +142,12 @@ interface PlanDocument {
   }[];
 }
 
-function pathOf(text: string, base64: string | undefined): FsPath {
-  return base64 === undefined ? text : fromBytes(Buffer.from(base64, 'base64'));
-}
-
 function fromDocument(doc: PlanDocument): Plan {
   const groups: PlanGroup[] = doc.groups.map((g) => ({
     size: g.size,
     hash: g.hash,
     keepers: g.keepers.map((k) => ({
-      path: pathOf(k.path, k.pathBytes),
+      path: pathFromJson(k.path, k.pathBytes),
       dev: BigInt(k.dev),
       ino: BigInt(k.ino),
       size: k.size,
@@ -166,8 +156,8 @@ function fromDocument(doc: PlanDocument): Plan {
     })),
     actions: g.actions.map((a) => ({
       op: a.op,
-      path: pathOf(a.path, a.pathBytes),
-      keeper: pathOf(a.keeper, a.keeperBytes),
+      path: pathFromJson(a.path, a.pathBytes),
+      keeper: pathFromJson(a.keeper, a.keeperBytes),
       expect: {
         size: a.expect.size,
         mtimeNs: BigInt(a.expect.mtimeNs),

@@ -144,7 +144,7 @@ describe('plugin host', () => {
       { path: plugin('needs-a', { dependsOn: ['a'], setup: "ctx.logger.info('set up');" }) },
       {
         path: plugin('a', {
-          setup: "await new Promise((r) => setTimeout(r, 5)); ctx.logger.info('set up');",
+          setup: "await Promise.resolve(); ctx.logger.info('set up');",
         }),
       },
       { path: plugin('x', { dependsOn: ['y'] }) },
@@ -233,7 +233,7 @@ describe('plugin host after the review', () => {
     const events = recording(host);
     const failed = new Promise((resolve) => host.on((e) => e.type === 'failed' && resolve(e)));
     await host.start([
-      { path: plugin('fragile', { setup: "setTimeout(() => { throw new Error('boom'); }, 0);" }) },
+      { path: plugin('fragile', { setup: "setImmediate(() => { throw new Error('boom'); });" }) },
     ]);
     await failed;
     expect(host.get('fragile')).toMatchObject({ state: 'failed' });

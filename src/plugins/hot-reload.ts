@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { Debouncer } from './debounce.js';
 import { folderEntry, isPluginFile } from './discovery.js';
 import type { PluginHost } from './host.js';
-import { watchFolders, type FolderWatcher, type WatchBackend } from './watcher.js';
+import { isDirectory, watchFolders, type FolderWatcher, type WatchBackend } from './watcher.js';
 
 export type ReloaderEvent =
   | { type: 'watching'; backend: WatchBackend; folders: readonly string[] }
@@ -78,15 +78,15 @@ export class HotReloader {
       if (rel === '' || rel.startsWith('..')) continue;
       const first = rel.split(sep)[0]!;
       const item = `${folder}${sep}${first}`;
-      return first === rel && !isPluginFile(first) && !isDir(item) ? undefined : item;
+      return first === rel && !isPluginFile(first) && !isDirectory(item) ? undefined : item;
     }
     return undefined;
   }
 
   async #settle(item: string): Promise<void> {
     const host = this.#options.host;
-    const entry = isDir(item) ? await folderEntry(item) : isPluginFile(item) ? item : undefined;
-    if (entry === undefined || !exists(entry)) {
+    const entry = isDirectory(item) ? await folderEntry(item) : isPluginFile(item) ? item : undefined;
+    if (entry === undefined || !existsSync(entry)) {
       // Removed: unload whatever was loaded from it (a file, or any file inside a removed folder).
       for (const record of host.list()) {
         if (record.source.kind !== 'file') continue;
@@ -106,7 +106,7 @@ export class HotReloader {
         await host.unloadFile(path);
       }
     }
-    const hash = contentHash(isDir(item) ? item : entry);
+    const hash = contentHash(isDirectory(item) ? item : entry);
     if (
       hash !== undefined &&
       hash === this.#hashes.get(entry) &&
@@ -121,7 +121,7 @@ export class HotReloader {
 
   #remember(path: string): void {
     const item = this.#itemOf(path);
-    const hash = contentHash(item !== undefined && isDir(item) ? item : path);
+    const hash = contentHash(item !== undefined && isDirectory(item) ? item : path);
     if (hash !== undefined) this.#hashes.set(path, hash);
   }
 
@@ -134,31 +134,14 @@ export class HotReloader {
 function contentHash(path: string): string | undefined {
   try {
     const hash = createHash('sha256');
-    if (isDir(path)) {
+    if (isDirectory(path)) {
       for (const name of readdirSync(path).sort()) {
         const file = join(path, name);
-        if (!isDir(file)) hash.update(name).update('\0').update(readFileSync(file));
+        if (!isDirectory(file)) hash.update(name).update('\0').update(readFileSync(file));
       }
     } else hash.update(readFileSync(path));
     return hash.digest('hex');
   } catch {
     return undefined;
-  }
-}
-
-function isDir(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-function exists(path: string): boolean {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -98,7 +98,8 @@ function safely(fn: () => void): void {
   }
 }
 
-function isDirectory(path: string): boolean {
+/** Whether a folder is there (following links); false for anything else or nothing. */
+export function isDirectory(path: string): boolean {
   try {
     return statSync(path).isDirectory();
   } catch {

@@ -79,3 +79,15 @@ export function mirrorUnder(folder: FsPath, absolute: FsPath): FsPath {
   while (bytes[start] === SLASH) start++;
   return joinName(folder, bytes.subarray(start));
 }
+
+/** A path in JSON documents: its text, plus its raw bytes in base64 when they are not UTF-8 (the text then shows U+FFFD). */
+export function jsonPath(path: FsPath): { path: string; pathBytes?: string } {
+  return typeof path === 'string'
+    ? { path }
+    : { path: displayPath(path), pathBytes: path.toString('base64') };
+}
+
+/** The inverse of {@link jsonPath}: the raw bytes when given, else the text. */
+export function pathFromJson(text: string, base64: string | undefined): FsPath {
+  return base64 === undefined ? text : fromBytes(Buffer.from(base64, 'base64'));
+}

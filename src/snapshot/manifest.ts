@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NodupeError } from '../core/errors.js';
-import { displayPath, fromBytes, toBytes, type FsPath } from '../scan/paths.js';
+import { jsonPath, pathFromJson, toBytes, type FsPath } from '../scan/paths.js';
 import { fsErrorCode, syncDir } from './io.js';
 import { manifestPath, manifestsDir, tempName } from './layout.js';
 
@@ -56,9 +56,7 @@ export function encodeManifest(manifest: SnapshotManifest): string {
     ...(manifest.note === undefined ? {} : { note: manifest.note }),
     files: manifest.files.map((f) => ({
       // The same convention as the dupes JSON: display text, plus the raw bytes when they are not UTF-8.
-      ...(typeof f.path === 'string'
-        ? { path: f.path }
-        : { path: displayPath(f.path), pathBytes: f.path.toString('base64') }),
+      ...jsonPath(f.path),
       size: f.size,
       mtimeNs: String(f.mtimeNs),
       mode: f.mode,
@@ -114,7 +112,7 @@ export function decodeManifest(id: string, text: string): SnapshotManifest {
     if (typeof path !== 'string') bad(`${at}.path`, 'a string', path);
     if (pathBytes !== undefined && !matches(pathBytes, BASE64)) bad(`${at}.pathBytes`, 'base64', pathBytes);
     // The bytes, when present, are the path; the text is only for people reading the file.
-    const where = pathBytes === undefined ? path : fromBytes(Buffer.from(pathBytes, 'base64'));
+    const where = pathFromJson(path, pathBytes);
     if (toBytes(where)[0] !== SLASH) bad(`${at}.path`, 'an absolute path', path);
     if (!isCount(size)) bad(`${at}.size`, 'a whole number of bytes', size);
     if (!matches(mtimeNs, INTEGER)) bad(`${at}.mtimeNs`, 'an integer in a string', mtimeNs);

@@ -1,16 +1,7 @@
-import type { Journal, JournalEntry } from '../apply/journal.js';
-import { errnoOf, type FileOps, type Stat } from '../apply/file-ops.js';
+import type { Journal } from '../apply/journal.js';
+import { lstatIfPresent, type FileOps } from '../apply/file-ops.js';
 import { displayPath } from '../scan/paths.js';
 import type { VerifyError } from './verify.js';
-
-function lstatOrNone(ops: FileOps, path: JournalEntry['path']): Stat | undefined {
-  try {
-    return ops.lstat(path);
-  } catch (error) {
-    if (errnoOf(error) === 'ENOENT') return undefined;
-    throw error;
-  }
-}
 
 /**
  * The journal agrees with the disk: no run left unsettled; every file a run quarantined or moved is where the
@@ -34,7 +25,7 @@ export function checkConsistency(ops: FileOps, journal: Journal): { checked: num
           );
           break;
         case 'done': {
-          const keeper = lstatOrNone(ops, e.keeper);
+          const keeper = lstatIfPresent(ops, e.keeper);
           if (!keeper?.isFile()) {
             fail(
               'keeper-missing',
@@ -42,7 +33,7 @@ export function checkConsistency(ops: FileOps, journal: Journal): { checked: num
             );
           }
           if (e.op === 'quarantine' || e.op === 'move') {
-            const there = e.target === undefined ? undefined : lstatOrNone(ops, e.target);
+            const there = e.target === undefined ? undefined : lstatIfPresent(ops, e.target);
             if (!there || there.ino !== e.expect.ino) {
               fail(
                 `${e.op === 'move' ? 'moved' : 'quarantined'}-missing`,
@@ -50,13 +41,13 @@ export function checkConsistency(ops: FileOps, journal: Journal): { checked: num
               );
             }
           } else if (e.op !== 'delete') {
-            const here = lstatOrNone(ops, e.path);
+            const here = lstatIfPresent(ops, e.path);
             if (!here) fail('link-missing', `the ${e.op} made here is gone`);
           }
           break;
         }
         case 'undone':
-          if (!lstatOrNone(ops, e.path)) fail('undone-missing', 'undo brought it back, but it is gone');
+          if (!lstatIfPresent(ops, e.path)) fail('undone-missing', 'undo brought it back, but it is gone');
           break;
         case 'skipped':
         case 'purged':

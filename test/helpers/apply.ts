@@ -1,13 +1,18 @@
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { Dirent } from 'node:fs';
+import { afterEach, beforeEach } from 'vitest';
+import type { ApplyOptions } from '../../src/apply/apply.js';
 import type { FileOps } from '../../src/apply/file-ops.js';
+import { SqliteCatalog } from '../../src/catalog/sqlite/sqlite-store.js';
+import { FakeClock } from '../../src/core/fake-clock.js';
 import type { CatalogStore } from '../../src/catalog/store.js';
 import { buildPlan } from '../../src/plan/build.js';
 import { planToJson, readPlan } from '../../src/plan/plan-json.js';
 import type { ActionOp, Plan } from '../../src/plan/plan.js';
 import { DEFAULT_POLICY, type Policy } from '../../src/plan/policy.js';
 import { joinName, type FsPath } from '../../src/scan/paths.js';
+import { scratch } from './tree.js';
 import { scan } from '../../src/scan/scan.js';
 
 /** Scans the roots and makes a plan, through the JSON round trip apply reads it by. */
@@ -110,4 +115,47 @@ export function injecting(ops: FileOps, injections: Injection[]): FileOps {
     };
   }
   return wrapped as unknown as FileOps;
+}
+
+/** A scratch folder and a catalog under its data/ folder, fresh for each test of the file that makes one. */
+export interface ApplyWorkspace {
+  readonly dir: ReturnType<typeof scratch>;
+  readonly catalog: SqliteCatalog;
+  readonly clock: FakeClock;
+  /** Apply options on this workspace, with `extra` on top. */
+  options: (extra?: Partial<ApplyOptions>) => ApplyOptions;
+}
+
+export function applyWorkspace(): ApplyWorkspace {
+  let dir: ReturnType<typeof scratch> | undefined;
+  let catalog: SqliteCatalog | undefined;
+  const clock = new FakeClock();
+  beforeEach(() => {
+    dir = scratch();
+    catalog = SqliteCatalog.open(dir.path('data/catalog.db'));
+  });
+  afterEach(() => {
+    catalog?.close();
+    dir?.remove();
+  });
+  return {
+    get dir() {
+      return dir!;
+    },
+    get catalog() {
+      return catalog!;
+    },
+    clock,
+    options: (extra = {}) => ({ catalog: catalog!, clock, dataDir: dir!.path('data'), ...extra }),
+  };
+}
+
+/** Throws right after the n-th action is carried out, before its batch is settled: a crash, in process. */
+export function crashAfter(n: number): Partial<ApplyOptions> {
+  let seen = 0;
+  return {
+    onStep: () => {
+      if (++seen === n) throw new Error('simulated crash');
+    },
+  };
 }

@@ -47,8 +47,9 @@ export async function dupesCommand(
  */
 export function catalogReport(session: Session, options: ScanCliOptions): DupesReport {
   const report = dupesFromCatalog(session.catalog, options.hash, options.includeEmpty ?? false);
+  if (report.groups.length > 0) return report;
   const held = session.catalog.hashAlgorithms();
-  if (report.groups.length === 0 && held.length > 0 && !held.includes(options.hash)) {
+  if (held.length > 0 && !held.includes(options.hash)) {
     session.warn(
       `the catalog holds ${held.join(', ')} hashes, none by ${options.hash}: pass --hash ${held[0]!}`,
     );

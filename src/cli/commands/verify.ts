@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { byteRateLimiter } from '../../core/byte-rate.js';
 import { NodupeError } from '../../core/errors.js';
 import { formatCount } from '../../core/format.js';
-import { displayPath, type FsPath } from '../../scan/paths.js';
+import { displayPath, jsonPath } from '../../scan/paths.js';
 import { verify, VERIFY_MODES, type VerifyMode, type VerifyReport } from '../../verify/verify.js';
 import type { CliContext } from '../context.js';
 import { addCommonOptions, parseCount, parseRate, type CommonOptions } from '../options.js';
@@ -15,12 +15,6 @@ interface VerifyCliOptions extends CommonOptions {
   output?: string;
   threads?: number;
   maxReadRate?: number;
-}
-
-function jsonPath(path: FsPath): { path: string; pathBytes?: string } {
-  return typeof path === 'string'
-    ? { path }
-    : { path: displayPath(path), pathBytes: path.toString('base64') };
 }
 
 /** The report as JSON, schema `nodupe.verify/1`. */

@@ -1,13 +1,6 @@
 import type { DuplicateGroup, PhysicalFile, ScanProblem } from '../../scan/scan.js';
-import { displayPath, type FsPath } from '../../scan/paths.js';
+import { jsonPath } from '../../scan/paths.js';
 import type { DupesFormat } from './format.js';
-
-/** A path in JSON: the text, plus its bytes in base64 when they are not UTF-8 (the text then has U+FFFD). */
-function jsonPath(path: FsPath): { path: string; pathBytes?: string } {
-  return typeof path === 'string'
-    ? { path }
-    : { path: displayPath(path), pathBytes: path.toString('base64') };
-}
 
 function jsonFile(file: PhysicalFile) {
   return {
