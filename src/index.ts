@@ -32,7 +32,7 @@ export {
   type DuplicateGroup,
   type PhysicalFile,
 } from './scan/scan.js';
-export type { FsPath } from './scan/paths.js';
+export type { FsPath } from './model/paths.js';
 export { SqliteCatalog } from './catalog/sqlite/sqlite-store.js';
 export type { CatalogStore, CatalogFile, KnownFile, SeenFile, StoredHashes } from './catalog/store.js';
 export { HASH_ALGORITHMS, type HashAlgorithm } from './hash/algorithms.js';
@@ -56,7 +56,7 @@ export {
 export { applyPlan, resumeApply, type ApplyOptions, type ApplyReport, type Step } from './apply/apply.js';
 export { undoRun, runToUndo, type UndoOptions, type UndoReport } from './apply/undo.js';
 export { purgeQuarantine, type PurgeReport } from './apply/purge.js';
-export { nodeFileOps, type FileOps } from './apply/file-ops.js';
+export { nodeFileOps, type FileOps } from './fs/file-ops.js';
 export type { Journal, JournalEntry, RunRecord } from './apply/journal.js';
 export {
   verify,

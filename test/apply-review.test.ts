@@ -12,7 +12,7 @@ import {
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyPlan, resumeApply } from '../src/apply/apply.js';
-import { nodeFileOps, type FileOps } from '../src/apply/file-ops.js';
+import { nodeFileOps, type FileOps } from '../src/fs/file-ops.js';
 import { purgeQuarantine } from '../src/apply/purge.js';
 import { runToUndo, undoRun } from '../src/apply/undo.js';
 import { SqliteCatalog } from '../src/catalog/sqlite/sqlite-store.js';
@@ -37,20 +37,19 @@ describe('apply after the safety review', () => {
       rmSync(ws.dir.path('t'), { recursive: true, force: true });
       twins(op.length, 't/a', 't/b');
       const { plan, text } = await makePlan(ws.catalog, [ws.dir.path('t')], { op });
-      let closes = 0;
       const ops: FileOps = {
         ...nodeFileOps,
-        close(fd) {
-          nodeFileOps.close(fd);
-          // The second close ends the check; another program saves new work over t/b right then.
-          if (++closes === 2) {
+        link(from, to) {
+          // The compare is over; another program saves new work over t/b right as it is set aside.
+          if (from === ws.dir.path('t/b')) {
             writeFileSync(ws.dir.path('t/b.new'), 'precious new work');
             renameSync(ws.dir.path('t/b.new'), ws.dir.path('t/b'));
           }
+          nodeFileOps.link(from, to);
         },
       };
       const report = await applyPlan(plan, text, options({ ops }));
-      expect(report.skips[0]?.reason).toMatch(/changed or was replaced while being acted on/);
+      expect(report.skips[0]?.reason).toMatch(/the file was replaced by another file as it was taken/);
       expect(readFileSync(ws.dir.path('t/b'), 'utf8')).toBe('precious new work');
     }
   });
@@ -80,15 +79,15 @@ describe('apply after the safety review', () => {
     const report = await applyPlan(plan, text, options());
     const target = ws.catalog.journal().entries(report.runId!)[0]!.target! as string;
     unlinkSync(ws.dir.path('t/a'));
-    const purged = purgeQuarantine(ws.catalog, { olderThanMs: 0, clock });
+    const purged = await purgeQuarantine(ws.catalog, { olderThanMs: 0, clock });
     expect(purged.problems[0]?.reason).toMatch(
-      /its keeper .* is gone or changed: the quarantined copy may be the last one/,
+      /keeper .* vanished: the quarantined copy may be the last one/,
     );
     expect(existsSync(target)).toBe(true);
     twins(4, 't/a');
     unlinkSync(target);
     writeFileSync(target, "someone else's file");
-    expect(purgeQuarantine(ws.catalog, { olderThanMs: 0, clock }).problems[0]?.reason).toMatch(
+    expect((await purgeQuarantine(ws.catalog, { olderThanMs: 0, clock })).problems[0]?.reason).toMatch(
       /another file stands/,
     );
     expect(readFileSync(target, 'utf8')).toBe("someone else's file");
@@ -134,8 +133,12 @@ describe('apply after the safety review', () => {
     chmodSync(ws.dir.path('t/a'), 0o644);
     chmodSync(ws.dir.path('t/b'), 0o600);
     const { plan, text } = await makePlan(ws.catalog, [ws.dir.path('t')], { op: 'hardlink' });
-    await expect(applyPlan(plan, text, options(crashAfter(1)))).rejects.toThrow('simulated crash');
-    await resumeApply(undefined, options());
+    // Modes differ: a link needs the user's word for it.
+    const anyOwner = { linkAnyOwner: true };
+    await expect(applyPlan(plan, text, options({ ...crashAfter(1), ...anyOwner }))).rejects.toThrow(
+      'simulated crash',
+    );
+    await resumeApply(undefined, options(anyOwner));
     undoRun(runToUndo(ws.catalog, undefined), { catalog: ws.catalog, clock });
     expect(statSync(ws.dir.path('t/b')).mode & 0o777).toBe(0o600);
   });

@@ -1,3 +1,4 @@
+import { readPlan } from '../src/plan/plan-json.js';
 import {
   existsSync,
   linkSync,
@@ -14,21 +15,15 @@ import {
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyPlan, resumeApply } from '../src/apply/apply.js';
-import { nodeFileOps } from '../src/apply/file-ops.js';
+import { nodeFileOps } from '../src/fs/file-ops.js';
 import { runToUndo, undoRun } from '../src/apply/undo.js';
 import { SqliteCatalog } from '../src/catalog/sqlite/sqlite-store.js';
 import { byteRateLimiter } from '../src/core/byte-rate.js';
 import { FakeClock } from '../src/core/fake-clock.js';
-import { toBytes } from '../src/scan/paths.js';
+import { toBytes } from '../src/model/paths.js';
 import { verify } from '../src/verify/verify.js';
-import {
-  applyWorkspace,
-  contentsUnder,
-  crashAfter,
-  injecting,
-  makePlan,
-  treeState,
-} from './helpers/apply.js';
+import { applyWorkspace, contentsUnder, crashAfter, makePlan, treeState } from './helpers/apply.js';
+import { injecting } from './helpers/ops.js';
 import { bytes } from './helpers/tree.js';
 
 const ws = applyWorkspace();
@@ -207,7 +202,16 @@ describe('apply: the traps', () => {
     expect(lstatSync(target, { bigint: true }).mtimeNs).toBe(plan.groups[0]!.actions[0]!.expect.mtimeNs);
     const report = await applyPlan(plan, text, options());
     expect(report.done).toBe(0);
-    expect(report.skips[0]!.reason).toMatch(/bytes differ .* offset/);
+    // The ctime tells first: no one can set it back.
+    expect(report.skips[0]!.reason).toMatch(/ctime moved/);
+    expect(readFileSync(target)).toEqual(changed);
+    // And with the ctime written into the plan too (an edited plan), the bytes still tell.
+    const ctimeNs = lstatSync(target, { bigint: true }).ctimeNs;
+    const edited = text
+      .replace(String(plan.groups[0]!.actions[0]!.expect.ctimeNs), String(ctimeNs))
+      .replace(plan.id, `${plan.id}-2`);
+    const again = await applyPlan(readPlan(edited, 'plan.json'), edited, options());
+    expect(again.skips[0]!.reason).toMatch(/bytes differ .* offset/);
     expect(readFileSync(target)).toEqual(changed);
   });
 
@@ -254,8 +258,8 @@ describe('apply: the traps', () => {
     }
     const { plan, text } = await makePlan(ws.catalog, [ws.dir.path('t')]);
     const ops = injecting(nodeFileOps, [
-      { call: 'rename', nth: 2, code: 'ENOSPC' },
-      { call: 'rename', nth: 4, code: 'EACCES' },
+      { call: 'link', nth: 2, code: 'ENOSPC' },
+      { call: 'link', nth: 4, code: 'EACCES' },
     ]);
     const report = await applyPlan(plan, text, options({ ops, batchSize: 4 }));
     expect(report.done).toBe(4);
@@ -267,7 +271,7 @@ describe('apply: the traps', () => {
     await consistent();
 
     const second = await makePlan(ws.catalog, [ws.dir.path('t')]);
-    const stopping = injecting(nodeFileOps, [{ call: 'rename', nth: 1, code: 'ENOSPC' }]);
+    const stopping = injecting(nodeFileOps, [{ call: 'link', nth: 1, code: 'ENOSPC' }]);
     const stopped = await applyPlan(second.plan, second.text, options({ ops: stopping, stopOnError: true }));
     expect(stopped).toMatchObject({ done: 0, skipped: 2, stopped: true });
     await consistent();
@@ -316,7 +320,7 @@ describe('apply: where it must stop or wait', () => {
     const { plan, text } = await makePlan(ws.catalog, [ws.dir.path('t')]);
     const ops = injecting(nodeFileOps, [{ call: 'mkdirp', code: 'EACCES' }]);
     await expect(applyPlan(plan, text, options({ ops }))).rejects.toThrow(
-      /no writable quarantine folder on the file system of .*permission denied \(EACCES\).*--quarantine DIR/,
+      /no trusted, writable quarantine folder on the file system of .*permission denied \(EACCES\).*--quarantine DIR/,
     );
     expect(treeState(ws.dir.path('t'))).toEqual(before);
     expect(ws.catalog.journal().runs()).toEqual([]);

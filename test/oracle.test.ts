@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCorpus } from '../bench/corpus.mjs';
 import { canonical, hasJdupes, jdupes, reference } from '../bench/oracle.mjs';
 import { SqliteCatalog } from '../src/catalog/sqlite/sqlite-store.js';
-import { toBytes } from '../src/scan/paths.js';
+import { toBytes } from '../src/model/paths.js';
 import { scan, type ScanReport } from '../src/scan/scan.js';
 
 let work: string;

@@ -14,8 +14,11 @@ import { SqliteCatalog } from '../src/catalog/sqlite/sqlite-store.js';
 import { AbortError } from '../src/core/errors.js';
 import { FakeClock } from '../src/core/fake-clock.js';
 import { ProgressTracker } from '../src/core/progress.js';
-import { displayPath, toBytes } from '../src/scan/paths.js';
+import { displayPath, toBytes } from '../src/model/paths.js';
+import { nodeFileOps } from '../src/fs/file-ops.js';
 import { scan, type ScanOptions, type ScanReport } from '../src/scan/scan.js';
+import { adversary, at } from './helpers/adversary.js';
+import { injecting } from './helpers/ops.js';
 import { bytes, scratch } from './helpers/tree.js';
 
 let dir: ReturnType<typeof scratch>;
@@ -262,5 +265,33 @@ describe('scan, unreadable parts', () => {
     } finally {
       chmodSync(dir.path('t/locked'), 0o755);
     }
+  });
+  it('reports a path whose lstat or readdir fails, as the file operations say, and goes on', async () => {
+    for (const name of ['a', 'b', 'c', 'sub/d']) dir.write(`t/${name}`, 'same');
+    const ops = injecting(nodeFileOps, [
+      { call: 'lstat', pathIncludes: 't/b', code: 'EACCES' },
+      { call: 'readdir', pathIncludes: 't/sub', code: 'EIO' },
+    ]);
+    const report = await run([dir.path('t')], { ops });
+    expect(report.problems).toEqual([
+      { path: dir.path('t/b'), op: 'lstat', code: 'EACCES', message: 'EACCES: injected failure, lstat' },
+      { path: dir.path('t/sub'), op: 'readdir', code: 'EIO', message: 'EIO: injected failure, readdir' },
+    ]);
+    expect(groupsOf(report)).toEqual([['t/a', 't/c']]);
+  });
+
+  it('reports a file removed between the folder read and its lstat, and goes on', async () => {
+    for (const name of ['a', 'b', 'c']) dir.write(`t/${name}`, 'same');
+    const b = dir.path('t/b');
+    const ops = adversary((call) => {
+      if (!at('lstat', b)(call)) return false;
+      unlinkSync(b);
+      return true;
+    });
+    const report = await run([dir.path('t')], { ops });
+    expect(report.problems.map((p) => [p.path, p.op, p.code])).toEqual([
+      [dir.path('t/b'), 'lstat', 'ENOENT'],
+    ]);
+    expect(groupsOf(report)).toEqual([['t/a', 't/c']]);
   });
 });

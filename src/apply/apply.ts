@@ -3,13 +3,14 @@ import type { Clock } from '../core/clock.js';
 import { abortErrorFrom, NodupeError } from '../core/errors.js';
 import type { ProgressTracker } from '../core/progress.js';
 import type { RateLimiter } from '../core/rate-limiter.js';
+import { nodeFileOps, type FileOps } from '../fs/file-ops.js';
+import { joinName, pathKey, type FsPath } from '../model/paths.js';
 import type { ActionOp, Plan, PlannedAction, PlannedKeeper } from '../plan/plan.js';
-import { pathKey, type FsPath } from '../scan/paths.js';
-import { FolderMaker, identityAfter, perform, stateAfterCrash, targetFor } from './actions.js';
+import { ACTION_KINDS, FolderMaker, identityNow } from './actions/index.js';
+import { carryOut, inodeKey, type RunContext } from './carry-out.js';
 import { lockCatalog } from './catalog-lock.js';
-import { checkAndCompare } from './check.js';
-import { describeErrno, nodeFileOps, type FileOps } from './file-ops.js';
-import { pickRun, type JournalEntry, type Settlement } from './journal.js';
+import { StackingCheck } from './check.js';
+import { pickRun, type JournalEntry, type OwnerRecord, type Settlement } from './journal.js';
 import { QuarantineRoots } from './quarantine.js';
 
 export interface ApplyOptions {
@@ -30,6 +31,8 @@ export interface ApplyOptions {
   onStep?: (step: Step) => void;
   /** Actions whose intents are written in one durable transaction. */
   batchSize?: number;
+  /** Let hardlink and symlink join files of different owners or modes (`--link-any-owner`). */
+  linkAnyOwner?: boolean;
 }
 
 /** What happened to one action: done, skipped (with why), or, in a dry run, what would happen. */
@@ -199,29 +202,30 @@ async function execute(
     items: items.length,
     bytes: items.reduce((sum, i) => sum + 2 * i.action.expect.size, 0),
   });
-  const entryOf = (item: Item): JournalEntry => ({
-    runId,
-    seq: item.seq,
-    op: item.action.op,
-    path: item.action.path,
-    keeper: item.keeper.path,
-    target: targetFor(item.action.op, item.action.path, {
-      catalogId: catalog.id,
+  const entryOf = (item: Item): JournalEntry => {
+    const kind = ACTION_KINDS[item.action.op];
+    const root = quarantineRoot.get(item.seq);
+    return {
       runId,
       seq: item.seq,
-      ...(quarantineRoot.has(item.seq) ? { quarantineRoot: quarantineRoot.get(item.seq)! } : {}),
-      ...(item.action.to === undefined ? {} : { to: item.action.to }),
-    }),
-    expect: item.action.expect,
-    // A link replaces the file's inode, and its mode with it: recorded with the intent, for undo after a crash.
-    mode:
-      dryRun || (item.action.op !== 'hardlink' && item.action.op !== 'symlink')
-        ? undefined
-        : modeOf(ops, item.action.path),
-    state: 'intent',
-    reason: undefined,
-    bytes: item.bytes,
-  });
+      op: item.action.op,
+      path: item.action.path,
+      keeper: item.keeper.path,
+      target: kind.target(item.action.path, {
+        catalogId: catalog.id,
+        runId,
+        seq: item.seq,
+        ...(root === undefined ? {} : { runFolder: runFolderUnder(root, catalog.id, runId) }),
+        ...(item.action.to === undefined ? {} : { to: item.action.to }),
+      }),
+      expect: item.action.expect,
+      // A link replaces the file's inode, and its owner and mode with it: recorded with the intent, for undo.
+      owner: dryRun || !(kind.destroys && kind.sharesKeeper) ? undefined : ownerOf(ops, item.action.path),
+      state: 'intent',
+      reason: undefined,
+      bytes: item.bytes,
+    };
+  };
 
   const count = (step: Step) => {
     if (step.outcome === 'skipped') {
@@ -234,7 +238,18 @@ async function execute(
     options.onStep?.(step);
   };
 
-  const folders = new FolderMaker(ops);
+  const folders = {
+    quarantine: new FolderMaker(ops, (dir) => roots.makeFolder(dir)),
+    other: new FolderMaker(ops),
+  };
+  const run: RunContext = {
+    ops,
+    stacking: new StackingCheck(ops),
+    limiter: options.limiter,
+    signal,
+    linkAnyOwner: options.linkAnyOwner,
+    touched: new Set(),
+  };
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
   // The outcomes of a batch are committed together with the intents of the next, in one durable transaction:
   // one fsync per batch, and still every intent is on disk before its file is touched.
@@ -257,6 +272,12 @@ async function execute(
       const batch: { item: Item; entry: JournalEntry; journaled: boolean }[] = [];
       for (const item of items.slice(start, start + batchSize)) {
         const before = settledBefore.get(item.seq);
+        if (before) {
+          // What the run did before its interruption moved these inodes' ctimes (see RunContext.touched).
+          run.touched.add(inodeKey(item.action.expect));
+          const done = ACTION_KINDS[before.op];
+          if (done.destroys && done.linksKeeper) run.touched.add(inodeKey(item.keeper));
+        }
         if (before && before.state !== 'intent') report.alreadySettled++;
         else batch.push({ item, entry: before ?? entryOf(item), journaled: before !== undefined });
       }
@@ -280,12 +301,21 @@ async function execute(
           ...(entry.target === undefined ? {} : { target: entry.target }),
         };
         // An intent from before a crash may have been carried out already: the file system says.
-        const crash = journaled ? stateAfterCrash(ops, entry) : 'not-done';
+        const kind = ACTION_KINDS[entry.op];
+        const crash = journaled ? kind.stateAfterCrash(ops, entry) : 'not-done';
         const result =
           crash === 'done'
-            ? { mode: undefined }
+            ? {}
             : crash === 'not-done'
-              ? await carryOut(ops, folders, item, entry, dryRun, options)
+              ? await carryOut(
+                  run,
+                  kind,
+                  { ...entry, target: entry.target! },
+                  entry.op === 'quarantine' ? folders.quarantine : folders.other,
+                  { path: item.action.path, expect: item.action.expect },
+                  item.keeper,
+                  dryRun,
+                )
               : {
                   reason: `cannot tell whether it was carried out before the interruption: ${crash.unknown}`,
                 };
@@ -296,12 +326,12 @@ async function execute(
           outcomes.push({ seq: item.seq, state: 'skipped', reason: result.reason });
           if (options.stopOnError) report.stopped = true;
         } else if (!dryRun) {
-          outcomes.push({
-            seq: item.seq,
-            state: 'done',
-            ...(result.mode === undefined ? {} : { mode: result.mode }),
-          });
-          refreshed.push(identityAfter(ops, item.action.op, item.action.path, false));
+          outcomes.push({ seq: item.seq, state: 'done' });
+          refreshed.push(
+            kind.removesPath
+              ? { path: item.action.path, now: undefined }
+              : identityNow(ops, item.action.path),
+          );
         }
         count(step);
       }
@@ -344,54 +374,17 @@ async function execute(
   return report;
 }
 
-/**
- * Check and compare, then act: resolves to the mode the file had (undo of a link restores it) when done, or,
- * in a dry run, when it would be done; else to the reason it was not.
- */
-async function carryOut(
-  ops: FileOps,
-  folders: FolderMaker,
-  item: Item,
-  entry: JournalEntry,
-  dryRun: boolean,
-  options: ApplyOptions,
-): Promise<{ mode: number | undefined } | { reason: string }> {
-  const op = item.action.op;
-  const check = await checkAndCompare(ops, item.action, item.keeper, {
-    destructive: op !== 'quarantine' && op !== 'move',
-    ...(options.limiter ? { limiter: options.limiter } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
-  if (!check.ok) return { reason: check.reason };
-  if (dryRun) return { mode: undefined };
+/** The owner, mode and access time of the file a link will replace. */
+function ownerOf(ops: FileOps, path: FsPath): OwnerRecord | undefined {
   try {
-    perform(ops, folders, entry, check.file);
-    // Undo of a hard link or symlink makes a new file, and gives it back the mode recorded here.
-    return { mode: op === 'hardlink' || op === 'symlink' ? Number(check.file.mode) & 0o7777 : undefined };
-  } catch (error) {
-    return { reason: explainFailure(op, error) };
-  }
-}
-
-function explainFailure(op: ActionOp, error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (
-    op === 'reflink' &&
-    (code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'EXDEV' || code === 'EINVAL')
-  ) {
-    return `this file system cannot make reflinks (${code}); use hardlink or quarantine`;
-  }
-  if (op === 'hardlink' && code === 'EXDEV')
-    return 'the keeper is on another file system: a hard link cannot cross (EXDEV)';
-  if (op === 'move' && code === 'EXDEV')
-    return 'the destination is on another file system; --to must be on the same one (EXDEV)';
-  return `${op} failed: ${describeErrno(error)}`;
-}
-
-function modeOf(ops: FileOps, path: FsPath): number | undefined {
-  try {
-    return Number(ops.lstat(path).mode) & 0o7777;
+    const st = ops.lstat(path);
+    return { mode: Number(st.mode) & 0o7777, uid: Number(st.uid), gid: Number(st.gid), atimeNs: st.atimeNs };
   } catch {
     return undefined;
   }
+}
+
+/** A run's own quarantine folder: `<root>/<catalog id>/run-N`. */
+export function runFolderUnder(root: FsPath, catalogId: string, runId: number): FsPath {
+  return joinName(joinName(root, Buffer.from(catalogId)), Buffer.from(`run-${runId}`));
 }

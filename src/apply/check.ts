@@ -1,116 +1,150 @@
 import { isAbortError } from '../core/errors.js';
 import type { RateLimiter } from '../core/rate-limiter.js';
-import type { PlannedAction, PlannedKeeper } from '../plan/plan.js';
-import { displayPath } from '../scan/paths.js';
-import { describeErrno, errnoOf, type FileOps, type Stat } from './file-ops.js';
+import { describeErrno, errnoOf, type FileOps, type Stat } from '../fs/file-ops.js';
+import { describeChange, identityChange, type FileIdentity } from '../model/identity.js';
+import { displayPath, type FsPath } from '../model/paths.js';
 
-export type CheckResult = { ok: true; file: Stat } | { ok: false; reason: string };
-
-export interface CheckOptions {
-  limiter?: RateLimiter;
-  signal?: AbortSignal;
-  /**
-   * The action destroys the file's bytes (delete, or a link over it): then a file that grew after it was
-   * compared must not go. Quarantine and move keep the file, so they skip that last read.
-   */
-  destructive: boolean;
+/** A file opened for an action's checks: its descriptor and its stat when opened. */
+export interface Opened {
+  fd: number;
+  st: Stat;
 }
 
-/** The identity a plan recorded for a file. */
-interface Expected {
-  dev: bigint;
-  ino: bigint;
-  size: number;
-  mtimeNs: bigint;
+export type Opening = { ok: true; opened: Opened } | { ok: false; reason: string };
+
+/**
+ * Opens a file the way every check does: without following a final symlink, without blocking should it have
+ * become a FIFO, and then fstat: it must be a regular file with the identity given (when given). The caller
+ * closes what it gets.
+ */
+export function openChecked(
+  ops: FileOps,
+  path: FsPath,
+  role: string,
+  want?: FileIdentity,
+  options: { ignoreCtime?: boolean } = {},
+): Opening {
+  let fd: number;
+  try {
+    fd = ops.openRead(path);
+  } catch (error) {
+    const code = errnoOf(error);
+    const reason =
+      code === 'ENOENT'
+        ? `${role} vanished`
+        : code === 'ELOOP'
+          ? `${role} is now a symbolic link`
+          : `${role}: ${describeErrno(error)}`;
+    return { ok: false, reason };
+  }
+  try {
+    const st = ops.fstat(fd);
+    if (!st.isFile()) throw new NotChecked(`${role} is no longer a regular file`);
+    const change = want === undefined ? undefined : identityChange(st, want, options);
+    if (change !== undefined)
+      throw new NotChecked(`${role} ${describeChange(change, want!, st)} since the plan`);
+    return { ok: true, opened: { fd, st } };
+  } catch (error) {
+    ops.close(fd);
+    if (error instanceof NotChecked) return { ok: false, reason: error.message };
+    return { ok: false, reason: `${role}: ${describeErrno(error)}` };
+  }
 }
 
-function differs(st: Stat, want: Expected): string | undefined {
-  if (!st.isFile()) return 'is no longer a regular file';
-  if (st.dev !== want.dev || st.ino !== want.ino) return 'was replaced by another file since the plan';
-  if (Number(st.size) !== want.size) return `changed size since the plan (${want.size} → ${st.size} bytes)`;
-  if (st.mtimeNs !== want.mtimeNs) return 'was modified since the plan (its mtime changed)';
-  return undefined;
-}
-
-function openReason(error: unknown, role: string): string {
-  const code = errnoOf(error);
-  if (code === 'ENOENT') return `${role} vanished`;
-  if (code === 'ELOOP') return `${role} is now a symbolic link`;
-  return `${role}: ${describeErrno(error)}`;
-}
+class NotChecked extends Error {}
 
 const CHUNK = 512 * 1024;
 let buffers: [Buffer, Buffer] | undefined;
 
 /**
- * The last check before a destructive step, on the open files themselves: each is opened without following a
- * final symlink (and without blocking, should it have become a FIFO), and its fstat must still be the regular
- * file the plan recorded (device, inode, size, mtime); the file must not be its keeper's own inode (a hard
- * link: removing it frees nothing); then their bytes are compared, now. Resolves to the file's stat when all
- * holds, else to the reason it does not.
+ * Compares `size` bytes of two open files, now, throttled by the read budget. Resolves to undefined when they
+ * are equal and neither is longer (`exact`), else to the reason. An abort is no verdict: it is thrown.
  */
-export async function checkAndCompare(
+export async function compareOpen(
   ops: FileOps,
-  action: PlannedAction,
-  keeper: PlannedKeeper,
-  options: CheckOptions,
-): Promise<CheckResult> {
+  a: number,
+  b: number,
+  size: number,
+  options: { limiter?: RateLimiter | undefined; signal?: AbortSignal | undefined; exact: boolean },
+): Promise<string | undefined> {
   const [bufA, bufB] = (buffers ??= [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)]);
-  const keeperRole = `the keeper ${displayPath(keeper.path)}`;
-  let fdA: number | undefined;
-  let fdB: number | undefined;
-  const fail = (reason: string): CheckResult => ({ ok: false, reason });
   try {
-    try {
-      fdA = ops.openRead(action.path);
-    } catch (error) {
-      return fail(openReason(error, 'the file'));
-    }
-    try {
-      fdB = ops.openRead(keeper.path);
-    } catch (error) {
-      return fail(openReason(error, keeperRole));
-    }
-    const file = ops.fstat(fdA);
-    const kept = ops.fstat(fdB);
-    const fileChange = differs(file, action.expect);
-    if (fileChange) return fail(`the file ${fileChange}`);
-    const keeperChange = differs(kept, keeper);
-    if (keeperChange) return fail(`${keeperRole} ${keeperChange}`);
-    if (kept.dev === file.dev && kept.ino === file.ino) {
-      return fail('the file is a hard link of its keeper (one file; nothing to free)');
-    }
-    const size = action.expect.size;
     for (let pos = 0; pos < size; pos += CHUNK) {
       const length = Math.min(CHUNK, size - pos);
       if (options.limiter) {
         await options.limiter.acquire(2 * length, options.signal ? { signal: options.signal } : {});
       }
-      const readA = ops.read(fdA, bufA, length, pos);
-      const readB = ops.read(fdB, bufB, length, pos);
-      if (readA !== length || readB !== length)
-        return fail('the file or its keeper shrank while being compared');
+      const readA = ops.read(a, bufA, length, pos);
+      const readB = ops.read(b, bufB, length, pos);
+      if (readA !== length || readB !== length) return 'the file or its keeper shrank while being compared';
       if (bufA.compare(bufB, 0, length, 0, length) !== 0) {
-        return fail(
-          `its bytes differ from the keeper's (at offset ${pos + firstDifference(bufA, bufB, length)})`,
-        );
+        return `its bytes differ from the keeper's (at offset ${pos + firstDifference(bufA, bufB, length)})`;
       }
     }
-    if (options.destructive && ops.read(fdA, bufA, 1, size) !== 0) {
-      return fail('the file grew while being compared');
+    if (options.exact && (ops.read(a, bufA, 1, size) !== 0 || ops.read(b, bufB, 1, size) !== 0)) {
+      return 'the file or its keeper grew while being compared';
     }
-    return { ok: true, file };
+    return undefined;
   } catch (error) {
-    // An abort (Ctrl-C while waiting for read budget) is no verdict on the file: the action stays an intent.
     if (isAbortError(error)) throw error;
-    return fail(`could not compare: ${describeErrno(error)}`);
-  } finally {
-    if (fdA !== undefined) ops.close(fdA);
-    if (fdB !== undefined) ops.close(fdB);
+    return `could not compare: ${describeErrno(error)}`;
   }
 }
 
 function firstDifference(a: Buffer, b: Buffer, length: number): number {
   for (let i = 0; i < length; i++) if (a[i] !== b[i]) return i;
   return length;
+}
+
+/** Magic numbers of file systems that show another file system's files under their own device and inode. */
+const STACKING_FILE_SYSTEMS = new Set([
+  0x794c7630, // overlayfs (Docker's overlay2: `diff`, `merged` and the lower folders side by side)
+  0x61756673, // aufs
+  0x65735546, // FUSE (mergerfs, unionfs-fuse, bindfs…)
+]);
+
+/**
+ * Whether two files on different devices might be one physical file: when either lies on a file system that
+ * stacks over others (overlayfs, aufs, FUSE), the same file can show under two (device, inode) identities, and
+ * removing one would remove the other. Answers per device are kept for the run.
+ */
+export class StackingCheck {
+  readonly #byDevice = new Map<bigint, boolean>();
+  constructor(private readonly ops: FileOps) {}
+
+  mayAlias(a: { path: FsPath; st: Stat }, b: { path: FsPath; st: Stat }): boolean {
+    if (a.st.dev === b.st.dev) return false;
+    return this.#stacking(a.path, a.st.dev) || this.#stacking(b.path, b.st.dev);
+  }
+
+  #stacking(path: FsPath, dev: bigint): boolean {
+    let known = this.#byDevice.get(dev);
+    if (known === undefined) {
+      known = STACKING_FILE_SYSTEMS.has(this.ops.fsType(path));
+      this.#byDevice.set(dev, known);
+    }
+    return known;
+  }
+}
+
+/** Why a keeper cannot stand in for a file under a link (owner or mode differ), or undefined when it can. */
+export function ownerMismatch(file: Stat, keeper: Stat): string | undefined {
+  const describe = (st: Stat) =>
+    `uid ${st.uid}, gid ${st.gid}, mode ${(Number(st.mode) & 0o7777).toString(8).padStart(4, '0')}`;
+  if (
+    file.uid === keeper.uid &&
+    file.gid === keeper.gid &&
+    (file.mode & 0o7777n) === (keeper.mode & 0o7777n)
+  ) {
+    return undefined;
+  }
+  return (
+    `the keeper's owner or mode differ from the file's (${describe(keeper)} vs ${describe(file)}): a link would ` +
+    'give the file another owner or mode; use quarantine or reflink, or pass --link-any-owner'
+  );
+}
+
+/** The keeper's words for messages. */
+export function keeperRole(path: FsPath): string {
+  return `the keeper ${displayPath(path)}`;
 }

@@ -1,15 +1,7 @@
 import { NodupeError } from '../core/errors.js';
-import type { FsPath } from '../scan/paths.js';
+import type { Expectation } from '../model/identity.js';
+import type { FsPath } from '../model/paths.js';
 import type { ActionOp } from '../plan/plan.js';
-
-/** What a file must still look like for its action to go ahead. */
-export interface Expectation {
-  size: number;
-  mtimeNs: bigint;
-  dev: bigint;
-  ino: bigint;
-  hash: string;
-}
 
 /** intent: written before acting; done/skipped: settled; undone: reversed; purged: its quarantined copy freed. */
 export type EntryState = 'intent' | 'done' | 'skipped' | 'undone' | 'purged';
@@ -26,11 +18,19 @@ export interface JournalEntry {
   /** Where the file went (quarantine, move), or the temporary name a replacing link is made under. */
   target: FsPath | undefined;
   expect: Expectation;
-  /** The file's permission bits when the action was taken: undo of a link restores them. */
-  mode: number | undefined;
+  /** Who owned the file and its mode and access time, when a link took its inode's place: undo restores them. */
+  owner: OwnerRecord | undefined;
   state: EntryState;
   reason: string | undefined;
   bytes: number;
+}
+
+/** What a new file made by undo must be given back: the replaced inode's owner, mode and access time. */
+export interface OwnerRecord {
+  mode: number;
+  uid: number;
+  gid: number;
+  atimeNs: bigint;
 }
 
 /** The outcome of one entry, written over its intent. */
@@ -38,7 +38,6 @@ export interface Settlement {
   seq: number;
   state: EntryState;
   reason?: string;
-  mode?: number;
 }
 
 export interface RunRecord {
@@ -89,7 +88,7 @@ export interface Journal {
   setRunState(runId: number, state: RunState, at: number): void;
   /** Writes whole entries (intents), replacing any with the same (run, seq). */
   write(entries: readonly JournalEntry[], at: number): void;
-  /** Records outcomes over existing entries: state, reason, and the mode seen when acting. */
+  /** Records outcomes over existing entries: state and reason. */
   settle(runId: number, outcomes: readonly Settlement[], at: number): void;
   entries(runId: number): JournalEntry[];
 }

@@ -1,10 +1,31 @@
 import type { CatalogStore } from '../catalog/store.js';
 import type { Clock } from '../core/clock.js';
-import { displayPath, type FsPath } from '../scan/paths.js';
-import { describeErrno, errnoOf, nodeFileOps, type FileOps, type Stat } from './file-ops.js';
+import { abortErrorFrom } from '../core/errors.js';
+import type { RateLimiter } from '../core/rate-limiter.js';
+import { describeErrno, errnoOf, lstatIfPresent, nodeFileOps, type FileOps } from '../fs/file-ops.js';
+import { type FsPath } from '../model/paths.js';
+import {
+  ACTION_KINDS,
+  FolderMaker,
+  isExpectedFile,
+  removeEmptyParents,
+  runFolderOf,
+} from './actions/index.js';
+import { besideNames } from './actions/shared.js';
+import { carryOut, type RunContext } from './carry-out.js';
 import { lockCatalog } from './catalog-lock.js';
+import { StackingCheck } from './check.js';
 import type { JournalEntry, Settlement } from './journal.js';
-import { isExpectedFile, removeEmptyParents } from './actions.js';
+
+export interface PurgeOptions {
+  olderThanMs: number;
+  clock: Clock;
+  ops?: FileOps;
+  dryRun?: boolean;
+  /** Throttles the byte compares with the keepers (`--max-read-rate`). */
+  limiter?: RateLimiter;
+  signal?: AbortSignal;
+}
 
 export interface PurgeReport {
   runs: number[];
@@ -14,81 +35,106 @@ export interface PurgeReport {
 }
 
 /**
- * Frees the space of quarantined files whose run finished more than `olderThanMs` ago (wall clock): each is
- * deleted and its journal entry marked purged (undo then reports it cannot be brought back). Empty quarantine
- * folders left behind are removed.
+ * Frees the space of quarantined files whose run finished more than `olderThanMs` ago (wall clock). A purge
+ * removes bytes, so it follows the rule every removal does: each quarantined copy is compared with its keeper
+ * now, set aside, and removed only while the keeper's path still names the very inode compared, unchanged. A
+ * copy whose keeper is gone, changed or different stays, and the report says why. Its journal entry is marked
+ * purged (undo then reports it cannot be brought back); empty quarantine folders left behind are removed, never
+ * above the run's folder.
  */
-export function purgeQuarantine(
-  catalog: CatalogStore,
-  options: { olderThanMs: number; clock: Clock; ops?: FileOps; dryRun?: boolean },
-): PurgeReport {
+export async function purgeQuarantine(catalog: CatalogStore, options: PurgeOptions): Promise<PurgeReport> {
   const release = options.dryRun ? undefined : lockCatalog(catalog);
   try {
-    return purgeLocked(catalog, options);
+    return await purgeLocked(catalog, options);
   } finally {
     release?.();
   }
 }
 
-function purgeLocked(
-  catalog: CatalogStore,
-  options: { olderThanMs: number; clock: Clock; ops?: FileOps; dryRun?: boolean },
-): PurgeReport {
+async function purgeLocked(catalog: CatalogStore, options: PurgeOptions): Promise<PurgeReport> {
   const ops = options.ops ?? nodeFileOps;
   const journal = catalog.journal();
   const cutoff = options.clock.wallNow() - options.olderThanMs;
   const report: PurgeReport = { runs: [], files: 0, bytes: 0, problems: [] };
-  for (const run of journal.runs()) {
-    if (run.state !== 'finished' || run.finishedAt === undefined || run.finishedAt > cutoff) continue;
+  const run: RunContext = {
+    ops,
+    stacking: new StackingCheck(ops),
+    limiter: options.limiter,
+    signal: options.signal,
+    touched: new Set(),
+  };
+  const folders = new FolderMaker(ops);
+  for (const record of journal.runs()) {
+    if (record.state !== 'finished' || record.finishedAt === undefined || record.finishedAt > cutoff)
+      continue;
     const purged: Settlement[] = [];
-    for (const entry of journal.entries(run.id)) {
-      if (entry.op !== 'quarantine' || entry.state !== 'done' || entry.target === undefined) continue;
-      // Never the last copy: the keeper must still be there, and the file at the target must be the very one
-      // quarantined (not something that took its place).
-      const refusal = purgeRefusal(ops, entry);
-      if (refusal !== undefined) {
-        report.problems.push({ path: entry.target, reason: refusal });
-        continue;
+    try {
+      for (const entry of journal.entries(record.id)) {
+        if (options.signal?.aborted) throw abortErrorFrom(options.signal);
+        if (entry.op !== 'quarantine' || entry.state !== 'done' || entry.target === undefined) continue;
+        const outcome = await purgeOne(run, folders, entry, options.dryRun ?? false);
+        if (outcome === 'gone' || outcome === 'purged') {
+          if (outcome === 'purged') {
+            report.files++;
+            report.bytes += entry.bytes;
+          }
+          if (!options.dryRun) purged.push({ seq: entry.seq, state: 'purged' });
+        } else report.problems.push({ path: entry.target, reason: outcome.reason });
       }
-      if (options.dryRun) {
-        report.files++;
-        report.bytes += entry.bytes;
-        continue;
-      }
-      try {
-        ops.unlink(entry.target);
-      } catch (error) {
-        if (errnoOf(error) !== 'ENOENT') {
-          report.problems.push({ path: entry.target, reason: describeErrno(error) });
-          continue;
-        }
-      }
-      removeEmptyParents(ops, entry.target);
-      purged.push({ seq: entry.seq, state: 'purged' });
-      report.files++;
-      report.bytes += entry.bytes;
+    } finally {
+      journal.settle(record.id, purged, options.clock.wallNow());
     }
-    if (purged.length > 0 || options.dryRun) report.runs.push(run.id);
-    journal.settle(run.id, purged, options.clock.wallNow());
+    if (purged.length > 0 || options.dryRun) report.runs.push(record.id);
   }
   return report;
 }
 
-function purgeRefusal(ops: FileOps, entry: JournalEntry): string | undefined {
-  let copy: Stat;
+/** Removes one quarantined copy as a delete of it would: compared with its keeper, set aside, keeper proven. */
+async function purgeOne(
+  run: RunContext,
+  folders: FolderMaker,
+  entry: JournalEntry,
+  dryRun: boolean,
+): Promise<'purged' | 'gone' | { reason: string }> {
+  const { ops } = run;
+  const copy = entry.target!;
+  let there;
   try {
-    copy = ops.lstat(entry.target!);
+    there = lstatIfPresent(ops, copy);
   } catch (error) {
-    return errnoOf(error) === 'ENOENT' ? undefined : describeErrno(error);
+    return { reason: describeErrno(error) };
   }
-  if (!isExpectedFile(copy, entry.expect)) {
-    return 'another file stands where the quarantined copy was: left alone';
+  if (there === undefined) return 'gone';
+  // Only the very file quarantined: never something else found at its place.
+  if (!isExpectedFile(there, entry.expect)) {
+    return { reason: 'another file stands where the quarantined copy was: left alone' };
   }
-  try {
-    const keeper = ops.lstat(entry.keeper);
-    if (!keeper.isFile() || Number(keeper.size) !== entry.expect.size) throw new Error('changed');
-  } catch {
-    return `its keeper ${displayPath(entry.keeper)} is gone or changed: the quarantined copy may be the last one, so it stays`;
+  const aside = besideNames(copy, `purge-${entry.runId}-${entry.seq}`).aside;
+  const result = await carryOut(
+    run,
+    ACTION_KINDS.delete,
+    { op: 'delete', path: copy, keeper: entry.keeper, target: aside, expect: entry.expect, owner: undefined },
+    folders,
+    { path: copy, expect: entry.expect, ignoreCtime: true },
+    undefined,
+    dryRun,
+  );
+  if (result.reason !== undefined) {
+    const keeperGone = /keeper .* (vanished|is gone|is now a symbolic link|is no longer a regular file)/.test(
+      result.reason,
+    );
+    return {
+      reason: keeperGone
+        ? `${result.reason}: the quarantined copy may be the last one, so it stays`
+        : `${result.reason}: the quarantined copy stays`,
+    };
   }
-  return undefined;
+  if (!dryRun) {
+    try {
+      removeEmptyParents(ops, copy, runFolderOf(copy, entry.path));
+    } catch (error) {
+      if (errnoOf(error) !== 'ENOENT') throw error;
+    }
+  }
+  return 'purged';
 }

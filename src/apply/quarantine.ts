@@ -1,9 +1,9 @@
 import { constants } from 'node:fs';
-import { join } from 'node:path';
-import { displayPath, joinName, parentOf, type FsPath } from '../scan/paths.js';
-import { describeErrno, errnoOf, type FileOps } from './file-ops.js';
+import { isAbortError } from '../core/errors.js';
+import { describeErrno, errnoOf, type FileOps, type Stat } from '../fs/file-ops.js';
+import { displayPath, joinName, parentOf, pathKey, toBytes, type FsPath } from '../model/paths.js';
 
-/** Thrown when a file has no writable quarantine folder on its file system: apply stops before acting. */
+/** Thrown when a file has no trusted quarantine folder on its file system: apply stops before acting. */
 export class NoQuarantineError extends Error {
   constructor(message: string) {
     super(message);
@@ -11,15 +11,18 @@ export class NoQuarantineError extends Error {
   }
 }
 
+const STICKY = 0o1000;
+const WRITABLE_BY_OTHERS = 0o022;
+
 /** The nearest folder at or above `path` that exists, and its device. */
-function nearestExisting(ops: FileOps, path: FsPath): { path: FsPath; dev: bigint } {
+function nearestExisting(ops: FileOps, path: FsPath): { path: FsPath; st: Stat } {
   let at = path;
   for (;;) {
     try {
-      return { path: at, dev: ops.lstat(at).dev };
+      return { path: at, st: ops.lstat(at) };
     } catch (error) {
       const parent = parentOf(at);
-      if (errnoOf(error) !== 'ENOENT' || parent.toString() === at.toString()) throw error;
+      if (errnoOf(error) !== 'ENOENT' || pathKey(parent) === pathKey(at)) throw error;
       at = parent;
     }
   }
@@ -30,7 +33,7 @@ function mountTop(ops: FileOps, path: FsPath, dev: bigint): FsPath {
   let top = parentOf(path);
   for (;;) {
     const parent = parentOf(top);
-    if (parent.toString() === top.toString()) return top;
+    if (pathKey(parent) === pathKey(top)) return top;
     try {
       if (ops.lstat(parent).dev !== dev) return top;
     } catch {
@@ -41,23 +44,33 @@ function mountTop(ops: FileOps, path: FsPath, dev: bigint): FsPath {
 }
 
 /**
- * Finds, per file system, the folder quarantined files are renamed into: a rename never copies, so it must be
- * on the file's own file system. Tried in order: `--quarantine DIR`, the data folder's `quarantine/`, and
- * `.nodupe-quarantine/` at the top of the file's file system. The first on the right device that can be
- * created and written wins; `create: false` (dry runs) only checks that the nearest existing folder is writable.
+ * Finds, per file system, the folder quarantined files are renamed into, and makes the folders below it. A
+ * rename never copies, so it must be on the file's own file system. Tried in order: `--quarantine DIR` (then the
+ * only one), the data folder's `quarantine/`, and `.nodupe-quarantine/` at the top of the file's file system.
+ *
+ * A quarantine folder holds the only copy of what it holds, so it is trusted only when no one else can reach
+ * into it: it is a real folder (not a symlink), owned by the user running nodupe, writable by no one else, and
+ * every folder above it is owned by that user or root and writable by no one else unless sticky (as /tmp is:
+ * there no one can rename another's folder away). A shared sticky folder (mode 1777) is not used itself: a
+ * private subfolder named after the user's id is. Folders are made one at a time (mkdir, 0700), never through
+ * a symlink, and each is checked as it is reached.
  */
 export class QuarantineRoots {
   readonly #ops: FileOps;
   readonly #candidates: FsPath[];
   readonly #preferred: string | undefined;
   readonly #create: boolean;
+  readonly #uid: number;
   readonly #byDevice = new Map<bigint, FsPath>();
+  /** Trusted roots, as keys, for makeFolder. */
+  readonly #roots = new Map<string, FsPath>();
 
-  constructor(ops: FileOps, options: { dataDir: string; preferred?: string; create: boolean }) {
+  constructor(ops: FileOps, options: { dataDir: string; preferred?: string; create: boolean; uid?: number }) {
     this.#ops = ops;
     this.#create = options.create;
     this.#preferred = options.preferred;
-    this.#candidates = [join(options.dataDir, 'quarantine')];
+    this.#uid = options.uid ?? process.geteuid?.() ?? 0;
+    this.#candidates = [joinName(options.dataDir, Buffer.from('quarantine'))];
   }
 
   /** The quarantine folder for a file on device `dev`; throws NoQuarantineError when there is none. */
@@ -66,14 +79,11 @@ export class QuarantineRoots {
     if (known !== undefined) return known;
     // A folder the user named is the only one used: never silently replaced by another.
     if (this.#preferred !== undefined) {
-      const reason = this.#usable(this.#preferred, dev);
-      if (reason !== undefined) {
-        throw new NoQuarantineError(
-          `--quarantine ${this.#preferred} cannot take ${displayPath(path)}: ${reason === 'another file system' ? 'it is on another file system (a quarantine is a rename)' : reason}`,
-        );
-      }
-      this.#byDevice.set(dev, this.#preferred);
-      return this.#preferred;
+      const found = this.#usable(this.#preferred, dev);
+      if (typeof found !== 'string') return this.#remember(dev, found.root);
+      const why =
+        found === 'another file system' ? 'it is on another file system (a quarantine is a rename)' : found;
+      throw new NoQuarantineError(`--quarantine ${this.#preferred} cannot take ${displayPath(path)}: ${why}`);
     }
     const tried: string[] = [];
     const candidates = [
@@ -81,32 +91,131 @@ export class QuarantineRoots {
       joinName(mountTop(this.#ops, path, dev), Buffer.from('.nodupe-quarantine')),
     ];
     for (const candidate of candidates) {
-      const reason = this.#usable(candidate, dev);
-      if (reason === undefined) {
-        this.#byDevice.set(dev, candidate);
-        return candidate;
-      }
-      tried.push(`${displayPath(candidate)} (${reason})`);
+      const found = this.#usable(candidate, dev);
+      if (typeof found !== 'string') return this.#remember(dev, found.root);
+      tried.push(`${displayPath(candidate)} (${found})`);
     }
     throw new NoQuarantineError(
-      `no writable quarantine folder on the file system of ${displayPath(path)}; tried ${tried.join(', ')}. ` +
-        'Pass --quarantine DIR with a writable folder on that file system.',
+      `no trusted, writable quarantine folder on the file system of ${displayPath(path)}; tried ${tried.join(', ')}. ` +
+        'Pass --quarantine DIR with a folder of yours on that file system that no one else can write to.',
     );
   }
 
-  #usable(candidate: FsPath, dev: bigint): string | undefined {
+  /**
+   * Makes a folder below a trusted root, and the missing ones between: each made private, and each that is
+   * there already must be a real folder of the user's that no one else can write to.
+   */
+  makeFolder(dir: FsPath): void {
+    const bytes = toBytes(dir);
+    let root: FsPath | undefined;
+    for (const r of this.#roots.values()) {
+      const rb = toBytes(r);
+      if (bytes.length > rb.length && bytes[rb.length] === 0x2f && bytes.subarray(0, rb.length).equals(rb)) {
+        root = r;
+        break;
+      }
+    }
+    if (root === undefined)
+      throw new NoQuarantineError(`${displayPath(dir)} is outside every quarantine folder`);
+    const names = bytes
+      .subarray(toBytes(root).length + 1)
+      .toString('latin1')
+      .split('/');
+    let at = root;
+    for (const name of names) {
+      if (name === '' || name === '.' || name === '..') {
+        throw new NoQuarantineError(`${displayPath(dir)} is not a plain path below the quarantine folder`);
+      }
+      at = joinName(at, Buffer.from(name, 'latin1'));
+      try {
+        this.#ops.mkdir(at, 0o700);
+      } catch (error) {
+        if (errnoOf(error) !== 'EEXIST') throw error;
+      }
+      const problem = this.#distrust(this.#ops.lstat(at));
+      if (problem !== undefined) throw new NoQuarantineError(`${displayPath(at)} ${problem}`);
+    }
+  }
+
+  #remember(dev: bigint, root: FsPath): FsPath {
+    this.#byDevice.set(dev, root);
+    this.#roots.set(pathKey(root), root);
+    return root;
+  }
+
+  /** The root to use for `candidate` (itself, or its private subfolder), or why it cannot be used. */
+  #usable(candidate: FsPath, dev: bigint): { root: FsPath } | string {
     try {
       const existing = nearestExisting(this.#ops, candidate);
-      if (existing.dev !== dev) return 'another file system';
+      if (existing.st.dev !== dev) return 'another file system';
+      const above = this.#distrustAncestors(
+        pathKey(existing.path) === pathKey(candidate) ? parentOf(candidate) : existing.path,
+      );
+      if (above !== undefined) return above;
       if (!this.#create) {
         this.#ops.access(existing.path, constants.W_OK);
-        return undefined;
+        return { root: candidate };
       }
-      this.#ops.mkdirp(candidate);
-      this.#ops.access(candidate, constants.W_OK);
-      return this.#ops.lstat(candidate).dev === dev ? undefined : 'another file system';
+      if (pathKey(existing.path) !== pathKey(candidate)) {
+        // Only the candidate's parents may be made the ordinary way; the candidate is made private.
+        this.#ops.mkdirp(parentOf(candidate));
+        const parentProblem = this.#distrustAncestors(parentOf(candidate));
+        if (parentProblem !== undefined) return parentProblem;
+        try {
+          this.#ops.mkdir(candidate, 0o700);
+        } catch (error) {
+          if (errnoOf(error) !== 'EEXIST') throw error;
+        }
+      }
+      let root = candidate;
+      let st = this.#ops.lstat(candidate);
+      if (st.isDirectory() && (Number(st.mode) & STICKY) !== 0 && !st.isSymbolicLink()) {
+        // A shared folder: the user's own private subfolder in it.
+        root = joinName(candidate, Buffer.from(`user-${this.#uid}`));
+        try {
+          this.#ops.mkdir(root, 0o700);
+        } catch (error) {
+          if (errnoOf(error) !== 'EEXIST') throw error;
+        }
+        st = this.#ops.lstat(root);
+      }
+      const problem = this.#distrust(st);
+      if (problem !== undefined) return `${displayPath(root)} ${problem}`;
+      if (st.dev !== dev) return 'another file system';
+      this.#ops.access(root, constants.W_OK);
+      return { root };
     } catch (error) {
+      if (isAbortError(error)) throw error;
       return describeErrno(error);
+    }
+  }
+
+  /** Why a folder of the quarantine cannot be trusted, or undefined when it can. */
+  #distrust(st: Stat): string | undefined {
+    if (st.isSymbolicLink()) return 'is a symbolic link';
+    if (!st.isDirectory()) return 'is not a folder';
+    if (Number(st.uid) !== this.#uid) return `belongs to another user (uid ${st.uid})`;
+    if ((Number(st.mode) & WRITABLE_BY_OTHERS) !== 0) {
+      return `can be written by others (mode ${(Number(st.mode) & 0o7777).toString(8)})`;
+    }
+    return undefined;
+  }
+
+  /** Why the folders from `dir` up to `/` let someone else replace what is below them, or undefined. */
+  #distrustAncestors(dir: FsPath): string | undefined {
+    let at = dir;
+    for (;;) {
+      const st = this.#ops.lstat(at);
+      const uid = Number(st.uid);
+      const mode = Number(st.mode);
+      if (st.isSymbolicLink()) return `${displayPath(at)} is a symbolic link`;
+      if (uid !== this.#uid && uid !== 0) return `${displayPath(at)} belongs to another user (uid ${uid})`;
+      if ((mode & WRITABLE_BY_OTHERS) !== 0 && (mode & STICKY) === 0) {
+        return `${displayPath(at)} can be written by others (mode ${(mode & 0o7777).toString(8)}), who could replace the quarantine`;
+      }
+      const parent = parentOf(at);
+      if (pathKey(parent) === pathKey(at)) return undefined;
+      at = parent;
     }
   }
 }

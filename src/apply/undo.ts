@@ -1,10 +1,10 @@
 import type { CatalogStore, RefreshedPath } from '../catalog/store.js';
 import type { Clock } from '../core/clock.js';
 import { abortErrorFrom } from '../core/errors.js';
-import type { FsPath } from '../scan/paths.js';
-import { identityAfter, reverse, stateAfterCrash } from './actions.js';
+import type { FsPath } from '../model/paths.js';
+import { ACTION_KINDS, identityNow } from './actions/index.js';
 import { lockCatalog } from './catalog-lock.js';
-import { nodeFileOps, type FileOps } from './file-ops.js';
+import { nodeFileOps, type FileOps } from '../fs/file-ops.js';
 import { pickRun, type JournalEntry, type RunRecord, type Settlement } from './journal.js';
 
 export interface UndoOptions {
@@ -93,7 +93,7 @@ function undoLocked(run: RunRecord, options: UndoOptions): UndoReport {
       continue;
     }
     if (entry.state === 'intent') {
-      const crash = stateAfterCrash(ops, entry);
+      const crash = ACTION_KINDS[entry.op].stateAfterCrash(ops, entry);
       if (crash === 'not-done') {
         settled.push({
           seq: entry.seq,
@@ -111,7 +111,7 @@ function undoLocked(run: RunRecord, options: UndoOptions): UndoReport {
         continue;
       }
     }
-    const result = reverse(ops, entry);
+    const result = ACTION_KINDS[entry.op].reverse(ops, entry);
     options.onStep?.(entry, result.outcome, result.outcome === 'problem' ? result.reason : undefined);
     if (result.outcome === 'problem') {
       report.problems.push({ path: entry.path, op: entry.op, reason: result.reason });
@@ -122,7 +122,7 @@ function undoLocked(run: RunRecord, options: UndoOptions): UndoReport {
     if (result.outcome === 'undone') report.undone++;
     else report.already++;
     settled.push({ seq: entry.seq, state: 'undone' });
-    refreshed.push(identityAfter(ops, entry.op, entry.path, true));
+    refreshed.push(identityNow(ops, entry.path));
     if (settled.length >= 256) flush();
   }
   flush();

@@ -1,6 +1,7 @@
 import type { HashAlgorithm } from '../hash/algorithms.js';
 import type { Journal } from '../apply/journal.js';
-import type { FsPath } from '../scan/paths.js';
+import type { FileIdentity } from '../model/identity.js';
+import type { FsPath } from '../model/paths.js';
 
 /** Hashes of one file, all by the same algorithm. `full` covers the whole content. */
 export interface StoredHashes {
@@ -8,20 +9,6 @@ export interface StoredHashes {
   head: string | undefined;
   tail: string | undefined;
   full: string | undefined;
-}
-
-/** The fields that say a file is the same file, unchanged: if none moved, its stored hashes still hold. */
-export interface FileIdentity {
-  dev: bigint;
-  ino: bigint;
-  size: number;
-  mtimeNs: bigint;
-  ctimeNs: bigint;
-}
-
-/** One string for a {@link FileIdentity}; the SQLite store computes the same string in SQL. */
-export function identityString(f: FileIdentity): string {
-  return `${f.dev}:${f.ino}:${f.size}:${f.mtimeNs}:${f.ctimeNs}`;
 }
 
 /** A path the catalog knows, as a rescan needs it: its row, its identity, its hashes. */

@@ -42,7 +42,7 @@ describe('config file', () => {
     expect(loadConfig(undefined, { XDG_CONFIG_HOME: dir.path('none') }, dir.root)).toEqual({
       file: undefined,
       policy: {},
-      plugins: { dirs: [], sections: {} },
+      plugins: { dirs: [], allowUnsafe: false, sections: {} },
     });
     expect(() => loadConfig('missing.toml', {}, dir.root)).toThrow(
       /cannot read the config file .*missing\.toml/,
@@ -53,6 +53,7 @@ describe('config file', () => {
     ['rules = [', /is not valid TOML/],
     ['[plugs]\n', /unknown section \[plugs\]; known: \[policy\], \[plugins\]/],
     ['[plugins]\ndirs = "x"\n', /plugins\.dirs must be an array of strings/],
+    ['[plugins]\nallow_unsafe = "yes"\n', /plugins\.allow_unsafe must be true or false, received "yes"/],
     ['[policy]\nkeep = 1\n', /unknown key policy\.keep; known: rules, protect/],
     ['[policy]\nrules = "newest"\n', /policy\.rules must be an array of strings/],
     ['[policy]\nrules = ["prefer"]\n', /policy\.rules: unknown keeper rule "prefer"/],

@@ -20,7 +20,11 @@ export interface PolicyConfig {
 /** The `[plugins]` section, and each plugin's own `[plugin.NAME]` table. */
 export interface PluginsConfig {
   dirs: string[];
+  /** Load plugins that other users could have changed (see plugins/safety.ts); false unless set. */
+  allowUnsafe: boolean;
   pollIntervalMs?: number;
+  /** How long one call into a plugin's hasher may run before the scan or verify stops. */
+  hasherTimeLimitMs?: number;
   sections: Record<string, Record<string, unknown>>;
 }
 
@@ -47,7 +51,7 @@ export function loadConfig(named: string | undefined, env: NodeJS.ProcessEnv, cw
     text = readFileSync(file, 'utf8');
   } catch (error) {
     if (named === undefined && (error as NodeJS.ErrnoException).code === 'ENOENT') {
-      return { file: undefined, policy: {}, plugins: { dirs: [], sections: {} } };
+      return { file: undefined, policy: {}, plugins: { dirs: [], allowUnsafe: false, sections: {} } };
     }
     throw new NodupeError('BAD_INPUT', `cannot read the config file ${file}: ${(error as Error).message}`, {
       cause: error,
@@ -89,18 +93,28 @@ function readPlugins(
   fail: (message: string) => never,
 ): PluginsConfig {
   for (const key of Object.keys(section)) {
-    if (!['dirs', 'poll_interval_ms'].includes(key))
-      fail(`unknown key plugins.${key}; known: dirs, poll_interval_ms`);
+    if (!['dirs', 'poll_interval_ms', 'allow_unsafe', 'hasher_time_limit_ms'].includes(key))
+      fail(`unknown key plugins.${key}; known: dirs, poll_interval_ms, allow_unsafe, hasher_time_limit_ms`);
   }
   const dirs = section.dirs ?? [];
   if (!Array.isArray(dirs) || !dirs.every((d) => typeof d === 'string'))
     fail('plugins.dirs must be an array of strings');
+  const allowUnsafe = section.allow_unsafe ?? false;
+  if (typeof allowUnsafe !== 'boolean')
+    fail(`plugins.allow_unsafe must be true or false, received ${JSON.stringify(allowUnsafe)}`);
   const interval = section.poll_interval_ms;
   if (
     interval !== undefined &&
     !((typeof interval === 'number' || typeof interval === 'bigint') && Number(interval) >= 10)
   ) {
     fail('plugins.poll_interval_ms must be a number of milliseconds, at least 10');
+  }
+  const limit = section.hasher_time_limit_ms;
+  if (
+    limit !== undefined &&
+    !((typeof limit === 'number' || typeof limit === 'bigint') && Number(limit) >= 10)
+  ) {
+    fail('plugins.hasher_time_limit_ms must be a number of milliseconds, at least 10');
   }
   const sections: Record<string, Record<string, unknown>> = {};
   for (const [name, value] of Object.entries(perPlugin)) {
@@ -111,7 +125,9 @@ function readPlugins(
   return {
     // Relative folders are relative to the config file.
     dirs: dirs.map((d) => (d.startsWith('~/') ? join(homedir(), d.slice(2)) : resolve(dirname(file), d))),
+    allowUnsafe,
     ...(interval === undefined ? {} : { pollIntervalMs: Number(interval) }),
+    ...(limit === undefined ? {} : { hasherTimeLimitMs: Number(limit) }),
     sections,
   };
 }

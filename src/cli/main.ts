@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { isAbortError, NodupeError } from '../core/errors.js';
+import { AbortError, isAbortError, NodupeError } from '../core/errors.js';
 import { FORMATS } from '../dupes/formats/index.js';
 import { dupesCommand, type DupesCliOptions } from './commands/dupes.js';
 import { applyCommand } from './commands/apply.js';
@@ -11,10 +11,17 @@ import { scanCommand } from './commands/scan.js';
 import { snapshotCommand } from './commands/snapshot.js';
 import { verifyCommand } from './commands/verify.js';
 import { processContext, type CliContext } from './context.js';
+import { SIGNAL_EXIT, watchSignals } from './signals.js';
 import { addCommonOptions, addScanOptions, type ScanCliOptions } from './options.js';
 
 /** Exit codes, as the README lists them. */
-export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
+export const EXIT = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  interrupted: SIGNAL_EXIT.SIGINT,
+  terminated: SIGNAL_EXIT.SIGTERM,
+} as const;
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -63,12 +70,18 @@ export function buildProgram(ctx: CliContext): Command {
   return program;
 }
 
-/** Runs the command line; resolves to the process exit code. */
+/**
+ * Runs the command line; resolves to the process exit code. Without `ctx` it is the process's own command
+ * line: SIGINT and SIGTERM abort the command (see `watchSignals`).
+ */
 export async function main(argv: readonly string[], ctx?: CliContext): Promise<number> {
   const controller = new AbortController();
   const context = ctx ?? processContext(controller.signal);
-  const onSigint = (): void => controller.abort(new Error('interrupted'));
-  if (!ctx) process.once('SIGINT', onSigint);
+  const signals = ctx
+    ? undefined
+    : watchSignals((signal) =>
+        controller.abort(new AbortError(signal === 'SIGINT' ? 'interrupted' : 'terminated')),
+      );
   const program = buildProgram(context);
   try {
     // Without arguments, help: a bare `nodupe` should not quietly list the whole catalog.
@@ -77,8 +90,9 @@ export async function main(argv: readonly string[], ctx?: CliContext): Promise<n
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     if (isAbortError(error)) {
-      context.stderr.write('nodupe: interrupted\n');
-      return EXIT.interrupted;
+      const signal = signals?.received ?? 'SIGINT';
+      context.stderr.write(`nodupe: ${signal === 'SIGINT' ? 'interrupted' : 'terminated'}\n`);
+      return SIGNAL_EXIT[signal];
     }
     if (error instanceof NodupeError && (error.code === 'BAD_INPUT' || error.code === 'USAGE')) {
       context.stderr.write(`nodupe: ${error.message}\n`);
@@ -93,6 +107,6 @@ export async function main(argv: readonly string[], ctx?: CliContext): Promise<n
     );
     return EXIT.failure;
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    signals?.dispose();
   }
 }

@@ -57,6 +57,10 @@ export function addCommonOptions(command: Command): Command {
     .option('--catalog <path>', 'the catalog database (default: $XDG_DATA_HOME/nodupe/catalog.db)')
     .option('--config <file>', 'the config file (default: $XDG_CONFIG_HOME/nodupe/config.toml)')
     .option('--plugins <dir>', 'load the plugins in this folder too (repeatable)', collect)
+    .option(
+      '--allow-unsafe-plugins',
+      "load plugins even when other users can change them (writable by group or others, or not yours or root's)",
+    )
     .option('-q, --quiet', 'no progress and no warnings on stderr')
     .option('-v, --verbose', 'say more: every unreadable file and folder, every action taken')
     .option('--no-progress', 'no progress display')
@@ -90,6 +94,7 @@ export interface CommonOptions {
   catalog?: string;
   config?: string;
   plugins?: string[];
+  allowUnsafePlugins?: boolean;
   quiet?: boolean;
   verbose?: boolean;
   progress: boolean;

@@ -18,7 +18,8 @@ export function pluginFolders(options: CommonOptions, config: Config, ctx: CliCo
 
 /**
  * Starts the plugin host of a command: the built-in plugins, then those in the plugin folders. A plugin that
- * fails is reported on stderr (unless --quiet) and the command goes on without it.
+ * fails, or that other users could have changed (unless --allow-unsafe-plugins), is reported on stderr (unless
+ * --quiet) and the command goes on without it.
  */
 export async function openPluginHost(
   options: CommonOptions,
@@ -26,10 +27,15 @@ export async function openPluginHost(
   ctx: CliContext,
   extra: { limiter?: RateLimiter; onEvent?: (event: HostEvent) => void } = {},
 ): Promise<PluginHost> {
+  const folders = pluginFolders(options, config, ctx);
+  const uid = process.geteuid?.();
+  // Where there are no uids (Windows) there is no owner or mode to judge.
+  const judge = !(options.allowUnsafePlugins ?? false) && !config.plugins.allowUnsafe && uid !== undefined;
   const host = new PluginHost({
     clock: ctx.clock,
     config: config.plugins.sections,
     ...(extra.limiter ? { limiter: extra.limiter } : {}),
+    ...(judge ? { safety: { folders, uid } } : {}),
   });
   host.on(
     extra.onEvent ??
@@ -41,7 +47,6 @@ export async function openPluginHost(
         }
       }),
   );
-  const folders = pluginFolders(options, config, ctx);
   const found = await discoverPlugins(folders);
   for (const p of found.problems) {
     if (!options.quiet) ctx.stderr.write(`nodupe: plugin folder ${p.path}: ${p.message}\n`);

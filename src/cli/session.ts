@@ -32,16 +32,24 @@ export interface Session {
  * Opens a command's resources. `check` runs once the config and the plugins are loaded and before the catalog
  * is opened: a name no plugin provides (a format, a hash, a rule) is refused before anything is touched.
  */
+/** What a command does with its catalog: see {@link openSession}. */
+export type CatalogUse = 'scan' | 'change' | 'read';
+
 export async function openSession(
   options: CommonOptions,
   ctx: CliContext,
   check?: (plugins: PluginHost, config: Config) => void,
-  /** The command only reads what is there (verify, runs, apply, undo, dupes from the catalog): no new catalog. */
-  existingCatalog = false,
+  /**
+   * `scan` (the commands that scan): a catalog is made where no file exists, and an older one upgraded.
+   * `change` (apply, resume, undo, purge): the catalog must exist and be whole; an older one is upgraded (its
+   * journal and quarantine stay reachable). `read` (verify, runs, dupes and plan from the catalog): it must
+   * exist, whole and at the current schema; nothing creates or upgrades it.
+   */
+  use: CatalogUse = 'scan',
 ): Promise<Session> {
   const location =
     options.catalog === undefined ? defaultCatalogPath(ctx.env) : resolve(ctx.cwd, options.catalog);
-  if (existingCatalog && !existsSync(location)) {
+  if (use !== 'scan' && !existsSync(location)) {
     throw new NodupeError(
       'BAD_INPUT',
       `there is no catalog at ${location}: \`nodupe scan PATH\` makes one${options.catalog === undefined ? '' : ' (is the --catalog path right?)'}`,
@@ -49,13 +57,14 @@ export async function openSession(
   }
   const config = loadConfig(options.config, ctx.env, ctx.cwd);
   const plugins = await openPluginHost(options, config, ctx);
+  let catalog: CatalogStore;
   try {
     check?.(plugins, config);
+    catalog = SqliteCatalog.open(location, { create: use === 'scan', migrate: use !== 'read' });
   } catch (error) {
     await plugins.stop();
     throw error;
   }
-  const catalog = SqliteCatalog.open(location);
   const profiler = options.profile || options.cpuProf ? new Profiler(ctx.clock) : undefined;
   const stopCpuProfile = options.cpuProf
     ? await startCpuProfile(resolve(ctx.cwd, options.cpuProf))

@@ -1,6 +1,6 @@
 import type { CatalogStore } from '../catalog/store.js';
 import type { HashAlgorithm } from '../hash/algorithms.js';
-import { comparePaths } from '../scan/paths.js';
+import { comparePaths } from '../model/paths.js';
 import { sortGroups, type DuplicateGroup, type PhysicalFile } from '../scan/scan.js';
 import { summarize, type DupesReport } from './report.js';
 

@@ -1,5 +1,5 @@
 import type { HashAlgorithm } from '../hash/algorithms.js';
-import type { FsPath } from '../scan/paths.js';
+import type { FsPath } from '../model/paths.js';
 import type { DuplicateGroup, ScanProblem, ScanReport } from '../scan/scan.js';
 
 export interface DupesSummary {

@@ -1,42 +1,81 @@
 import { MessageChannel } from 'node:worker_threads';
+import { systemClock, type Clock } from '../core/clock.js';
+import { checkNumber, NodupeError } from '../core/errors.js';
 import type { RateLimiter } from '../core/rate-limiter.js';
-import { WorkerPool } from '../core/worker-pool.js';
+import { WorkerPool, type Submitted } from '../core/worker-pool.js';
+import { displayPath } from '../model/paths.js';
 import type { HashAlgorithm } from './algorithms.js';
+import { CallWatchdog, type StuckCall } from './call-watch.js';
 import type { HashItem, HashOutcome, HashTask } from './task.js';
 import { hashWorkerUrl } from './worker-url.js';
+
+/** How long one call into a plugin's hasher may run, by default: as long as a plugin's synchronous call. */
+export const DEFAULT_HASHER_TIME_LIMIT_MS = 60_000;
 
 export interface HashPoolOptions {
   algorithm: HashAlgorithm;
   /** For a plugin's hasher: the file URL of the module that makes its states (loaded in every worker). */
   module?: string;
+  /** The plugin that provides that hasher, named when one of its calls is stopped. */
+  plugin?: string;
+  /**
+   * How long one call into a plugin's hasher (createHashState, reset, update of at most 1 MiB, digest) may run
+   * before hashing stops: its workers are ended and every task fails with a FAILED error naming the plugin.
+   * Reads and rate-limiter waits are not counted; built-in hashers are not watched. Default 60 s.
+   */
+  hasherTimeLimitMs?: number;
+  /** Open files through a final symbolic link (a scan with --follow-symlinks); by default a link is refused. */
+  followSymlinks?: boolean;
   threads?: number;
   /** Throttles content reads: every read in a worker first takes its bytes from here. */
   limiter?: RateLimiter;
+  /** Times the plugin hasher's calls. */
+  clock?: Clock;
   signal?: AbortSignal;
 }
 
 /**
- * Hashes batches of file ranges in the worker pool. The throttled and unthrottled ways are picked once, here:
- * without a limiter, a task carries no port and the worker never asks.
+ * Hashes batches of file ranges in the worker pool. The variants are picked once, here: without a limiter, a
+ * task carries no port and the worker never asks; without a plugin's hasher, no watch and no timer.
  */
 export class HashPool {
   readonly algorithm: HashAlgorithm;
   readonly #pool: WorkerPool<HashTask, HashOutcome[]>;
   readonly #limiter: RateLimiter | undefined;
   readonly #signal: AbortSignal | undefined;
+  readonly #watchdog: CallWatchdog<HashItem[]> | undefined;
+  /** Set when a plugin's call was stopped: every task still pending, and every later submit, fails with it. */
+  #failure: NodupeError | undefined;
 
   constructor(options: HashPoolOptions) {
+    const limitMs =
+      options.hasherTimeLimitMs === undefined
+        ? DEFAULT_HASHER_TIME_LIMIT_MS
+        : checkNumber('HashPool hasherTimeLimitMs', options.hasherTimeLimitMs, { above: 0 });
     this.algorithm = options.algorithm;
     this.#limiter = options.limiter;
     this.#signal = options.signal;
     this.#pool = new WorkerPool<HashTask, HashOutcome[]>({
       filename: hashWorkerUrl,
-      workerData: { algorithm: options.algorithm, module: options.module },
+      workerData: {
+        algorithm: options.algorithm,
+        module: options.module,
+        followSymlinks: options.followSymlinks ?? false,
+      },
       // A hashing worker keeps almost nothing alive; a small young generation keeps its memory small too.
       resourceLimits: { maxYoungGenerationSizeMb: 4 },
       ...(options.threads === undefined ? {} : { threads: options.threads }),
       ...(options.signal ? { signal: options.signal } : {}),
     });
+    if (options.module !== undefined) {
+      const who =
+        options.plugin === undefined
+          ? `the hasher "${options.algorithm}" (${options.module})`
+          : `plugin "${options.plugin}": its hasher "${options.algorithm}"`;
+      this.#watchdog = new CallWatchdog<HashItem[]>(limitMs, options.clock ?? systemClock, (stuck) =>
+        this.#stopStuck(stuck, who, limitMs),
+      );
+    }
   }
 
   get threads(): number {
@@ -48,7 +87,43 @@ export class HashPool {
    * signal, not each task, carries cancellation: aborting it destroys the pool and rejects every task.
    */
   async submit(items: HashItem[]): Promise<{ result: Promise<HashOutcome[]> }> {
-    if (!this.#limiter) return this.#pool.submit({ algorithm: this.algorithm, items });
+    if (this.#failure) throw this.#failure;
+    const watch = this.#watchdog?.watch(items);
+    let submitted: Submitted<HashOutcome[]>;
+    try {
+      submitted = await this.#submit({
+        algorithm: this.algorithm,
+        items,
+        ...(watch ? { watch: watch.cell } : {}),
+      });
+    } catch (error) {
+      watch?.done();
+      throw this.#reason(error);
+    }
+    return {
+      result: submitted.result
+        .then(
+          (outcomes) => outcomes,
+          (error: unknown) => {
+            throw this.#reason(error);
+          },
+        )
+        .finally(() => watch?.done()),
+    };
+  }
+
+  close(): Promise<void> {
+    this.#watchdog?.stop();
+    return this.#pool.close();
+  }
+
+  destroy(): Promise<void> {
+    this.#watchdog?.stop();
+    return this.#pool.destroy();
+  }
+
+  #submit(task: HashTask): Promise<Submitted<HashOutcome[]>> {
+    if (!this.#limiter) return this.#pool.submit(task);
     const limiter = this.#limiter;
     const { port1, port2 } = new MessageChannel();
     port1.on('message', (bytes: number) => {
@@ -57,19 +132,33 @@ export class HashPool {
         () => port1.close(),
       );
     });
-    const submitted = await this.#pool.submit(
-      { algorithm: this.algorithm, items, throttle: port2 },
-      { transferList: [port2] },
+    return this.#pool.submit({ ...task, throttle: port2 }, { transferList: [port2] }).then(
+      (submitted) => ({ result: submitted.result.finally(() => port1.close()) }),
+      (error: unknown) => {
+        port1.close();
+        throw error;
+      },
     );
-    return { result: submitted.result.finally(() => port1.close()) };
   }
 
-  close(): Promise<void> {
-    return this.#pool.close();
+  /** Once a plugin's call was stopped, that is why any task fails (the pool's AbortError only follows from it). */
+  #reason(error: unknown): unknown {
+    return this.#failure ?? error;
   }
 
-  destroy(): Promise<void> {
-    return this.#pool.destroy();
+  /** A plugin's call ran past the limit: hashing cannot go on without it, so every worker ends now. */
+  #stopStuck(stuck: StuckCall<HashItem[]>, who: string, limitMs: number): void {
+    const path = stuck.task[stuck.item]?.path;
+    const where =
+      path === undefined
+        ? ''
+        : `, hashing ${displayPath(typeof path === 'string' ? path : Buffer.from(path))}`;
+    this.#failure = new NodupeError(
+      'FAILED',
+      `${who} did not return from ${stuck.call}() within ${limitMs} ms${where} ` +
+        '(an endless loop?); its workers were stopped',
+    );
+    void this.#pool.destroy(this.#failure);
   }
 }
 

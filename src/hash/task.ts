@@ -21,12 +21,17 @@ export interface HashTask {
   items: HashItem[];
   /** When reads are throttled: before each read the worker asks here for its bytes and waits for the answer. */
   throttle?: MessagePort;
+  /** For a plugin's hasher: where the worker marks its calls into the plugin, for the pool's watchdog. */
+  watch?: Int32Array;
 }
 
 export type HashOutcome =
   | { kind: 'hash'; hash: string; bytes: number }
   | { kind: 'changed'; bytes: number }
   | { kind: 'error'; code: string; message: string; bytes: number };
+
+/** The error code of a path that is no longer a regular file (a fifo, a folder, a device, an unfollowed link). */
+export const NOT_REGULAR = 'ENOTREG';
 
 /** Where a range starts and how long it is, for a file of `size` bytes. */
 export function rangeSpan(range: HashRange, size: number): { offset: number; length: number } {

@@ -1,48 +1,67 @@
 // The hashing worker: runs in the worker pool's threads. Each task is a batch of ranges of files to hash.
-import { closeSync, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
 import { workerData, type MessagePort } from 'node:worker_threads';
 import type { HashAlgorithm } from './algorithms.js';
+import { inAsyncCall, markItem, watchedState } from './call-watch.js';
 import { createHashState, type HashState } from './hashers.js';
-import { rangeSpan, type HashItem, type HashOutcome, type HashTask } from './task.js';
+import { NOT_REGULAR, rangeSpan, type HashItem, type HashOutcome, type HashTask } from './task.js';
 
 /** One large read buffer per worker, reused by every read of every task. */
 const CHUNK = 1 << 20;
 const buffer = Buffer.allocUnsafe(CHUNK);
 const states = new Map<HashAlgorithm, HashState>();
 
-// The pool names the algorithm it will use (and, for a plugin's hasher, its module), so the hasher loads while
-// the worker starts, not at the first task.
-const setup = workerData as { algorithm?: HashAlgorithm; module?: string } | undefined;
-if (setup?.algorithm) states.set(setup.algorithm, await createHashState(setup.algorithm, setup.module));
+const setup = workerData as
+  { algorithm?: HashAlgorithm; module?: string; followSymlinks?: boolean } | undefined;
+// A user's file is opened without blocking (a fifo put where a file was would otherwise wait for a writer
+// forever, and no signal can end a thread stuck in open) and, unless the scan follows links, without following
+// a final link; whatever opened is then checked to be a regular file before a byte is read.
+const OPEN_FLAGS =
+  constants.O_RDONLY | constants.O_NONBLOCK | (setup?.followSymlinks === true ? 0 : constants.O_NOFOLLOW);
+
+// The pool names the algorithm it will use, so the hasher loads while the worker starts, not at the first task.
+// A plugin's module is imported here (its plugin's load already ran it once, under the load time limit); its
+// state is made in the first task, where the pool's watchdog times the call.
+if (setup?.module !== undefined) await import(setup.module);
+else if (setup?.algorithm) states.set(setup.algorithm, await createHashState(setup.algorithm));
 
 type Budget = (bytes: number) => Promise<void>;
 
 export default async function hashBatch(task: HashTask): Promise<HashOutcome[]> {
+  const watch = task.watch;
   let state = states.get(task.algorithm);
   if (!state) {
-    state = await createHashState(task.algorithm);
+    const module = task.algorithm === setup?.algorithm ? setup.module : undefined;
+    const make = () => createHashState(task.algorithm, module);
+    state = watch ? await inAsyncCall(watch, 'createHashState', make) : await make();
     states.set(task.algorithm, state);
   }
+  // Picked once per task: a plugin's state has each call marked for the watchdog; a built-in one runs bare.
+  const hasher = watch ? watchedState(state, watch) : state;
   const budget = task.throttle ? portBudget(task.throttle) : undefined;
   const outcomes: HashOutcome[] = [];
-  for (const item of task.items) outcomes.push(await hashItem(item, state, budget));
+  for (let i = 0; i < task.items.length; i++) {
+    if (watch) markItem(watch, i);
+    outcomes.push(await hashItem(task.items[i]!, hasher, budget));
+  }
   return outcomes;
 }
 
 async function hashItem(item: HashItem, state: HashState, budget: Budget | undefined): Promise<HashOutcome> {
   let fd: number;
   try {
-    fd = openSync(pathOf(item), 'r');
+    fd = openSync(pathOf(item), OPEN_FLAGS);
   } catch (error) {
     return failure(error, 0);
   }
   // A hash that stands for the whole content is checked against what the walk saw, after the read: a file
   // written to meanwhile is read once more, and if it still does not match, reported, never grouped. Head and
-  // tail hashes only narrow the field (every group ends with whole-content hashes), so they skip the fstat.
+  // tail hashes only narrow the field (every group ends with whole-content hashes), so they skip that check.
   const { offset, length } = rangeSpan(item.range, item.size);
   const whole = offset === 0 && length === item.size;
   let bytes = 0;
   try {
+    if (!fstatSync(fd).isFile()) return notRegular(0);
     for (let attempt = 0; attempt < 2; attempt++) {
       state.reset();
       for (let done = 0; done < length;) {
@@ -75,8 +94,14 @@ function unchanged(st: BigIntStats, item: HashItem): boolean {
   return Number(st.size) === item.size && st.mtimeNs === item.mtimeNs;
 }
 
+function notRegular(bytes: number): HashOutcome {
+  return { kind: 'error', code: NOT_REGULAR, message: 'no longer a regular file', bytes };
+}
+
 function failure(error: unknown, bytes: number): HashOutcome {
   const e = error as NodeJS.ErrnoException;
+  // O_NOFOLLOW refuses a final link with ELOOP: the walk saw a file there, a link stands there now.
+  if (e.code === 'ELOOP' && setup?.followSymlinks !== true) return notRegular(bytes);
   return { kind: 'error', code: e.code ?? 'EIO', message: e.message, bytes };
 }
 

@@ -1,4 +1,5 @@
 import type { HashAlgorithm } from '../hash/algorithms.js';
+import { identityOf } from '../model/identity.js';
 import type { DuplicateGroup, PhysicalFile } from '../scan/scan.js';
 import { builtinRuleLookup, compilePolicy, type RuleLookup } from './keepers.js';
 import type { ActionOp, Plan, PlanGroup, PlannedKeeper } from './plan.js';
@@ -40,7 +41,7 @@ export function buildPlan(
           op: action.op,
           path,
           keeper: first,
-          expect: { size: file.size, mtimeNs: file.mtimeNs, dev: file.dev, ino: file.ino, hash: group.hash },
+          expect: { ...identityOf(file), hash: group.hash },
           reason,
           ...(action.to === undefined ? {} : { to: action.to }),
         })),
@@ -62,5 +63,5 @@ export function buildPlan(
 }
 
 function keeperOf(file: PhysicalFile, path: PhysicalFile['paths'][number], reason: string): PlannedKeeper {
-  return { path, dev: file.dev, ino: file.ino, size: file.size, mtimeNs: file.mtimeNs, reason };
+  return { path, ...identityOf(file), reason };
 }

@@ -1,5 +1,5 @@
 import { globMatcher } from '../scan/filters.js';
-import { comparePaths, displayPath, toBytes, type FsPath } from '../scan/paths.js';
+import { comparePaths, displayPath, toBytes, type FsPath } from '../model/paths.js';
 import type { DuplicateGroup, PhysicalFile } from '../scan/scan.js';
 import { NodupeError } from '../core/errors.js';
 import { byNumber, BUILTIN_RANKING_RULES } from './ranking-rules.js';

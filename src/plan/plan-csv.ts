@@ -1,5 +1,5 @@
 import { csvField } from '../dupes/formats/csv.js';
-import { displayPath } from '../scan/paths.js';
+import { displayPath } from '../model/paths.js';
 import type { Plan } from './plan.js';
 
 /**

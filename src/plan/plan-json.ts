@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import type { Ajv2020 as Ajv, ErrorObject } from 'ajv/dist/2020.js';
 import { NodupeError } from '../core/errors.js';
 import type { HashAlgorithm } from '../hash/algorithms.js';
-import { jsonPath, pathFromJson } from '../scan/paths.js';
+import { jsonPath, pathFromJson, type FsPath } from '../model/paths.js';
 import { PLAN_SCHEMA, summarizePlan, type ActionOp, type Plan, type PlanGroup } from './plan.js';
 import { validatePlan } from './validate.js';
 
@@ -41,6 +41,7 @@ export function planToJson(plan: Plan): string {
         ino: String(k.ino),
         size: k.size,
         mtimeNs: String(k.mtimeNs),
+        ctimeNs: String(k.ctimeNs),
         reason: k.reason,
       })),
       actions: g.actions.map((a) => {
@@ -54,6 +55,7 @@ export function planToJson(plan: Plan): string {
           expect: {
             size: a.expect.size,
             mtimeNs: String(a.expect.mtimeNs),
+            ctimeNs: String(a.expect.ctimeNs),
             dev: String(a.expect.dev),
             ino: String(a.expect.ino),
             hash: a.expect.hash,
@@ -105,12 +107,18 @@ export function readPlan(text: string, source: string): Plan {
   }
   const validate = schemaValidator();
   if (!validate(doc)) throw new NodupeError('BAD_INPUT', `${source}: ${describeError(validate.errors![0]!)}`);
-  const plan = fromDocument(doc as PlanDocument);
+  const plan = fromDocument(doc as PlanDocument, source);
   validatePlan(plan, source);
   return plan;
 }
 
 function describeError(e: ErrorObject): string {
+  if (e.keyword === 'required' && (e.params as { missingProperty?: string }).missingProperty === 'ctimeNs') {
+    return (
+      'this plan records no ctime (it was made by an older nodupe), so apply cannot tell an edit whose mtime ' +
+      'was set back: make the plan again with `nodupe plan`'
+    );
+  }
   const where = e.instancePath === '' ? 'the plan' : e.instancePath.slice(1).replaceAll('/', '.');
   if (e.keyword === 'enum') {
     const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.join(', ');
@@ -130,37 +138,61 @@ interface PlanDocument {
   groups: {
     size: number;
     hash: string;
-    keepers: (JsonPath & { dev: string; ino: string; size: number; mtimeNs: string; reason?: string })[];
+    keepers: (JsonPath & {
+      dev: string;
+      ino: string;
+      size: number;
+      mtimeNs: string;
+      ctimeNs: string;
+      reason?: string;
+    })[];
     actions: (JsonPath & {
       op: ActionOp;
       keeper: string;
       keeperBytes?: string;
       to?: string;
       reason?: string;
-      expect: { size: number; mtimeNs: string; dev: string; ino: string; hash: string };
+      expect: { size: number; mtimeNs: string; ctimeNs: string; dev: string; ino: string; hash: string };
     })[];
   }[];
 }
 
-function fromDocument(doc: PlanDocument): Plan {
-  const groups: PlanGroup[] = doc.groups.map((g) => ({
+/**
+ * A path of the plan from its text and, when given, its raw bytes: bytes that are valid UTF-8 must say what the
+ * text says (an edited plan cannot show one path and act on another).
+ */
+function planPath(text: string, base64: string | undefined, where: string, source: string): FsPath {
+  const path = pathFromJson(text, base64);
+  if (typeof path === 'string' && path !== text) {
+    throw new NodupeError(
+      'BAD_INPUT',
+      `${source}: ${where} has raw bytes (${JSON.stringify(path)}) that are not its path (${JSON.stringify(text)})`,
+    );
+  }
+  return path;
+}
+
+function fromDocument(doc: PlanDocument, source: string): Plan {
+  const groups: PlanGroup[] = doc.groups.map((g, gi) => ({
     size: g.size,
     hash: g.hash,
-    keepers: g.keepers.map((k) => ({
-      path: pathFromJson(k.path, k.pathBytes),
+    keepers: g.keepers.map((k, ki) => ({
+      path: planPath(k.path, k.pathBytes, `keeper ${ki + 1} of group ${gi + 1}`, source),
       dev: BigInt(k.dev),
       ino: BigInt(k.ino),
       size: k.size,
       mtimeNs: BigInt(k.mtimeNs),
+      ctimeNs: BigInt(k.ctimeNs),
       reason: k.reason ?? '',
     })),
-    actions: g.actions.map((a) => ({
+    actions: g.actions.map((a, ai) => ({
       op: a.op,
-      path: pathFromJson(a.path, a.pathBytes),
-      keeper: pathFromJson(a.keeper, a.keeperBytes),
+      path: planPath(a.path, a.pathBytes, `action ${ai + 1} of group ${gi + 1}`, source),
+      keeper: planPath(a.keeper, a.keeperBytes, `the keeper of action ${ai + 1} of group ${gi + 1}`, source),
       expect: {
         size: a.expect.size,
         mtimeNs: BigInt(a.expect.mtimeNs),
+        ctimeNs: BigInt(a.expect.ctimeNs),
         dev: BigInt(a.expect.dev),
         ino: BigInt(a.expect.ino),
         hash: a.expect.hash,

@@ -1,6 +1,6 @@
-import type { Expectation } from '../apply/journal.js';
+import type { Expectation, FileIdentity } from '../model/identity.js';
 import type { HashAlgorithm } from '../hash/algorithms.js';
-import type { FsPath } from '../scan/paths.js';
+import type { FsPath } from '../model/paths.js';
 
 export const PLAN_SCHEMA = 'nodupe.plan/1';
 
@@ -13,12 +13,8 @@ export function isActionOp(text: string): text is ActionOp {
 }
 
 /** A file that stays: what it must still look like when apply compares the others against it. */
-export interface PlannedKeeper {
+export interface PlannedKeeper extends FileIdentity {
   path: FsPath;
-  dev: bigint;
-  ino: bigint;
-  size: number;
-  mtimeNs: bigint;
   reason: string;
 }
 
@@ -28,7 +24,7 @@ export interface PlannedAction {
   /** The keeper whose bytes this file must still equal: a keeper of the same group. */
   keeper: FsPath;
   /** What the file must still look like (the content hash is the group's). */
-  expect: Omit<Expectation, 'mode'>;
+  expect: Expectation;
   reason: string;
   /** For `move`: the folder it goes to (the file's absolute path is recreated under it). */
   to?: string;

@@ -1,4 +1,4 @@
-import { toBytes } from '../scan/paths.js';
+import { toBytes } from '../model/paths.js';
 import type { PhysicalFile } from '../scan/scan.js';
 import type { RankingRule } from './policy.js';
 

@@ -1,5 +1,5 @@
 import { NodupeError } from '../core/errors.js';
-import { displayPath, pathKey } from '../scan/paths.js';
+import { displayPath, pathKey, toBytes, type FsPath } from '../model/paths.js';
 import type { Plan } from './plan.js';
 
 /**
@@ -23,16 +23,25 @@ export function validatePlan(plan: Plan, source: string): void {
     }
     seen.set(key, role);
   };
+  const plain = (path: FsPath, role: string) => {
+    const problem = unsafePath(path);
+    if (problem !== undefined) fail(`${role} ${JSON.stringify(displayPath(path))} ${problem}`);
+  };
+  if (plan.to !== undefined) plain(plan.to, 'the plan\'s "to"');
   plan.groups.forEach((group, g) => {
     const where = `group ${g + 1}`;
     if (group.keepers.length === 0) fail(`${where} has no keeper: every group must keep at least one file`);
     const keepers = new Set<string>();
     group.keepers.forEach((k, i) => {
+      plain(k.path, `keeper ${i + 1} of ${where}`);
       claim(k.path, `keeper ${i + 1} of ${where}`);
       keepers.add(pathKey(k.path));
       if (k.size !== group.size) fail(`keeper ${displayPath(k.path)} is not the size of ${where}`);
     });
     group.actions.forEach((a, i) => {
+      plain(a.path, `action ${i + 1} of ${where}`);
+      plain(a.keeper, `the keeper of action ${i + 1} of ${where}`);
+      if (a.to !== undefined) plain(a.to, `the "to" of action ${i + 1} of ${where}`);
       claim(a.path, `action ${i + 1} of ${where}`);
       if (!keepers.has(pathKey(a.keeper))) {
         fail(
@@ -47,4 +56,22 @@ export function validatePlan(plan: Plan, source: string): void {
       }
     });
   });
+}
+
+/**
+ * Why a path of a plan is not one apply may act on, or undefined: it must be absolute and plain (no `.` or `..`
+ * component, no `//`, no trailing slash, no NUL byte), so that every place apply derives from it (quarantine,
+ * move destination, the names beside it) stays where it says.
+ */
+export function unsafePath(path: FsPath): string | undefined {
+  const bytes = toBytes(path);
+  if (bytes[0] !== 0x2f) return 'is not absolute';
+  if (bytes.includes(0)) return 'holds a NUL byte';
+  if (bytes.length === 1) return 'is the root folder';
+  if (bytes[bytes.length - 1] === 0x2f) return 'ends with a slash';
+  for (const name of bytes.subarray(1).toString('latin1').split('/')) {
+    if (name === '') return 'has an empty component (//)';
+    if (name === '.' || name === '..') return `has a "${name}" component: plans name plain absolute paths`;
+  }
+  return undefined;
 }

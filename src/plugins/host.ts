@@ -4,6 +4,7 @@ import type { RateLimiter } from '../core/rate-limiter.js';
 import type { PluginContext, PluginDefinition } from './api.js';
 import { checkContribution } from './manifest.js';
 import { Registry, resolveHasher, stageProvides, type Staged } from './registry.js';
+import { unsafePlugin, type SafetyOptions } from './safety.js';
 import { loadSandboxed, SandboxFactory } from './sandbox.js';
 import { withTimeout } from './timeout.js';
 
@@ -41,6 +42,12 @@ export interface PluginHostOptions {
   limiter?: RateLimiter;
   /** How long setup and teardown may take before the plugin is failed. */
   timeoutMs?: number;
+  /**
+   * Refuse file plugins that other users could have changed (see safety.ts): judged before each load and
+   * reload, and each hasher module before its plugin's sandbox imports it. Absent: every plugin file loads.
+   * Built-in plugins are nodupe's own and not judged.
+   */
+  safety?: SafetyOptions;
 }
 
 interface Live {
@@ -65,6 +72,7 @@ export class PluginHost {
   readonly #config: Record<string, Record<string, unknown>>;
   readonly #limiter: RateLimiter | undefined;
   readonly #timeoutMs: number;
+  readonly #safety: SafetyOptions | undefined;
   readonly #plugins = new Map<string, Live>();
   readonly #listeners = new Set<(event: HostEvent) => void>();
   readonly #sandboxes = new SandboxFactory();
@@ -78,6 +86,7 @@ export class PluginHost {
     this.#config = options.config ?? {};
     this.#limiter = options.limiter;
     this.#timeoutMs = options.timeoutMs ?? 5000;
+    this.#safety = options.safety;
   }
 
   on(listener: (event: HostEvent) => void): () => void {
@@ -284,6 +293,8 @@ export class PluginHost {
     let base: string | undefined;
     let dispose: (() => Promise<void>) | undefined;
     if ('path' in candidate) {
+      const refused = this.#safety ? unsafePlugin(candidate.path, this.#safety) : undefined;
+      if (refused !== undefined) return refused;
       base = pathToFileURL(candidate.path).href;
       const sandboxed = await loadSandboxed(
         candidate.path,
@@ -292,6 +303,7 @@ export class PluginHost {
           limiter: this.#limiter,
           clock: this.#clock,
           loadTimeoutMs: this.#timeoutMs,
+          safety: this.#safety,
           onCrash: (reason) => this.#crashed(candidate.path, reason),
         },
         this.#sandboxes.take(),

@@ -1,4 +1,5 @@
 // Messages between the host and a plugin's sandbox worker. Plain data only: it crosses threads.
+import type { SafetyOptions } from './safety.js';
 
 /** A contribution as the sandbox describes it; its functions stay in the worker and are called by name. */
 export interface Descriptor {
@@ -23,6 +24,8 @@ export interface SandboxData {
   config: Record<string, Record<string, unknown>>;
   /** Whether the run has a read budget (`--max-read-rate`) to offer as `ctx.limiter`. */
   hasLimiter: boolean;
+  /** Judge hasher modules before importing them (see safety.ts). */
+  safety?: SafetyOptions;
   /** Int32 flag the worker sets (and notifies) when a synchronous answer is waiting on `syncPort`. */
   flag: SharedArrayBuffer;
 }

@@ -1,6 +1,7 @@
 // A plugin's sandbox: one worker thread per loaded version of a file plugin. Terminating it frees everything
 // the version loaded, so reloads do not pile up modules in the host.
 import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import { systemClock } from '../core/clock.js';
 import type {
@@ -12,6 +13,7 @@ import type {
 } from './api.js';
 import { PLUGIN_API_VERSION } from './api.js';
 import { apiSatisfies, checkContribution, checkManifest } from './manifest.js';
+import { unsafePlugin } from './safety.js';
 import type {
   Descriptor,
   FromSandbox,
@@ -202,6 +204,10 @@ function answer({ method, name, args }: SyncCall): unknown {
  * plugin with a clear reason instead of failing every file a scan reads.
  */
 async function checkHasherModule(name: string, module: string): Promise<void> {
+  // It runs in nodupe's own hashing workers: judged as the plugin file was, before anything imports it.
+  const refused =
+    data.safety && module.startsWith('file:') ? unsafePlugin(fileURLToPath(module), data.safety) : undefined;
+  if (refused !== undefined) throw new Error(`hasher "${name}": ${refused}`);
   const problem = `hasher "${name}": its module ${module} must export createHashState() returning { reset(), update(bytes), digest() }`;
   const loaded = (await import(module)) as { createHashState?: unknown };
   if (typeof loaded.createHashState !== 'function') throw new Error(problem);

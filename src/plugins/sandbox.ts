@@ -4,6 +4,7 @@ import type { Clock } from '../core/clock.js';
 import type { RateLimiter } from '../core/rate-limiter.js';
 import type { PhysicalFile } from '../scan/scan.js';
 import type { PluginContext, PluginDefinition } from './api.js';
+import type { SafetyOptions } from './safety.js';
 import type {
   Descriptor,
   FromSandbox,
@@ -24,6 +25,8 @@ export interface SandboxOptions {
   clock: Clock;
   /** How long loading the module may take (a top-level endless loop must not hang the host). */
   loadTimeoutMs: number;
+  /** Judge each hasher module before it is imported (see safety.ts); absent: import them all. */
+  safety?: SafetyOptions | undefined;
   /** The worker died after the plugin loaded (an uncaught error, process.exit): the host fails the plugin. */
   onCrash?: (reason: string) => void;
   /** How long a synchronous call (a format's render, a rule's compare) may block before it is given up. */
@@ -91,6 +94,7 @@ export async function loadSandboxed(
       url,
       config: options.config,
       hasLimiter: options.limiter !== undefined,
+      ...(options.safety ? { safety: options.safety } : {}),
       flag: flagBuffer,
       syncPort: workerSyncPort,
     },

@@ -1,7 +1,8 @@
-import { identityString, type KnownFile } from '../catalog/store.js';
+import type { KnownFile } from '../catalog/store.js';
+import { identityString } from '../model/identity.js';
 import type { Candidate } from '../dupes/candidates.js';
 import type { HashAlgorithm } from '../hash/algorithms.js';
-import { pathKey, type FsPath } from './paths.js';
+import { pathKey, type FsPath } from '../model/paths.js';
 import type { PhysicalFile } from './scan.js';
 import type { WalkedFile } from './walk.js';
 

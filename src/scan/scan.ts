@@ -1,4 +1,3 @@
-import { lstatSync } from 'node:fs';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { systemClock, type Clock } from '../core/clock.js';
 import { abortErrorFrom } from '../core/errors.js';
@@ -7,12 +6,14 @@ import type { Profiler } from '../core/profiler.js';
 import type { ProgressTracker } from '../core/progress.js';
 import { byteRateLimiter } from '../core/byte-rate.js';
 import { handledLater } from '../core/handled-later.js';
-import type { CatalogStore, FileIdentity, SeenFile, StoredHashes } from '../catalog/store.js';
+import { nodeFileOps, type FileOps } from '../fs/file-ops.js';
+import type { CatalogStore, SeenFile, StoredHashes } from '../catalog/store.js';
+import { identityOf, type FileIdentity } from '../model/identity.js';
 import { findDuplicateGroups, firstRange, type Candidate, type GroupingStats } from '../dupes/candidates.js';
 import type { HashAlgorithm } from '../hash/algorithms.js';
 import { rangeSpan, type HashItem, type HashRange } from '../hash/task.js';
 import { compileFilters, type FilterOptions } from './filters.js';
-import { comparePaths, type FsPath } from './paths.js';
+import { comparePaths, type FsPath } from '../model/paths.js';
 import { FileIndex, type Tracked } from './file-index.js';
 import { walk, type WalkProblem } from './walk.js';
 import type { HashPool } from '../hash/hash-pool.js';
@@ -29,6 +30,10 @@ export interface ScanOptions {
   algorithm?: HashAlgorithm;
   /** For a hasher a plugin provides: the file URL of its module, loaded in every hashing worker. */
   hasherModule?: string;
+  /** The plugin that provides it, named if one of its calls has to be stopped. */
+  hasherPlugin?: string;
+  /** How long one call into a plugin's hasher may run before the scan stops (see `HashPoolOptions`); 60 s. */
+  hasherTimeLimitMs?: number;
   /** Folders never scanned: nodupe's own data folder (the catalog, quarantined files, snapshots). */
   skipFolders?: readonly string[];
   threads?: number;
@@ -38,6 +43,8 @@ export interface ScanOptions {
   profiler?: Profiler;
   clock?: Clock;
   signal?: AbortSignal;
+  /** The walk's file system calls, and the check for paths gone; the hashing workers read on their own. */
+  ops?: FileOps;
 }
 
 /** One file on disk (one device and inode), with every path the scan reached it by. */
@@ -102,6 +109,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
   const clock = options.clock ?? systemClock;
   const { catalog, progress, profiler, signal } = options;
   const algorithm = options.algorithm ?? 'xxh3';
+  const ops = options.ops ?? nodeFileOps;
   const span = (name: string) => profiler?.start(name) ?? (() => undefined);
   const scanId = catalog.startScan(options.roots, clock.wallNow());
 
@@ -117,6 +125,12 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
         new HashPool({
           algorithm,
           ...(options.hasherModule === undefined ? {} : { module: options.hasherModule }),
+          ...(options.hasherPlugin === undefined ? {} : { plugin: options.hasherPlugin }),
+          ...(options.hasherTimeLimitMs === undefined
+            ? {}
+            : { hasherTimeLimitMs: options.hasherTimeLimitMs }),
+          followSymlinks: options.followSymlinks ?? false,
+          clock,
           ...(options.threads === undefined ? {} : { threads: options.threads }),
           ...(limiter ? { limiter } : {}),
           ...(signal ? { signal } : {}),
@@ -208,6 +222,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       ...(options.oneFileSystem === undefined ? {} : { oneFileSystem: options.oneFileSystem }),
       ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }),
       ...(signal ? { signal } : {}),
+      ops,
       onFiles: (files) => {
         for (const w of files) {
           for (const t of index.add(w)) {
@@ -273,7 +288,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     end = span('catalog-write');
     // What is left of the catalog's rows is what the walk did not see: gone, unless filtered out this time.
     const goneIds: number[] = [];
-    for (const [key, row] of known) if (vanished(Buffer.from(key, 'latin1'))) goneIds.push(row.id);
+    for (const [key, row] of known) if (vanished(ops, Buffer.from(key, 'latin1'))) goneIds.push(row.id);
     catalog.finishScan(scanId, goneIds, clock.wallNow());
     end();
 
@@ -295,14 +310,6 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       grouping: found.stats,
     };
   }
-}
-
-/**
- * Marks a promise as handled now, for one that is awaited later (after more awaits): its failure still reaches
- * whoever awaits it, but does not count as an unhandled rejection in the meantime.
- */
-function identityOf(file: PhysicalFile): FileIdentity {
-  return { dev: file.dev, ino: file.ino, size: file.size, mtimeNs: file.mtimeNs, ctimeNs: file.ctimeNs };
 }
 
 /**
@@ -388,9 +395,9 @@ export function sortGroups(groups: DuplicateGroup[]): DuplicateGroup[] {
   );
 }
 
-function vanished(path: FsPath): boolean {
+function vanished(ops: FileOps, path: FsPath): boolean {
   try {
-    lstatSync(path);
+    ops.lstat(path);
     return false;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

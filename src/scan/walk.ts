@@ -1,9 +1,10 @@
-import { lstatSync, readdirSync, statSync, type BigIntStats, type Dirent } from 'node:fs';
+import type { Dirent } from 'node:fs';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { abortErrorFrom } from '../core/errors.js';
-import type { FileIdentity } from '../catalog/store.js';
+import { nodeFileOps, type FileOps, type Stat } from '../fs/file-ops.js';
+import type { FileIdentity } from '../model/identity.js';
 import type { Filters } from './filters.js';
-import { displayPath, joinName, type FsPath } from './paths.js';
+import { displayPath, joinName, type FsPath } from '../model/paths.js';
 
 /** A regular file as the walk saw it (lstat, or stat of a followed link). */
 export interface WalkedFile extends FileIdentity {
@@ -35,6 +36,8 @@ export interface WalkOptions {
   onFiles?: (files: WalkedFile[], dirs: number) => void;
   /** Folders never entered, whatever the roots: nodupe's own (the catalog, the quarantine, snapshots). */
   skipFolders?: readonly string[];
+  /** The file system calls (readdir, lstat, stat); tests inject failures and races here. */
+  ops?: FileOps;
 }
 
 export interface WalkResult {
@@ -67,15 +70,16 @@ interface Dir {
  */
 export async function walk(options: WalkOptions): Promise<WalkResult> {
   const { filters, signal } = options;
+  const ops = options.ops ?? nodeFileOps;
   const follow = options.followSymlinks ?? false;
   const maxDepth = options.maxDepth ?? Infinity;
   const result: WalkResult = { files: [], paths: 0, symlinks: [], problems: [], dirs: 0, special: 0 };
   const entered = new Set<string>();
   // Marked entered before the walk begins, by device and inode: reached by any path below a root, they are
   // not entered. A folder the user named as a root is scanned all the same.
-  const rootIds = new Set(options.roots.map((r) => identityOf(r)));
+  const rootIds = new Set(options.roots.map((r) => identityOf(ops, r)));
   for (const folder of options.skipFolders ?? []) {
-    const id = identityOf(folder);
+    const id = identityOf(ops, folder);
     if (id !== undefined && !rootIds.has(id)) entered.add(id);
   }
   let sinceYield = 0;
@@ -91,15 +95,15 @@ export async function walk(options: WalkOptions): Promise<WalkResult> {
     const e = error as NodeJS.ErrnoException;
     result.problems.push({ path, op, code: e.code ?? 'EIO', message: e.message });
   };
-  const statOf = (path: FsPath, op: 'lstat' | 'stat'): BigIntStats | undefined => {
+  const statOf = (path: FsPath, op: 'lstat' | 'stat'): Stat | undefined => {
     try {
-      return op === 'lstat' ? lstatSync(path, { bigint: true }) : statSync(path, { bigint: true });
+      return op === 'lstat' ? ops.lstat(path) : ops.stat(path);
     } catch (error) {
       problem(path, op, error);
       return undefined;
     }
   };
-  const addFile = (path: FsPath, root: number, st: BigIntStats): void => {
+  const addFile = (path: FsPath, root: number, st: Stat): void => {
     result.paths++;
     result.files.push({
       path,
@@ -130,7 +134,7 @@ export async function walk(options: WalkOptions): Promise<WalkResult> {
       continue;
     }
     const stack: Dir[] = [];
-    const enter = (dir: Dir, st: BigIntStats): void => {
+    const enter = (dir: Dir, st: Stat): void => {
       const id = `${st.dev}:${st.ino}`;
       if (entered.has(id)) return;
       entered.add(id);
@@ -142,7 +146,7 @@ export async function walk(options: WalkOptions): Promise<WalkResult> {
       result.dirs++;
       let entries: Dirent<Buffer>[];
       try {
-        entries = readdirSync(dir.path, { withFileTypes: true, encoding: 'buffer' });
+        entries = ops.readdir(dir.path);
       } catch (error) {
         problem(dir.path, 'readdir', error);
         continue;
@@ -197,9 +201,9 @@ export function describeProblem(p: { path: FsPath; op: string; message: string }
   return `${displayPath(p.path)}: ${reason} (${p.op})`;
 }
 
-function identityOf(path: string): string | undefined {
+function identityOf(ops: FileOps, path: string): string | undefined {
   try {
-    const st = statSync(path, { bigint: true });
+    const st = ops.stat(path);
     return `${st.dev}:${st.ino}`;
   } catch {
     return undefined;

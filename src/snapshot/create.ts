@@ -1,18 +1,20 @@
 import { constants } from 'node:fs';
-import { access, lstat, mkdir, open, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { NodupeError } from '../core/errors.js';
+import { nodeFileOps, type FileOps } from '../fs/file-ops.js';
 import { compileFilters } from '../scan/filters.js';
-import { comparePaths, displayPath, pathKey, toBytes, type FsPath } from '../scan/paths.js';
+import { comparePaths, displayPath, pathKey, toBytes, type FsPath } from '../model/paths.js';
 import { walk } from '../scan/walk.js';
 import {
   CHUNK_BYTES,
   checkAborted,
   describeFsError,
   fsErrorCode,
+  NEW_FILE,
   problemFrom,
   pump,
+  removeIfPresent,
   syncDir,
   type SnapshotProblem,
 } from './io.js';
@@ -26,6 +28,8 @@ export interface CreateSnapshotOptions {
   signal?: AbortSignal;
   /** Free text kept with the snapshot, such as why it was taken. */
   note?: string;
+  /** The file system calls: the store's, and the walk's of the folders taken; tests inject failures here. */
+  ops?: FileOps;
 }
 
 export interface CreateSnapshotResult {
@@ -43,9 +47,6 @@ export interface CreateSnapshotResult {
   /** Files that were not saved, and why. */
   problems: SnapshotProblem[];
 }
-
-// O_NONBLOCK: opening a fifo must not hang; it changes nothing for regular files.
-const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
 /**
  * Saves copies of regular files into the snapshot store at `dir` (created on demand) and records them in a
@@ -71,9 +72,10 @@ export async function createSnapshot(
     }
   }
   const { clock, signal, note } = options;
-  await ensureStore(dir);
+  const ops = options.ops ?? nodeFileOps;
+  ensureStore(ops, dir);
   return withStoreLock(dir, async () => {
-    const found = await collectFiles(dir, paths, signal);
+    const found = await collectFiles(ops, dir, paths, signal);
     const problems = found.problems;
     const entries: SnapshotEntry[] = [];
     const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
@@ -82,7 +84,7 @@ export async function createSnapshot(
     for (const path of found.files) {
       checkAborted(signal);
       try {
-        const saved = await saveFile(dir, path, buffer, signal);
+        const saved = await saveFile(ops, dir, path, buffer, signal);
         if ('code' in saved) {
           problems.push(saved);
           continue;
@@ -95,12 +97,12 @@ export async function createSnapshot(
       }
     }
     // The blobs are made durable before the manifest that names them is written.
-    for (const folder of touched) await syncDir(folder);
-    if (touched.size > 0) await syncDir(blobsDir(dir));
+    for (const folder of touched) syncDir(ops, folder);
+    if (touched.size > 0) syncDir(ops, blobsDir(dir));
     const bytes = entries.reduce((sum, e) => sum + e.size, 0);
     const now = clock.wallNow(); // read once: the id and the date agree
-    const id = await freshId(dir, now);
-    await writeManifest(dir, {
+    const id = freshId(ops, dir, now);
+    writeManifest(ops, dir, {
       id,
       createdAt: new Date(now).toISOString(),
       ...(note === undefined ? {} : { note }),
@@ -127,13 +129,18 @@ interface Found {
 }
 
 /** The regular files the paths name, each once, in path order; never the store's own files. */
-async function collectFiles(dir: string, paths: readonly FsPath[], signal?: AbortSignal): Promise<Found> {
+async function collectFiles(
+  ops: FileOps,
+  dir: string,
+  paths: readonly FsPath[],
+  signal?: AbortSignal,
+): Promise<Found> {
   const files: FsPath[] = [];
   const folders: FsPath[] = [];
   const problems: SnapshotProblem[] = [];
   for (const path of paths) {
     try {
-      const st = await lstat(path);
+      const st = ops.lstat(path);
       if (st.isFile()) files.push(path);
       else if (st.isDirectory()) folders.push(path);
       else problems.push(st.isSymbolicLink() ? symlinkProblem(path) : notRegular(path));
@@ -147,8 +154,9 @@ async function collectFiles(dir: string, paths: readonly FsPath[], signal?: Abor
     roots: folders as string[],
     filters: compileFilters({}),
     ...(signal ? { signal } : {}),
+    ops,
   });
-  const store = await storePrefixes(dir);
+  const store = storePrefixes(ops, dir);
   for (const file of walked.files) {
     const bytes = toBytes(file.path);
     if (!store.some((prefix) => bytes.subarray(0, prefix.length).equals(prefix))) files.push(file.path);
@@ -171,9 +179,9 @@ async function collectFiles(dir: string, paths: readonly FsPath[], signal?: Abor
 }
 
 /** Snapshotting a folder that holds the store would copy the store into itself. */
-async function storePrefixes(dir: string): Promise<Buffer[]> {
+function storePrefixes(ops: FileOps, dir: string): Buffer[] {
   const absolute = resolve(dir);
-  return [...new Set([absolute, await realpath(absolute)])].map((p) => Buffer.from(`${p}/`));
+  return [absolute, ops.realpath(absolute)].map((p) => Buffer.concat([toBytes(p), Buffer.from('/')]));
 }
 
 const symlinkProblem = (path: FsPath): SnapshotProblem => ({
@@ -194,10 +202,16 @@ type Saved = { entry: SnapshotEntry; newBytes: number } | SnapshotProblem;
  * Streams one file through SHA-256 into a temporary blob, then names the blob by the hash of the bytes it
  * holds. A blob already stored under that name is kept and the copy dropped.
  */
-async function saveFile(dir: string, path: FsPath, buffer: Buffer, signal?: AbortSignal): Promise<Saved> {
-  let source: FileHandle;
+async function saveFile(
+  ops: FileOps,
+  dir: string,
+  path: FsPath,
+  buffer: Buffer,
+  signal?: AbortSignal,
+): Promise<Saved> {
+  let source: number;
   try {
-    source = await open(path, READ_FLAGS);
+    source = ops.openRead(path);
   } catch (error) {
     if (fsErrorCode(error) === 'ELOOP') return symlinkProblem(path); // became a link after the walk saw it
     throw error;
@@ -205,18 +219,18 @@ async function saveFile(dir: string, path: FsPath, buffer: Buffer, signal?: Abor
   const temp = join(blobsDir(dir), tempName());
   let tempExists = false;
   try {
-    const before = await source.stat({ bigint: true });
+    const before = ops.fstat(source);
     if (!before.isFile()) return notRegular(path);
-    const out = await open(temp, 'wx', 0o600);
+    const out = ops.open(temp, NEW_FILE, 0o600);
     tempExists = true;
     let copied: { bytes: number; sha256: string };
     try {
-      copied = await pump(source, out, buffer, signal);
-      await out.sync();
+      copied = await pump(ops, source, out, buffer, signal);
+      ops.fsync(out);
     } finally {
-      await out.close();
+      ops.close(out);
     }
-    const after = await source.stat({ bigint: true });
+    const after = ops.fstat(source);
     if (
       copied.bytes !== Number(before.size) ||
       after.size !== before.size ||
@@ -225,16 +239,13 @@ async function saveFile(dir: string, path: FsPath, buffer: Buffer, signal?: Abor
       return { path, code: 'CHANGED', message: 'changed while it was copied; not saved' };
     }
     const target = blobPath(dir, copied.sha256);
-    await mkdir(dirname(target), { recursive: true, mode: 0o700 });
+    ops.mkdirp(dirname(target));
     // The fresh copy, just hashed, always takes the blob's name: a stored blob could have been damaged since
     // it was written, and a snapshot taken before a delete must not point at bytes nobody checked.
-    const stored = await stat(target).catch((error: unknown) => {
-      if (fsErrorCode(error) === 'ENOENT') return undefined;
-      throw error;
-    });
-    await rename(temp, target);
+    const stored = storedBlob(ops, target);
+    ops.rename(temp, target);
     tempExists = false;
-    const newBytes = stored === undefined ? copied.bytes : 0;
+    const newBytes = stored ? 0 : copied.bytes;
     const entry = {
       path,
       size: copied.bytes,
@@ -244,17 +255,28 @@ async function saveFile(dir: string, path: FsPath, buffer: Buffer, signal?: Abor
     };
     return { entry, newBytes };
   } finally {
-    await source.close();
-    if (tempExists) await rm(temp, { force: true });
+    ops.close(source);
+    if (tempExists) removeIfPresent(ops, temp);
+  }
+}
+
+/** Whether a blob is stored under that name already. */
+function storedBlob(ops: FileOps, target: string): boolean {
+  try {
+    ops.stat(target);
+    return true;
+  } catch (error) {
+    if (fsErrorCode(error) === 'ENOENT') return false;
+    throw error;
   }
 }
 
 /** A new id; one already taken (same second, same random part) is drawn again. The store is locked. */
-async function freshId(dir: string, wallMs: number): Promise<string> {
+function freshId(ops: FileOps, dir: string, wallMs: number): string {
   for (;;) {
     const id = newSnapshotId(wallMs);
     try {
-      await access(manifestPath(dir, id));
+      ops.access(manifestPath(dir, id), constants.F_OK);
     } catch (error) {
       if (fsErrorCode(error) === 'ENOENT') return id;
       throw error;

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
-import { open, type FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { abortErrorFrom } from '../core/errors.js';
-import type { FsPath } from '../scan/paths.js';
+import type { FileOps } from '../fs/file-ops.js';
+import { parentOf, type FsPath } from '../model/paths.js';
 
 /** A file that could not be saved or restored: a value in the result, never an exception. */
 export interface SnapshotProblem {
@@ -38,13 +40,18 @@ export function checkAborted(signal: AbortSignal | undefined): void {
 
 export const CHUNK_BYTES = 1 << 20;
 
+/** A file made here and nowhere else: `open` fails (EEXIST) when anything, even a link, has the name. */
+export const NEW_FILE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
+
 /**
  * Reads `from` to its end once, hashing every chunk with SHA-256 and, when `to` is given, writing the same
- * bytes there: what is hashed is exactly what is written, whatever happens to the source meanwhile.
+ * bytes there: what is hashed is exactly what is written, whatever happens to the source meanwhile. The calls
+ * are synchronous; between two chunks the event loop serves an abort.
  */
 export async function pump(
-  from: FileHandle,
-  to: FileHandle | undefined,
+  ops: FileOps,
+  from: number,
+  to: number | undefined,
   buffer: Buffer,
   signal: AbortSignal | undefined,
 ): Promise<{ bytes: number; sha256: string }> {
@@ -52,23 +59,54 @@ export async function pump(
   let bytes = 0;
   for (;;) {
     checkAborted(signal);
-    const { bytesRead } = await from.read(buffer, 0, buffer.length, null);
-    if (bytesRead === 0) break;
-    hash.update(buffer.subarray(0, bytesRead));
-    for (let done = 0; to && done < bytesRead;) {
-      done += (await to.write(buffer, done, bytesRead - done)).bytesWritten;
-    }
-    bytes += bytesRead;
+    const read = ops.read(from, buffer, buffer.length, bytes);
+    if (read === 0) break;
+    hash.update(buffer.subarray(0, read));
+    if (to !== undefined) writeAll(ops, to, buffer.subarray(0, read), bytes);
+    bytes += read;
+    await yieldToLoop();
   }
   return { bytes, sha256: hash.digest('hex') };
 }
 
+/** Writes all of `bytes` at `position`, however many calls that takes. */
+export function writeAll(ops: FileOps, fd: number, bytes: Buffer, position: number): void {
+  for (let done = 0; done < bytes.length;) {
+    done += ops.write(fd, done === 0 ? bytes : bytes.subarray(done), bytes.length - done, position + done);
+  }
+}
+
 /** fsyncs a folder, so that names just created or renamed in it survive a crash. */
-export async function syncDir(path: FsPath): Promise<void> {
-  const handle = await open(path, 'r');
+export function syncDir(ops: FileOps, path: FsPath): void {
+  const fd = ops.open(path, constants.O_RDONLY);
   try {
-    await handle.sync();
+    ops.fsync(fd);
   } finally {
-    await handle.close();
+    ops.close(fd);
+  }
+}
+
+/** Removes a file, if there is one: a temporary file that may or may not have been made. */
+export function removeIfPresent(ops: FileOps, path: FsPath): void {
+  try {
+    ops.unlink(path);
+  } catch (error) {
+    if (fsErrorCode(error) !== 'ENOENT') throw error;
+  }
+}
+
+/**
+ * Creates a folder and any of its parents that are missing, with `mode` (less the umask), as `mkdir -p`: a
+ * folder already there is fine, anything else there is EEXIST.
+ */
+export function makeFolders(ops: FileOps, path: FsPath, mode: number): void {
+  try {
+    ops.mkdir(path, mode);
+  } catch (error) {
+    const code = fsErrorCode(error);
+    if (code === 'EEXIST' && ops.stat(path).isDirectory()) return;
+    if (code !== 'ENOENT') throw error;
+    makeFolders(ops, parentOf(path), mode);
+    ops.mkdir(path, mode);
   }
 }

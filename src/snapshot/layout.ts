@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dataDir } from '../core/xdg.js';
+import type { FileOps } from '../fs/file-ops.js';
 
 /** `$XDG_DATA_HOME/nodupe/snapshots`: beside the default catalog. */
 export function defaultSnapshotDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -28,7 +28,7 @@ export function tempName(): string {
 }
 
 /** Creates the store's folders where missing, private to the user (snapshots hold copies of their files). */
-export async function ensureStore(dir: string): Promise<void> {
-  await mkdir(blobsDir(dir), { recursive: true, mode: 0o700 });
-  await mkdir(manifestsDir(dir), { recursive: true, mode: 0o700 });
+export function ensureStore(ops: FileOps, dir: string): void {
+  ops.mkdirp(blobsDir(dir));
+  ops.mkdirp(manifestsDir(dir));
 }

@@ -1,18 +1,19 @@
+import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import { acquirePidLock } from '../core/pid-lock.js';
+import { acquireFileLock } from '../catalog/sqlite/file-lock.js';
 
 /**
- * Runs `action` holding the store's lock (a `lock` file with the holder's pid). Creating and deleting
- * snapshots take it: a delete collecting unused blobs must not remove one that a running create has just
- * found already stored and is about to name in its manifest. A lock left by a process that is gone is taken
- * over; one held by a live process is BAD_INPUT (nothing waits).
+ * Runs `action` holding the store's lock (`store-lock` in the store, see `acquireFileLock`; it dies with its
+ * holder). Creating and deleting snapshots take it: a delete collecting unused blobs must not remove one that
+ * a running create has just found already stored and is about to name in its manifest. Held by another
+ * nodupe, it is BAD_INPUT (nothing waits).
  */
 export async function withStoreLock<T>(dir: string, action: () => Promise<T>): Promise<T> {
-  const path = join(dir, 'lock');
-  const release = acquirePidLock(
-    path,
-    (pid) =>
-      `the snapshot folder ${dir} is in use by process ${pid} (if no nodupe is running, remove ${path})`,
+  const release = acquireFileLock(
+    join(realpathSync(dir), 'store-lock'),
+    (holder) =>
+      `the snapshot folder ${dir} is in use by another nodupe (pid ${holder.pid ?? 'unknown'}), ` +
+      `creating or deleting a snapshot; wait for it to finish`,
   );
   try {
     return await action();

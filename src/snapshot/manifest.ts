@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NodupeError } from '../core/errors.js';
-import { jsonPath, pathFromJson, toBytes, type FsPath } from '../scan/paths.js';
-import { fsErrorCode, syncDir } from './io.js';
+import type { FileOps } from '../fs/file-ops.js';
+import { jsonPath, pathFromJson, toBytes, type FsPath } from '../model/paths.js';
+import { fsErrorCode, NEW_FILE, removeIfPresent, syncDir, writeAll } from './io.js';
 import { manifestPath, manifestsDir, tempName } from './layout.js';
 
 export const SNAPSHOT_SCHEMA = 'nodupe.snapshot/1';
@@ -124,35 +124,35 @@ export function decodeManifest(id: string, text: string): SnapshotManifest {
 }
 
 /** Writes the manifest whole or not at all: a temporary file, fsync, rename, fsync of the folder. */
-export async function writeManifest(dir: string, manifest: SnapshotManifest): Promise<void> {
+export function writeManifest(ops: FileOps, dir: string, manifest: SnapshotManifest): void {
   const temp = join(manifestsDir(dir), tempName());
   try {
-    const handle = await open(temp, 'wx', 0o600);
+    const fd = ops.open(temp, NEW_FILE, 0o600);
     try {
-      await handle.writeFile(encodeManifest(manifest));
-      await handle.sync();
+      writeAll(ops, fd, Buffer.from(encodeManifest(manifest)), 0);
+      ops.fsync(fd);
     } finally {
-      await handle.close();
+      ops.close(fd);
     }
-    await rename(temp, manifestPath(dir, manifest.id));
+    ops.rename(temp, manifestPath(dir, manifest.id));
   } catch (error) {
-    await rm(temp, { force: true });
+    removeIfPresent(ops, temp);
     throw error;
   }
-  await syncDir(manifestsDir(dir));
+  syncDir(ops, manifestsDir(dir));
 }
 
 /** Reads and checks one manifest; an unknown id or a malformed manifest is BAD_INPUT. */
-export async function readManifest(dir: string, id: string): Promise<SnapshotManifest> {
-  return decodeManifest(id, await readManifestText(dir, id));
+export function readManifest(ops: FileOps, dir: string, id: string): SnapshotManifest {
+  return decodeManifest(id, readManifestText(ops, dir, id));
 }
 
-export async function readManifestText(dir: string, id: string): Promise<string> {
+export function readManifestText(ops: FileOps, dir: string, id: string): string {
   if (!isSnapshotId(id)) {
     throw new NodupeError('BAD_INPUT', `"${id}" is not a snapshot id (expected YYYYMMDD-HHMMSS-xxxxxx)`);
   }
   try {
-    return await readFile(manifestPath(dir, id), 'utf8');
+    return ops.readFile(manifestPath(dir, id)).toString('utf8');
   } catch (error) {
     if (fsErrorCode(error) !== 'ENOENT') throw error;
     throw new NodupeError('BAD_INPUT', `no snapshot ${id} in ${dir}`, { cause: error });
@@ -160,10 +160,10 @@ export async function readManifestText(dir: string, id: string): Promise<string>
 }
 
 /** The ids of the manifests in the store, sorted (so by time); none when the store does not exist yet. */
-export async function manifestIds(dir: string): Promise<string[]> {
+export function manifestIds(ops: FileOps, dir: string): string[] {
   let names: string[];
   try {
-    names = await readdir(manifestsDir(dir));
+    names = ops.readdir(manifestsDir(dir)).map((entry) => entry.name.toString());
   } catch (error) {
     if (fsErrorCode(error) === 'ENOENT') return [];
     throw error;

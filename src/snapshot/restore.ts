@@ -1,12 +1,14 @@
-import { constants } from 'node:fs';
-import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { joinName, parentOf, pathKey, type FsPath } from '../scan/paths.js';
+import { nodeFileOps, type FileOps } from '../fs/file-ops.js';
+import { joinName, parentOf, pathKey, type FsPath } from '../model/paths.js';
 import {
   CHUNK_BYTES,
   checkAborted,
   fsErrorCode,
+  makeFolders,
+  NEW_FILE,
   problemFrom,
   pump,
+  removeIfPresent,
   syncDir,
   type SnapshotProblem,
 } from './io.js';
@@ -15,6 +17,8 @@ import { readManifest, type SnapshotEntry } from './manifest.js';
 
 export interface RestoreSnapshotOptions {
   signal?: AbortSignal;
+  /** The file system calls; tests inject failures here. */
+  ops?: FileOps;
 }
 
 export interface RestoreSnapshotResult {
@@ -25,9 +29,6 @@ export interface RestoreSnapshotResult {
   /** Files that could not be restored, and why; the others were restored all the same. */
   problems: SnapshotProblem[];
 }
-
-const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
-const NEW_FILE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
 
 /**
  * Puts every file of snapshot `id` back where it was, with its content, permission bits and mtime (to about a
@@ -45,14 +46,15 @@ export async function restoreSnapshot(
   options: RestoreSnapshotOptions = {},
 ): Promise<RestoreSnapshotResult> {
   const { signal } = options;
-  const manifest = await readManifest(dir, id);
+  const ops = options.ops ?? nodeFileOps;
+  const manifest = readManifest(ops, dir, id);
   const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
   const result: RestoreSnapshotResult = { restored: 0, unchanged: 0, problems: [] };
   const parents = new Map<string, FsPath>();
   for (const entry of manifest.files) {
     checkAborted(signal);
     try {
-      const outcome = await restoreFile(dir, entry, buffer, signal);
+      const outcome = await restoreFile(ops, dir, entry, buffer, signal);
       if (typeof outcome !== 'string') {
         result.problems.push(outcome);
       } else {
@@ -67,7 +69,7 @@ export async function restoreSnapshot(
   // The renames are made durable once per folder.
   for (const parent of parents.values()) {
     try {
-      await syncDir(parent);
+      syncDir(ops, parent);
     } catch (error) {
       result.problems.push(problemFrom(parent, error));
     }
@@ -76,18 +78,19 @@ export async function restoreSnapshot(
 }
 
 async function restoreFile(
+  ops: FileOps,
   dir: string,
   entry: SnapshotEntry,
   buffer: Buffer,
   signal?: AbortSignal,
 ): Promise<'restored' | 'unchanged' | SnapshotProblem> {
   const { path } = entry;
-  const current = await currentContent(path, entry.size, buffer, signal);
+  const current = await currentContent(ops, path, entry.size, buffer, signal);
   if (current === 'folder') return { path, code: 'IS_DIRECTORY', message: 'a folder is in the way' };
   if (current?.sha256 === entry.sha256) return 'unchanged';
-  let blob: FileHandle;
+  let blob: number;
   try {
-    blob = await open(blobPath(dir, entry.sha256), READ_FLAGS);
+    blob = ops.openRead(blobPath(dir, entry.sha256));
   } catch (error) {
     if (fsErrorCode(error) !== 'ENOENT') throw error;
     return {
@@ -100,11 +103,11 @@ async function restoreFile(
   const temp = joinName(parent, Buffer.from(tempName()));
   let tempExists = false;
   try {
-    await mkdir(parent, { recursive: true });
-    const out = await open(temp, NEW_FILE, 0o600);
+    makeFolders(ops, parent, 0o777);
+    const out = ops.open(temp, NEW_FILE, 0o600);
     tempExists = true;
     try {
-      const copied = await pump(blob, out, buffer, signal);
+      const copied = await pump(ops, blob, out, buffer, signal);
       if (copied.sha256 !== entry.sha256 || copied.bytes !== entry.size) {
         return {
           path,
@@ -112,19 +115,18 @@ async function restoreFile(
           message: `blob ${entry.sha256} is damaged; the file was left as it is`,
         };
       }
-      await out.chmod(entry.mode);
-      const mtime = seconds(entry.mtimeNs);
-      await out.utimes(mtime, mtime);
-      await out.sync();
+      ops.fchmod(out, entry.mode);
+      ops.futimes(out, entry.mtimeNs, entry.mtimeNs);
+      ops.fsync(out);
     } finally {
-      await out.close();
+      ops.close(out);
     }
-    await rename(temp, path);
+    ops.rename(temp, path);
     tempExists = false;
     return 'restored';
   } finally {
-    await blob.close();
-    if (tempExists) await rm(temp, { force: true });
+    ops.close(blob);
+    if (tempExists) removeIfPresent(ops, temp);
   }
 }
 
@@ -133,30 +135,26 @@ async function restoreFile(
  * 'folder' for a folder, undefined for anything a restore simply replaces (nothing, a link, another size).
  */
 async function currentContent(
+  ops: FileOps,
   path: FsPath,
   size: number,
   buffer: Buffer,
   signal?: AbortSignal,
 ): Promise<{ sha256: string } | 'folder' | undefined> {
-  let handle: FileHandle;
+  let fd: number;
   try {
-    handle = await open(path, READ_FLAGS);
+    fd = ops.openRead(path);
   } catch (error) {
     const code = fsErrorCode(error);
     if (code === 'ENOENT' || code === 'ELOOP') return undefined;
     throw error;
   }
   try {
-    const st = await handle.stat();
+    const st = ops.fstat(fd);
     if (st.isDirectory()) return 'folder';
-    if (!st.isFile() || st.size !== size) return undefined;
-    return { sha256: (await pump(handle, undefined, buffer, signal)).sha256 };
+    if (!st.isFile() || st.size !== BigInt(size)) return undefined;
+    return { sha256: (await pump(ops, fd, undefined, buffer, signal)).sha256 };
   } finally {
-    await handle.close();
+    ops.close(fd);
   }
-}
-
-/** Nanoseconds to seconds with one rounding (whole seconds and the fraction are converted apart). */
-function seconds(ns: bigint): number {
-  return Number(ns / 1_000_000_000n) + Number(ns % 1_000_000_000n) / 1e9;
 }

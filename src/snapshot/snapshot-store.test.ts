@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  appendFileSync,
   chmodSync,
   existsSync,
   mkdirSync,
@@ -14,8 +15,11 @@ import {
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bytes, scratch } from '../../test/helpers/tree.js';
+import { adversary } from '../../test/helpers/adversary.js';
+import { injecting } from '../../test/helpers/ops.js';
 import { AbortError } from '../core/errors.js';
 import { FakeClock } from '../core/fake-clock.js';
+import { nodeFileOps } from '../fs/file-ops.js';
 import { blobPath, manifestPath } from './layout.js';
 import { readManifest } from './manifest.js';
 import {
@@ -156,12 +160,12 @@ describe('snapshot store', () => {
     };
     expect(doc.files[0]!.pathBytes).toBe(name.toString('base64'));
     const folder = await snapshot([t.path('odd')]);
-    expect((await readManifest(store, folder.id)).files.map((f) => f.path)).toEqual([name]);
+    expect(readManifest(nodeFileOps, store, folder.id).files.map((f) => f.path)).toEqual([name]);
     const oddFolder = Buffer.concat([Buffer.from(`${t.path('odd')}/`), Buffer.from([0xfe])]);
     mkdirSync(oddFolder);
     writeFileSync(Buffer.concat([oddFolder, Buffer.from('/x')]), 'inside');
     const named = await snapshot([oddFolder]);
-    expect((await readManifest(store, named.id)).files.map((f) => f.path)).toEqual([
+    expect(readManifest(nodeFileOps, store, named.id).files.map((f) => f.path)).toEqual([
       Buffer.concat([oddFolder, Buffer.from('/x')]),
     ]);
 
@@ -181,14 +185,14 @@ describe('snapshot store', () => {
       { path: t.path('missing'), code: 'ENOENT', message: 'no such file or directory (lstat)' },
     ]);
     expect(result).toMatchObject({ files: 1, symlinks: 1 });
-    expect((await readManifest(store, result.id)).files.map((f) => f.path)).toEqual([target]);
+    expect(readManifest(nodeFileOps, store, result.id).files.map((f) => f.path)).toEqual([target]);
   });
 
   it('leaves its own store out of a folder that holds it', async () => {
     t.write('file', 'content');
     await snapshot([t.root]);
     const { id } = await snapshot([t.root]);
-    expect((await readManifest(store, id)).files.map((f) => f.path)).toEqual([t.path('file')]);
+    expect(readManifest(nodeFileOps, store, id).files.map((f) => f.path)).toEqual([t.path('file')]);
   });
 
   it('turns an unknown id or a malformed manifest into BAD_INPUT', async () => {
@@ -211,16 +215,6 @@ describe('snapshot store', () => {
     expect((await listSnapshots(store)).map((s) => s.id)).toEqual([id]);
   });
 
-  it('refuses a store another live process holds, and takes over a stale lock', async () => {
-    const file = t.write('f', 'content');
-    mkdirSync(store);
-    writeFileSync(join(store, 'lock'), `${process.pid}\n`);
-    await expect(snapshot([file])).rejects.toThrow(/in use by process/);
-    writeFileSync(join(store, 'lock'), '2147483646\n'); // no such process
-    expect((await snapshot([file])).files).toBe(1);
-    expect(existsSync(join(store, 'lock'))).toBe(false);
-  });
-
   it('stops with an AbortError and writes no manifest when aborted', async () => {
     const file = t.write('f', 'content');
     const controller = new AbortController();
@@ -230,5 +224,72 @@ describe('snapshot store', () => {
     );
     expect(await listSnapshots(store)).toEqual([]);
     expect(readdirSync(join(store, 'blobs'))).toEqual([]);
+  });
+});
+
+describe('snapshot store, through injected file operations', () => {
+  const tempFiles = (folder: string) => readdirSync(folder).filter((name) => name.startsWith('.tmp-'));
+
+  it('reports a full disk while a blob is written, leaves no partial blob, and saves the other files', async () => {
+    const [a, b] = [t.write('a', 'alpha'), t.write('b', 'beta')];
+    const ops = injecting(nodeFileOps, [{ call: 'write', nth: 1, code: 'ENOSPC' }]);
+    const result = await createSnapshot(store, [a, b], { clock, ops });
+    expect(result.problems).toEqual([{ path: a, code: 'ENOSPC', message: 'injected failure (write)' }]);
+    expect(result.files).toBe(1);
+    expect(existsSync(blobPath(store, sha256('alpha')))).toBe(false);
+    expect(tempFiles(join(store, 'blobs'))).toEqual([]);
+    expect(blobCount()).toBe(1);
+    expect(readManifest(nodeFileOps, store, result.id).files.map((f) => f.path)).toEqual([b]);
+  });
+
+  it('reports a file that changes between the two looks at it, and stores nothing of it', async () => {
+    const a = t.write('a', 'alpha');
+    // Another program appends to the file after it was copied, right before the copy is checked (fstat again).
+    let fstats = 0;
+    const ops = adversary((call) => {
+      if (call.name !== 'fstat' || ++fstats < 2) return false;
+      appendFileSync(a, '!');
+      return true;
+    });
+    const result = await createSnapshot(store, [a], { clock, ops });
+    expect(result.problems).toEqual([
+      { path: a, code: 'CHANGED', message: 'changed while it was copied; not saved' },
+    ]);
+    expect(blobCount()).toBe(0);
+    expect(tempFiles(join(store, 'blobs'))).toEqual([]);
+  });
+
+  it('writes no manifest, not even part of one, when writing it fails', async () => {
+    const a = t.write('a', 'alpha');
+    const ops = injecting(nodeFileOps, [{ call: 'rename', pathIncludes: 'manifests', code: 'EIO' }]);
+    await expect(createSnapshot(store, [a], { clock, ops })).rejects.toMatchObject({ code: 'EIO' });
+    expect(readdirSync(join(store, 'manifests'))).toEqual([]);
+    expect(await listSnapshots(store)).toEqual([]);
+  });
+
+  it('leaves a target untouched when reading its blob fails, and restores the others', async () => {
+    const [a, b] = [t.write('data/a', 'alpha'), t.write('data/b', 'beta')];
+    const { id } = await snapshot([a, b]);
+    writeFileSync(a, 'edited a'); // other sizes: restore reads no target, only blobs
+    writeFileSync(b, 'edited b');
+    const ops = injecting(nodeFileOps, [{ call: 'read', nth: 1, code: 'EIO' }]);
+    const result = await restoreSnapshot(store, id, { ops });
+    expect(result).toEqual({
+      restored: 1,
+      unchanged: 0,
+      problems: [{ path: a, code: 'EIO', message: 'injected failure (read)' }],
+    });
+    expect(readFileSync(a, 'utf8')).toBe('edited a');
+    expect(readFileSync(b, 'utf8')).toBe('beta');
+    expect(tempFiles(t.path('data'))).toEqual([]);
+  });
+
+  it('stops a delete whose blob cannot be removed, and keeps that blob', async () => {
+    const a = t.write('a', 'alpha');
+    const { id } = await snapshot([a]);
+    const blob = blobPath(store, sha256('alpha'));
+    const ops = injecting(nodeFileOps, [{ call: 'unlink', pathIncludes: sha256('alpha'), code: 'EACCES' }]);
+    await expect(deleteSnapshot(store, id, { ops })).rejects.toMatchObject({ code: 'EACCES' });
+    expect(existsSync(blob)).toBe(true);
   });
 });

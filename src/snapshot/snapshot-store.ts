@@ -1,7 +1,8 @@
-import { readdir, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { NodupeError } from '../core/errors.js';
-import { checkAborted, fsErrorCode, syncDir } from './io.js';
+import { nodeFileOps, type FileOps } from '../fs/file-ops.js';
+import { checkAborted, fsErrorCode, removeIfPresent, syncDir } from './io.js';
 import { blobsDir, manifestPath, manifestsDir, TEMP_PREFIX } from './layout.js';
 import { withStoreLock } from './lock.js';
 import { manifestIds, readManifest, readManifestText } from './manifest.js';
@@ -26,10 +27,15 @@ export interface SnapshotSummary {
  * The snapshots in the store at `dir`, oldest first (ids sort by time); none when the store does not exist.
  * A malformed manifest is BAD_INPUT.
  */
-export async function listSnapshots(dir: string): Promise<SnapshotSummary[]> {
+export async function listSnapshots(
+  dir: string,
+  options: { ops?: FileOps } = {},
+): Promise<SnapshotSummary[]> {
+  const ops = options.ops ?? nodeFileOps;
   const summaries: SnapshotSummary[] = [];
-  for (const id of await manifestIds(dir)) {
-    const m = await readManifest(dir, id);
+  for (const id of manifestIds(ops, dir)) {
+    await yieldToLoop(); // manifests can be large: the event loop still runs between two
+    const m = readManifest(ops, dir, id);
     summaries.push({
       id,
       createdAt: m.createdAt,
@@ -55,57 +61,67 @@ export interface DeleteSnapshotResult {
 export async function deleteSnapshot(
   dir: string,
   id: string,
-  options: { signal?: AbortSignal } = {},
+  options: { signal?: AbortSignal; ops?: FileOps } = {},
 ): Promise<DeleteSnapshotResult> {
-  await readManifestText(dir, id);
+  const ops = options.ops ?? nodeFileOps;
+  readManifestText(ops, dir, id);
   return withStoreLock(dir, async () => {
     const keep = new Set<string>();
-    for (const other of await manifestIds(dir)) {
+    for (const other of manifestIds(ops, dir)) {
       if (other === id) continue;
-      for (const file of (await readManifest(dir, other)).files) keep.add(file.sha256);
+      for (const file of readManifest(ops, dir, other).files) keep.add(file.sha256);
     }
     try {
-      await unlink(manifestPath(dir, id));
+      ops.unlink(manifestPath(dir, id));
     } catch (error) {
       if (fsErrorCode(error) !== 'ENOENT') throw error;
       throw new NodupeError('BAD_INPUT', `no snapshot ${id} in ${dir}`, { cause: error });
     }
-    await syncDir(manifestsDir(dir));
-    await removeTemporaryFiles(manifestsDir(dir));
-    return collectBlobs(dir, keep, options.signal);
+    syncDir(ops, manifestsDir(dir));
+    removeTemporaryFiles(ops, manifestsDir(dir));
+    return collectBlobs(ops, dir, keep, options.signal);
   });
 }
 
 /** Removes the blobs not in `keep`, and folders left empty. The caller holds the store's lock. */
 async function collectBlobs(
+  ops: FileOps,
   dir: string,
   keep: Set<string>,
   signal?: AbortSignal,
 ): Promise<DeleteSnapshotResult> {
   const result: DeleteSnapshotResult = { removedBlobs: 0, freedBytes: 0 };
   const root = blobsDir(dir);
-  await removeTemporaryFiles(root);
-  for (const folder of await readdir(root)) {
+  removeTemporaryFiles(ops, root);
+  for (const folder of names(ops, root)) {
     if (!/^[0-9a-f]{2}$/.test(folder)) continue;
+    await yieldToLoop(); // the calls are synchronous: an abort is served between two folders
     const path = join(root, folder);
-    for (const name of await readdir(path)) {
+    for (const name of names(ops, path)) {
       checkAborted(signal);
       if (keep.has(name) || !/^[0-9a-f]{64}$/.test(name)) continue;
       const blob = join(path, name);
-      result.freedBytes += (await stat(blob)).size;
-      await unlink(blob);
+      result.freedBytes += Number(ops.stat(blob).size);
+      ops.unlink(blob);
       result.removedBlobs++;
     }
-    await rmdir(path).catch((error: unknown) => {
+    try {
+      ops.rmdir(path);
+    } catch (error) {
       if (fsErrorCode(error) !== 'ENOTEMPTY') throw error;
-    });
+    }
   }
   return result;
 }
 
+/** The names in a folder, as text: the store's own names are all ASCII. */
+function names(ops: FileOps, folder: string): string[] {
+  return ops.readdir(folder).map((entry) => entry.name.toString());
+}
+
 /** Nothing else writes in the store while its lock is held: temporary files found then are a crash's. */
-async function removeTemporaryFiles(folder: string): Promise<void> {
-  for (const name of await readdir(folder)) {
-    if (name.startsWith(TEMP_PREFIX)) await rm(join(folder, name), { force: true });
+function removeTemporaryFiles(ops: FileOps, folder: string): void {
+  for (const name of names(ops, folder)) {
+    if (name.startsWith(TEMP_PREFIX)) removeIfPresent(ops, join(folder, name));
   }
 }

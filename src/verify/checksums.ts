@@ -1,10 +1,12 @@
 import { handledLater } from '../core/handled-later.js';
 import type { CatalogFile } from '../catalog/store.js';
 import { isBuiltinHashAlgorithm, type HashAlgorithm } from '../hash/algorithms.js';
-import type { HashItem } from '../hash/task.js';
+import { NOT_REGULAR, type HashItem } from '../hash/task.js';
 import type { VerifyError, VerifyOptions } from './verify.js';
 
 const BATCH = 128;
+/** A failed read, in the words of the integrity check. */
+const ERROR_CODES: Partial<Record<string, string>> = { ENOENT: 'missing', [NOT_REGULAR]: 'not-a-file' };
 
 /**
  * Re-hashes every catalog file that has a full hash, streaming, in the worker pool (one pool per algorithm the
@@ -47,6 +49,9 @@ export async function checkChecksums(
     const pool = new HashPool({
       algorithm,
       ...(hasher.module === undefined ? {} : { module: hasher.module }),
+      ...(hasher.plugin === undefined ? {} : { plugin: hasher.plugin }),
+      ...(options.hasherTimeLimitMs === undefined ? {} : { hasherTimeLimitMs: options.hasherTimeLimitMs }),
+      ...(options.clock ? { clock: options.clock } : {}),
       ...(options.threads === undefined ? {} : { threads: options.threads }),
       ...(options.limiter ? { limiter: options.limiter } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
@@ -71,7 +76,7 @@ export async function checkChecksums(
                 const fail = (code: string, message: string) =>
                   errors.push({ check: 'checksums', path: f.path, code, message });
                 if (o.kind === 'changed') fail('changed', 'changed since the last scan; not compared');
-                else if (o.kind === 'error') fail(o.code === 'ENOENT' ? 'missing' : 'unreadable', o.message);
+                else if (o.kind === 'error') fail(ERROR_CODES[o.code] ?? 'unreadable', o.message);
                 else if (o.hash !== f.hashes!.full) {
                   fail(
                     'checksum-mismatch',

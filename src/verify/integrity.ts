@@ -1,5 +1,5 @@
 import type { CatalogFile } from '../catalog/store.js';
-import { describeErrno, errnoOf, type FileOps } from '../apply/file-ops.js';
+import { describeErrno, errnoOf, type FileOps } from '../fs/file-ops.js';
 import type { VerifyError } from './verify.js';
 
 /** Each catalog file still exists as a regular file, with the size and mtime the catalog recorded. */

@@ -1,11 +1,12 @@
 import type { CatalogFile, CatalogStore } from '../catalog/store.js';
-import { nodeFileOps, type FileOps } from '../apply/file-ops.js';
+import { nodeFileOps, type FileOps } from '../fs/file-ops.js';
+import type { Clock } from '../core/clock.js';
 import type { ProgressTracker } from '../core/progress.js';
 import type { RateLimiter } from '../core/rate-limiter.js';
 import { checkConsistency } from './consistency.js';
 import { checkIntegrity } from './integrity.js';
 import { checkChecksums } from './checksums.js';
-import type { FsPath } from '../scan/paths.js';
+import type { FsPath } from '../model/paths.js';
 
 export const VERIFY_MODES = ['integrity', 'consistency', 'checksums', 'all'] as const;
 export type VerifyMode = (typeof VERIFY_MODES)[number];
@@ -34,8 +35,12 @@ export interface VerifyOptions {
   limiter?: RateLimiter;
   signal?: AbortSignal;
   progress?: ProgressTracker;
-  /** Which hashers exist, and the module of a plugin's (default: the built-in ones). */
-  hasher?: (algorithm: string) => { known: boolean; module: string | undefined };
+  /** Which hashers exist, and the module of a plugin's and its plugin's name (default: the built-in ones). */
+  hasher?: (algorithm: string) => { known: boolean; module: string | undefined; plugin?: string };
+  /** How long one call into a plugin's hasher may run (see `HashPoolOptions`); default 60 s. */
+  hasherTimeLimitMs?: number;
+  /** Times those calls. */
+  clock?: Clock;
 }
 
 /**

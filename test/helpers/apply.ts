@@ -3,7 +3,6 @@ import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { Dirent } from 'node:fs';
 import { afterEach, beforeEach } from 'vitest';
 import type { ApplyOptions } from '../../src/apply/apply.js';
-import type { FileOps } from '../../src/apply/file-ops.js';
 import { SqliteCatalog } from '../../src/catalog/sqlite/sqlite-store.js';
 import { FakeClock } from '../../src/core/fake-clock.js';
 import type { CatalogStore } from '../../src/catalog/store.js';
@@ -11,7 +10,7 @@ import { buildPlan } from '../../src/plan/build.js';
 import { planToJson, readPlan } from '../../src/plan/plan-json.js';
 import type { ActionOp, Plan } from '../../src/plan/plan.js';
 import { DEFAULT_POLICY, type Policy } from '../../src/plan/policy.js';
-import { joinName, type FsPath } from '../../src/scan/paths.js';
+import { joinName, type FsPath } from '../../src/model/paths.js';
 import { scratch } from './tree.js';
 import { scan } from '../../src/scan/scan.js';
 
@@ -85,38 +84,6 @@ export function contentsUnder(...roots: FsPath[]): Set<string> {
   return found;
 }
 
-export interface Injection {
-  /** The call to fail. */
-  call: keyof FileOps;
-  /** Fail the n-th such call (from 1); every one when absent. */
-  nth?: number;
-  /** Fail only calls whose first argument's text includes this. */
-  pathIncludes?: string;
-  code: string;
-}
-
-/** File operations that fail on cue with an errno code, as a full disk or a permission change would. */
-export function injecting(ops: FileOps, injections: Injection[]): FileOps {
-  const counts = new Map<Injection, number>();
-  const wrapped = { ...ops } as Record<string, (...args: unknown[]) => unknown>;
-  for (const name of Object.keys(ops) as (keyof FileOps)[]) {
-    const original = (ops as unknown as Record<string, (...args: unknown[]) => unknown>)[name]!;
-    wrapped[name] = (...args: unknown[]) => {
-      for (const inj of injections) {
-        if (inj.call !== name) continue;
-        if (inj.pathIncludes !== undefined && !String(args[0]).includes(inj.pathIncludes)) continue;
-        const n = (counts.get(inj) ?? 0) + 1;
-        counts.set(inj, n);
-        if (inj.nth === undefined || inj.nth === n) {
-          throw Object.assign(new Error(`${inj.code}: injected failure, ${name}`), { code: inj.code });
-        }
-      }
-      return original(...args);
-    };
-  }
-  return wrapped as unknown as FileOps;
-}
-
 /** A scratch folder and a catalog under its data/ folder, fresh for each test of the file that makes one. */
 export interface ApplyWorkspace {
   readonly dir: ReturnType<typeof scratch>;
@@ -124,20 +91,24 @@ export interface ApplyWorkspace {
   readonly clock: FakeClock;
   /** Apply options on this workspace, with `extra` on top. */
   options: (extra?: Partial<ApplyOptions>) => ApplyOptions;
+  /** A fresh folder and catalog, within one test. */
+  reset(): void;
 }
 
 export function applyWorkspace(): ApplyWorkspace {
   let dir: ReturnType<typeof scratch> | undefined;
   let catalog: SqliteCatalog | undefined;
   const clock = new FakeClock();
-  beforeEach(() => {
+  const open = () => {
     dir = scratch();
     catalog = SqliteCatalog.open(dir.path('data/catalog.db'));
-  });
-  afterEach(() => {
+  };
+  const close = () => {
     catalog?.close();
     dir?.remove();
-  });
+  };
+  beforeEach(open);
+  afterEach(close);
   return {
     get dir() {
       return dir!;
@@ -147,6 +118,10 @@ export function applyWorkspace(): ApplyWorkspace {
     },
     clock,
     options: (extra = {}) => ({ catalog: catalog!, clock, dataDir: dir!.path('data'), ...extra }),
+    reset: () => {
+      close();
+      open();
+    },
   };
 }
 

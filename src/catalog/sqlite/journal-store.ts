@@ -8,7 +8,7 @@ import type {
   Settlement,
 } from '../../apply/journal.js';
 import type { ActionOp } from '../../plan/plan.js';
-import { fromBytes, toBytes } from '../../scan/paths.js';
+import { fromBytes, toBytes } from '../../model/paths.js';
 
 interface RunRow {
   id: number;
@@ -33,7 +33,11 @@ interface EntryRow {
   dev: bigint;
   ino: bigint;
   hash: string;
+  ctime_ns: bigint | null;
   mode: bigint | null;
+  uid: bigint | null;
+  gid: bigint | null;
+  atime_ns: bigint | null;
   state: EntryState;
   reason: string | null;
   bytes: bigint;
@@ -92,8 +96,9 @@ export class SqliteJournal implements Journal {
     if (entries.length === 0) return;
     const put = (this.#put ??= this.#db.prepare(
       `INSERT INTO journal
-         (run_id, seq, op, path, keeper, target, size, mtime_ns, dev, ino, hash, mode, state, reason, bytes, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         (run_id, seq, op, path, keeper, target, size, mtime_ns, ctime_ns, dev, ino, hash, mode, uid, gid, atime_ns,
+          state, reason, bytes, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ));
     const now = BigInt(Math.round(at));
     this.#db.transaction(() => {
@@ -107,10 +112,14 @@ export class SqliteJournal implements Journal {
           e.target === undefined ? null : toBytes(e.target),
           e.expect.size,
           e.expect.mtimeNs,
+          e.expect.ctimeNs,
           e.expect.dev,
           e.expect.ino,
           e.expect.hash,
-          e.mode ?? null,
+          e.owner?.mode ?? null,
+          e.owner?.uid ?? null,
+          e.owner?.gid ?? null,
+          e.owner?.atimeNs ?? null,
           e.state,
           e.reason ?? null,
           e.bytes,
@@ -123,7 +132,7 @@ export class SqliteJournal implements Journal {
   settle(runId: number, outcomes: readonly Settlement[], at: number): void {
     if (outcomes.length === 0) return;
     const settle = (this.#settle ??= this.#db.prepare(
-      `UPDATE journal SET state = ?, reason = ?, mode = coalesce(?, mode), updated_at = ? WHERE run_id = ? AND seq = ?`,
+      `UPDATE journal SET state = ?, reason = ?, updated_at = ? WHERE run_id = ? AND seq = ?`,
     ));
     const settleMany = (this.#settleMany ??= this.#db.prepare(
       `UPDATE journal SET state = ?, updated_at = ? WHERE run_id = ? AND seq IN (SELECT value FROM json_each(?))`,
@@ -133,11 +142,11 @@ export class SqliteJournal implements Journal {
       // Outcomes with nothing but a state (most of them) go in one statement per state.
       const plain = new Map<EntryState, number[]>();
       for (const o of outcomes) {
-        if (o.reason === undefined && o.mode === undefined) {
+        if (o.reason === undefined) {
           const seqs = plain.get(o.state) ?? [];
           seqs.push(o.seq);
           plain.set(o.state, seqs);
-        } else settle.run(o.state, o.reason ?? null, o.mode ?? null, now, runId, o.seq);
+        } else settle.run(o.state, o.reason, now, runId, o.seq);
       }
       for (const [state, seqs] of plain) settleMany.run(state, now, runId, JSON.stringify(seqs));
     })();
@@ -154,8 +163,25 @@ export class SqliteJournal implements Journal {
       path: fromBytes(r.path),
       keeper: fromBytes(r.keeper),
       target: r.target === null ? undefined : fromBytes(r.target),
-      expect: { size: Number(r.size), mtimeNs: r.mtime_ns, dev: r.dev, ino: r.ino, hash: r.hash },
-      mode: r.mode === null ? undefined : Number(r.mode),
+      expect: {
+        size: Number(r.size),
+        mtimeNs: r.mtime_ns,
+        // Runs journaled before ctimes were recorded: recovery and undo never compare it (renames move it).
+        ctimeNs: r.ctime_ns ?? 0n,
+        dev: r.dev,
+        ino: r.ino,
+        hash: r.hash,
+      },
+      owner:
+        r.mode === null
+          ? undefined
+          : {
+              mode: Number(r.mode),
+              // An older run recorded the mode alone: the owner is then the one of the file found at undo.
+              uid: r.uid === null ? -1 : Number(r.uid),
+              gid: r.gid === null ? -1 : Number(r.gid),
+              atimeNs: r.atime_ns ?? r.mtime_ns,
+            },
       state: r.state,
       reason: r.reason ?? undefined,
       bytes: Number(r.bytes),

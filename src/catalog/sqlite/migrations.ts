@@ -78,6 +78,16 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    sql: `
+      -- Apply's identity check includes the ctime; undo of a link gives back the owner and access time.
+      ALTER TABLE journal ADD COLUMN ctime_ns INTEGER;  -- what the file's ctime had to be (null: older runs)
+      ALTER TABLE journal ADD COLUMN uid INTEGER;       -- owner and access time of a file a link replaced
+      ALTER TABLE journal ADD COLUMN gid INTEGER;
+      ALTER TABLE journal ADD COLUMN atime_ns INTEGER;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

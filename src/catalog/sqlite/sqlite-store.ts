@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { NodupeError } from '../../core/errors.js';
-import { fromBytes, toBytes } from '../../scan/paths.js';
+import { fromBytes, toBytes } from '../../model/paths.js';
 import type { Journal } from '../../apply/journal.js';
 import type {
   CatalogFile,
@@ -13,6 +13,7 @@ import type {
   SeenFile,
   StoredHashes,
 } from '../store.js';
+import { catalogFileProblem, createCatalogFile } from './catalog-file.js';
 import { SqliteJournal } from './journal-store.js';
 import { LATEST_VERSION, MIGRATIONS } from './migrations.js';
 
@@ -55,20 +56,42 @@ export class SqliteCatalog implements CatalogStore {
   }
 
   /**
-   * Opens (creating it and its folder if needed) and migrates a catalog. A file that is not an SQLite
-   * database, a database that is not a nodupe catalog, or a catalog from a newer nodupe is refused with a
-   * BAD_INPUT error, and nothing is written to it.
+   * Opens a catalog. With `create` (the default; the CLI passes it only for commands that scan), a catalog is
+   * made where no file exists (and its folder), and one of an older schema is brought up to date. Without it,
+   * the catalog must exist at the current schema, and nothing is created or migrated.
+   *
+   * Refused with a BAD_INPUT error, and left byte for byte as it is: a missing file (without `create`), an
+   * empty (0-byte), truncated or corrupt file, a file that is not an SQLite database or not a nodupe catalog,
+   * and a catalog from a newer nodupe (or, without `create`, an older one). The damaged catalog is never
+   * replaced by a new one: that would drop the journal of the runs whose files are in quarantine.
    */
-  static open(location: string): SqliteCatalog {
-    if (location !== ':memory:') mkdirSync(dirname(location), { recursive: true });
+  static open(location: string, options: { create?: boolean; migrate?: boolean } = {}): SqliteCatalog {
+    const create = options.create ?? true;
+    const migrateOlder = options.migrate ?? create;
+    if (location !== ':memory:') {
+      if (create) {
+        mkdirSync(dirname(location), { recursive: true });
+        if (!existsSync(location)) createCatalogFile(location, initialize);
+      } else if (!existsSync(location)) {
+        throw new NodupeError(
+          'BAD_INPUT',
+          `there is no catalog at ${location}: \`nodupe scan PATH\` makes one`,
+        );
+      }
+      const problem = catalogFileProblem(location);
+      if (problem !== undefined) throw damaged(location, problem);
+    }
     let db: Database.Database | undefined;
     try {
-      db = new Database(location);
+      db = new Database(location, { fileMustExist: location !== ':memory:' });
       db.defaultSafeIntegers(true);
       const tables = db
         .prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
         .pluck()
         .all() as string[];
+      if (tables.length === 0 && location !== ':memory:') {
+        throw damaged(location, 'is an empty SQLite database, with none of the tables of a catalog');
+      }
       if (tables.length > 0 && !tables.includes('schema_migrations')) {
         throw new NodupeError('BAD_INPUT', `${location} is an SQLite database, but not a nodupe catalog`);
       }
@@ -82,12 +105,14 @@ export class SqliteCatalog implements CatalogStore {
           `the catalog ${location} has schema version ${version}, newer than this nodupe knows (${LATEST_VERSION}); upgrade nodupe`,
         );
       }
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.pragma('foreign_keys = ON');
-      db.pragma('busy_timeout = 5000');
-      // A large tree's rows and path index outgrow SQLite's 2 MB default page cache many times over.
-      db.pragma('cache_size = -16384');
+      if (version < LATEST_VERSION && !migrateOlder) {
+        throw new NodupeError(
+          'BAD_INPUT',
+          `the catalog ${location} has schema version ${version}, older than this nodupe's (${LATEST_VERSION}); ` +
+            `a read-only command does not upgrade it: run \`nodupe scan PATH\` once, or any of apply, undo or quarantine purge (the catalog keeps what it holds)`,
+        );
+      }
+      configure(db);
       migrate(db, version);
       return new SqliteCatalog(location, db);
     } catch (error) {
@@ -95,13 +120,7 @@ export class SqliteCatalog implements CatalogStore {
       if (error instanceof NodupeError) throw error;
       const e = error as { code?: string; message?: string };
       if (e.code === 'SQLITE_NOTADB' || e.code === 'SQLITE_CORRUPT') {
-        throw new NodupeError(
-          'BAD_INPUT',
-          `the catalog ${location} is corrupt or not a database (${e.message ?? e.code})`,
-          {
-            cause: error,
-          },
-        );
+        throw damaged(location, `is corrupt or not a database (${e.message ?? e.code})`, error);
       }
       throw error;
     }
@@ -280,6 +299,44 @@ export class SqliteCatalog implements CatalogStore {
   close(): void {
     this.#db.close();
   }
+}
+
+/** Pragmas of every connection to a catalog. WAL is recorded in the file: set on a catalog, it writes nothing. */
+function configure(db: Database.Database): void {
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  // A large tree's rows and path index outgrow SQLite's 2 MB default page cache many times over.
+  db.pragma('cache_size = -16384');
+}
+
+/** Fills a new catalog file (see createCatalogFile): the schema, in WAL mode from the start. */
+function initialize(file: string): void {
+  const db = new Database(file);
+  try {
+    db.defaultSafeIntegers(true);
+    db.pragma('journal_mode = WAL');
+    migrate(db, 0);
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * The refusal of a catalog file that is damaged: what is wrong, and what to do. It is never replaced here,
+ * because the journal in it is what undo needs, and the quarantined files stay where they are whatever happens.
+ */
+function damaged(location: string, problem: string, cause?: unknown): NodupeError {
+  return new NodupeError(
+    'BAD_INPUT',
+    `the catalog ${location} ${problem}, and was left as it is: restore it from a backup, or move it away and ` +
+      'run `nodupe scan PATH` to start a new one (which cannot undo earlier runs). Files that earlier runs ' +
+      "quarantined are still in their quarantine folder (quarantine/ in nodupe's data folder, .nodupe-quarantine/ " +
+      'at the top of their file system, or the --quarantine folder given), under <catalog id>/run-N/ plus their ' +
+      'original path',
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 function migrate(db: Database.Database, from: number): void {

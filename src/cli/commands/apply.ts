@@ -8,7 +8,7 @@ import { isAbortError, NodupeError } from '../../core/errors.js';
 import { formatBytes, formatCount } from '../../core/format.js';
 import { readPlan } from '../../plan/plan-json.js';
 import { summarizePlan, type Plan } from '../../plan/plan.js';
-import { displayPath } from '../../scan/paths.js';
+import { displayPath } from '../../model/paths.js';
 import type { CliContext } from '../context.js';
 import { dataDir } from '../../core/xdg.js';
 import { addCommonOptions, parseCount, parseRate, type CommonOptions } from '../options.js';
@@ -24,6 +24,7 @@ interface ApplyCliOptions extends CommonOptions {
   maxReadRate?: number;
   snapshot?: boolean;
   snapshots?: string;
+  linkAnyOwner?: boolean;
 }
 
 /** `nodupe apply plan.json`: carries out a plan, journaled, every file re-checked and compared first. */
@@ -42,6 +43,10 @@ export function applyCommand(ctx: CliContext): Command {
     .option('--snapshot', 'take a snapshot of the files a delete plan removes, first')
     .option('--snapshots <dir>', 'the snapshot folder (default: $XDG_DATA_HOME/nodupe/snapshots)')
     .option('--max-read-rate <rate>', 'throttle the byte compares, such as 50MiB/s', parseRate)
+    .option(
+      '--link-any-owner',
+      'let hardlink and symlink join files of different owners or modes (each then reaches the other)',
+    )
     .action(async (planFile: string | undefined, options: ApplyCliOptions) => {
       if (options.resume && planFile !== undefined) {
         throw new NodupeError('USAGE', '--resume takes no plan file: the journal keeps the plan');
@@ -50,7 +55,7 @@ export function applyCommand(ctx: CliContext): Command {
         throw new NodupeError('USAGE', 'apply needs a plan file (or --resume)');
       const planAndText = planFile === undefined ? undefined : loadPlan(resolve(ctx.cwd, planFile));
       if (planAndText) await confirmDeletes(planAndText.plan, options, ctx);
-      const session = await openSession(options, ctx, undefined, true);
+      const session = await openSession(options, ctx, undefined, 'change');
       try {
         const applyOptions: ApplyOptions = {
           catalog: session.catalog,
@@ -59,6 +64,7 @@ export function applyCommand(ctx: CliContext): Command {
           signal: ctx.signal,
           dryRun: options.dryRun ?? false,
           stopOnError: options.stopOnError ?? false,
+          linkAnyOwner: options.linkAnyOwner ?? false,
           ...(options.quarantine === undefined
             ? {}
             : { quarantineDir: resolve(ctx.cwd, options.quarantine) }),

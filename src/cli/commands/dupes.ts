@@ -25,7 +25,7 @@ export async function dupesCommand(
       format = formatNamed(plugins, options.format);
       hasherNamed(plugins, options.hash);
     },
-    paths.length === 0,
+    paths.length === 0 ? 'read' : 'scan',
   );
   try {
     const report: DupesReport =

@@ -3,9 +3,10 @@ import { purgeQuarantine } from '../../apply/purge.js';
 import { anythingToUndo, runToUndo, undoRun } from '../../apply/undo.js';
 import { NodupeError } from '../../core/errors.js';
 import { formatBytes, formatCount } from '../../core/format.js';
-import { displayPath } from '../../scan/paths.js';
+import { displayPath } from '../../model/paths.js';
 import type { CliContext } from '../context.js';
-import { addCommonOptions, parseCount, type CommonOptions } from '../options.js';
+import { addCommonOptions, parseCount, parseRate, type CommonOptions } from '../options.js';
+import { byteRateLimiter } from '../../core/byte-rate.js';
 import { openSession } from '../session.js';
 
 /** `nodupe undo [RUN]`: reverses an apply run (default: the last one not undone). */
@@ -16,7 +17,7 @@ export function undoCommand(ctx: CliContext): Command {
     )
     .argument('[run]', 'the run to reverse (`nodupe runs` lists them)', parseCount(1))
     .action(async (runId: number | undefined, options: CommonOptions) => {
-      const session = await openSession(options, ctx, undefined, true);
+      const session = await openSession(options, ctx, undefined, 'change');
       try {
         if (runId === undefined && !anythingToUndo(session.catalog)) {
           ctx.stdout.write('nothing left to undo (`nodupe runs` lists the runs)\n');
@@ -57,7 +58,7 @@ export function runsCommand(ctx: CliContext): Command {
   return addCommonOptions(new Command('runs'))
     .description('list apply runs: state, actions done and skipped, bytes freed')
     .action(async (options: CommonOptions) => {
-      const session = await openSession(options, ctx, undefined, true);
+      const session = await openSession(options, ctx, undefined, 'read');
       try {
         const runs = session.catalog.journal().runs();
         if (runs.length === 0) ctx.stdout.write('no runs yet\n');
@@ -102,27 +103,37 @@ export function quarantineCommand(ctx: CliContext): Command {
         'delete quarantined files of runs finished longer ago than --older-than (frees their space)',
       )
       .requiredOption('--older-than <duration>', 'such as 30d, 12h, 0 (everything)', parseDuration)
-      .option('-n, --dry-run', 'say what would be freed; delete nothing')
-      .action(async (options: CommonOptions & { olderThan: number; dryRun?: boolean }) => {
-        const session = await openSession(options, ctx, undefined, true);
-        try {
-          const report = purgeQuarantine(session.catalog, {
-            olderThanMs: options.olderThan,
-            clock: ctx.clock,
-            dryRun: options.dryRun ?? false,
-          });
-          for (const p of report.problems)
-            ctx.stdout.write(`not purged ${displayPath(p.path)}: ${p.reason}\n`);
-          ctx.stdout.write(
-            `${options.dryRun ? 'would purge' : 'purged'} ${formatCount(report.files)} files (${formatBytes(report.bytes)}) ` +
-              `from ${formatCount(report.runs.length)} runs\n`,
-          );
-          if (report.problems.length > 0)
-            throw new NodupeError('FAILED', 'some quarantined files could not be purged');
-        } finally {
-          await session.close();
-        }
-      }),
+      .option(
+        '-n, --dry-run',
+        'say what would be freed (each copy still compared with its keeper); delete nothing',
+      )
+      .option('--max-read-rate <rate>', 'throttle the compares with the keepers, such as 50MiB/s', parseRate)
+      .action(
+        async (options: CommonOptions & { olderThan: number; dryRun?: boolean; maxReadRate?: number }) => {
+          const session = await openSession(options, ctx, undefined, 'change');
+          try {
+            const report = await purgeQuarantine(session.catalog, {
+              olderThanMs: options.olderThan,
+              clock: ctx.clock,
+              dryRun: options.dryRun ?? false,
+              signal: ctx.signal,
+              ...(options.maxReadRate === undefined
+                ? {}
+                : { limiter: byteRateLimiter(options.maxReadRate, ctx.clock) }),
+            });
+            for (const p of report.problems)
+              ctx.stdout.write(`not purged ${displayPath(p.path)}: ${p.reason}\n`);
+            ctx.stdout.write(
+              `${options.dryRun ? 'would purge' : 'purged'} ${formatCount(report.files)} files (${formatBytes(report.bytes)}) ` +
+                `from ${formatCount(report.runs.length)} runs\n`,
+            );
+            if (report.problems.length > 0)
+              throw new NodupeError('FAILED', 'some quarantined files could not be purged');
+          } finally {
+            await session.close();
+          }
+        },
+      ),
   );
   return quarantine;
 }

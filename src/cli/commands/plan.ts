@@ -9,7 +9,7 @@ import { buildPlan } from '../../plan/build.js';
 import { planToCsv } from '../../plan/plan-csv.js';
 import { planToJson } from '../../plan/plan-json.js';
 import { summarizePlan, type Plan } from '../../plan/plan.js';
-import { displayPath } from '../../scan/paths.js';
+import { displayPath } from '../../model/paths.js';
 import type { CliContext } from '../context.js';
 import { addCommonOptions, addScanOptions, type ScanCliOptions } from '../options.js';
 import { addPolicyOptions, resolvePolicy, type PolicyCliOptions } from '../policy-options.js';
@@ -49,7 +49,7 @@ export function planCommand(ctx: CliContext): Command {
           policy = resolvePolicy(options, rules, config, ruleLookup(plugins));
           if (options.output !== undefined) checkWritable(resolve(ctx.cwd, options.output));
         },
-        paths.length === 0,
+        paths.length === 0 ? 'read' : 'scan',
       );
       let plan: Plan;
       try {

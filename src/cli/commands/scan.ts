@@ -2,7 +2,7 @@ import type { CliContext } from '../context.js';
 import type { ScanCliOptions } from '../options.js';
 import { scan, type ScanReport } from '../../scan/scan.js';
 import { describeProblem } from '../../scan/walk.js';
-import { displayPath } from '../../scan/paths.js';
+import { displayPath } from '../../model/paths.js';
 import { formatBytes, formatCount } from '../../core/format.js';
 import { dataDir } from '../../core/xdg.js';
 import { hasherNamed } from '../plugin-host.js';
@@ -34,7 +34,15 @@ export async function scanPaths(
     algorithm: options.hash,
     // Quarantined copies and snapshots are nodupe's, not the user's duplicates.
     skipFolders: [dataDir(ctx.env)],
-    ...(hasher.module === undefined ? {} : { hasherModule: hasher.module }),
+    ...(hasher.module === undefined
+      ? {}
+      : {
+          hasherModule: hasher.module,
+          hasherPlugin: session.plugins.registry.providerOf('hashers', options.hash) ?? hasher.module,
+        }),
+    ...(session.config.plugins.hasherTimeLimitMs === undefined
+      ? {}
+      : { hasherTimeLimitMs: session.config.plugins.hasherTimeLimitMs }),
     ...(options.threads === undefined ? {} : { threads: options.threads }),
     ...(options.maxReadRate === undefined ? {} : { maxReadRate: options.maxReadRate }),
     ...(session.progress ? { progress: session.progress } : {}),

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { NodupeError } from '../../core/errors.js';
 import { formatBytes, formatCount } from '../../core/format.js';
-import { displayPath } from '../../scan/paths.js';
+import { displayPath } from '../../model/paths.js';
 import {
   createSnapshot,
   defaultSnapshotDir,

@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { byteRateLimiter } from '../../core/byte-rate.js';
 import { NodupeError } from '../../core/errors.js';
 import { formatCount } from '../../core/format.js';
-import { displayPath, jsonPath } from '../../scan/paths.js';
+import { displayPath, jsonPath } from '../../model/paths.js';
 import { verify, VERIFY_MODES, type VerifyMode, type VerifyReport } from '../../verify/verify.js';
 import type { CliContext } from '../context.js';
 import { addCommonOptions, parseCount, parseRate, type CommonOptions } from '../options.js';
@@ -54,7 +54,7 @@ export function verifyCommand(ctx: CliContext): Command {
         () => {
           if (options.output !== undefined) checkWritable(resolve(ctx.cwd, options.output));
         },
-        true,
+        'read',
       );
       let report: VerifyReport;
       try {
@@ -63,8 +63,13 @@ export function verifyCommand(ctx: CliContext): Command {
           signal: ctx.signal,
           hasher: (name) => {
             const found = session.plugins.registry.get('hashers', name);
-            return { known: found !== undefined, module: found?.module };
+            const plugin = session.plugins.registry.providerOf('hashers', name);
+            return { known: found !== undefined, module: found?.module, ...(plugin ? { plugin } : {}) };
           },
+          ...(session.config.plugins.hasherTimeLimitMs === undefined
+            ? {}
+            : { hasherTimeLimitMs: session.config.plugins.hasherTimeLimitMs }),
+          clock: ctx.clock,
           ...(options.threads === undefined ? {} : { threads: options.threads }),
           ...(options.maxReadRate === undefined
             ? {}

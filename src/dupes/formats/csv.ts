@@ -1,4 +1,4 @@
-import { displayPath } from '../../scan/paths.js';
+import { displayPath } from '../../model/paths.js';
 import type { DupesFormat } from './format.js';
 
 /** RFC 4180 quoting: fields with a comma, quote or line break are quoted, quotes doubled. */

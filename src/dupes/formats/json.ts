@@ -1,5 +1,5 @@
 import type { DuplicateGroup, PhysicalFile, ScanProblem } from '../../scan/scan.js';
-import { jsonPath } from '../../scan/paths.js';
+import { jsonPath } from '../../model/paths.js';
 import type { DupesFormat } from './format.js';
 
 function jsonFile(file: PhysicalFile) {

@@ -1,0 +1,185 @@
+import type { RefreshedPath } from '../../catalog/store.js';
+import { describeErrno, errnoOf, type FileOps, type Stat, renameNoReplace } from '../../fs/file-ops.js';
+import { describeChange, identityChange, identityOf, type FileIdentity } from '../../model/identity.js';
+import {
+  displayPath,
+  fromBytes,
+  joinName,
+  parentOf,
+  pathKey,
+  toBytes,
+  type FsPath,
+} from '../../model/paths.js';
+import type { JournalEntry } from '../journal.js';
+
+/** A failure of an action step that is no errno: the file or its keeper changed under it. */
+export function changedError(reason: string): Error {
+  return Object.assign(new Error(reason), { code: 'ECHANGED' });
+}
+
+/**
+ * The names an action uses beside the file: the temporary name a replacing link is made under, and the name
+ * the file is set aside under while its keeper is proven one last time. `tag` (the catalog's id, the run and
+ * the action) makes them unique, so nothing of the user's bears them.
+ */
+export function besideNames(path: FsPath, tag: string): { temp: FsPath; aside: FsPath } {
+  const dir = parentOf(path);
+  return {
+    temp: joinName(dir, Buffer.from(`.nodupe-${tag}.tmp`)),
+    aside: joinName(dir, Buffer.from(`.nodupe-${tag}.aside`)),
+  };
+}
+
+/** The set-aside name that goes with a temporary name (links keep only the temporary one in the journal). */
+export function asideOfTemp(temp: FsPath): FsPath {
+  const bytes = toBytes(temp);
+  return fromBytes(Buffer.concat([bytes.subarray(0, bytes.length - '.tmp'.length), Buffer.from('.aside')]));
+}
+
+/** The tag of an action: short catalog id, run, place in the plan. */
+export function actionTag(catalogId: string, runId: number, seq: number): string {
+  return `${catalogId.slice(0, 8)}-${runId}-${seq}`;
+}
+
+export type Look = Stat | 'missing' | { error: unknown };
+
+/** lstat that says "missing" for ENOENT and hands other errors back as values. */
+export function look(ops: FileOps, path: FsPath): Look {
+  try {
+    return ops.lstat(path);
+  } catch (error) {
+    return errnoOf(error) === 'ENOENT' ? 'missing' : { error };
+  }
+}
+
+export function isStat(l: Look): l is Stat {
+  return typeof l === 'object' && !('error' in l);
+}
+
+/** Whether a look shows the very inode an entry acted on (a regular file of its device and inode). */
+export function isOriginal(l: Look, expect: Pick<FileIdentity, 'dev' | 'ino'>): boolean {
+  return isStat(l) && l.isFile() && l.dev === expect.dev && l.ino === expect.ino;
+}
+
+export function removeQuietly(ops: FileOps, path: FsPath): void {
+  try {
+    ops.unlink(path);
+  } catch {
+    // Nothing there, or nothing we can do: a temporary name left behind is reported by verify.
+  }
+}
+
+/**
+ * Whether a stat shows the very file an entry moved away, unchanged: a regular file of its device and inode,
+ * size and mtime (its ctime moved with the rename that moved it).
+ */
+export function isExpectedFile(st: Stat, expect: FileIdentity): boolean {
+  return identityChange(st, expect, { ignoreCtime: true }) === undefined;
+}
+
+/**
+ * Moves the checked file out of its path under a name of nodupe's (never over anything: EEXIST when the name is
+ * taken), then looks at that name: it must hold the very file that was checked (device, inode, size, mtime).
+ * If not, the file is put back and ECHANGED thrown.
+ */
+export function setAside(ops: FileOps, path: FsPath, to: FsPath, checked: Stat): void {
+  renameNoReplace(ops, path, to);
+  const taken = ops.lstat(to);
+  const change = identityChange(taken, identityOf(checked), { ignoreCtime: true });
+  if (change !== undefined) {
+    putBack(ops, to, path);
+    throw changedError(`the file ${describeChange(change, identityOf(checked), taken)} as it was taken`);
+  }
+}
+
+/** Puts a set-aside file back at its path, never over anything that took its place meanwhile. */
+export function putBack(ops: FileOps, from: FsPath, path: FsPath): void {
+  try {
+    renameNoReplace(ops, from, path);
+  } catch (error) {
+    if (errnoOf(error) !== 'EEXIST') throw error;
+    // The name taken was the very inode at the path (set aside as it was swapped in): one file, two names.
+    const here = look(ops, path);
+    const there = look(ops, from);
+    if (isStat(here) && isStat(there) && here.dev === there.dev && here.ino === there.ino) {
+      ops.unlink(from);
+      return;
+    }
+    // Something else took the path: the file stays where it is, which the report names.
+    throw changedError(`another file took its path meanwhile; the file stays at ${displayPath(from)}`);
+  }
+}
+
+/**
+ * The one rule before bytes are destroyed: the keeper's path must still name the inode that was compared, with
+ * the size, mtime and ctime it had when the compare began (`baseline`). ctime moves on any write, rename, link,
+ * chmod or chown of that inode, even one whose mtime was set back, and on a rename away and back: so this says
+ * that the bytes compared are still the keeper's bytes. Throws ECHANGED with the reason otherwise.
+ */
+export function proveKeeper(ops: FileOps, keeper: FsPath, baseline: Stat): void {
+  let now: Stat;
+  try {
+    now = ops.lstat(keeper);
+  } catch (error) {
+    throw changedError(`the keeper ${displayPath(keeper)} is gone (${describeErrno(error)})`);
+  }
+  const change = identityChange(now, identityOf(baseline));
+  if (change !== undefined) {
+    throw changedError(
+      `the keeper ${displayPath(keeper)} ${describeChange(change, identityOf(baseline), now)} after it was compared`,
+    );
+  }
+}
+
+/** Creates folders once per run: most actions share their target folder with the one before. */
+export class FolderMaker {
+  readonly #made = new Set<string>();
+  readonly #make: (dir: FsPath) => void;
+  /** `make` makes one folder and its missing parents; quarantine passes its own, which trusts nothing. */
+  constructor(ops: FileOps, make?: (dir: FsPath) => void) {
+    this.#make = make ?? ((dir) => ops.mkdirp(dir));
+  }
+
+  ensure(dir: FsPath): void {
+    const key = pathKey(dir);
+    if (this.#made.has(key)) return;
+    this.#make(dir);
+    this.#made.add(key);
+  }
+}
+
+/** What stands at a path now, for the catalog: a regular file's identity, or nothing. */
+export function identityNow(ops: FileOps, path: FsPath): RefreshedPath {
+  try {
+    const st = ops.lstat(path);
+    return { path, now: st.isFile() ? identityOf(st) : undefined };
+  } catch {
+    return { path, now: undefined };
+  }
+}
+
+/**
+ * Removes the folders above a file taken out of quarantine while they are empty, up to (not including) its
+ * run's folder, and never outside it.
+ */
+export function removeEmptyParents(ops: FileOps, path: FsPath, runFolder: FsPath): void {
+  const stop = toBytes(runFolder);
+  let dir = parentOf(path);
+  for (;;) {
+    const bytes = toBytes(dir);
+    const inside =
+      bytes.length > stop.length &&
+      bytes[stop.length] === 0x2f &&
+      bytes.subarray(0, stop.length).equals(stop);
+    if (!inside) return;
+    try {
+      ops.rmdir(dir);
+    } catch {
+      return;
+    }
+    dir = parentOf(dir);
+  }
+}
+
+/** The entry fields an action kind reads. */
+export type EntryView = Pick<JournalEntry, 'op' | 'path' | 'keeper' | 'target' | 'expect' | 'owner'>;

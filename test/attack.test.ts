@@ -1,0 +1,339 @@
+// The attacks of the safety issue, each as it was reproduced against the old apply: a racing process, a hostile
+// local user, a tampered plan. Each must leave every content in place and touch nothing it should not.
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { applyPlan } from '../src/apply/apply.js';
+import { purgeQuarantine } from '../src/apply/purge.js';
+import { runToUndo, undoRun } from '../src/apply/undo.js';
+import { nodeFileOps, type FileOps } from '../src/fs/file-ops.js';
+import { readPlan } from '../src/plan/plan-json.js';
+import type { ActionOp } from '../src/plan/plan.js';
+import { adversary, at } from './helpers/adversary.js';
+import { applyWorkspace } from './helpers/apply.js';
+import { planOf } from './helpers/plan-of.js';
+import { bytes } from './helpers/tree.js';
+
+const ws = applyWorkspace();
+const { clock, options } = ws;
+const asRoot = process.getuid?.() === 0;
+
+/** A keeper and a copy of it: their paths and content. */
+function pair(size = 40_000, seed = 7) {
+  const content = bytes(size, seed);
+  const keeper = ws.dir.write('t/keep/k', content);
+  const file = ws.dir.write('t/copy/f', content);
+  // Whole seconds, so that an edit can put the mtime back to the nanosecond (Node sets times as doubles).
+  for (const path of [keeper, file]) utimesSync(path, 1_700_000_000, 1_700_000_000);
+  return { keeper, file, content };
+}
+
+/** Rewrites a file in place with other bytes of the same size and puts its mtime back: only ctime tells. */
+function editInPlace(path: string): void {
+  const st = statSync(path);
+  const changed = readFileSync(path);
+  changed[0] = 0xff - changed[0]!;
+  writeFileSync(path, changed);
+  utimesSync(path, st.atime, st.mtime);
+}
+
+async function applyAttacked(op: ActionOp, ops: FileOps, groups: string[][]) {
+  const { plan, text } = planOf(ws.catalog, op, groups);
+  return applyPlan(plan, text, options({ ops }));
+}
+
+describe('1. the keeper is proven right before the bytes go', () => {
+  const attacks: [string, (keeper: string) => void][] = [
+    ['deleted', (k) => unlinkSync(k)],
+    ['moved away', (k) => renameSync(k, `${k}.moved`)],
+    ['edited in place, mtime restored', editInPlace],
+  ];
+  for (const op of ['delete', 'hardlink', 'symlink'] as const) {
+    for (const [what, attack] of attacks) {
+      it(`${op}: a keeper ${what} after the compare leaves the file in place`, async () => {
+        const { keeper, file, content } = pair();
+        // Right when the keeper is looked at one last time, the compare done, the file set aside.
+        const ops = adversary((call) => {
+          if (!at('lstat', keeper, { afterCompare: true })(call)) return false;
+          attack(keeper);
+          return true;
+        });
+        const report = await applyAttacked(op, ops, [[keeper, file]]);
+        expect(report.done).toBe(0);
+        expect(report.skips[0]!.reason).toMatch(/keeper .* (is gone|was|changed)/);
+        expect(lstatSync(file).isFile()).toBe(true); // not a dangling symlink, not a link
+        expect(readFileSync(file)).toEqual(content);
+        expect(readdirSync(dirname(file))).toEqual(['f']); // nothing set aside left behind
+      });
+    }
+  }
+
+  it('a keeper edited during the compare (mtime restored) is caught by its ctime', async () => {
+    const { keeper, file, content } = pair(1_100_000);
+    let reads = 0;
+    const ops = adversary((call) => {
+      if (call.name !== 'read' || ++reads !== 3) return false;
+      editInPlace(keeper); // its first chunk was compared already
+      return true;
+    });
+    const report = await applyAttacked('delete', ops, [[keeper, file]]);
+    expect(report.done).toBe(0);
+    expect(readFileSync(file)).toEqual(content);
+  });
+});
+
+describe('3. stacking file systems', () => {
+  it('never removes a file whose keeper is on an overlayfs view of another device', async () => {
+    const lower = ws.dir.path('lower');
+    const merged = ws.dir.path('merged');
+    const content = bytes(10_000, 3);
+    ws.dir.write('lower/f', content);
+    for (const d of ['upper', 'work', 'merged']) mkdirSync(ws.dir.path(d), { recursive: true });
+    let mounted = false;
+    try {
+      execFileSync(
+        'mount',
+        [
+          '-t',
+          'overlay',
+          'overlay',
+          '-o',
+          `lowerdir=${lower},upperdir=${ws.dir.path('upper')},workdir=${ws.dir.path('work')}`,
+          merged,
+        ],
+        { stdio: 'ignore' },
+      );
+      mounted = true;
+    } catch {
+      // No overlayfs here (not root, or no mount rights): the same case through the file system type alone.
+      ws.dir.write('merged/f', content);
+    }
+    try {
+      const ops: FileOps = mounted
+        ? nodeFileOps
+        : {
+            ...nodeFileOps,
+            fsType: (p) => (String(p).startsWith(merged) ? 0x794c7630 : nodeFileOps.fsType(p)),
+          };
+      for (const op of ['delete', 'hardlink'] as const) {
+        const report = await applyAttacked(op, ops, [[join(merged, 'f'), join(lower, 'f')]]);
+        expect(report.done).toBe(0);
+        expect(report.skips[0]!.reason).toMatch(/stacking file system/);
+        expect(readFileSync(join(lower, 'f'))).toEqual(content);
+        expect(readFileSync(join(merged, 'f'))).toEqual(content);
+      }
+    } finally {
+      if (mounted) execFileSync('umount', [merged]);
+    }
+  });
+});
+
+describe('4. a quarantine someone else prepared is not trusted', () => {
+  const quarantine = () => ws.dir.path('q');
+
+  it.runIf(asRoot)(
+    'refuses a quarantine folder owned by another user, before touching anything',
+    async () => {
+      const { keeper, file, content } = pair();
+      mkdirSync(quarantine(), { mode: 0o700 });
+      chownSync(quarantine(), 4242, 4242);
+      const { plan, text } = planOf(ws.catalog, 'quarantine', [[keeper, file]]);
+      await expect(applyPlan(plan, text, options({ quarantineDir: quarantine() }))).rejects.toThrow(
+        /belongs to another user \(uid 4242\)/,
+      );
+      expect(readFileSync(file)).toEqual(content);
+      expect(readdirSync(quarantine())).toEqual([]);
+    },
+  );
+
+  it('refuses a world-writable quarantine folder, and a symlink standing for one', async () => {
+    const { keeper, file } = pair();
+    mkdirSync(quarantine());
+    chmodSync(quarantine(), 0o777);
+    const { plan, text } = planOf(ws.catalog, 'quarantine', [[keeper, file]]);
+    await expect(applyPlan(plan, text, options({ quarantineDir: quarantine() }))).rejects.toThrow(
+      /can be written by others \(mode 777\)/,
+    );
+    const link = ws.dir.path('qlink');
+    symlinkSync(quarantine(), link);
+    await expect(applyPlan(plan, text, options({ quarantineDir: link }))).rejects.toThrow(/symbolic link/);
+    expect(existsSync(file)).toBe(true);
+  });
+
+  it('in a shared sticky folder, uses a private folder of its own', async () => {
+    const { keeper, file, content } = pair();
+    mkdirSync(quarantine());
+    chmodSync(quarantine(), 0o1777);
+    const { plan, text } = planOf(ws.catalog, 'quarantine', [[keeper, file]]);
+    const report = await applyPlan(plan, text, options({ quarantineDir: quarantine() }));
+    expect(report.done).toBe(1);
+    const own = join(quarantine(), `user-${process.geteuid!()}`);
+    expect(statSync(own).mode & 0o777).toBe(0o700);
+    const target = ws.catalog.journal().entries(report.runId!)[0]!.target as string;
+    expect(target.startsWith(`${own}/`)).toBe(true);
+    expect(readFileSync(target)).toEqual(content);
+  });
+
+  it('never follows a symlink planted inside the quarantine, and never writes over a file planted at a target', async () => {
+    const { keeper, file, content } = pair();
+    const victim = ws.dir.write('victim/secret', 'the victim file');
+    // The run folder will be <quarantine>/<catalog id>/run-1: a symlink planted as <catalog id> points away.
+    mkdirSync(quarantine(), { mode: 0o700 });
+    symlinkSync(dirname(victim), join(quarantine(), ws.catalog.id));
+    const { plan, text } = planOf(ws.catalog, 'quarantine', [[keeper, file]]);
+    const report = await applyPlan(plan, text, options({ quarantineDir: quarantine() }));
+    expect(report.done).toBe(0);
+    expect(report.skips[0]!.reason).toMatch(/symbolic link/);
+    expect(readdirSync(dirname(victim))).toEqual(['secret']);
+    // A file planted at the very target, just before the rename: it stays, and so does the copy.
+    unlinkSync(join(quarantine(), ws.catalog.id));
+    const second = planOf(ws.catalog, 'quarantine', [[keeper, file]]);
+    const planted = join(quarantine(), ws.catalog.id, 'run-2', file);
+    const ops = adversary((call) => {
+      if (call.name !== 'link' || String(call.args[1]) !== planted) return false;
+      writeFileSync(planted, 'planted');
+      return true;
+    });
+    const again = await applyPlan(second.plan, second.text, options({ quarantineDir: quarantine(), ops }));
+    expect(again.done).toBe(0);
+    expect(readFileSync(planted, 'utf8')).toBe('planted');
+    expect(readFileSync(file)).toEqual(content);
+    expect(readFileSync(victim, 'utf8')).toBe('the victim file');
+  });
+});
+
+describe.runIf(asRoot)('5. links keep owners apart', () => {
+  for (const op of ['hardlink', 'symlink'] as const) {
+    it(`${op}: a copy owned by another user is not joined to the keeper, unless asked`, async () => {
+      const { keeper, file, content } = pair();
+      chownSync(file, 1234, 1234);
+      const report = await applyAttacked(op, nodeFileOps, [[keeper, file]]);
+      expect(report.skips[0]!.reason).toMatch(/owner or mode differ.*--link-any-owner/);
+      expect(lstatSync(file)).toMatchObject({ uid: 1234, ino: statSync(file).ino });
+      // Asked: done, and undo gives the user back a file of their own, with its mode and times.
+      chmodSync(file, 0o640);
+      utimesSync(file, 1_500_000_000, 1_550_000_000);
+      const { plan, text } = planOf(ws.catalog, op, [[keeper, file]]);
+      expect((await applyPlan(plan, text, options({ linkAnyOwner: true }))).done).toBe(1);
+      expect(undoRun(runToUndo(ws.catalog, undefined), { catalog: ws.catalog, clock }).complete).toBe(true);
+      const st = lstatSync(file);
+      expect(st).toMatchObject({
+        uid: 1234,
+        gid: 1234,
+        mtimeMs: 1_550_000_000_000,
+        atimeMs: 1_500_000_000_000,
+      });
+      expect(st.mode & 0o7777).toBe(0o640);
+      expect(st.ino).not.toBe(statSync(keeper).ino);
+      expect(readFileSync(file)).toEqual(content);
+    });
+  }
+});
+
+describe('6. paths in a plan are what they say', () => {
+  const tampered: [string, (doc: { groups: { actions: Record<string, unknown>[] }[] }) => void, RegExp][] = [
+    [
+      'pathBytes with ..',
+      (d) => (d.groups[0]!.actions[0]!.pathBytes = b64('/../../x\xff')),
+      /".." component/,
+    ],
+    ['a relative pathBytes', (d) => (d.groups[0]!.actions[0]!.pathBytes = b64('rel/x\xff')), /not absolute/],
+    [
+      'pathBytes that say another path',
+      (d) => (d.groups[0]!.actions[0]!.pathBytes = b64('/etc/passwd')),
+      /not its path/,
+    ],
+    [
+      'keeperBytes with //',
+      (d) => (d.groups[0]!.actions[0]!.keeperBytes = b64('/a//b\xff')),
+      /empty component/,
+    ],
+    ['a NUL byte', (d) => (d.groups[0]!.actions[0]!.pathBytes = b64('/a\0b\xff')), /NUL/],
+    ['a path with ..', (d) => (d.groups[0]!.actions[0]!.path = '/tmp/../etc/x'), /".." component/],
+  ];
+  for (const [what, edit, message] of tampered) {
+    it(`refuses ${what}`, () => {
+      const { keeper, file } = pair();
+      const { text } = planOf(ws.catalog, 'quarantine', [[keeper, file]]);
+      const doc = JSON.parse(text) as Parameters<typeof edit>[0];
+      edit(doc);
+      expect(() => readPlan(JSON.stringify(doc), 'plan.json')).toThrow(message);
+    });
+  }
+
+  it('refuses a plan without ctimes, saying to plan again', () => {
+    const { keeper, file } = pair();
+    const { text } = planOf(ws.catalog, 'quarantine', [[keeper, file]]);
+    const old = text.replace(/\s*"ctimeNs": "\d+",/g, '');
+    expect(() => readPlan(old, 'plan.json')).toThrow(/records no ctime .* make the plan again/);
+  });
+});
+
+describe('7. purge compares with the keeper first', () => {
+  it('keeps a quarantined copy whose keeper was edited in place since (same size, mtime restored)', async () => {
+    const { keeper, file, content } = pair();
+    const { plan, text } = planOf(ws.catalog, 'quarantine', [[keeper, file]]);
+    const report = await applyPlan(plan, text, options());
+    const target = ws.catalog.journal().entries(report.runId!)[0]!.target as string;
+    editInPlace(keeper);
+    const purged = await purgeQuarantine(ws.catalog, { olderThanMs: 0, clock });
+    expect(purged.files).toBe(0);
+    expect(purged.problems[0]!.reason).toMatch(/bytes differ .*the quarantined copy stays/);
+    expect(readFileSync(target)).toEqual(content);
+  });
+
+  it('a keeper replaced during the purge compare: the copy stays', async () => {
+    const { keeper, file, content } = pair();
+    const { plan, text } = planOf(ws.catalog, 'quarantine', [[keeper, file]]);
+    const report = await applyPlan(plan, text, options());
+    const target = ws.catalog.journal().entries(report.runId!)[0]!.target as string;
+    const ops = adversary((call) => {
+      if (!at('lstat', keeper, { afterCompare: true })(call)) return false;
+      rmSync(keeper);
+      return true;
+    });
+    const purged = await purgeQuarantine(ws.catalog, { olderThanMs: 0, clock, ops });
+    expect(purged.files).toBe(0);
+    expect(readFileSync(target)).toEqual(content);
+  });
+});
+
+describe('8. ctime is compared', () => {
+  it('a file written after it was set aside (mtime restored) is put back, not deleted', async () => {
+    const { keeper, file, content } = pair();
+    const ops = adversary((call) => {
+      if (!at('lstat', keeper, { afterCompare: true })(call) && !(call.name === 'fstat' && call.reads > 0)) {
+        return false;
+      }
+      // A program that held the file open writes to it, and sets its mtime back.
+      const aside = readdirSync(dirname(file)).find((n) => n.endsWith('.aside'))!;
+      editInPlace(join(dirname(file), aside));
+      return true;
+    });
+    const report = await applyAttacked('delete', ops, [[keeper, file]]);
+    expect(report.done).toBe(0);
+    expect(report.skips[0]!.reason).toMatch(/ctime moved/);
+    expect(readFileSync(file)).not.toEqual(content); // the new bytes, kept
+    expect(readFileSync(keeper)).toEqual(content);
+  });
+});
+
+function b64(text: string): string {
+  return Buffer.from(text, 'latin1').toString('base64');
+}

@@ -1,0 +1,68 @@
+import { AbortError } from '../../src/core/errors.js';
+import { nodeFileOps, type FileOps } from '../../src/fs/file-ops.js';
+
+export type CallName = keyof FileOps;
+
+/** One file-ops call as an adversary sees it: its name, its arguments, and how many calls came before. */
+export interface Call {
+  name: CallName;
+  args: unknown[];
+  /** Calls made before this one (all names). */
+  index: number;
+  /** Reads made before this one: more than 0 once a compare has begun. */
+  reads: number;
+}
+
+/**
+ * File operations with an adversary: before each call, `act` may change the world (with the real file system,
+ * not through these ops). `act` returns true once it has acted; it is not asked again after that.
+ */
+export function adversary(act: (call: Call) => boolean, base: FileOps = nodeFileOps): FileOps {
+  let index = 0;
+  let reads = 0;
+  let done = false;
+  const wrapped = {} as Record<string, (...args: unknown[]) => unknown>;
+  for (const name of Object.keys(base) as CallName[]) {
+    const original = (base as unknown as Record<string, (...args: unknown[]) => unknown>)[name]!;
+    wrapped[name] = (...args: unknown[]) => {
+      if (!done) done = act({ name, args, index, reads });
+      index++;
+      if (name === 'read') reads++;
+      return original(...args);
+    };
+  }
+  return wrapped as unknown as FileOps;
+}
+
+/** The first call named `name` whose first argument is `path`, once a compare has begun (or any time). */
+export function at(name: CallName, path: string, options: { afterCompare?: boolean } = {}) {
+  return (call: Call) =>
+    call.name === name && String(call.args[0]) === path && (!options.afterCompare || call.reads > 0);
+}
+
+/** Thrown by {@link crashing} ops: an abort, so that it passes through apply as a kill would. */
+export class SimulatedCrash extends AbortError {
+  constructor() {
+    super('simulated crash');
+  }
+}
+
+/**
+ * File operations that "die" at call `n` (from 1): that call and every later one throws a SimulatedCrash and
+ * does nothing, so the clean-up code that would run in a live process leaves the disk as a kill would.
+ * `calls()` tells how many calls were made before (to size a sweep over every call).
+ */
+export function crashing(n: number, base: FileOps = nodeFileOps): FileOps & { calls(): number } {
+  let count = 0;
+  const wrapped = {
+    calls: () => count,
+  } as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const name of Object.keys(base) as CallName[]) {
+    const original = (base as unknown as Record<string, (...args: unknown[]) => unknown>)[name]!;
+    wrapped[name] = (...args: unknown[]) => {
+      if (++count >= n) throw new SimulatedCrash();
+      return original(...args);
+    };
+  }
+  return wrapped as unknown as FileOps & { calls(): number };
+}
