@@ -207,9 +207,10 @@ describe('apply: the traps', () => {
     expect(readFileSync(target)).toEqual(changed);
     // And with the ctime written into the plan too (an edited plan), the bytes still tell.
     const ctimeNs = lstatSync(target, { bigint: true }).ctimeNs;
-    const edited = text
-      .replace(String(plan.groups[0]!.actions[0]!.expect.ctimeNs), String(ctimeNs))
-      .replace(plan.id, `${plan.id}-2`);
+    const doc = JSON.parse(text) as { id: string; groups: { actions: { expect: { ctimeNs: string } }[] }[] };
+    doc.id = `${plan.id}-2`;
+    doc.groups[0]!.actions[0]!.expect.ctimeNs = String(ctimeNs);
+    const edited = JSON.stringify(doc);
     const again = await applyPlan(readPlan(edited, 'plan.json'), edited, options());
     expect(again.skips[0]!.reason).toMatch(/bytes differ .* offset/);
     expect(readFileSync(target)).toEqual(changed);

@@ -224,13 +224,13 @@ describe.runIf(asRoot)('5. links keep owners apart', () => {
       const { keeper, file, content } = pair();
       chownSync(file, 1234, 1234);
       const report = await applyAttacked(op, nodeFileOps, [[keeper, file]]);
-      expect(report.skips[0]!.reason).toMatch(/owner or mode differ.*--link-any-owner/);
+      expect(report.skips[0]!.reason).toMatch(/owner or mode differ.*--any-owner/);
       expect(lstatSync(file)).toMatchObject({ uid: 1234, ino: statSync(file).ino });
       // Asked: done, and undo gives the user back a file of their own, with its mode and times.
       chmodSync(file, 0o640);
       utimesSync(file, 1_500_000_000, 1_550_000_000);
       const { plan, text } = planOf(ws.catalog, op, [[keeper, file]]);
-      expect((await applyPlan(plan, text, options({ linkAnyOwner: true }))).done).toBe(1);
+      expect((await applyPlan(plan, text, options({ anyOwner: true }))).done).toBe(1);
       expect(undoRun(runToUndo(ws.catalog, undefined), { catalog: ws.catalog, clock }).complete).toBe(true);
       const st = lstatSync(file);
       expect(st).toMatchObject({
@@ -247,31 +247,37 @@ describe.runIf(asRoot)('5. links keep owners apart', () => {
 });
 
 describe('6. paths in a plan are what they say', () => {
-  const tampered: [string, (doc: { groups: { actions: Record<string, unknown>[] }[] }) => void, RegExp][] = [
-    [
-      'pathBytes with ..',
-      (d) => (d.groups[0]!.actions[0]!.pathBytes = b64('/../../x\xff')),
-      /".." component/,
-    ],
-    ['a relative pathBytes', (d) => (d.groups[0]!.actions[0]!.pathBytes = b64('rel/x\xff')), /not absolute/],
+  type Doc = { groups: { actions: Record<string, unknown>[] }[] };
+  /** Raw bytes for a path of the plan, with the text beside them that shows them (U+FFFD for what is not UTF-8). */
+  const bytesOf = (doc: Doc, field: 'path' | 'keeper', raw: string) => {
+    const action = doc.groups[0]!.actions[0]!;
+    const bytes = Buffer.from(raw, 'latin1');
+    action[field === 'path' ? 'pathBytes' : 'keeperBytes'] = bytes.toString('base64');
+    action[field] = bytes.toString();
+  };
+  const tampered: [string, (doc: Doc) => void, RegExp][] = [
+    ['pathBytes with ..', (d) => bytesOf(d, 'path', '/../../x\xff'), /".." component/],
+    ['a relative pathBytes', (d) => bytesOf(d, 'path', 'rel/x\xff'), /not absolute|must match pattern/],
     [
       'pathBytes that say another path',
-      (d) => (d.groups[0]!.actions[0]!.pathBytes = b64('/etc/passwd')),
+      (d) => (d.groups[0]!.actions[0]!.pathBytes = Buffer.from('/etc/passwd').toString('base64')),
       /not its path/,
     ],
     [
-      'keeperBytes with //',
-      (d) => (d.groups[0]!.actions[0]!.keeperBytes = b64('/a//b\xff')),
-      /empty component/,
+      'pathBytes not UTF-8 under a text that names another path',
+      (d) =>
+        (d.groups[0]!.actions[0]!.pathBytes = Buffer.from('/etc/passwd\xff', 'latin1').toString('base64')),
+      /not its path/,
     ],
-    ['a NUL byte', (d) => (d.groups[0]!.actions[0]!.pathBytes = b64('/a\0b\xff')), /NUL/],
+    ['keeperBytes with //', (d) => bytesOf(d, 'keeper', '/a//b\xff'), /empty component/],
+    ['a NUL byte', (d) => bytesOf(d, 'path', '/a\0b\xff'), /NUL/],
     ['a path with ..', (d) => (d.groups[0]!.actions[0]!.path = '/tmp/../etc/x'), /".." component/],
   ];
   for (const [what, edit, message] of tampered) {
     it(`refuses ${what}`, () => {
       const { keeper, file } = pair();
       const { text } = planOf(ws.catalog, 'quarantine', [[keeper, file]]);
-      const doc = JSON.parse(text) as Parameters<typeof edit>[0];
+      const doc = JSON.parse(text) as Doc;
       edit(doc);
       expect(() => readPlan(JSON.stringify(doc), 'plan.json')).toThrow(message);
     });
@@ -334,6 +340,98 @@ describe('8. ctime is compared', () => {
   });
 });
 
-function b64(text: string): string {
-  return Buffer.from(text, 'latin1').toString('base64');
-}
+describe('the independent review: folders swapped, owners, destinations', () => {
+  it('a folder swapped for a symlink between two calls sends nothing elsewhere', async () => {
+    const { keeper, file, content } = pair();
+    const victim = ws.dir.write('t/victim/f', 'the only copy of something else');
+    for (const op of ['quarantine', 'delete', 'hardlink'] as const) {
+      rmSync(ws.dir.path('t/copy.moved'), { recursive: true, force: true });
+      const ops = adversary((call) => {
+        if (call.name !== 'link' || !String(call.args[0]).endsWith('/f')) return false;
+        renameSync(ws.dir.path('t/copy'), ws.dir.path('t/copy.moved'));
+        symlinkSync(ws.dir.path('t/victim'), ws.dir.path('t/copy'));
+        return true;
+      });
+      await applyAttacked(op, ops, [[keeper, file]]);
+      expect(readFileSync(victim, 'utf8')).toBe('the only copy of something else');
+      expect(readdirSync(ws.dir.path('t/victim'))).toEqual(['f']);
+      // The very file checked was acted on, in its own folder, wherever that went.
+      unlinkSync(ws.dir.path('t/copy'));
+      renameSync(ws.dir.path('t/copy.moved'), ws.dir.path('t/copy'));
+      if (!existsSync(file)) ws.dir.write('t/copy/f', content);
+      utimesSync(file, 1_700_000_000, 1_700_000_000);
+    }
+    expect(readFileSync(keeper)).toEqual(content);
+  });
+
+  it('undo puts a file back only into a folder of its owner', async () => {
+    const { keeper, file, content } = pair();
+    const { plan, text } = planOf(ws.catalog, 'quarantine', [[keeper, file]]);
+    const report = await applyPlan(plan, text, options());
+    const target = ws.catalog.journal().entries(report.runId!)[0]!.target as string;
+    // Someone renames the folder away and makes one of theirs in its place.
+    renameSync(ws.dir.path('t/copy'), ws.dir.path('t/copy.old'));
+    mkdirSync(ws.dir.path('t/copy'), { mode: 0o777 });
+    chownSync(ws.dir.path('t/copy'), 4242, 4242);
+    const undo = undoRun(runToUndo(ws.catalog, undefined), { catalog: ws.catalog, clock });
+    expect(undo.problems[0]!.reason).toMatch(/belongs to another user now \(uid 4242\)/);
+    expect(readdirSync(ws.dir.path('t/copy'))).toEqual([]);
+    expect(readFileSync(target)).toEqual(content);
+  });
+
+  it('undo of a link writes nothing through a symlink planted at its temporary name', async () => {
+    const { keeper, file } = pair();
+    const victim = ws.dir.write('t/victim/secret', 'secret');
+    chmodSync(victim, 0o600);
+    const { plan, text } = planOf(ws.catalog, 'hardlink', [[keeper, file]]);
+    const report = await applyPlan(plan, text, options());
+    const temp = ws.catalog.journal().entries(report.runId!)[0]!.target as string;
+    symlinkSync(victim, temp);
+    const undo = undoRun(runToUndo(ws.catalog, undefined), { catalog: ws.catalog, clock });
+    expect(undo.problems[0]!.reason).toMatch(/in the way/);
+    expect(statSync(victim).mode & 0o777).toBe(0o600);
+    expect(readFileSync(victim, 'utf8')).toBe('secret');
+  });
+
+  it.runIf(asRoot)(
+    'a keeper of another user does not stand in for a file that is deleted or purged',
+    async () => {
+      const { keeper, file, content } = pair();
+      chownSync(keeper, 4242, 4242);
+      const report = await applyAttacked('delete', nodeFileOps, [[keeper, file]]);
+      expect(report.skips[0]!.reason).toMatch(/keeper belongs to another user \(uid 4242/);
+      expect(readFileSync(file)).toEqual(content);
+      const quarantined = planOf(ws.catalog, 'quarantine', [[keeper, file]]);
+      const run = await applyPlan(quarantined.plan, quarantined.text, options());
+      expect(run.done).toBe(1);
+      const purged = await purgeQuarantine(ws.catalog, { olderThanMs: 0, clock });
+      expect(purged.files).toBe(0);
+      expect(purged.problems[0]!.reason).toMatch(/another user/);
+    },
+  );
+
+  it.runIf(asRoot)(
+    'refuses a sticky shared quarantine of another user, and a move destination of another',
+    async () => {
+      const { keeper, file } = pair();
+      mkdirSync(ws.dir.path('q'));
+      chmodSync(ws.dir.path('q'), 0o1777);
+      chownSync(ws.dir.path('q'), 4242, 4242);
+      const quarantine = planOf(ws.catalog, 'quarantine', [[keeper, file]]);
+      await expect(
+        applyPlan(quarantine.plan, quarantine.text, options({ quarantineDir: ws.dir.path('q') })),
+      ).rejects.toThrow(/shared folder of another user/);
+      mkdirSync(ws.dir.path('dest'));
+      chownSync(ws.dir.path('dest'), 4242, 4242);
+      const move = planOf(ws.catalog, 'move', [[keeper, file]], { to: ws.dir.path('dest') });
+      await expect(applyPlan(move.plan, move.text, options())).rejects.toThrow(
+        /--to .* belongs to another user/,
+      );
+      chownSync(ws.dir.path('dest'), 0, 0);
+      chmodSync(ws.dir.path('dest'), 0o777);
+      const open = planOf(ws.catalog, 'move', [[keeper, file]], { to: ws.dir.path('dest') });
+      await expect(applyPlan(open.plan, open.text, options())).rejects.toThrow(/can be written by others/);
+      expect(existsSync(file)).toBe(true);
+    },
+  );
+});

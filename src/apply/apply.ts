@@ -31,8 +31,11 @@ export interface ApplyOptions {
   onStep?: (step: Step) => void;
   /** Actions whose intents are written in one durable transaction. */
   batchSize?: number;
-  /** Let hardlink and symlink join files of different owners or modes (`--link-any-owner`). */
-  linkAnyOwner?: boolean;
+  /**
+   * Let a keeper of another owner stand in for a file before its bytes go, and links join files of different
+   * owners or modes (`--any-owner`).
+   */
+  anyOwner?: boolean;
 }
 
 /** What happened to one action: done, skipped (with why), or, in a dry run, what would happen. */
@@ -180,6 +183,7 @@ async function execute(
     if (item.action.op === 'quarantine') {
       quarantineRoot.set(item.seq, roots.rootFor(item.action.path, item.action.expect.dev));
     }
+    if (item.action.op === 'move' && item.action.to !== undefined) roots.trustMoveDestination(item.action.to);
   }
 
   const settledBefore = new Map<number, JournalEntry>();
@@ -238,16 +242,14 @@ async function execute(
     options.onStep?.(step);
   };
 
-  const folders = {
-    quarantine: new FolderMaker(ops, (dir) => roots.makeFolder(dir)),
-    other: new FolderMaker(ops),
-  };
+  // Quarantine and move destinations are trusted folders, their subfolders made private and checked.
+  const folders = new FolderMaker(ops, (dir) => roots.makeFolder(dir));
   const run: RunContext = {
     ops,
     stacking: new StackingCheck(ops),
     limiter: options.limiter,
     signal,
-    linkAnyOwner: options.linkAnyOwner,
+    anyOwner: options.anyOwner,
     touched: new Set(),
   };
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
@@ -311,7 +313,7 @@ async function execute(
                   run,
                   kind,
                   { ...entry, target: entry.target! },
-                  entry.op === 'quarantine' ? folders.quarantine : folders.other,
+                  folders,
                   { path: item.action.path, expect: item.action.expect },
                   item.keeper,
                   dryRun,

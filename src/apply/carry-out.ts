@@ -18,9 +18,11 @@ import {
   keeperRole,
   openChecked,
   ownerMismatch,
-  type Opened,
+  keeperOfAnother,
   type StackingCheck,
 } from './check.js';
+import type { OwnerRecord } from './journal.js';
+import { PinnedFolder } from './pinned-folder.js';
 
 /** What one run (apply, resume, purge) shares between its actions. */
 export interface RunContext {
@@ -28,8 +30,11 @@ export interface RunContext {
   stacking: StackingCheck;
   limiter?: RateLimiter | undefined;
   signal?: AbortSignal | undefined;
-  /** Let links join files of different owners or modes. */
-  linkAnyOwner?: boolean | undefined;
+  /**
+   * Let a keeper of another owner stand in for a file before its bytes go, and links join files of different
+   * owners or modes (`--any-owner`).
+   */
+  anyOwner?: boolean | undefined;
   /**
    * Inodes (`dev:ino`) whose ctime this run itself moved: a file renamed away under one of its names, a keeper
    * linked to. Their ctime is not compared with the plan's (the compare and the proof still hold).
@@ -52,15 +57,17 @@ export interface Subject {
 /**
  * The one way nodupe acts on a file, so that only the very file that was checked can go, and only while its
  * keeper still holds the bytes compared. The file and its keeper are opened (no symlink followed, no FIFO
- * waited on) and must be what the plan says (device, inode, size, mtime, ctime), and two inodes.
+ * waited on, nothing but a regular file opened) and must be what the plan says (device, inode, size, mtime,
+ * ctime), and two inodes. The file's folder is then held open: every later call in it goes through that very
+ * folder, whatever happens to the folders above it.
  *
  * Quarantine and move then compare the bytes and rename the file (it keeps them). An action that destroys the
- * file's bytes goes further: across a stacking file system (overlayfs, FUSE) the two must share a device; for a
- * link the keeper must have the file's owner and mode. It makes its replacement (links), sets the file aside
- * (renamed beside itself: from here no write to it goes unseen, since any write moves its ctime), compares the
- * bytes now, checks the file did not change since it was set aside, proves the keeper (its path names the inode
- * compared, size, mtime and ctime unchanged since the compare began), puts the replacement in, and only then
- * removes the set-aside file. Any failure puts the file back.
+ * file's bytes goes further: across a stacking file system (overlayfs, FUSE) the two must share a device; the
+ * keeper must belong to the file's owner (or root), and for a link have its owner, group and mode. It makes its
+ * replacement (reflink), sets the file aside (renamed beside itself: from here a write to it moves its ctime),
+ * compares the bytes now, checks the file did not change since it was set aside, proves the keeper (its path
+ * names the inode compared, size, mtime and ctime unchanged since the compare began), puts the replacement in,
+ * and only then removes the set-aside file. Any failure puts the file back.
  *
  * Resolves to {} when done (in a dry run: when it would be), else to the reason it was not. Throws only an abort.
  */
@@ -79,7 +86,9 @@ export async function carryOut(
   });
   if (!opened.ok) return { reason: opened.reason };
   const fds = [opened.opened.fd];
-  let prepared = false;
+  let folder: PinnedFolder | undefined;
+  let at: (EntryView & { target: FsPath }) | undefined;
+  let prepared: Stat | undefined;
   let aside: FsPath | undefined;
   try {
     const keeper = openChecked(ops, entry.keeper, keeperRole(entry.keeper), keeperWant, {
@@ -92,24 +101,23 @@ export async function carryOut(
     if (keeperSt.dev === fileSt.dev && keeperSt.ino === fileSt.ino) {
       return { reason: 'the file is a hard link of its keeper (one file; nothing to free)' };
     }
-    const act: Act = { ops, folders, entry, file: fileSt, keeper: keeperSt };
+    const ownerMoved = entry.owner === undefined ? undefined : ownerChange(fileSt, entry.owner);
+    if (ownerMoved !== undefined) return { reason: ownerMoved };
     const compare = (fd: number) =>
       compareOpen(ops, opened.opened.fd, fd, file.expect.size, {
         limiter: run.limiter,
         signal: run.signal,
         exact: kind.destroys,
       });
-    const unchangedSince = (before: Stat): string | undefined => {
-      // A write, even one whose mtime was set back, moves the file's ctime.
-      const now = ops.fstat(opened.opened.fd);
-      const change = identityChange(now, identityOf(before));
-      return change === undefined
-        ? undefined
-        : `the file ${describeChange(change, identityOf(before), now)} while being compared`;
-    };
+    if (!dryRun) {
+      folder = PinnedFolder.holding(ops, file.path, fileSt);
+      at = { ...entry, path: folder.within(entry.path), target: folder.within(entry.target) };
+    }
+    const act: Act = { ops, folders, entry: at ?? entry, file: fileSt, keeper: keeperSt };
 
     if (!kind.destroys) {
-      const differs = (await compare(keeper.opened.fd)) ?? unchangedSince(fileSt);
+      // The file keeps its bytes (a write meanwhile goes with it): only the compare says it is a copy.
+      const differs = await compare(keeper.opened.fd);
       if (differs !== undefined) return { reason: differs };
       if (!dryRun) kind.perform(act);
       run.touched.add(inodeKey(fileSt));
@@ -125,28 +133,28 @@ export async function carryOut(
     if (refusal !== undefined) return { reason: refusal };
     let counterpart = keeper.opened;
     let fileBefore = fileSt;
-    if (!dryRun) {
+    if (at !== undefined) {
       if (kind.prepare) {
-        prepared = true;
+        // The replacement that is compared itself (a reflink clone), held open from here.
         kind.prepare(act);
-        const made = counterpartAfterPrepare(ops, kind, entry, keeper.opened);
-        if (typeof made === 'string') return { reason: made };
-        if (made.fd !== keeper.opened.fd) fds.push(made.fd);
-        counterpart = made;
+        prepared = ops.lstat(at.target);
+        const made = openChecked(ops, at.target, 'the copy made to replace it', identityOf(prepared));
+        if (!made.ok) return { reason: made.reason };
+        fds.push(made.opened.fd);
+        counterpart = made.opened;
       }
-      aside = kind.asideOf(entry);
-      setAside(ops, file.path, aside, fileSt);
+      aside = kind.asideOf(at);
+      setAside(ops, at.path, aside, fileSt);
       fileBefore = ops.fstat(opened.opened.fd);
     }
-    const differs = (await compare(counterpart.fd)) ?? unchangedSince(fileBefore);
+    const differs = (await compare(counterpart.fd)) ?? unchangedSince(ops, opened.opened.fd, fileBefore);
     if (differs !== undefined) return { reason: differs };
-    if (dryRun) return {};
-    proveKeeper(ops, kind.proof === 'replacement' ? entry.target : entry.keeper, counterpart.st);
-    kind.replace?.({ ...act, keeper: counterpart.st });
-    prepared = false;
-    const setAsideName = aside!;
+    if (at === undefined) return {};
+    proveKeeper(ops, kind.proof === 'replacement' ? at.target : entry.keeper, counterpart.st);
+    kind.replace?.({ ...act, keeper: counterpart.st, replacementFd: counterpart.fd });
+    prepared = undefined;
+    ops.unlink(aside!);
     aside = undefined;
-    ops.unlink(setAsideName);
     run.touched.add(inodeKey(fileSt));
     if (kind.linksKeeper) run.touched.add(inodeKey(keeperSt));
     return {};
@@ -157,9 +165,26 @@ export async function carryOut(
   } finally {
     for (const fd of fds) ops.close(fd);
     // Whatever stopped the action, a set-aside file goes back (never over anything) before its stand-in goes.
-    if (aside !== undefined) putBackQuietly(ops, aside, file.path);
-    if (prepared && kind.destroys) kind.discard?.(ops, entry);
+    if (aside !== undefined) putBackQuietly(ops, aside, at!.path);
+    if (prepared !== undefined && kind.destroys) kind.discard?.(ops, at!, prepared);
+    folder?.close();
   }
+}
+
+/** Why the file must not go: a write during the compare, even one whose mtime was set back, moves its ctime. */
+function unchangedSince(ops: FileOps, fd: number, before: Stat): string | undefined {
+  const now = ops.fstat(fd);
+  const change = identityChange(now, identityOf(before));
+  return change === undefined
+    ? undefined
+    : `the file ${describeChange(change, identityOf(before), now)} while being compared`;
+}
+
+/** Why the file's owner or mode is no longer what the run recorded with its intent (undo would give those back). */
+function ownerChange(st: Stat, owner: OwnerRecord): string | undefined {
+  const same =
+    Number(st.uid) === owner.uid && Number(st.gid) === owner.gid && (Number(st.mode) & 0o7777) === owner.mode;
+  return same ? undefined : 'the file changed owner or mode since its intent was written';
 }
 
 /** Why an action that destroys bytes may not, with this keeper: a possible alias, or another owner. */
@@ -175,28 +200,8 @@ function destroyRefusal(
       '(overlayfs, FUSE): they may be one physical file under two names, so it stays'
     );
   }
-  return kind.sharesKeeper && !run.linkAnyOwner ? ownerMismatch(file.st, keeper.st) : undefined;
-}
-
-/**
- * What the file is compared with once the replacement is made: the replacement itself (reflink), or the keeper,
- * whose ctime a hard link just moved (its proof starts from here, and nothing else about it may have moved).
- */
-function counterpartAfterPrepare(
-  ops: FileOps,
-  kind: DestroyingKind,
-  entry: EntryView & { target: FsPath },
-  keeper: Opened,
-): Opened | string {
-  if (kind.proof === 'replacement') {
-    const made = openChecked(ops, entry.target, 'the copy made to replace it');
-    return made.ok ? made.opened : made.reason;
-  }
-  const now = ops.fstat(keeper.fd);
-  const change = identityChange(now, identityOf(keeper.st), { ignoreCtime: true });
-  if (change !== undefined)
-    return `${keeperRole(entry.keeper)} ${describeChange(change, identityOf(keeper.st), now)}`;
-  return { fd: keeper.fd, st: now };
+  if (run.anyOwner) return undefined;
+  return kind.sharesKeeper ? ownerMismatch(file.st, keeper.st) : keeperOfAnother(file.st, keeper.st);
 }
 
 function putBackQuietly(ops: FileOps, aside: FsPath, path: FsPath): void {

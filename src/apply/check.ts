@@ -26,6 +26,10 @@ export function openChecked(
 ): Opening {
   let fd: number;
   try {
+    // Nothing but a regular file is opened: opening a device can have effects of its own (a tape rewinds).
+    const st = ops.lstat(path);
+    if (st.isSymbolicLink()) return { ok: false, reason: `${role} is now a symbolic link` };
+    if (!st.isFile()) return { ok: false, reason: `${role} is no longer a regular file` };
     fd = ops.openRead(path);
   } catch (error) {
     const code = errnoOf(error);
@@ -127,6 +131,18 @@ export class StackingCheck {
   }
 }
 
+/**
+ * Why a keeper of another owner cannot stand in for a file whose bytes are about to go: that owner could delete
+ * or change it later, and with it the last copy. A keeper of the file's owner, or of root, can.
+ */
+export function keeperOfAnother(file: Stat, keeper: Stat): string | undefined {
+  if (keeper.uid === file.uid || keeper.uid === 0n) return undefined;
+  return (
+    `the keeper belongs to another user (uid ${keeper.uid}, the file to uid ${file.uid}), who could remove it ` +
+    'later with the last copy; quarantine it instead, or pass --any-owner'
+  );
+}
+
 /** Why a keeper cannot stand in for a file under a link (owner or mode differ), or undefined when it can. */
 export function ownerMismatch(file: Stat, keeper: Stat): string | undefined {
   const describe = (st: Stat) =>
@@ -140,7 +156,7 @@ export function ownerMismatch(file: Stat, keeper: Stat): string | undefined {
   }
   return (
     `the keeper's owner or mode differ from the file's (${describe(keeper)} vs ${describe(file)}): a link would ` +
-    'give the file another owner or mode; use quarantine or reflink, or pass --link-any-owner'
+    'give the file another owner or mode; use quarantine or reflink, or pass --any-owner'
   );
 }
 

@@ -11,7 +11,8 @@ import {
   removeEmptyParents,
   runFolderOf,
 } from './actions/index.js';
-import { besideNames } from './actions/shared.js';
+import { purgeAsideOf } from './actions/shared.js';
+import { recoverPurgeAside } from './actions/relocate.js';
 import { carryOut, type RunContext } from './carry-out.js';
 import { lockCatalog } from './catalog-lock.js';
 import { StackingCheck } from './check.js';
@@ -25,6 +26,8 @@ export interface PurgeOptions {
   /** Throttles the byte compares with the keepers (`--max-read-rate`). */
   limiter?: RateLimiter;
   signal?: AbortSignal;
+  /** Let a keeper of another owner stand in for the quarantined copy (`--any-owner`). */
+  anyOwner?: boolean;
 }
 
 export interface PurgeReport {
@@ -61,6 +64,7 @@ async function purgeLocked(catalog: CatalogStore, options: PurgeOptions): Promis
     stacking: new StackingCheck(ops),
     limiter: options.limiter,
     signal: options.signal,
+    anyOwner: options.anyOwner,
     touched: new Set(),
   };
   const folders = new FolderMaker(ops);
@@ -100,6 +104,7 @@ async function purgeOne(
   const copy = entry.target!;
   let there;
   try {
+    recoverPurgeAside(ops, copy, entry.expect);
     there = lstatIfPresent(ops, copy);
   } catch (error) {
     return { reason: describeErrno(error) };
@@ -109,7 +114,7 @@ async function purgeOne(
   if (!isExpectedFile(there, entry.expect)) {
     return { reason: 'another file stands where the quarantined copy was: left alone' };
   }
-  const aside = besideNames(copy, `purge-${entry.runId}-${entry.seq}`).aside;
+  const aside = purgeAsideOf(copy);
   const result = await carryOut(
     run,
     ACTION_KINDS.delete,

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { isAbortError } from '../core/errors.js';
-import { describeErrno, errnoOf, type FileOps, type Stat } from '../fs/file-ops.js';
-import { displayPath, joinName, parentOf, pathKey, toBytes, type FsPath } from '../model/paths.js';
+import { describeErrno, errnoOf, lstatIfPresent, type FileOps, type Stat } from '../fs/file-ops.js';
+import { displayPath, joinName, nameOf, parentOf, pathKey, type FsPath } from '../model/paths.js';
 
 /** Thrown when a file has no trusted quarantine folder on its file system: apply stops before acting. */
 export class NoQuarantineError extends Error {
@@ -64,6 +64,8 @@ export class QuarantineRoots {
   readonly #byDevice = new Map<bigint, FsPath>();
   /** Trusted roots, as keys, for makeFolder. */
   readonly #roots = new Map<string, FsPath>();
+  /** Folders below them made (or found made by this run and checked), as keys. */
+  readonly #made = new Set<string>();
 
   constructor(ops: FileOps, options: { dataDir: string; preferred?: string; create: boolean; uid?: number }) {
     this.#ops = ops;
@@ -106,35 +108,66 @@ export class QuarantineRoots {
    * there already must be a real folder of the user's that no one else can write to.
    */
   makeFolder(dir: FsPath): void {
-    const bytes = toBytes(dir);
-    let root: FsPath | undefined;
-    for (const r of this.#roots.values()) {
-      const rb = toBytes(r);
-      if (bytes.length > rb.length && bytes[rb.length] === 0x2f && bytes.subarray(0, rb.length).equals(rb)) {
-        root = r;
-        break;
+    // The folders still to make (or to check), deepest first, up to a trusted root or a folder made already.
+    const missing: FsPath[] = [];
+    let at = dir;
+    while (!this.#made.has(pathKey(at))) {
+      if (this.#roots.has(pathKey(at))) break;
+      const parent = parentOf(at);
+      if (pathKey(parent) === pathKey(at)) {
+        throw new NoQuarantineError(`${displayPath(dir)} is outside every quarantine folder`);
       }
-    }
-    if (root === undefined)
-      throw new NoQuarantineError(`${displayPath(dir)} is outside every quarantine folder`);
-    const names = bytes
-      .subarray(toBytes(root).length + 1)
-      .toString('latin1')
-      .split('/');
-    let at = root;
-    for (const name of names) {
+      const name = nameOf(at).toString('latin1');
       if (name === '' || name === '.' || name === '..') {
         throw new NoQuarantineError(`${displayPath(dir)} is not a plain path below the quarantine folder`);
       }
-      at = joinName(at, Buffer.from(name, 'latin1'));
+      missing.push(at);
+      at = parent;
+    }
+    for (const folder of missing.reverse()) {
       try {
-        this.#ops.mkdir(at, 0o700);
+        this.#ops.mkdir(folder, 0o700);
       } catch (error) {
         if (errnoOf(error) !== 'EEXIST') throw error;
+        const problem = this.#distrust(this.#ops.lstat(folder));
+        if (problem !== undefined) throw new NoQuarantineError(`${displayPath(folder)} ${problem}`);
       }
-      const problem = this.#distrust(this.#ops.lstat(at));
-      if (problem !== undefined) throw new NoQuarantineError(`${displayPath(at)} ${problem}`);
+      this.#made.add(pathKey(folder));
     }
+  }
+
+  /**
+   * Takes `--to DIR` of a move as a trusted folder as well (made private where missing): a real folder of the
+   * user's or root's, writable by no one else unless sticky, every folder above it safe. Throws otherwise.
+   */
+  trustMoveDestination(to: string): void {
+    if (this.#roots.has(pathKey(to))) return;
+    const refuse = (why: string) => {
+      throw new NoQuarantineError(`--to ${to} cannot receive moved files: ${why}`);
+    };
+    try {
+      const above = this.#distrustAncestors(nearestExisting(this.#ops, parentOf(to)).path);
+      if (above !== undefined) refuse(above);
+      if (this.#create) {
+        this.#ops.mkdirp(parentOf(to));
+        try {
+          this.#ops.mkdir(to, 0o700);
+        } catch (error) {
+          if (errnoOf(error) !== 'EEXIST') throw error;
+        }
+      }
+      const st = lstatIfPresent(this.#ops, to);
+      if (st === undefined) return; // a dry run: it would be made
+      if (st.isSymbolicLink() || !st.isDirectory()) refuse('it is not a folder (or it is a symbolic link)');
+      if (Number(st.uid) !== this.#uid && st.uid !== 0n) refuse(`it belongs to another user (uid ${st.uid})`);
+      if ((Number(st.mode) & WRITABLE_BY_OTHERS) !== 0 && (Number(st.mode) & STICKY) === 0) {
+        refuse(`it can be written by others (mode ${(Number(st.mode) & 0o7777).toString(8)})`);
+      }
+    } catch (error) {
+      if (error instanceof NoQuarantineError || isAbortError(error)) throw error;
+      refuse(describeErrno(error));
+    }
+    this.#roots.set(pathKey(to), to);
   }
 
   #remember(dev: bigint, root: FsPath): FsPath {
@@ -170,7 +203,11 @@ export class QuarantineRoots {
       let root = candidate;
       let st = this.#ops.lstat(candidate);
       if (st.isDirectory() && (Number(st.mode) & STICKY) !== 0 && !st.isSymbolicLink()) {
-        // A shared folder: the user's own private subfolder in it.
+        // A shared folder: the user's own private subfolder in it. Only in one of root's or the user's own, whose
+        // owner cannot take the subfolder away.
+        if (Number(st.uid) !== this.#uid && st.uid !== 0n) {
+          return `${displayPath(candidate)} is a shared folder of another user (uid ${st.uid})`;
+        }
         root = joinName(candidate, Buffer.from(`user-${this.#uid}`));
         try {
           this.#ops.mkdir(root, 0o700);

@@ -47,6 +47,7 @@ export interface FileOps {
   write(fd: number, buffer: Buffer, length: number, position: number): number;
   fsync(fd: number): void;
   fchmod(fd: number, mode: number): void;
+  fchown(fd: number, uid: number, gid: number): void;
   /** Sets an open file's access and modification times (to about a microsecond, as utimes). */
   futimes(fd: number, atimeNs: bigint, mtimeNs: bigint): void;
   readFile(path: FsPath): Buffer;
@@ -82,6 +83,7 @@ export const nodeFileOps: FileOps = {
   write: (fd, buffer, length, position) => fs.writeSync(fd, buffer, 0, length, position),
   fsync: (fd) => fs.fsyncSync(fd),
   fchmod: (fd, mode) => fs.fchmodSync(fd, mode),
+  fchown: (fd, uid, gid) => fs.fchownSync(fd, uid, gid),
   futimes: (fd, atimeNs, mtimeNs) => {
     // Whole seconds and the fraction converted apart: one rounding, where Number(ns) / 1e9 makes two.
     const seconds = (ns: bigint) => Number(ns / 1_000_000_000n) + Number(ns % 1_000_000_000n) / 1e9;

@@ -34,10 +34,19 @@ describe('plan JSON', () => {
     expect(back.groups[0]!.actions.map((a) => a.path)).toContainEqual(raw);
   });
 
-  it('says what it would free, and warns when it deletes', () => {
+  it('says what it would free, and warns when it deletes or links', () => {
     const doc = JSON.parse(planToJson(plan)) as { summary: unknown; warning?: string };
     expect(doc.summary).toEqual({ groups: 1, actions: 2, bytes: 6, irreversible: 0 });
-    expect(doc.warning).toBeUndefined();
+    const quarantining = JSON.parse(
+      planToJson({
+        ...plan,
+        groups: plan.groups.map((g) => ({
+          ...g,
+          actions: g.actions.map((a) => ({ ...a, op: 'quarantine' as const })),
+        })),
+      }),
+    ) as { warning?: string };
+    expect(quarantining.warning).toBeUndefined();
     const deleting = JSON.parse(
       planToJson({
         ...plan,
@@ -48,6 +57,16 @@ describe('plan JSON', () => {
       }),
     ) as { warning?: string };
     expect(deleting.warning).toMatch(/cannot be undone/);
+    const linking = JSON.parse(
+      planToJson({
+        ...plan,
+        groups: plan.groups.map((g) => ({
+          ...g,
+          actions: g.actions.map((a) => ({ ...a, op: 'hardlink' as const })),
+        })),
+      }),
+    ) as { warning?: string };
+    expect(linking.warning).toMatch(/shares every future edit with its keeper.*reflink/);
   });
 
   it('refuses what the schema forbids, naming the place', () => {

@@ -3,24 +3,29 @@ import { createRequire } from 'node:module';
 import type { Ajv2020 as Ajv, ErrorObject } from 'ajv/dist/2020.js';
 import { NodupeError } from '../core/errors.js';
 import type { HashAlgorithm } from '../hash/algorithms.js';
-import { jsonPath, pathFromJson, type FsPath } from '../model/paths.js';
-import { PLAN_SCHEMA, summarizePlan, type ActionOp, type Plan, type PlanGroup } from './plan.js';
+import { displayPath, jsonPath, pathFromJson, type FsPath } from '../model/paths.js';
+import {
+  PLAN_SCHEMA,
+  planWarnings,
+  summarizePlan,
+  type ActionOp,
+  type Plan,
+  type PlanGroup,
+} from './plan.js';
 import { validatePlan } from './validate.js';
 
 /** The JSON Schema of `nodupe.plan/1`, shipped in the repository's schema/ folder. */
 const SCHEMA_URL = new URL('../../schema/nodupe.plan-1.schema.json', import.meta.url);
-
-const IRREVERSIBLE =
-  'this plan deletes files: delete cannot be undone (apply asks for --yes or a confirmation first)';
 
 interface JsonPath {
   path: string;
   pathBytes?: string;
 }
 
-/** The plan as the JSON document `nodupe.plan/1`, with its summary (and a warning when it deletes). */
+/** The plan as the JSON document `nodupe.plan/1`, with its summary (and a warning when it deletes or links). */
 export function planToJson(plan: Plan): string {
   const summary = summarizePlan(plan);
+  const warnings = planWarnings(plan);
   const doc = {
     schema: PLAN_SCHEMA,
     id: plan.id,
@@ -30,7 +35,7 @@ export function planToJson(plan: Plan): string {
     policy: plan.policy,
     action: plan.action,
     ...(plan.to === undefined ? {} : { to: plan.to }),
-    ...(summary.irreversible > 0 ? { warning: IRREVERSIBLE } : {}),
+    ...(warnings.length > 0 ? { warning: warnings.join('; ') } : {}),
     summary,
     groups: plan.groups.map((g) => ({
       size: g.size,
@@ -163,10 +168,10 @@ interface PlanDocument {
  */
 function planPath(text: string, base64: string | undefined, where: string, source: string): FsPath {
   const path = pathFromJson(text, base64);
-  if (typeof path === 'string' && path !== text) {
+  if (displayPath(path) !== text) {
     throw new NodupeError(
       'BAD_INPUT',
-      `${source}: ${where} has raw bytes (${JSON.stringify(path)}) that are not its path (${JSON.stringify(text)})`,
+      `${source}: ${where} has raw bytes (${JSON.stringify(displayPath(path))}) that are not its path (${JSON.stringify(text)})`,
     );
   }
   return path;

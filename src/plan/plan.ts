@@ -67,6 +67,25 @@ export interface PlanSummary {
   irreversible: number;
 }
 
+/** What a person must know before applying a plan, in words: deletes are final, links share edits. */
+export function planWarnings(plan: Plan): string[] {
+  const ops = new Set(plan.groups.flatMap((g) => g.actions.map((a) => a.op)));
+  const warnings: string[] = [];
+  if (ops.has('delete')) {
+    warnings.push(
+      'this plan deletes files: delete cannot be undone (apply asks for --yes or a confirmation first)',
+    );
+  }
+  if (ops.has('hardlink') || ops.has('symlink')) {
+    warnings.push(
+      `this plan replaces copies by ${ops.has('hardlink') ? 'hard links' : 'symlinks'}${ops.has('hardlink') && ops.has('symlink') ? ' and symlinks' : ''}: ` +
+        'a linked copy shares every future edit with its keeper (an edit through either name changes both); ' +
+        'where the file system supports it (Btrfs, XFS), --action reflink frees the same space and keeps the copies independent',
+    );
+  }
+  return warnings;
+}
+
 export function summarizePlan(plan: Plan): PlanSummary {
   let actions = 0;
   let bytes = 0;

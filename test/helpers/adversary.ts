@@ -52,17 +52,29 @@ export class SimulatedCrash extends AbortError {
  * does nothing, so the clean-up code that would run in a live process leaves the disk as a kill would.
  * `calls()` tells how many calls were made before (to size a sweep over every call).
  */
-export function crashing(n: number, base: FileOps = nodeFileOps): FileOps & { calls(): number } {
+export function crashing(
+  n: number,
+  base: FileOps = nodeFileOps,
+): FileOps & { calls(): number; closeLeft(): void } {
   let count = 0;
+  // Descriptors a dead process would have lost: closed by `closeLeft`, as the kernel would.
+  const open = new Set<number>();
   const wrapped = {
     calls: () => count,
+    closeLeft: () => {
+      for (const fd of open) base.close(fd);
+      open.clear();
+    },
   } as unknown as Record<string, (...args: unknown[]) => unknown>;
   for (const name of Object.keys(base) as CallName[]) {
     const original = (base as unknown as Record<string, (...args: unknown[]) => unknown>)[name]!;
     wrapped[name] = (...args: unknown[]) => {
       if (++count >= n) throw new SimulatedCrash();
-      return original(...args);
+      const result = original(...args);
+      if (name === 'openRead' || name === 'open') open.add(result as number);
+      if (name === 'close') open.delete(args[0] as number);
+      return result;
     };
   }
-  return wrapped as unknown as FileOps & { calls(): number };
+  return wrapped as unknown as FileOps & { calls(): number; closeLeft(): void };
 }

@@ -95,12 +95,13 @@ export interface ApplyWorkspace {
   reset(): void;
 }
 
-export function applyWorkspace(): ApplyWorkspace {
+/** `base()`: the folder scratch folders are made in, when not the system's temporary folder. */
+export function applyWorkspace(options: { base?: () => string | undefined } = {}): ApplyWorkspace {
   let dir: ReturnType<typeof scratch> | undefined;
   let catalog: SqliteCatalog | undefined;
   const clock = new FakeClock();
   const open = () => {
-    dir = scratch();
+    dir = scratch(options.base?.());
     catalog = SqliteCatalog.open(dir.path('data/catalog.db'));
   };
   const close = () => {

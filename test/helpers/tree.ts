@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 /** A scratch folder for one test; `write` creates files (and their folders) under it. */
-export function scratch() {
-  const root = mkdtempSync(join(tmpdir(), 'nodupe-test-'));
+export function scratch(base = tmpdir()) {
+  const root = mkdtempSync(join(base, 'nodupe-test-'));
   return {
     root,
     path: (...parts: string[]) => join(root, ...parts),

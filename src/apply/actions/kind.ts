@@ -23,6 +23,8 @@ export interface Act {
   file: Stat;
   /** The keeper as compared: its identity when the compare began (after `prepare`). */
   keeper: Stat;
+  /** The replacement `prepare` made, held open (reflink): it is given the file's owner, mode and times. */
+  replacementFd?: number;
 }
 
 /** What a crash left of an action: done, not done (and put back as it was), or not knowable (why). */
@@ -83,6 +85,6 @@ export interface DestroyingKind extends KindBase {
   prepare?(act: Act): void;
   /** Once the keeper is proven: puts the replacement into the emptied path, never over anything there. */
   replace?(act: Act): void;
-  /** Removes what `prepare` made, after a failure. */
-  discard?(ops: FileOps, entry: EntryView): void;
+  /** Removes what `prepare` made (`made`: its lstat, when known), after a failure; never anything else. */
+  discard?(ops: FileOps, entry: EntryView, made?: Stat): void;
 }

@@ -1,7 +1,24 @@
-import { describeErrno, errnoOf, lstatIfPresent, type FileOps, renameNoReplace } from '../../fs/file-ops.js';
+import {
+  describeErrno,
+  errnoOf,
+  lstatIfPresent,
+  renameNoReplace,
+  type FileOps,
+  type Stat,
+} from '../../fs/file-ops.js';
+import { PinnedFolder } from '../pinned-folder.js';
 import { displayPath, fromBytes, parentOf, toBytes, type FsPath } from '../../model/paths.js';
 import type { Act, CrashState, RelocatingKind, Reversal, TargetPlace } from './kind.js';
-import { isExpectedFile, isOriginal, look, removeEmptyParents, setAside, type EntryView } from './shared.js';
+import {
+  isExpectedFile,
+  isOriginal,
+  look,
+  purgeAsideOf,
+  putBack,
+  removeEmptyParents,
+  setAside,
+  type EntryView,
+} from './shared.js';
 
 /**
  * The actions that keep the file and only give it a new name (quarantine, move): one rename that never replaces
@@ -42,6 +59,7 @@ export function relocatingKind(
       const from = entry.target!;
       try {
         const here = lstatIfPresent(ops, path);
+        if (op === 'quarantine') recoverPurgeAside(ops, from, expect);
         const there = lstatIfPresent(ops, from);
         if (here && isOriginal(here, expect)) {
           if (there && isOriginal(there, expect)) ops.unlink(from); // an undo interrupted mid-rename
@@ -53,14 +71,17 @@ export function relocatingKind(
           return { outcome: 'problem', reason: `${copy} copy ${displayPath(from)} is another file now` };
         }
         if (here) return { outcome: 'problem', reason: 'another file now stands at its path' };
-        ops.mkdirp(parentOf(path));
+        makeFoldersFor(ops, path, there);
+        const folder = PinnedFolder.ownedFolder(ops, parentOf(path), Number(there.uid));
         try {
-          renameNoReplace(ops, from, path);
+          renameNoReplace(ops, from, folder.within(path));
         } catch (error) {
           if (errnoOf(error) === 'EEXIST') {
             return { outcome: 'problem', reason: 'another file now stands at its path' };
           }
           throw error;
+        } finally {
+          folder.close();
         }
         if (op === 'quarantine') removeEmptyParents(ops, from, runFolderOf(from, path));
         return { outcome: 'undone' };
@@ -69,6 +90,31 @@ export function relocatingKind(
       }
     },
   };
+}
+
+/**
+ * Makes the missing folders above a file that goes back, below the nearest one that is there, which must be of
+ * the file's owner or root; the new folders are given to the file's owner.
+ */
+function makeFoldersFor(ops: FileOps, path: FsPath, file: Stat): void {
+  const missing: FsPath[] = [];
+  let at = parentOf(path);
+  while (lstatIfPresent(ops, at) === undefined) {
+    missing.push(at);
+    at = parentOf(at);
+  }
+  if (missing.length === 0) return;
+  PinnedFolder.ownedFolder(ops, at, Number(file.uid)).close();
+  for (const folder of missing.reverse()) {
+    ops.mkdir(folder, 0o700);
+    ops.chown(folder, Number(file.uid), Number(file.gid));
+  }
+}
+
+/** A quarantined copy an interrupted purge left set aside goes back to its quarantine name first. */
+export function recoverPurgeAside(ops: FileOps, copy: FsPath, expect: EntryView['expect']): void {
+  const aside = purgeAsideOf(copy);
+  if (isOriginal(look(ops, aside), expect)) putBack(ops, aside, copy);
 }
 
 /** The run folder of a quarantined file: its target is the run folder followed by the file's absolute path. */

@@ -1,12 +1,14 @@
 import { constants } from 'node:fs';
 import {
   describeErrno,
+  errnoOf,
   lstatIfPresent,
   type FileOps,
   type Stat,
   renameNoReplace,
 } from '../../fs/file-ops.js';
-import { displayPath, toBytes, type FsPath } from '../../model/paths.js';
+import { displayPath, parentOf, toBytes, type FsPath } from '../../model/paths.js';
+import { PinnedFolder } from '../pinned-folder.js';
 import type { Act, CrashState, DestroyingKind, Reversal } from './kind.js';
 import {
   actionTag,
@@ -28,19 +30,30 @@ interface Replacement {
   make(act: Act): void;
   /** After the keeper is proven, before the replacement goes in: gives it what it must carry (reflink). */
   finish?(act: Act): void;
-  /** Whether `st` at the file's path is the replacement this action makes. */
-  holds(ops: FileOps, entry: EntryView, st: Stat): boolean;
+  /** Whether `st`, the lstat of `at` (the file's path or the temporary name), is the replacement this action makes. */
+  holds(ops: FileOps, entry: EntryView, at: FsPath, st: Stat): boolean;
 }
 
 /**
- * The actions that put something else in the file's place (hard link, symlink, reflink). Before the compare,
- * the replacement is made under a temporary name beside the file and the file is set aside; after it, the
- * keeper is proven (the replacement carries the bytes compared), the replacement renamed into the emptied path
- * (never over anything that appeared there), and only then the set-aside file removed. A crash anywhere is put
- * right by `stateAfterCrash`.
+ * The actions that put something else in the file's place (hard link, symlink, reflink). The file is set aside
+ * before the compare; after it, the keeper is proven, the replacement made under a temporary name beside the
+ * file (a reflink clone is made before the compare and compared itself), renamed into the emptied path (never
+ * over anything that appeared there), and only then the set-aside file removed. A crash anywhere is put right
+ * by `stateAfterCrash`.
  */
 function replacingKind(r: Replacement): DestroyingKind {
-  const discard = (ops: FileOps, entry: EntryView) => removeQuietly(ops, entry.target!);
+  // Only what this action made goes, never a file someone planted at its temporary name: the very inode made
+  // when that is known, else (after a crash) a replacement of this kind, a clone only with the keeper's bytes.
+  const discard = (ops: FileOps, entry: EntryView, made?: Stat) => {
+    const temp = look(ops, entry.target!);
+    if (!isStat(temp)) return;
+    const ours =
+      made !== undefined
+        ? temp.dev === made.dev && temp.ino === made.ino
+        : r.holds(ops, entry, entry.target!, temp) &&
+          (r.op !== 'reflink' || sameBytes(ops, entry.target!, entry.keeper));
+    if (ours) removeQuietly(ops, entry.target!);
+  };
   const kind: DestroyingKind = {
     op: r.op,
     destroys: true,
@@ -50,10 +63,19 @@ function replacingKind(r: Replacement): DestroyingKind {
     removesPath: false,
     target: (path, place) => besideNames(path, actionTag(place.catalogId, place.runId, place.seq)).temp,
     asideOf: (entry) => asideOfTemp(entry.target!),
-    prepare: (act) => r.make(act),
+    // A clone is made before the compare (the file is compared with it); a link after the keeper is proven,
+    // since making a hard link moves the keeper's ctime, which the proof reads.
+    ...(r.op === 'reflink' ? { prepare: (act: Act) => r.make(act) } : {}),
     replace(act) {
-      r.finish?.(act);
-      renameNoReplace(act.ops, act.entry.target, act.entry.path);
+      if (r.op !== 'reflink') r.make(act);
+      const made = act.ops.lstat(act.entry.target);
+      try {
+        r.finish?.(act);
+        renameNoReplace(act.ops, act.entry.target, act.entry.path);
+      } catch (error) {
+        discard(act.ops, act.entry, made);
+        throw error;
+      }
     },
     discard,
     stateAfterCrash(ops, entry): CrashState {
@@ -61,7 +83,7 @@ function replacingKind(r: Replacement): DestroyingKind {
         const aside = asideOfTemp(entry.target!);
         const atPath = look(ops, entry.path);
         const setAsideFile = look(ops, aside);
-        const ours = isStat(atPath) && r.holds(ops, entry, atPath);
+        const ours = isStat(atPath) && r.holds(ops, entry, entry.path, atPath);
         if (isOriginal(setAsideFile, entry.expect)) {
           if (isOriginal(atPath, entry.expect)) ops.unlink(aside);
           else if (atPath === 'missing') renameNoReplace(ops, aside, entry.path);
@@ -90,36 +112,38 @@ function replacingKind(r: Replacement): DestroyingKind {
     },
     reverse(ops, entry): Reversal {
       if (r.op === 'reflink') return { outcome: 'already' };
-      const { path, keeper, expect, owner } = entry;
+      const { path, keeper } = entry;
       const temp = entry.target!;
       try {
         const here = lstatIfPresent(ops, path);
         if (!here) return { outcome: 'problem', reason: 'its path is empty now' };
-        if (!r.holds(ops, entry, here)) return { outcome: 'already' };
+        if (!r.holds(ops, entry, path, here)) return { outcome: 'already' };
         // A hard link holds the content itself; a symlink needs its keeper.
         const source = r.op === 'hardlink' ? path : keeper;
-        if (r.op === 'symlink' && !lstatIfPresent(ops, keeper)?.isFile()) {
-          return { outcome: 'problem', reason: 'its keeper is gone' };
+        const leftover = look(ops, temp);
+        if (leftover !== 'missing') {
+          // An undo interrupted after its copy: the same bytes may go; anything else is in the way.
+          if (!isStat(leftover) || !leftover.isFile() || !sameBytes(ops, temp, source)) {
+            return { outcome: 'problem', reason: `something is in the way at ${displayPath(temp)}` };
+          }
+          ops.unlink(temp);
         }
-        removeQuietly(ops, temp);
+        // The folder is held open and must be the owner's: the copy goes into that very folder, over the link.
+        const folder = PinnedFolder.ownedFolder(ops, parentOf(path), entry.owner?.uid ?? Number(here.uid));
+        const at = folder.within(path);
+        const tempAt = folder.within(temp);
         try {
-          ops.copyFile(source, temp, constants.COPYFILE_FICLONE | constants.COPYFILE_EXCL);
-          // The keeper of a symlink may have changed since: a copy of the wrong size is no restoration.
-          if (Number(ops.lstat(temp).size) !== expect.size) {
-            throw changedError(`its keeper no longer has the size of the file (${expect.size} bytes)`);
-          }
-          if (owner !== undefined) {
-            ops.chown(temp, owner.uid, owner.gid);
-            ops.chmod(temp, owner.mode);
-          }
-          ops.utimes(temp, owner?.atimeNs ?? expect.mtimeNs, expect.mtimeNs);
+          copyBack(ops, r.op === 'hardlink' ? at : keeper, tempAt, entry, here);
           // Only over the link looked at: anything else that took the path meanwhile stays.
-          const now = ops.lstat(path);
+          const now = ops.lstat(at);
           if (now.ino !== here.ino || now.dev !== here.dev) throw changedError('another file took its path');
-          ops.rename(temp, path);
+          ops.rename(tempAt, at);
         } catch (error) {
-          removeQuietly(ops, temp);
+          const made = look(ops, tempAt);
+          if (isStat(made) && made.isFile() && errnoOf(error) !== 'EEXIST') removeQuietly(ops, tempAt);
           throw error;
+        } finally {
+          folder.close();
         }
         return { outcome: 'undone' };
       } catch (error) {
@@ -128,6 +152,64 @@ function replacingKind(r: Replacement): DestroyingKind {
     },
   };
   return kind;
+}
+
+/**
+ * Undo of a link: a new, independent copy of the content under `temp`, with the replaced file's owner, mode and
+ * times. The source is opened without following a final symlink and must be a regular file of the file's size:
+ * for a hard link, the very inode found at the path (`link`); for a symlink, a keeper the file's owner could
+ * read: a keeper path someone turned into another user's file is never copied out to them.
+ */
+function copyBack(ops: FileOps, source: FsPath, temp: FsPath, entry: EntryView, link: Stat): void {
+  const { expect, owner } = entry;
+  const from = ops.openRead(source);
+  try {
+    const st = ops.fstat(from);
+    if (!st.isFile() || Number(st.size) !== expect.size) {
+      throw changedError(`its keeper is no longer a file of the file's size (${expect.size} bytes)`);
+    }
+    // A hard link is copied out of the very inode judged to be the link; a symlink's keeper only when the
+    // file's owner could read it anyway (no one gets a copy of what they could not read).
+    if (link.isFile() && (st.dev !== link.dev || st.ino !== link.ino)) {
+      throw changedError('another file took its path');
+    }
+    if (owner !== undefined && owner.uid >= 0 && !readableBy(st, owner.uid, owner.gid)) {
+      throw changedError(`its keeper is not readable by the file's owner (uid ${owner.uid}): not copied`);
+    }
+    const to = ops.open(
+      temp,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+      0o600,
+    );
+    try {
+      const buffer = Buffer.allocUnsafe(1 << 20);
+      for (let pos = 0; pos < expect.size;) {
+        const n = ops.read(from, buffer, Math.min(buffer.length, expect.size - pos), pos);
+        if (n === 0) throw changedError('its keeper shrank while being copied');
+        ops.write(to, buffer, n, pos);
+        pos += n;
+      }
+      // Through the descriptor: nothing put at the name meanwhile (a symlink) gets the owner or the mode.
+      if (owner !== undefined) {
+        ops.fchown(to, owner.uid, owner.gid);
+        ops.fchmod(to, owner.mode);
+      }
+      ops.futimes(to, owner?.atimeNs ?? expect.mtimeNs, expect.mtimeNs);
+    } finally {
+      ops.close(to);
+    }
+  } finally {
+    ops.close(from);
+  }
+}
+
+/** Whether a user may read a file by its mode bits (supplementary groups and ACLs are not looked at). */
+function readableBy(st: Stat, uid: number, gid: number): boolean {
+  if (uid === 0) return true;
+  const mode = Number(st.mode);
+  if (Number(st.uid) === uid) return (mode & 0o400) !== 0;
+  if (Number(st.gid) === gid) return (mode & 0o040) !== 0;
+  return (mode & 0o004) !== 0;
 }
 
 /** Whether two files hold the same bytes (crash recovery only: small, rare reads). */
@@ -154,7 +236,7 @@ function sameBytes(ops: FileOps, a: FsPath, b: FsPath): boolean {
   }
 }
 
-function sameInodeAsKeeper(ops: FileOps, entry: EntryView, st: Stat): boolean {
+function sameInodeAsKeeper(ops: FileOps, entry: EntryView, _at: FsPath, st: Stat): boolean {
   const k = lstatIfPresent(ops, entry.keeper);
   return st.isFile() && k !== undefined && k.ino === st.ino && k.dev === st.dev;
 }
@@ -177,8 +259,8 @@ export const hardlinkKind = replacingKind({
 export const symlinkKind = replacingKind({
   op: 'symlink',
   make: ({ ops, entry }) => ops.symlink(entry.keeper, entry.target),
-  holds: (ops, entry, st) =>
-    st.isSymbolicLink() && toBytes(ops.readlink(entry.path)).equals(toBytes(entry.keeper)),
+  holds: (ops, entry, at, st) =>
+    st.isSymbolicLink() && toBytes(ops.readlink(at)).equals(toBytes(entry.keeper)),
 });
 
 /**
@@ -190,12 +272,14 @@ export const reflinkKind = replacingKind({
   op: 'reflink',
   make: ({ ops, entry }) =>
     ops.copyFile(entry.keeper, entry.target, constants.COPYFILE_FICLONE_FORCE | constants.COPYFILE_EXCL),
-  // Only once its bytes are proven the file's does the copy get the file's owner: before, it is nodupe's.
-  finish({ ops, entry, file }) {
-    ops.chown(entry.target, Number(file.uid), Number(file.gid));
-    ops.chmod(entry.target, Number(file.mode) & 0o7777);
-    ops.utimes(entry.target, file.atimeNs, file.mtimeNs);
+  // Only once its bytes are proven the file's does the copy get the file's owner: before, it is nodupe's. Through
+  // its descriptor, so that nothing put in its place meanwhile gets them.
+  finish({ ops, file, replacementFd }) {
+    if (replacementFd === undefined) throw new Error('reflink: the copy is not held open');
+    ops.fchown(replacementFd, Number(file.uid), Number(file.gid));
+    ops.fchmod(replacementFd, Number(file.mode) & 0o7777);
+    ops.futimes(replacementFd, file.atimeNs, file.mtimeNs);
   },
-  holds: (_ops, entry, st) =>
+  holds: (_ops, entry, _at, st) =>
     st.isFile() && st.ino !== entry.expect.ino && Number(st.size) === entry.expect.size,
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { RefreshedPath } from '../../catalog/store.js';
 import { describeErrno, errnoOf, type FileOps, type Stat, renameNoReplace } from '../../fs/file-ops.js';
 import { describeChange, identityChange, identityOf, type FileIdentity } from '../../model/identity.js';
@@ -5,6 +6,7 @@ import {
   displayPath,
   fromBytes,
   joinName,
+  nameOf,
   parentOf,
   pathKey,
   toBytes,
@@ -34,6 +36,15 @@ export function besideNames(path: FsPath, tag: string): { temp: FsPath; aside: F
 export function asideOfTemp(temp: FsPath): FsPath {
   const bytes = toBytes(temp);
   return fromBytes(Buffer.concat([bytes.subarray(0, bytes.length - '.tmp'.length), Buffer.from('.aside')]));
+}
+
+/**
+ * Where purge sets a quarantined copy aside before removing it: beside it, under a name made from its own (so
+ * that undo and a later purge find a copy an interrupted purge left there).
+ */
+export function purgeAsideOf(copy: FsPath): FsPath {
+  const tag = createHash('sha256').update(nameOf(copy)).digest('hex').slice(0, 16);
+  return besideNames(copy, `purge-${tag}`).aside;
 }
 
 /** The tag of an action: short catalog id, run, place in the plan. */

@@ -24,7 +24,7 @@ interface ApplyCliOptions extends CommonOptions {
   maxReadRate?: number;
   snapshot?: boolean;
   snapshots?: string;
-  linkAnyOwner?: boolean;
+  anyOwner?: boolean;
 }
 
 /** `nodupe apply plan.json`: carries out a plan, journaled, every file re-checked and compared first. */
@@ -44,8 +44,8 @@ export function applyCommand(ctx: CliContext): Command {
     .option('--snapshots <dir>', 'the snapshot folder (default: $XDG_DATA_HOME/nodupe/snapshots)')
     .option('--max-read-rate <rate>', 'throttle the byte compares, such as 50MiB/s', parseRate)
     .option(
-      '--link-any-owner',
-      'let hardlink and symlink join files of different owners or modes (each then reaches the other)',
+      '--any-owner',
+      'let a keeper of another user stand in for a file that is deleted or linked, and links join files of different owners or modes',
     )
     .action(async (planFile: string | undefined, options: ApplyCliOptions) => {
       if (options.resume && planFile !== undefined) {
@@ -64,7 +64,7 @@ export function applyCommand(ctx: CliContext): Command {
           signal: ctx.signal,
           dryRun: options.dryRun ?? false,
           stopOnError: options.stopOnError ?? false,
-          linkAnyOwner: options.linkAnyOwner ?? false,
+          anyOwner: options.anyOwner ?? false,
           ...(options.quarantine === undefined
             ? {}
             : { quarantineDir: resolve(ctx.cwd, options.quarantine) }),

@@ -108,8 +108,16 @@ export function quarantineCommand(ctx: CliContext): Command {
         'say what would be freed (each copy still compared with its keeper); delete nothing',
       )
       .option('--max-read-rate <rate>', 'throttle the compares with the keepers, such as 50MiB/s', parseRate)
+      .option('--any-owner', 'let a keeper of another user stand in for a quarantined copy')
       .action(
-        async (options: CommonOptions & { olderThan: number; dryRun?: boolean; maxReadRate?: number }) => {
+        async (
+          options: CommonOptions & {
+            olderThan: number;
+            dryRun?: boolean;
+            maxReadRate?: number;
+            anyOwner?: boolean;
+          },
+        ) => {
           const session = await openSession(options, ctx, undefined, 'change');
           try {
             const report = await purgeQuarantine(session.catalog, {

@@ -8,7 +8,7 @@ import { reportFromScan } from '../../dupes/report.js';
 import { buildPlan } from '../../plan/build.js';
 import { planToCsv } from '../../plan/plan-csv.js';
 import { planToJson } from '../../plan/plan-json.js';
-import { summarizePlan, type Plan } from '../../plan/plan.js';
+import { planWarnings, summarizePlan, type Plan } from '../../plan/plan.js';
 import { displayPath } from '../../model/paths.js';
 import type { CliContext } from '../context.js';
 import { addCommonOptions, addScanOptions, type ScanCliOptions } from '../options.js';
@@ -84,11 +84,7 @@ export function planCommand(ctx: CliContext): Command {
           `plan ${plan.id}: ${formatCount(s.groups)} groups, ${formatCount(s.actions)} files to ${plan.action}, ` +
             `${formatBytes(s.bytes)} to free${options.output === undefined ? '' : ` → ${options.output}`}\n`,
         );
-        if (s.irreversible > 0) {
-          ctx.stderr.write(
-            `warning: the plan deletes ${formatCount(s.irreversible)} files; delete cannot be undone\n`,
-          );
-        }
+        for (const warning of planWarnings(plan)) ctx.stderr.write(`warning: ${warning}\n`);
       }
     });
 }
@@ -111,6 +107,10 @@ function explain(plan: Plan, ctx: CliContext): void {
       `group ${i + 1} (${formatBytes(g.size)}, ${g.keepers.length + g.actions.length} paths):\n`,
     );
     for (const k of g.keepers) ctx.stderr.write(`  keep ${displayPath(k.path)}: ${k.reason}\n`);
-    for (const a of g.actions) ctx.stderr.write(`  ${a.op} ${displayPath(a.path)}\n`);
+    for (const a of g.actions) {
+      const shares =
+        a.op === 'hardlink' || a.op === 'symlink' ? ' (will share every future edit with its keeper)' : '';
+      ctx.stderr.write(`  ${a.op} ${displayPath(a.path)}${shares}\n`);
+    }
   });
 }

@@ -1,0 +1,98 @@
+import { constants } from 'node:fs';
+import { describeErrno, type FileOps, type Stat } from '../fs/file-ops.js';
+import { displayPath, nameOf, parentOf, pathKey, toBytes, type FsPath } from '../model/paths.js';
+
+/**
+ * A folder held open while nodupe acts in it. Paths are resolved anew at every call, so between two calls
+ * someone who can rename a folder above a file could swap that folder for a symlink and send the next call
+ * elsewhere (and O_NOFOLLOW only guards a path's last name). Once the folder is held open, its entries are
+ * reached through `/proc/self/fd/N/NAME`, which names that very folder whatever happens to the path above it.
+ * Where /proc is not there (not Linux), paths are used as they are.
+ */
+export class PinnedFolder {
+  private constructor(
+    private readonly ops: FileOps,
+    private readonly fd: number | undefined,
+    private readonly folder: FsPath,
+  ) {}
+
+  /**
+   * Opens the folder of `path` and checks that `path` in it is the very file `expect` (device and inode),
+   * so that what is held open is the folder the checked file is in. Throws when it is not.
+   */
+  static holding(ops: FileOps, path: FsPath, expect: Pick<Stat, 'dev' | 'ino'>): PinnedFolder {
+    const folder = parentOf(path);
+    if (!procWorks(ops)) return new PinnedFolder(ops, undefined, folder);
+    let fd: number;
+    try {
+      fd = ops.open(folder, constants.O_RDONLY | constants.O_DIRECTORY);
+    } catch (error) {
+      throw Object.assign(new Error(`its folder cannot be opened: ${describeErrno(error)}`), {
+        code: 'ECHANGED',
+      });
+    }
+    const pinned = new PinnedFolder(ops, fd, folder);
+    let there: Stat;
+    try {
+      there = ops.lstat(pinned.within(path));
+    } catch {
+      pinned.close();
+      throw Object.assign(new Error('its folder was replaced while being acted on'), { code: 'ECHANGED' });
+    }
+    if (there.dev !== expect.dev || there.ino !== expect.ino) {
+      pinned.close();
+      throw Object.assign(new Error('its folder was replaced while being acted on'), { code: 'ECHANGED' });
+    }
+    return pinned;
+  }
+
+  /**
+   * Opens `folder` itself, to put a file back into it: it must be a folder of the file's owner (`uid`) or of
+   * root, else a folder someone else put in its place (or made) would receive the file. Throws otherwise.
+   */
+  static ownedFolder(ops: FileOps, folder: FsPath, uid: number): PinnedFolder {
+    const fd = ops.open(folder, constants.O_RDONLY | constants.O_DIRECTORY);
+    const pinned = new PinnedFolder(ops, procWorks(ops) ? fd : undefined, folder);
+    try {
+      const st = ops.fstat(fd);
+      if (Number(st.uid) !== uid && st.uid !== 0n) {
+        throw Object.assign(
+          new Error(
+            `its folder ${displayPath(folder)} belongs to another user now (uid ${st.uid}): nothing goes back into it`,
+          ),
+          { code: 'ECHANGED' },
+        );
+      }
+    } catch (error) {
+      pinned.close();
+      throw error;
+    } finally {
+      if (pinned.fd === undefined) ops.close(fd);
+    }
+    return pinned;
+  }
+
+  /** The path by which to reach `path` when it lies directly in this folder; any other path as it is. */
+  within(path: FsPath): FsPath {
+    if (this.fd === undefined || pathKey(parentOf(path)) !== pathKey(this.folder)) return path;
+    return Buffer.concat([Buffer.from(`/proc/self/fd/${this.fd}/`), nameOf(toBytes(path))]);
+  }
+
+  close(): void {
+    if (this.fd !== undefined) this.ops.close(this.fd);
+  }
+}
+
+let hasProc: boolean | undefined;
+
+/** Whether this system has /proc/self/fd, whose entries lead to what a process holds open (asked once). */
+function procWorks(ops: FileOps): boolean {
+  if (hasProc === undefined) {
+    try {
+      hasProc = ops.lstat('/proc/self/fd').isDirectory();
+    } catch {
+      hasProc = false;
+    }
+  }
+  return hasProc;
+}
