@@ -25,7 +25,7 @@ import { runToUndo, undoRun } from '../src/apply/undo.js';
 import { nodeFileOps, type FileOps } from '../src/fs/file-ops.js';
 import { readPlan } from '../src/plan/plan-json.js';
 import type { ActionOp } from '../src/plan/plan.js';
-import { adversary, at } from './helpers/adversary.js';
+import { adversary, afterCompare } from './helpers/adversary.js';
 import { applyWorkspace } from './helpers/apply.js';
 import { planOf } from './helpers/plan-of.js';
 import { bytes } from './helpers/tree.js';
@@ -68,9 +68,9 @@ describe('1. the keeper is proven right before the bytes go', () => {
     for (const [what, attack] of attacks) {
       it(`${op}: a keeper ${what} after the compare leaves the file in place`, async () => {
         const { keeper, file, content } = pair();
-        // Right when the keeper is looked at one last time, the compare done, the file set aside.
+        // Right after the compare, the file set aside: before the keeper is looked at one last time.
         const ops = adversary((call) => {
-          if (!at('lstat', keeper, { afterCompare: true })(call)) return false;
+          if (!afterCompare(call)) return false;
           attack(keeper);
           return true;
         });
@@ -310,7 +310,7 @@ describe('7. purge compares with the keeper first', () => {
     const report = await applyPlan(plan, text, options());
     const target = ws.catalog.journal().entries(report.runId!)[0]!.target as string;
     const ops = adversary((call) => {
-      if (!at('lstat', keeper, { afterCompare: true })(call)) return false;
+      if (!afterCompare(call)) return false;
       rmSync(keeper);
       return true;
     });
@@ -324,9 +324,7 @@ describe('8. ctime is compared', () => {
   it('a file written after it was set aside (mtime restored) is put back, not deleted', async () => {
     const { keeper, file, content } = pair();
     const ops = adversary((call) => {
-      if (!at('lstat', keeper, { afterCompare: true })(call) && !(call.name === 'fstat' && call.reads > 0)) {
-        return false;
-      }
+      if (!afterCompare(call)) return false;
       // A program that held the file open writes to it, and sets its mtime back.
       const aside = readdirSync(dirname(file)).find((n) => n.endsWith('.aside'))!;
       editInPlace(join(dirname(file), aside));

@@ -225,6 +225,6 @@ function explainFailure(op: ActionKind['op'], error: unknown): string {
     return 'the keeper is on another file system: a hard link cannot cross (EXDEV)';
   if (op === 'move' && code === 'EXDEV')
     return 'the destination is on another file system; --to must be on the same one (EXDEV)';
-  if (code === 'EEXIST') return `${op} failed: something is in the way at ${describeErrno(error)}`;
+  if (code === 'EEXIST') return `${op} failed: something is already where it would go (EEXIST)`;
   return `${op} failed: ${describeErrno(error)}`;
 }

@@ -72,6 +72,19 @@ export class PinnedFolder {
     return pinned;
   }
 
+  /** Whether `path` names the entry `name` of this very folder (its folder is this one, by device and inode). */
+  holdsEntry(path: FsPath, name: Buffer): boolean {
+    if (this.fd === undefined)
+      return pathKey(path) === pathKey(Buffer.concat([toBytes(this.folder), Buffer.from('/'), name]));
+    try {
+      const mine = this.ops.fstat(this.fd);
+      const theirs = this.ops.lstat(parentOf(path));
+      return mine.dev === theirs.dev && mine.ino === theirs.ino && nameOf(toBytes(path)).equals(name);
+    } catch {
+      return false;
+    }
+  }
+
   /** The path by which to reach `path` when it lies directly in this folder; any other path as it is. */
   within(path: FsPath): FsPath {
     if (this.fd === undefined || pathKey(parentOf(path)) !== pathKey(this.folder)) return path;

@@ -34,10 +34,17 @@ export function adversary(act: (call: Call) => boolean, base: FileOps = nodeFile
   return wrapped as unknown as FileOps;
 }
 
-/** The first call named `name` whose first argument is `path`, once a compare has begun (or any time). */
-export function at(name: CallName, path: string, options: { afterCompare?: boolean } = {}) {
-  return (call: Call) =>
-    call.name === name && String(call.args[0]) === path && (!options.afterCompare || call.reads > 0);
+/** The first call named `name` whose first argument is `path`. */
+export function at(name: CallName, path: string) {
+  return (call: Call) => call.name === name && String(call.args[0]) === path;
+}
+
+/**
+ * The first call once the bytes have been compared: the first after a read that is no read itself. Whatever
+ * comes next in apply (a last look, a rename, an unlink), the world has changed by then.
+ */
+export function afterCompare(call: Call): boolean {
+  return call.reads > 0 && call.name !== 'read';
 }
 
 /** Thrown by {@link crashing} ops: an abort, so that it passes through apply as a kill would. */

@@ -7,7 +7,7 @@ import {
   type Stat,
   renameNoReplace,
 } from '../../fs/file-ops.js';
-import { displayPath, parentOf, toBytes, type FsPath } from '../../model/paths.js';
+import { displayPath, nameOf, parentOf, toBytes, type FsPath } from '../../model/paths.js';
 import { PinnedFolder } from '../pinned-folder.js';
 import type { Act, CrashState, DestroyingKind, Reversal } from './kind.js';
 import {
@@ -18,6 +18,7 @@ import {
   isOriginal,
   isStat,
   look,
+  putBack,
   removeQuietly,
   type EntryView,
 } from './shared.js';
@@ -115,6 +116,15 @@ function replacingKind(r: Replacement): DestroyingKind {
       const { path, keeper } = entry;
       const temp = entry.target!;
       try {
+        // An undo interrupted once it had set the link aside: the link goes back first.
+        const linkLeft = look(ops, asideOfTemp(temp));
+        if (
+          lstatIfPresent(ops, path) === undefined &&
+          isStat(linkLeft) &&
+          r.holds(ops, entry, asideOfTemp(temp), linkLeft)
+        ) {
+          putBack(ops, asideOfTemp(temp), path);
+        }
         const here = lstatIfPresent(ops, path);
         if (!here) return { outcome: 'problem', reason: 'its path is empty now' };
         if (!r.holds(ops, entry, path, here)) return { outcome: 'already' };
@@ -128,17 +138,29 @@ function replacingKind(r: Replacement): DestroyingKind {
           }
           ops.unlink(temp);
         }
-        // The folder is held open and must be the owner's: the copy goes into that very folder, over the link.
+        // The folder is held open and must be the owner's: the copy goes into that very folder, in place of the
+        // link, which is first set aside (so that nothing put at the path meanwhile is replaced).
         const folder = PinnedFolder.ownedFolder(ops, parentOf(path), entry.owner?.uid ?? Number(here.uid));
         const at = folder.within(path);
         const tempAt = folder.within(temp);
+        const linkAside = folder.within(asideOfTemp(temp));
+        let linkSetAside = false;
         try {
+          // A folder swapped for a link to the keeper's folder would make the keeper itself the "link".
+          if (folder.holdsEntry(keeper, nameOf(toBytes(path)))) {
+            throw changedError('its path leads to the keeper itself now');
+          }
           copyBack(ops, r.op === 'hardlink' ? at : keeper, tempAt, entry, here);
-          // Only over the link looked at: anything else that took the path meanwhile stays.
-          const now = ops.lstat(at);
-          if (now.ino !== here.ino || now.dev !== here.dev) throw changedError('another file took its path');
-          ops.rename(tempAt, at);
+          renameNoReplace(ops, at, linkAside);
+          linkSetAside = true;
+          const link = ops.lstat(linkAside);
+          if (link.ino !== here.ino || link.dev !== here.dev)
+            throw changedError('another file took its path');
+          renameNoReplace(ops, tempAt, at);
+          linkSetAside = false;
+          ops.unlink(linkAside);
         } catch (error) {
+          if (linkSetAside) putBack(ops, linkAside, at);
           const made = look(ops, tempAt);
           if (isStat(made) && made.isFile() && errnoOf(error) !== 'EEXIST') removeQuietly(ops, tempAt);
           throw error;
