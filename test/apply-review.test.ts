@@ -39,14 +39,14 @@ describe('apply after the safety review', () => {
       const { plan, text } = await makePlan(ws.catalog, [ws.dir.path('t')], { op });
       const ops: FileOps = {
         ...nodeFileOps,
-        link(from, to) {
+        rename(from, to) {
           // The compare is over; another program saves new work over t/b right as it is set aside.
           // (apply reaches the file through its folder, held open: /proc/self/fd/N/b)
           if (String(from).endsWith('/b') && String(to).includes('.nodupe-')) {
             writeFileSync(ws.dir.path('t/b.new'), 'precious new work');
             renameSync(ws.dir.path('t/b.new'), ws.dir.path('t/b'));
           }
-          nodeFileOps.link(from, to);
+          nodeFileOps.rename(from, to);
         },
       };
       const report = await applyPlan(plan, text, options({ ops }));

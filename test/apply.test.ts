@@ -245,7 +245,7 @@ describe('apply: the traps', () => {
     ws.dir.write('t/b', content);
     const before = treeState(ws.dir.path('t'));
     const { plan, text } = await makePlan(ws.catalog, [ws.dir.path('t')], { op: 'hardlink' });
-    const ops = injecting(nodeFileOps, [{ call: 'link', code: 'EXDEV' }]);
+    const ops = injecting(nodeFileOps, [{ call: 'link', nth: 1, code: 'EXDEV' }]);
     const report = await applyPlan(plan, text, options({ ops }));
     expect(report.skips[0]!.reason).toMatch(/another file system.*EXDEV/);
     expect(treeState(ws.dir.path('t'))).toEqual(before);
@@ -259,8 +259,8 @@ describe('apply: the traps', () => {
     }
     const { plan, text } = await makePlan(ws.catalog, [ws.dir.path('t')]);
     const ops = injecting(nodeFileOps, [
-      { call: 'link', nth: 2, code: 'ENOSPC' },
-      { call: 'link', nth: 4, code: 'EACCES' },
+      { call: 'rename', nth: 2, code: 'ENOSPC' },
+      { call: 'rename', nth: 4, code: 'EACCES' },
     ]);
     const report = await applyPlan(plan, text, options({ ops, batchSize: 4 }));
     expect(report.done).toBe(4);
@@ -272,7 +272,7 @@ describe('apply: the traps', () => {
     await consistent();
 
     const second = await makePlan(ws.catalog, [ws.dir.path('t')]);
-    const stopping = injecting(nodeFileOps, [{ call: 'link', nth: 1, code: 'ENOSPC' }]);
+    const stopping = injecting(nodeFileOps, [{ call: 'rename', nth: 1, code: 'ENOSPC' }]);
     const stopped = await applyPlan(second.plan, second.text, options({ ops: stopping, stopOnError: true }));
     expect(stopped).toMatchObject({ done: 0, skipped: 2, stopped: true });
     await consistent();

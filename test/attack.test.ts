@@ -190,7 +190,7 @@ describe('4. a quarantine someone else prepared is not trusted', () => {
     expect(readFileSync(target)).toEqual(content);
   });
 
-  it('never follows a symlink planted inside the quarantine, and never writes over a file planted at a target', async () => {
+  it('never follows a symlink planted inside the quarantine, and never writes over a file standing at a target', async () => {
     const { keeper, file, content } = pair();
     const victim = ws.dir.write('victim/secret', 'the victim file');
     // The run folder will be <quarantine>/<catalog id>/run-1: a symlink planted as <catalog id> points away.
@@ -201,15 +201,14 @@ describe('4. a quarantine someone else prepared is not trusted', () => {
     expect(report.done).toBe(0);
     expect(report.skips[0]!.reason).toMatch(/symbolic link/);
     expect(readdirSync(dirname(victim))).toEqual(['secret']);
-    // A file planted at the very target, just before the rename: it stays, and so does the copy.
+    // A file standing at the very target (its folders made private, as nodupe makes them): it stays, and so
+    // does the copy. (In a folder no one else can write, only the user or root could put it there.)
     unlinkSync(join(quarantine(), ws.catalog.id));
     const second = planOf(ws.catalog, 'quarantine', [[keeper, file]]);
     const planted = join(quarantine(), ws.catalog.id, 'run-2', file);
-    const ops = adversary((call) => {
-      if (call.name !== 'link' || String(call.args[1]) !== planted) return false;
-      writeFileSync(planted, 'planted');
-      return true;
-    });
+    mkdirSync(dirname(planted), { recursive: true, mode: 0o700 });
+    writeFileSync(planted, 'planted');
+    const ops = nodeFileOps;
     const again = await applyPlan(second.plan, second.text, options({ quarantineDir: quarantine(), ops }));
     expect(again.done).toBe(0);
     expect(readFileSync(planted, 'utf8')).toBe('planted');
@@ -345,7 +344,7 @@ describe('the independent review: folders swapped, owners, destinations', () => 
     for (const op of ['quarantine', 'delete', 'hardlink'] as const) {
       rmSync(ws.dir.path('t/copy.moved'), { recursive: true, force: true });
       const ops = adversary((call) => {
-        if (call.name !== 'link' || !String(call.args[0]).endsWith('/f')) return false;
+        if (call.name !== 'rename' || !String(call.args[0]).endsWith('/f')) return false;
         renameSync(ws.dir.path('t/copy'), ws.dir.path('t/copy.moved'));
         symlinkSync(ws.dir.path('t/victim'), ws.dir.path('t/copy'));
         return true;

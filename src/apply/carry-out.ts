@@ -2,7 +2,7 @@ import { isAbortError } from '../core/errors.js';
 import type { RateLimiter } from '../core/rate-limiter.js';
 import { describeErrno, errnoOf, type FileOps, type Stat } from '../fs/file-ops.js';
 import { describeChange, identityChange, identityOf, type FileIdentity } from '../model/identity.js';
-import type { FsPath } from '../model/paths.js';
+import { displayPath, type FsPath } from '../model/paths.js';
 import {
   proveKeeper,
   putBack,
@@ -19,6 +19,7 @@ import {
   openChecked,
   ownerMismatch,
   keeperOfAnother,
+  type Opened,
   type StackingCheck,
 } from './check.js';
 import type { OwnerRecord } from './journal.js';
@@ -80,48 +81,96 @@ export async function carryOut(
   keeperWant: FileIdentity | undefined,
   dryRun: boolean,
 ): Promise<{ reason?: string }> {
-  const { ops } = run;
-  const opened = openChecked(ops, file.path, 'the file', file.expect, {
-    ignoreCtime: (file.ignoreCtime ?? false) || run.touched.has(inodeKey(file.expect)),
-  });
-  if (!opened.ok) return { reason: opened.reason };
-  const fds = [opened.opened.fd];
-  let folder: PinnedFolder | undefined;
-  let at: (EntryView & { target: FsPath }) | undefined;
-  let prepared: Stat | undefined;
-  let aside: FsPath | undefined;
+  const attempt = new Attempt(run, kind, entry);
+  let reason: string | undefined;
   try {
-    const keeper = openChecked(ops, entry.keeper, keeperRole(entry.keeper), keeperWant, {
-      ignoreCtime: keeperWant !== undefined && run.touched.has(inodeKey(keeperWant)),
-    });
-    if (!keeper.ok) return { reason: keeper.reason };
-    fds.push(keeper.opened.fd);
-    const fileSt = opened.opened.st;
-    const keeperSt = keeper.opened.st;
-    if (keeperSt.dev === fileSt.dev && keeperSt.ino === fileSt.ino) {
-      return { reason: 'the file is a hard link of its keeper (one file; nothing to free)' };
+    reason = await attempt.carryOut(folders, file, keeperWant, dryRun);
+  } catch (error) {
+    // An abort (Ctrl-C while waiting for read budget) is no verdict on the file: the action stays an intent.
+    if (isAbortError(error)) {
+      attempt.cleanUp();
+      throw error;
     }
-    const ownerMoved = entry.owner === undefined ? undefined : ownerChange(fileSt, entry.owner);
-    if (ownerMoved !== undefined) return { reason: ownerMoved };
+    reason = explainFailure(kind.op, error);
+  }
+  const stays = attempt.cleanUp();
+  if (reason === undefined) return {};
+  return { reason: stays === undefined ? reason : `${reason}; ${stays}` };
+}
+
+/** One action under way: what it holds open, what it set aside, what it made; `cleanUp` gives it all back. */
+class Attempt {
+  readonly #fds: number[] = [];
+  #folder: PinnedFolder | undefined;
+  /** The entry with the names in the file's folder reached through the folder held open. */
+  #at: (EntryView & { target: FsPath }) | undefined;
+  /** The replacement made before the compare (reflink), until it is in place. */
+  #prepared: Stat | undefined;
+  /** Where the file is set aside, until it is let go of (as the folder reaches it, and as the user names it). */
+  #aside: { at: FsPath; real: FsPath } | undefined;
+
+  constructor(
+    private readonly context: RunContext,
+    private readonly kind: ActionKind,
+    private readonly entry: EntryView & { target: FsPath },
+  ) {}
+
+  /** Carries the action out; resolves to undefined when done, else to the reason it was not. */
+  async carryOut(
+    folders: FolderMaker,
+    file: Subject,
+    keeperWant: FileIdentity | undefined,
+    dryRun: boolean,
+  ): Promise<string | undefined> {
+    const { context: run, kind, entry } = this;
+    const { ops } = run;
+    const opened = this.#open(
+      file.path,
+      'the file',
+      file.expect,
+      (file.ignoreCtime ?? false) || run.touched.has(inodeKey(file.expect)),
+    );
+    if (typeof opened === 'string') return opened;
+    const keeper = this.#open(
+      entry.keeper,
+      keeperRole(entry.keeper),
+      keeperWant,
+      keeperWant !== undefined && run.touched.has(inodeKey(keeperWant)),
+    );
+    if (typeof keeper === 'string') return keeper;
+    const fileSt = opened.st;
+    const keeperSt = keeper.st;
+    if (keeperSt.dev === fileSt.dev && keeperSt.ino === fileSt.ino) {
+      return 'the file is a hard link of its keeper (one file; nothing to free)';
+    }
+    if (entry.owner !== undefined) {
+      const moved = ownerChange(fileSt, entry.owner);
+      if (moved !== undefined) return moved;
+    }
     const compare = (fd: number) =>
-      compareOpen(ops, opened.opened.fd, fd, file.expect.size, {
+      compareOpen(ops, opened.fd, fd, file.expect.size, {
         limiter: run.limiter,
         signal: run.signal,
         exact: kind.destroys,
       });
     if (!dryRun) {
-      folder = PinnedFolder.holding(ops, file.path, fileSt);
-      at = { ...entry, path: folder.within(entry.path), target: folder.within(entry.target) };
+      this.#folder = PinnedFolder.holding(ops, file.path, fileSt);
+      this.#at = {
+        ...entry,
+        path: this.#folder.within(entry.path),
+        target: this.#folder.within(entry.target),
+      };
     }
+    const at = this.#at;
     const act: Act = { ops, folders, entry: at ?? entry, file: fileSt, keeper: keeperSt };
 
     if (!kind.destroys) {
       // The file keeps its bytes (a write meanwhile goes with it): only the compare says it is a copy.
-      const differs = await compare(keeper.opened.fd);
-      if (differs !== undefined) return { reason: differs };
-      if (!dryRun) kind.perform(act);
+      const differs = await compare(keeper.fd);
+      if (differs !== undefined) return differs;
+      if (at !== undefined) kind.perform(act);
       run.touched.add(inodeKey(fileSt));
-      return {};
+      return undefined;
     }
 
     const refusal = destroyRefusal(
@@ -130,44 +179,68 @@ export async function carryOut(
       { path: file.path, st: fileSt },
       { path: entry.keeper, st: keeperSt },
     );
-    if (refusal !== undefined) return { reason: refusal };
-    let counterpart = keeper.opened;
+    if (refusal !== undefined) return refusal;
+    let counterpart = keeper;
     let fileBefore = fileSt;
     if (at !== undefined) {
       if (kind.prepare) {
         // The replacement that is compared itself (a reflink clone), held open from here.
         kind.prepare(act);
-        prepared = ops.lstat(at.target);
-        const made = openChecked(ops, at.target, 'the copy made to replace it', identityOf(prepared));
-        if (!made.ok) return { reason: made.reason };
-        fds.push(made.opened.fd);
-        counterpart = made.opened;
+        this.#prepared = ops.lstat(at.target);
+        const made = this.#open(at.target, 'the copy made to replace it', identityOf(this.#prepared), false);
+        if (typeof made === 'string') return made;
+        counterpart = made;
       }
-      aside = kind.asideOf(at);
-      setAside(ops, at.path, aside, fileSt);
-      fileBefore = ops.fstat(opened.opened.fd);
+      const aside = { at: kind.asideOf(at), real: kind.asideOf(entry) };
+      setAside(ops, at.path, aside.at, fileSt);
+      this.#aside = aside;
+      fileBefore = ops.fstat(opened.fd);
     }
-    const differs = (await compare(counterpart.fd)) ?? unchangedSince(ops, opened.opened.fd, fileBefore);
-    if (differs !== undefined) return { reason: differs };
-    if (at === undefined) return {};
+    const differs = (await compare(counterpart.fd)) ?? unchangedSince(ops, opened.fd, fileBefore);
+    if (differs !== undefined) return differs;
+    if (at === undefined) return undefined;
     proveKeeper(ops, kind.proof === 'replacement' ? at.target : entry.keeper, counterpart.st);
     kind.replace?.({ ...act, keeper: counterpart.st, replacementFd: counterpart.fd });
-    prepared = undefined;
-    ops.unlink(aside!);
-    aside = undefined;
+    this.#prepared = undefined;
+    ops.unlink(this.#aside!.at);
+    this.#aside = undefined;
     run.touched.add(inodeKey(fileSt));
     if (kind.linksKeeper) run.touched.add(inodeKey(keeperSt));
-    return {};
-  } catch (error) {
-    // An abort (Ctrl-C while waiting for read budget) is no verdict on the file: the action stays an intent.
-    if (isAbortError(error)) throw error;
-    return { reason: explainFailure(kind.op, error) };
-  } finally {
-    for (const fd of fds) ops.close(fd);
-    // Whatever stopped the action, a set-aside file goes back (never over anything) before its stand-in goes.
-    if (aside !== undefined) putBackQuietly(ops, aside, at!.path);
-    if (prepared !== undefined && kind.destroys) kind.discard?.(ops, at!, prepared);
-    folder?.close();
+    return undefined;
+  }
+
+  /**
+   * Closes what is open, puts a set-aside file back (never over anything) and removes what was made for it.
+   * Says where the file is when it could not go back (something took its path): nothing is lost, but the
+   * user must know.
+   */
+  cleanUp(): string | undefined {
+    const { ops } = this.context;
+    for (const fd of this.#fds.splice(0)) ops.close(fd);
+    let stays: string | undefined;
+    if (this.#aside !== undefined && this.#at !== undefined) {
+      try {
+        putBack(ops, this.#aside.at, this.#at.path);
+      } catch {
+        stays = `the file stays set aside as ${displayPath(this.#aside.real)} (its path was taken meanwhile)`;
+      }
+      this.#aside = undefined;
+    }
+    if (this.#prepared !== undefined && this.#at !== undefined && this.kind.destroys) {
+      this.kind.discard?.(ops, this.#at, this.#prepared);
+      this.#prepared = undefined;
+    }
+    this.#folder?.close();
+    this.#folder = undefined;
+    return stays;
+  }
+
+  /** Opens a file as every check does (see openChecked), keeping it open until `cleanUp`; or why not. */
+  #open(path: FsPath, role: string, want: FileIdentity | undefined, ignoreCtime: boolean): Opened | string {
+    const result = openChecked(this.context.ops, path, role, want, { ignoreCtime });
+    if (!result.ok) return result.reason;
+    this.#fds.push(result.opened.fd);
+    return result.opened;
   }
 }
 
@@ -202,14 +275,6 @@ function destroyRefusal(
   }
   if (run.anyOwner) return undefined;
   return kind.sharesKeeper ? ownerMismatch(file.st, keeper.st) : keeperOfAnother(file.st, keeper.st);
-}
-
-function putBackQuietly(ops: FileOps, aside: FsPath, path: FsPath): void {
-  try {
-    putBack(ops, aside, path);
-  } catch {
-    // It stays set aside; crash recovery (resume, undo) and verify name it.
-  }
 }
 
 function explainFailure(op: ActionKind['op'], error: unknown): string {

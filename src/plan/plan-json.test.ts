@@ -37,36 +37,18 @@ describe('plan JSON', () => {
   it('says what it would free, and warns when it deletes or links', () => {
     const doc = JSON.parse(planToJson(plan)) as { summary: unknown; warning?: string };
     expect(doc.summary).toEqual({ groups: 1, actions: 2, bytes: 6, irreversible: 0 });
-    const quarantining = JSON.parse(
-      planToJson({
-        ...plan,
-        groups: plan.groups.map((g) => ({
-          ...g,
-          actions: g.actions.map((a) => ({ ...a, op: 'quarantine' as const })),
-        })),
-      }),
-    ) as { warning?: string };
-    expect(quarantining.warning).toBeUndefined();
-    const deleting = JSON.parse(
-      planToJson({
-        ...plan,
-        groups: plan.groups.map((g) => ({
-          ...g,
-          actions: g.actions.map((a) => ({ ...a, op: 'delete' as const })),
-        })),
-      }),
-    ) as { warning?: string };
-    expect(deleting.warning).toMatch(/cannot be undone/);
-    const linking = JSON.parse(
-      planToJson({
-        ...plan,
-        groups: plan.groups.map((g) => ({
-          ...g,
-          actions: g.actions.map((a) => ({ ...a, op: 'hardlink' as const })),
-        })),
-      }),
-    ) as { warning?: string };
-    expect(linking.warning).toMatch(/shares every future edit with its keeper.*reflink/);
+    const warningOf = (op: 'quarantine' | 'delete' | 'hardlink') =>
+      (
+        JSON.parse(
+          planToJson({
+            ...plan,
+            groups: plan.groups.map((g) => ({ ...g, actions: g.actions.map((a) => ({ ...a, op })) })),
+          }),
+        ) as { warning?: string }
+      ).warning;
+    expect(warningOf('quarantine')).toBeUndefined();
+    expect(warningOf('delete')).toMatch(/cannot be undone/);
+    expect(warningOf('hardlink')).toMatch(/shares every future edit with its keeper.*reflink/);
   });
 
   it('refuses what the schema forbids, naming the place', () => {

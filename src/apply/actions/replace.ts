@@ -160,7 +160,15 @@ function replacingKind(r: Replacement): DestroyingKind {
           linkSetAside = false;
           ops.unlink(linkAside);
         } catch (error) {
-          if (linkSetAside) putBack(ops, linkAside, at);
+          if (linkSetAside) {
+            try {
+              putBack(ops, linkAside, at);
+            } catch {
+              throw changedError(
+                `another file took its path; the link stays at ${displayPath(asideOfTemp(temp))}, the copy at ${displayPath(temp)}`,
+              );
+            }
+          }
           const made = look(ops, tempAt);
           if (isStat(made) && made.isFile() && errnoOf(error) !== 'EEXIST') removeQuietly(ops, tempAt);
           throw error;

@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { RefreshedPath } from '../../catalog/store.js';
-import { describeErrno, errnoOf, type FileOps, type Stat, renameNoReplace } from '../../fs/file-ops.js';
+import {
+  describeErrno,
+  errnoOf,
+  lstatIfPresent,
+  renameNoReplace,
+  type FileOps,
+  type Stat,
+} from '../../fs/file-ops.js';
 import { describeChange, identityChange, identityOf, type FileIdentity } from '../../model/identity.js';
 import {
   displayPath,
@@ -89,12 +96,17 @@ export function isExpectedFile(st: Stat, expect: FileIdentity): boolean {
 }
 
 /**
- * Moves the checked file out of its path under a name of nodupe's (never over anything: EEXIST when the name is
- * taken), then looks at that name: it must hold the very file that was checked (device, inode, size, mtime).
- * If not, the file is put back and ECHANGED thrown.
+ * Moves the checked file out of its path under a name of nodupe's, then looks at that name: it must hold the
+ * very file that was checked (device, inode, size, mtime). If not, what was moved is put back and ECHANGED
+ * thrown. One rename, so that the name at the path is taken away whole, whatever stands there at that instant
+ * (a link and an unlink would be two looks at the path). The new name is either in a folder no one else can
+ * write (quarantine, a move destination) or one nodupe reserves beside the file; it must be free (EEXIST).
  */
 export function setAside(ops: FileOps, path: FsPath, to: FsPath, checked: Stat): void {
-  renameNoReplace(ops, path, to);
+  if (lstatIfPresent(ops, to) !== undefined) {
+    throw Object.assign(new Error(`EEXIST: something is already at ${displayPath(to)}`), { code: 'EEXIST' });
+  }
+  ops.rename(path, to);
   const taken = ops.lstat(to);
   const change = identityChange(taken, identityOf(checked), { ignoreCtime: true });
   if (change !== undefined) {
@@ -116,8 +128,8 @@ export function putBack(ops: FileOps, from: FsPath, path: FsPath): void {
       ops.unlink(from);
       return;
     }
-    // Something else took the path: the file stays where it is, which the report names.
-    throw changedError(`another file took its path meanwhile; the file stays at ${displayPath(from)}`);
+    // Something else took the path: the file stays where it is, which the caller names.
+    throw changedError('another file took its path meanwhile');
   }
 }
 
