@@ -162,7 +162,14 @@ class Attempt {
       };
     }
     const at = this.#at;
-    const act: Act = { ops, folders, entry: at ?? entry, file: fileSt, keeper: keeperSt };
+    const act: Act = {
+      ops,
+      folders,
+      entry: at ?? entry,
+      file: fileSt,
+      keeper: keeperSt,
+      keeperFd: keeper.fd,
+    };
 
     if (!kind.destroys) {
       // The file keeps its bytes (a write meanwhile goes with it): only the compare says it is a copy.

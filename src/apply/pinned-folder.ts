@@ -109,3 +109,11 @@ function procWorks(ops: FileOps): boolean {
   }
   return hasProc;
 }
+
+/**
+ * A path that reaches the very file held open as `fd` (through /proc), for the calls that take a path only (a
+ * clone): never a FIFO or another file put at the name meanwhile. Without /proc, `fallback`.
+ */
+export function heldPath(ops: FileOps, fd: number, fallback: FsPath): FsPath {
+  return procWorks(ops) ? `/proc/self/fd/${fd}` : fallback;
+}

@@ -11,7 +11,7 @@ import {
   removeEmptyParents,
   runFolderOf,
 } from './actions/index.js';
-import { purgeAsideOf } from './actions/shared.js';
+import { reservedAside } from './actions/shared.js';
 import { recoverPurgeAside } from './actions/relocate.js';
 import { carryOut, type RunContext } from './carry-out.js';
 import { lockCatalog } from './catalog-lock.js';
@@ -114,7 +114,7 @@ async function purgeOne(
   if (!isExpectedFile(there, entry.expect)) {
     return { reason: 'another file stands where the quarantined copy was: left alone' };
   }
-  const aside = purgeAsideOf(copy);
+  const aside = reservedAside(copy, 'purge');
   const result = await carryOut(
     run,
     ACTION_KINDS.delete,

@@ -23,6 +23,8 @@ export interface Act {
   file: Stat;
   /** The keeper as compared: its identity when the compare began (after `prepare`). */
   keeper: Stat;
+  /** The keeper, held open since it was checked. */
+  keeperFd?: number;
   /** The replacement `prepare` made, held open (reflink): it is given the file's owner, mode and times. */
   replacementFd?: number;
 }

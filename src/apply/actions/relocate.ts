@@ -1,11 +1,4 @@
-import {
-  describeErrno,
-  errnoOf,
-  lstatIfPresent,
-  renameNoReplace,
-  type FileOps,
-  type Stat,
-} from '../../fs/file-ops.js';
+import { describeErrno, errnoOf, lstatIfPresent, type FileOps, type Stat } from '../../fs/file-ops.js';
 import { PinnedFolder } from '../pinned-folder.js';
 import { displayPath, fromBytes, parentOf, toBytes, type FsPath } from '../../model/paths.js';
 import type { Act, CrashState, RelocatingKind, Reversal, TargetPlace } from './kind.js';
@@ -13,16 +6,17 @@ import {
   isExpectedFile,
   isOriginal,
   look,
-  purgeAsideOf,
   putBack,
+  relocate,
+  reservedAside,
   removeEmptyParents,
-  setAside,
   type EntryView,
 } from './shared.js';
 
 /**
- * The actions that keep the file and only give it a new name (quarantine, move): one rename that never replaces
- * anything, then a look at the new name, which must hold the very file checked; undo renames it back.
+ * The actions that keep the file and only give it a new name (quarantine, move), through a name nodupe reserves
+ * beside it (see `relocate`): nothing that stands at either name is ever moved or replaced. Undo takes the same
+ * way back, into a folder of the file's owner.
  */
 export function relocatingKind(
   op: 'quarantine' | 'move',
@@ -36,14 +30,27 @@ export function relocatingKind(
     target,
     perform({ ops, folders, entry, file }: Act): void {
       folders.ensure(parentOf(entry.target));
-      setAside(ops, entry.path, entry.target, file);
+      relocate(ops, entry.path, reservedAside(entry.path, 'move'), entry.target, file);
     },
     stateAfterCrash(ops: FileOps, entry: EntryView): CrashState {
       try {
         const atPath = look(ops, entry.path);
+        const via = reservedAside(entry.path, 'move');
+        const atVia = look(ops, via);
         const atTarget = look(ops, entry.target!);
+        if (isOriginal(atVia, entry.expect)) {
+          // Interrupted between its two steps: done if it reached its new name, else it goes back.
+          if (isOriginal(atTarget, entry.expect)) {
+            ops.unlink(via);
+            return 'done';
+          }
+          if (atPath !== 'missing')
+            return { unknown: `the file is at ${displayPath(via)} and its path is taken` };
+          putBack(ops, via, entry.path);
+          return 'not-done';
+        }
         if (isOriginal(atPath, entry.expect)) {
-          // Interrupted inside the no-replace rename: both names hold the file; the new one goes.
+          // Both names hold the file (an older nodupe's link and unlink): the new one goes.
           if (isOriginal(atTarget, entry.expect)) ops.unlink(entry.target!);
           return 'not-done';
         }
@@ -57,12 +64,17 @@ export function relocatingKind(
     reverse(ops: FileOps, entry: EntryView): Reversal {
       const { path, expect } = entry;
       const from = entry.target!;
+      const via = reservedAside(from, 'move');
       try {
-        const here = lstatIfPresent(ops, path);
         if (op === 'quarantine') recoverPurgeAside(ops, from, expect);
+        // An undo interrupted between its two steps left the file beside its new name: it goes back there first.
+        if (isOriginal(look(ops, via), expect) && lstatIfPresent(ops, from) === undefined)
+          putBack(ops, via, from);
+        const here = lstatIfPresent(ops, path);
         const there = lstatIfPresent(ops, from);
         if (here && isOriginal(here, expect)) {
-          if (there && isOriginal(there, expect)) ops.unlink(from); // an undo interrupted mid-rename
+          if (there && isOriginal(there, expect)) ops.unlink(from); // an undo interrupted mid-way
+          if (isOriginal(look(ops, via), expect)) ops.unlink(via);
           return { outcome: 'already' };
         }
         if (!there) return { outcome: 'problem', reason: `${copy} copy is gone` };
@@ -74,7 +86,7 @@ export function relocatingKind(
         makeFoldersFor(ops, path, there);
         const folder = PinnedFolder.ownedFolder(ops, parentOf(path), Number(there.uid));
         try {
-          renameNoReplace(ops, from, folder.within(path));
+          relocate(ops, from, via, folder.within(path), there);
         } catch (error) {
           if (errnoOf(error) === 'EEXIST') {
             return { outcome: 'problem', reason: 'another file now stands at its path' };
@@ -113,7 +125,7 @@ function makeFoldersFor(ops: FileOps, path: FsPath, file: Stat): void {
 
 /** A quarantined copy an interrupted purge left set aside goes back to its quarantine name first. */
 export function recoverPurgeAside(ops: FileOps, copy: FsPath, expect: EntryView['expect']): void {
-  const aside = purgeAsideOf(copy);
+  const aside = reservedAside(copy, 'purge');
   if (isOriginal(look(ops, aside), expect)) putBack(ops, aside, copy);
 }
 

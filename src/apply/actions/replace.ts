@@ -8,7 +8,7 @@ import {
   renameNoReplace,
 } from '../../fs/file-ops.js';
 import { displayPath, nameOf, parentOf, toBytes, type FsPath } from '../../model/paths.js';
-import { PinnedFolder } from '../pinned-folder.js';
+import { heldPath, PinnedFolder } from '../pinned-folder.js';
 import type { Act, CrashState, DestroyingKind, Reversal } from './kind.js';
 import {
   actionTag,
@@ -300,8 +300,13 @@ export const symlinkKind = replacingKind({
  */
 export const reflinkKind = replacingKind({
   op: 'reflink',
-  make: ({ ops, entry }) =>
-    ops.copyFile(entry.keeper, entry.target, constants.COPYFILE_FICLONE_FORCE | constants.COPYFILE_EXCL),
+  // Cloned from the keeper held open (never from whatever its name leads to by then: a FIFO would block).
+  make: ({ ops, entry, keeperFd }) =>
+    ops.copyFile(
+      keeperFd === undefined ? entry.keeper : heldPath(ops, keeperFd, entry.keeper),
+      entry.target,
+      constants.COPYFILE_FICLONE_FORCE | constants.COPYFILE_EXCL,
+    ),
   // Only once its bytes are proven the file's does the copy get the file's owner: before, it is nodupe's. Through
   // its descriptor, so that nothing put in its place meanwhile gets them.
   finish({ ops, file, replacementFd }) {

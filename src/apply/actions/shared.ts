@@ -46,12 +46,34 @@ export function asideOfTemp(temp: FsPath): FsPath {
 }
 
 /**
- * Where purge sets a quarantined copy aside before removing it: beside it, under a name made from its own (so
- * that undo and a later purge find a copy an interrupted purge left there).
+ * A name nodupe reserves beside a file, made from the file's own name and a purpose (`purge`, `move`), so that
+ * crash recovery, undo and a later run find what an interrupted one left there.
  */
-export function purgeAsideOf(copy: FsPath): FsPath {
-  const tag = createHash('sha256').update(nameOf(copy)).digest('hex').slice(0, 16);
-  return besideNames(copy, `purge-${tag}`).aside;
+export function reservedAside(path: FsPath, purpose: 'purge' | 'move'): FsPath {
+  const tag = createHash('sha256').update(nameOf(path)).digest('hex').slice(0, 16);
+  return besideNames(path, `${purpose}-${tag}`).aside;
+}
+
+/**
+ * Moves the checked file from `from` to `to`, trusting neither name: one rename takes what stands at `from`
+ * whole to `via` (a name nodupe reserves beside it), which must then hold the very file checked (else it goes
+ * back); a hard link puts it at `to` only if nothing is there (EEXIST), and `to` must then hold that inode (else
+ * `to` is left as it is); only then is `via` removed. On any failure the file goes back to `from` and ECHANGED
+ * or the failing call's error is thrown. Nothing that stood at either name is ever moved or replaced.
+ */
+export function relocate(ops: FileOps, from: FsPath, via: FsPath, to: FsPath, checked: Stat): void {
+  setAside(ops, from, via, checked);
+  try {
+    ops.link(via, to);
+    const there = ops.lstat(to);
+    if (there.dev !== checked.dev || there.ino !== checked.ino) {
+      throw changedError(`its new name ${displayPath(to)} was taken by another file meanwhile`);
+    }
+  } catch (error) {
+    putBack(ops, via, from);
+    throw error;
+  }
+  ops.unlink(via);
 }
 
 /** The tag of an action: short catalog id, run, place in the plan. */
