@@ -11,6 +11,7 @@ import { carryOut, inodeKey, type RunContext } from './carry-out.js';
 import { lockCatalog } from './catalog-lock.js';
 import { StackingCheck } from './check.js';
 import { pickRun, type JournalEntry, type OwnerRecord, type Settlement } from './journal.js';
+import { HeldFolders } from './pinned-folder.js';
 import { QuarantineRoots } from './quarantine.js';
 
 export interface ApplyOptions {
@@ -250,6 +251,7 @@ async function execute(
     limiter: options.limiter,
     signal,
     anyOwner: options.anyOwner,
+    held: new HeldFolders(ops),
     touched: new Set(),
   };
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
@@ -371,6 +373,7 @@ async function execute(
     }
     throw error;
   } finally {
+    run.held.close();
     phase?.end();
   }
   return report;

@@ -23,7 +23,7 @@ import {
   type StackingCheck,
 } from './check.js';
 import type { OwnerRecord } from './journal.js';
-import { PinnedFolder } from './pinned-folder.js';
+import type { HeldFolders } from './pinned-folder.js';
 
 /** What one run (apply, resume, purge) shares between its actions. */
 export interface RunContext {
@@ -36,6 +36,8 @@ export interface RunContext {
    * owners or modes (`--any-owner`).
    */
   anyOwner?: boolean | undefined;
+  /** The folder of the last file acted on, held open (see HeldFolders); the run closes it when it ends. */
+  held: HeldFolders;
   /**
    * Inodes (`dev:ino`) whose ctime this run itself moved: a file renamed away under one of its names, a keeper
    * linked to. Their ctime is not compared with the plan's (the compare and the proof still hold).
@@ -101,7 +103,6 @@ export async function carryOut(
 /** One action under way: what it holds open, what it set aside, what it made; `cleanUp` gives it all back. */
 class Attempt {
   readonly #fds: number[] = [];
-  #folder: PinnedFolder | undefined;
   /** The entry with the names in the file's folder reached through the folder held open. */
   #at: (EntryView & { target: FsPath }) | undefined;
   /** The replacement made before the compare (reflink), until it is in place. */
@@ -154,12 +155,8 @@ class Attempt {
         exact: kind.destroys,
       });
     if (!dryRun) {
-      this.#folder = PinnedFolder.holding(ops, file.path, fileSt);
-      this.#at = {
-        ...entry,
-        path: this.#folder.within(entry.path),
-        target: this.#folder.within(entry.target),
-      };
+      const folder = run.held.holding(file.path, fileSt);
+      this.#at = { ...entry, path: folder.within(entry.path), target: folder.within(entry.target) };
     }
     const at = this.#at;
     const act: Act = {
@@ -237,8 +234,6 @@ class Attempt {
       this.kind.discard?.(ops, this.#at, this.#prepared);
       this.#prepared = undefined;
     }
-    this.#folder?.close();
-    this.#folder = undefined;
     return stays;
   }
 

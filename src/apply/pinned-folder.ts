@@ -32,18 +32,26 @@ export class PinnedFolder {
       });
     }
     const pinned = new PinnedFolder(ops, fd, folder);
-    let there: Stat;
-    try {
-      there = ops.lstat(pinned.within(path));
-    } catch {
-      pinned.close();
-      throw Object.assign(new Error('its folder was replaced while being acted on'), { code: 'ECHANGED' });
-    }
-    if (there.dev !== expect.dev || there.ino !== expect.ino) {
+    if (!pinned.holds(path, expect)) {
       pinned.close();
       throw Object.assign(new Error('its folder was replaced while being acted on'), { code: 'ECHANGED' });
     }
     return pinned;
+  }
+
+  /** Whether `path`, reached through this folder, is the file `expect` (device and inode). */
+  holds(path: FsPath, expect: Pick<Stat, 'dev' | 'ino'>): boolean {
+    try {
+      const there = this.ops.lstat(this.within(path));
+      return there.dev === expect.dev && there.ino === expect.ino;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Whether this is the folder of `path` (by its path). */
+  isFolderOf(path: FsPath): boolean {
+    return pathKey(parentOf(path)) === pathKey(this.folder);
   }
 
   /**
@@ -93,6 +101,30 @@ export class PinnedFolder {
 
   close(): void {
     if (this.fd !== undefined) this.ops.close(this.fd);
+  }
+}
+
+/**
+ * The folder of the last file acted on, held open across actions: most files of a plan share their folder with
+ * the one before, and each is still checked to be in it (one lstat) before anything is done there.
+ */
+export class HeldFolders {
+  #last: PinnedFolder | undefined;
+  constructor(private readonly ops: FileOps) {}
+
+  /** The folder of `path`, held open, in which `path` is the file `expect`; throws ECHANGED when it is not. */
+  holding(path: FsPath, expect: Pick<Stat, 'dev' | 'ino'>): PinnedFolder {
+    const last = this.#last;
+    if (last?.isFolderOf(path) && last.holds(path, expect)) return last;
+    last?.close();
+    this.#last = undefined;
+    this.#last = PinnedFolder.holding(this.ops, path, expect);
+    return this.#last;
+  }
+
+  close(): void {
+    this.#last?.close();
+    this.#last = undefined;
   }
 }
 

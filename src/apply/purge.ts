@@ -16,6 +16,7 @@ import { recoverPurgeAside } from './actions/relocate.js';
 import { carryOut, type RunContext } from './carry-out.js';
 import { lockCatalog } from './catalog-lock.js';
 import { StackingCheck } from './check.js';
+import { HeldFolders } from './pinned-folder.js';
 import type { JournalEntry, Settlement } from './journal.js';
 
 export interface PurgeOptions {
@@ -56,7 +57,6 @@ export async function purgeQuarantine(catalog: CatalogStore, options: PurgeOptio
 
 async function purgeLocked(catalog: CatalogStore, options: PurgeOptions): Promise<PurgeReport> {
   const ops = options.ops ?? nodeFileOps;
-  const journal = catalog.journal();
   const cutoff = options.clock.wallNow() - options.olderThanMs;
   const report: PurgeReport = { runs: [], files: 0, bytes: 0, problems: [] };
   const run: RunContext = {
@@ -65,9 +65,27 @@ async function purgeLocked(catalog: CatalogStore, options: PurgeOptions): Promis
     limiter: options.limiter,
     signal: options.signal,
     anyOwner: options.anyOwner,
+    held: new HeldFolders(ops),
     touched: new Set(),
   };
   const folders = new FolderMaker(ops);
+  try {
+    await purgeRuns(catalog, run, folders, cutoff, report, options);
+  } finally {
+    run.held.close();
+  }
+  return report;
+}
+
+async function purgeRuns(
+  catalog: CatalogStore,
+  run: RunContext,
+  folders: FolderMaker,
+  cutoff: number,
+  report: PurgeReport,
+  options: PurgeOptions,
+): Promise<void> {
+  const journal = catalog.journal();
   for (const record of journal.runs()) {
     if (record.state !== 'finished' || record.finishedAt === undefined || record.finishedAt > cutoff)
       continue;
@@ -90,7 +108,6 @@ async function purgeLocked(catalog: CatalogStore, options: PurgeOptions): Promis
     }
     if (purged.length > 0 || options.dryRun) report.runs.push(record.id);
   }
-  return report;
 }
 
 /** Removes one quarantined copy as a delete of it would: compared with its keeper, set aside, keeper proven. */
