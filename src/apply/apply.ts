@@ -3,8 +3,8 @@ import type { Clock } from '../core/clock.js';
 import { abortErrorFrom, NodupeError } from '../core/errors.js';
 import type { ProgressTracker } from '../core/progress.js';
 import type { RateLimiter } from '../core/rate-limiter.js';
-import { nodeFileOps, type FileOps } from '../fs/file-ops.js';
-import { joinName, pathKey, type FsPath } from '../model/paths.js';
+import { lstatIfPresent, nodeFileOps, type FileOps } from '../fs/file-ops.js';
+import { joinName, parentOf, pathKey, type FsPath } from '../model/paths.js';
 import type { ActionOp, Plan, PlannedAction, PlannedKeeper } from '../plan/plan.js';
 import { ACTION_KINDS, FolderMaker, identityNow } from './actions/index.js';
 import { carryOut, inodeKey, type RunContext } from './carry-out.js';
@@ -207,6 +207,16 @@ async function execute(
     items: items.length,
     bytes: items.reduce((sum, i) => sum + 2 * i.action.expect.size, 0),
   });
+  // The folder each file is in, recorded with its intent (one lstat per folder).
+  const folderIds = new Map<string, { dev: bigint; ino: bigint } | undefined>();
+  const folderOf = (path: FsPath) => {
+    const key = pathKey(parentOf(path));
+    if (!folderIds.has(key)) {
+      const st = lstatIfPresent(ops, parentOf(path));
+      folderIds.set(key, st?.isDirectory() ? { dev: st.dev, ino: st.ino } : undefined);
+    }
+    return folderIds.get(key);
+  };
   const entryOf = (item: Item): JournalEntry => {
     const kind = ACTION_KINDS[item.action.op];
     const root = quarantineRoot.get(item.seq);
@@ -226,6 +236,7 @@ async function execute(
       expect: item.action.expect,
       // A link replaces the file's inode, and its owner and mode with it: recorded with the intent, for undo.
       owner: dryRun || !(kind.destroys && kind.sharesKeeper) ? undefined : ownerOf(ops, item.action.path),
+      folder: dryRun ? undefined : folderOf(item.action.path),
       state: 'intent',
       reason: undefined,
       bytes: item.bytes,

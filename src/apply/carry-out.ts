@@ -107,6 +107,8 @@ class Attempt {
   #at: (EntryView & { target: FsPath }) | undefined;
   /** The replacement made before the compare (reflink), until it is in place. */
   #prepared: Stat | undefined;
+  /** What stands at the path in the file's place (its lstat), the file set aside: until the file is let go of. */
+  #installed: Stat | undefined;
   /** Where the file is set aside, until it is let go of (as the folder reaches it, and as the user names it). */
   #aside: { at: FsPath; real: FsPath } | undefined;
 
@@ -156,6 +158,7 @@ class Attempt {
       });
     if (!dryRun) {
       const folder = run.held.holding(file.path, fileSt);
+      folder.mustBe(entry.folder);
       this.#at = { ...entry, path: folder.within(entry.path), target: folder.within(entry.target) };
     }
     const at = this.#at;
@@ -185,29 +188,59 @@ class Attempt {
     );
     if (refusal !== undefined) return refusal;
     let counterpart = keeper;
-    let fileBefore = fileSt;
-    if (at !== undefined) {
-      if (kind.prepare) {
-        // The replacement that is compared itself (a reflink clone), held open from here.
-        kind.prepare(act);
-        this.#prepared = ops.lstat(at.target);
-        const made = this.#open(at.target, 'the copy made to replace it', identityOf(this.#prepared), false);
-        if (typeof made === 'string') return made;
-        counterpart = made;
-      }
-      const aside = { at: kind.asideOf(at), real: kind.asideOf(entry) };
-      setAside(ops, at.path, aside.at, fileSt);
-      this.#aside = aside;
-      fileBefore = ops.fstat(opened.fd);
+    if (at === undefined) return await compare(counterpart.fd); // a dry run: the checks and the compare
+    if (kind.prepare) {
+      // The replacement that is compared itself (a reflink clone), held open from here.
+      kind.prepare(act);
+      this.#prepared = ops.lstat(at.target);
+      const made = this.#open(at.target, 'the copy made to replace it', identityOf(this.#prepared), false);
+      if (typeof made === 'string') return made;
+      counterpart = made;
     }
-    const differs = (await compare(counterpart.fd)) ?? unchangedSince(ops, opened.fd, fileBefore);
+    // Set aside, then the replacement put in (the path is empty for that moment only); every move of nodupe's
+    // own is done before the identities are taken that the last checks compare with.
+    const aside = { at: kind.asideOf(at), real: kind.asideOf(entry) };
+    setAside(ops, at.path, aside.at, fileSt);
+    this.#aside = aside;
+    if (kind.install) {
+      const installed = kind.install({ ...act, replacementFd: counterpart.fd });
+      this.#prepared = undefined;
+      // Only what nodupe put there is ever taken back: the keeper's inode, the clone, a link to the keeper.
+      const expected = kind.linksKeeper
+        ? keeperSt
+        : kind.proof === 'replacement'
+          ? counterpart.st
+          : undefined;
+      const ours =
+        expected === undefined
+          ? installed.isSymbolicLink()
+          : installed.dev === expected.dev && installed.ino === expected.ino;
+      if (!ours) {
+        return kind.linksKeeper
+          ? `the keeper ${displayPath(entry.keeper)} was replaced while being linked`
+          : 'its path was taken meanwhile';
+      }
+      this.#installed = installed;
+    }
+    const fileBefore = ops.fstat(opened.fd);
+    const counterpartBefore = ops.fstat(counterpart.fd);
+    if (kind.proof === 'keeper') proveKeeper(ops, entry.keeper, counterpartBefore);
+    const differs = await compare(counterpart.fd);
     if (differs !== undefined) return differs;
-    if (at === undefined) return undefined;
-    proveKeeper(ops, kind.proof === 'replacement' ? at.target : entry.keeper, counterpart.st);
-    kind.replace?.({ ...act, keeper: counterpart.st, replacementFd: counterpart.fd });
-    this.#prepared = undefined;
-    ops.unlink(this.#aside!.at);
+    // The last looks, right before the file is let go of: neither it nor what stands for it moved since.
+    const moved =
+      unchangedSince(ops, opened.fd, fileBefore, 'the file') ??
+      unchangedSince(
+        ops,
+        counterpart.fd,
+        counterpartBefore,
+        kind.proof === 'keeper' ? 'the keeper' : 'the copy',
+      );
+    if (moved !== undefined) return moved;
+    if (kind.proof === 'keeper' && !kind.linksKeeper) proveKeeper(ops, entry.keeper, counterpartBefore);
+    ops.unlink(aside.at);
     this.#aside = undefined;
+    this.#installed = undefined;
     run.touched.add(inodeKey(fileSt));
     if (kind.linksKeeper) run.touched.add(inodeKey(keeperSt));
     return undefined;
@@ -222,6 +255,15 @@ class Attempt {
     const { ops } = this.context;
     for (const fd of this.#fds.splice(0)) ops.close(fd);
     let stays: string | undefined;
+    if (this.#installed !== undefined && this.#at !== undefined && this.kind.destroys) {
+      // What was put at the path goes (only if it is still what nodupe put there) before the file comes back.
+      try {
+        this.kind.uninstall?.(ops, this.#at, this.#installed);
+      } catch {
+        // Something else stands at the path now: the file stays set aside, and says so below.
+      }
+      this.#installed = undefined;
+    }
     if (this.#aside !== undefined && this.#at !== undefined) {
       try {
         putBack(ops, this.#aside.at, this.#at.path);
@@ -246,13 +288,13 @@ class Attempt {
   }
 }
 
-/** Why the file must not go: a write during the compare, even one whose mtime was set back, moves its ctime. */
-function unchangedSince(ops: FileOps, fd: number, before: Stat): string | undefined {
+/** Why the file must not go: a write during the compare, even one whose mtime was set back, moves the ctime. */
+function unchangedSince(ops: FileOps, fd: number, before: Stat, role: string): string | undefined {
   const now = ops.fstat(fd);
   const change = identityChange(now, identityOf(before));
   return change === undefined
     ? undefined
-    : `the file ${describeChange(change, identityOf(before), now)} while being compared`;
+    : `${role} ${describeChange(change, identityOf(before), now)} while being compared`;
 }
 
 /** Why the file's owner or mode is no longer what the run recorded with its intent (undo would give those back). */

@@ -20,6 +20,8 @@ export interface JournalEntry {
   expect: Expectation;
   /** Who owned the file and its mode and access time, when a link took its inode's place: undo restores them. */
   owner: OwnerRecord | undefined;
+  /** The folder the file was in (device, inode): apply acts, and undo puts it back, only in that very folder. */
+  folder: { dev: bigint; ino: bigint } | undefined;
   state: EntryState;
   reason: string | undefined;
   bytes: number;

@@ -49,6 +49,25 @@ export class PinnedFolder {
     }
   }
 
+  /** The folder's own device and inode, as held open. */
+  identity(): Stat {
+    return this.fd === undefined ? this.ops.lstat(this.folder) : this.ops.fstat(this.fd);
+  }
+
+  /**
+   * Throws ECHANGED unless this is the very folder `recorded` (device and inode) names, when one was recorded:
+   * a folder renamed away and another (or a symlink) put in its place is not the folder a file came from.
+   */
+  mustBe(recorded: { dev: bigint; ino: bigint } | undefined): void {
+    if (recorded === undefined) return;
+    const st = this.identity();
+    if (st.dev !== recorded.dev || st.ino !== recorded.ino) {
+      throw Object.assign(new Error(`its folder ${displayPath(this.folder)} is not the folder it was in`), {
+        code: 'ECHANGED',
+      });
+    }
+  }
+
   /** Whether this is the folder of `path` (by its path). */
   isFolderOf(path: FsPath): boolean {
     return pathKey(parentOf(path)) === pathKey(this.folder);

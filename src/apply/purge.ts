@@ -135,7 +135,15 @@ async function purgeOne(
   const result = await carryOut(
     run,
     ACTION_KINDS.delete,
-    { op: 'delete', path: copy, keeper: entry.keeper, target: aside, expect: entry.expect, owner: undefined },
+    {
+      op: 'delete',
+      path: copy,
+      keeper: entry.keeper,
+      target: aside,
+      expect: entry.expect,
+      owner: undefined,
+      folder: undefined,
+    },
     folders,
     { path: copy, expect: entry.expect, ignoreCtime: true },
     undefined,

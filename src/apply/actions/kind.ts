@@ -85,8 +85,13 @@ export interface DestroyingKind extends KindBase {
   asideOf(entry: EntryView): FsPath;
   /** Before the compare: makes what will replace the file, under its temporary name (links). */
   prepare?(act: Act): void;
-  /** Once the keeper is proven: puts the replacement into the emptied path, never over anything there. */
-  replace?(act: Act): void;
+  /**
+   * Once the file is set aside: puts the replacement into the emptied path, never over anything that appeared
+   * there (EEXIST), and returns what now stands at the path (its lstat).
+   */
+  install?(act: Act): Stat;
+  /** Takes back what `install` put at the path (`installed`), only if it is still that; never anything else. */
+  uninstall?(ops: FileOps, entry: EntryView & { target: FsPath }, installed: Stat): void;
   /** Removes what `prepare` made (`made`: its lstat, when known), after a failure; never anything else. */
   discard?(ops: FileOps, entry: EntryView, made?: Stat): void;
 }

@@ -83,9 +83,16 @@ export function relocatingKind(
           return { outcome: 'problem', reason: `${copy} copy ${displayPath(from)} is another file now` };
         }
         if (here) return { outcome: 'problem', reason: 'another file now stands at its path' };
-        makeFoldersFor(ops, path, there);
+        if (entry.folder === undefined) makeFoldersFor(ops, path, there);
+        else if (lstatIfPresent(ops, parentOf(path)) === undefined) {
+          return {
+            outcome: 'problem',
+            reason: `the folder it was in is gone; it stays at ${displayPath(from)}`,
+          };
+        }
         const folder = PinnedFolder.ownedFolder(ops, parentOf(path), Number(there.uid));
         try {
+          folder.mustBe(entry.folder);
           relocate(ops, from, via, folder.within(path), there);
         } catch (error) {
           if (errnoOf(error) === 'EEXIST') {

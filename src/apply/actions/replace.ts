@@ -64,19 +64,18 @@ function replacingKind(r: Replacement): DestroyingKind {
     removesPath: false,
     target: (path, place) => besideNames(path, actionTag(place.catalogId, place.runId, place.seq)).temp,
     asideOf: (entry) => asideOfTemp(entry.target!),
-    // A clone is made before the compare (the file is compared with it); a link after the keeper is proven,
-    // since making a hard link moves the keeper's ctime, which the proof reads.
+    // A clone is made before the compare (the file is compared with it); links straight into the emptied path.
     ...(r.op === 'reflink' ? { prepare: (act: Act) => r.make(act) } : {}),
-    replace(act) {
-      if (r.op !== 'reflink') r.make(act);
-      const made = act.ops.lstat(act.entry.target);
-      try {
+    install(act) {
+      const { ops, entry } = act;
+      if (r.op === 'reflink') {
         r.finish?.(act);
-        renameNoReplace(act.ops, act.entry.target, act.entry.path);
-      } catch (error) {
-        discard(act.ops, act.entry, made);
-        throw error;
-      }
+        renameNoReplace(ops, entry.target, entry.path);
+      } else r.make({ ...act, entry: { ...entry, target: entry.path } });
+      return ops.lstat(entry.path);
+    },
+    uninstall(ops, entry, installed) {
+      takeBack(ops, entry.path, entry.target, installed);
     },
     discard,
     stateAfterCrash(ops, entry): CrashState {
@@ -91,7 +90,7 @@ function replacingKind(r: Replacement): DestroyingKind {
           else if (ours && (r.op !== 'reflink' || sameBytes(ops, entry.path, aside))) {
             // The replacement was in place and the file not yet let go of: the file goes back. A link is only
             // a name; a reflink copy, a file of its own, goes only when its bytes are the file's.
-            ops.unlink(entry.path);
+            takeBack(ops, entry.path, entry.target!, atPath);
             renameNoReplace(ops, aside, entry.path);
           } else return { unknown: `the file was set aside as ${displayPath(aside)} and its path is taken` };
           discard(ops, entry);
@@ -141,6 +140,12 @@ function replacingKind(r: Replacement): DestroyingKind {
         // The folder is held open and must be the owner's: the copy goes into that very folder, in place of the
         // link, which is first set aside (so that nothing put at the path meanwhile is replaced).
         const folder = PinnedFolder.ownedFolder(ops, parentOf(path), entry.owner?.uid ?? Number(here.uid));
+        try {
+          folder.mustBe(entry.folder);
+        } catch (error) {
+          folder.close();
+          throw error;
+        }
         const at = folder.within(path);
         const tempAt = folder.within(temp);
         const linkAside = folder.within(asideOfTemp(temp));
@@ -233,6 +238,24 @@ function copyBack(ops: FileOps, source: FsPath, temp: FsPath, entry: EntryView, 
   }
 }
 
+/**
+ * Takes away what stands at `path` if it is `expected` (device and inode), and nothing else: one rename takes
+ * the name whole to `via` (a name nodupe reserves), which is then looked at; what is not `expected` goes back.
+ */
+function takeBack(ops: FileOps, path: FsPath, via: FsPath, expected: Stat): void {
+  const left = lstatIfPresent(ops, via);
+  // The replacement under both names (an interrupted no-replace rename): its spare name goes first.
+  if (left !== undefined && left.dev === expected.dev && left.ino === expected.ino) ops.unlink(via);
+  else if (left !== undefined) throw changedError(`something is in the way at ${displayPath(via)}`);
+  ops.rename(path, via);
+  const taken = ops.lstat(via);
+  if (taken.dev !== expected.dev || taken.ino !== expected.ino) {
+    putBack(ops, via, path);
+    throw changedError('another file took its path meanwhile');
+  }
+  ops.unlink(via);
+}
+
 /** Whether a user may read a file by its mode bits (supplementary groups and ACLs are not looked at). */
 function readableBy(st: Stat, uid: number, gid: number): boolean {
   if (uid === 0) return true;
@@ -274,14 +297,8 @@ function sameInodeAsKeeper(ops: FileOps, entry: EntryView, _at: FsPath, st: Stat
 /** Hard link: the path becomes another name of the keeper's inode. */
 export const hardlinkKind = replacingKind({
   op: 'hardlink',
-  make({ ops, entry, keeper }) {
-    ops.link(entry.keeper, entry.target);
-    const made = ops.lstat(entry.target);
-    if (made.ino !== keeper.ino || made.dev !== keeper.dev) {
-      removeQuietly(ops, entry.target);
-      throw changedError(`the keeper ${displayPath(entry.keeper)} was replaced while being linked`);
-    }
-  },
+  // Whatever inode the keeper's name leads to is linked: apply then checks it is the keeper it compared.
+  make: ({ ops, entry }) => ops.link(entry.keeper, entry.target),
   holds: sameInodeAsKeeper,
 });
 

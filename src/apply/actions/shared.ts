@@ -227,4 +227,7 @@ export function removeEmptyParents(ops: FileOps, path: FsPath, runFolder: FsPath
 }
 
 /** The entry fields an action kind reads. */
-export type EntryView = Pick<JournalEntry, 'op' | 'path' | 'keeper' | 'target' | 'expect' | 'owner'>;
+export type EntryView = Pick<
+  JournalEntry,
+  'op' | 'path' | 'keeper' | 'target' | 'expect' | 'owner' | 'folder'
+>;

@@ -38,6 +38,8 @@ interface EntryRow {
   uid: bigint | null;
   gid: bigint | null;
   atime_ns: bigint | null;
+  folder_dev: bigint | null;
+  folder_ino: bigint | null;
   state: EntryState;
   reason: string | null;
   bytes: bigint;
@@ -97,8 +99,8 @@ export class SqliteJournal implements Journal {
     const put = (this.#put ??= this.#db.prepare(
       `INSERT INTO journal
          (run_id, seq, op, path, keeper, target, size, mtime_ns, ctime_ns, dev, ino, hash, mode, uid, gid, atime_ns,
-          state, reason, bytes, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          folder_dev, folder_ino, state, reason, bytes, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ));
     const now = BigInt(Math.round(at));
     this.#db.transaction(() => {
@@ -120,6 +122,8 @@ export class SqliteJournal implements Journal {
           e.owner?.uid ?? null,
           e.owner?.gid ?? null,
           e.owner?.atimeNs ?? null,
+          e.folder?.dev ?? null,
+          e.folder?.ino ?? null,
           e.state,
           e.reason ?? null,
           e.bytes,
@@ -172,6 +176,8 @@ export class SqliteJournal implements Journal {
         ino: r.ino,
         hash: r.hash,
       },
+      folder:
+        r.folder_dev === null || r.folder_ino === null ? undefined : { dev: r.folder_dev, ino: r.folder_ino },
       owner:
         r.mode === null
           ? undefined

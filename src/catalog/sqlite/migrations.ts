@@ -86,6 +86,8 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE journal ADD COLUMN uid INTEGER;       -- owner and access time of a file a link replaced
       ALTER TABLE journal ADD COLUMN gid INTEGER;
       ALTER TABLE journal ADD COLUMN atime_ns INTEGER;
+      ALTER TABLE journal ADD COLUMN folder_dev INTEGER; -- the folder the file was in: undo puts it back only there
+      ALTER TABLE journal ADD COLUMN folder_ino INTEGER;
     `,
   },
 ];
