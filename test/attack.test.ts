@@ -371,7 +371,7 @@ describe('the independent review: folders swapped, owners, destinations', () => 
     mkdirSync(ws.dir.path('t/copy'), { mode: 0o777 });
     chownSync(ws.dir.path('t/copy'), 4242, 4242);
     const undo = undoRun(runToUndo(ws.catalog, undefined), { catalog: ws.catalog, clock });
-    expect(undo.problems[0]!.reason).toMatch(/belongs to another user now \(uid 4242\)/);
+    expect(undo.problems[0]!.reason).toMatch(/is not the folder it was in/);
     expect(readdirSync(ws.dir.path('t/copy'))).toEqual([]);
     expect(readFileSync(target)).toEqual(content);
   });
@@ -431,4 +431,55 @@ describe('the independent review: folders swapped, owners, destinations', () => 
       expect(existsSync(file)).toBe(true);
     },
   );
+});
+
+describe('the second review: keepers reached by name, clones, folders gone', () => {
+  it('a hard link is made from the keeper in its folder held open: a folder swapped above it sends it nowhere', async () => {
+    const { keeper, file, content } = pair();
+    const victim = ws.dir.write('t/elsewhere/k', bytes(40_000, 7)); // same name, same bytes: a perfect decoy
+    const ops = adversary((call) => {
+      if (call.name !== 'link' || !String(call.args[0]).endsWith('/k')) return false;
+      renameSync(ws.dir.path('t/keep'), ws.dir.path('t/keep.real'));
+      symlinkSync(ws.dir.path('t/elsewhere'), ws.dir.path('t/keep'));
+      return true;
+    });
+    await applyAttacked('hardlink', ops, [[keeper, file]]);
+    // Done or not (the keeper's name leads elsewhere now, which the last look sees), never linked to the decoy.
+    expect(statSync(file).ino).not.toBe(statSync(victim).ino);
+    expect(statSync(victim).nlink).toBe(1);
+    expect(readFileSync(file)).toEqual(content);
+    expect(readdirSync(dirname(file))).toEqual(['f']);
+  });
+
+  it('refuses to clone a setuid keeper (the clone would carry the bit before it is given its owner)', async () => {
+    const { keeper, file, content } = pair();
+    chmodSync(keeper, 0o4755);
+    chmodSync(file, 0o4755);
+    const report = await applyAttacked('reflink', nodeFileOps, [[keeper, file]]);
+    expect(report.skips[0]!.reason).toMatch(/setuid or setgid/);
+    expect(readFileSync(file)).toEqual(content);
+    expect(readdirSync(dirname(file))).toEqual(['f']);
+  });
+
+  it('undo of a symlink copies only the keeper it was linked to, and makes no folder that is gone', async () => {
+    const { keeper, file } = pair();
+    const { plan, text } = planOf(ws.catalog, 'symlink', [[keeper, file]]);
+    expect((await applyPlan(plan, text, options())).done).toBe(1);
+    // The keeper's name now leads to another file of the same size, readable by all.
+    renameSync(keeper, `${keeper}.old`);
+    writeFileSync(keeper, bytes(40_000, 99));
+    const undo = undoRun(runToUndo(ws.catalog, undefined), { catalog: ws.catalog, clock });
+    expect(undo.problems[0]!.reason).toMatch(/not the file it was linked to/);
+    expect(lstatSync(file).isSymbolicLink()).toBe(true);
+
+    const other = bytes(30_000, 8);
+    const secondKeeper = ws.dir.write('u/keep/k', other);
+    const secondFile = ws.dir.write('u/copy/f', other);
+    const q = planOf(ws.catalog, 'quarantine', [[secondKeeper, secondFile]]);
+    const run = await applyPlan(q.plan, q.text, options());
+    rmSync(ws.dir.path('u/copy'), { recursive: true });
+    const back = undoRun(runToUndo(ws.catalog, run.runId), { catalog: ws.catalog, clock });
+    expect(back.problems[0]!.reason).toMatch(/the folder it was in is gone; it stays at/);
+    expect(existsSync(ws.dir.path('u/copy'))).toBe(false);
+  });
 });

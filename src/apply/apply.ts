@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.js';
 import { abortErrorFrom, NodupeError } from '../core/errors.js';
 import type { ProgressTracker } from '../core/progress.js';
 import type { RateLimiter } from '../core/rate-limiter.js';
-import { lstatIfPresent, nodeFileOps, type FileOps } from '../fs/file-ops.js';
+import { nodeFileOps, type FileOps } from '../fs/file-ops.js';
 import { joinName, parentOf, pathKey, type FsPath } from '../model/paths.js';
 import type { ActionOp, Plan, PlannedAction, PlannedKeeper } from '../plan/plan.js';
 import { ACTION_KINDS, FolderMaker, identityNow } from './actions/index.js';
@@ -207,12 +207,18 @@ async function execute(
     items: items.length,
     bytes: items.reduce((sum, i) => sum + 2 * i.action.expect.size, 0),
   });
-  // The folder each file is in, recorded with its intent (one lstat per folder).
+  // The folder each file is in (the folder itself, where its path leads), recorded with its intent: apply acts,
+  // and undo puts the file back, only in that very folder. One stat per folder.
   const folderIds = new Map<string, { dev: bigint; ino: bigint } | undefined>();
   const folderOf = (path: FsPath) => {
     const key = pathKey(parentOf(path));
     if (!folderIds.has(key)) {
-      const st = lstatIfPresent(ops, parentOf(path));
+      let st;
+      try {
+        st = ops.stat(parentOf(path));
+      } catch {
+        st = undefined;
+      }
       folderIds.set(key, st?.isDirectory() ? { dev: st.dev, ino: st.ino } : undefined);
     }
     return folderIds.get(key);
@@ -237,6 +243,7 @@ async function execute(
       // A link replaces the file's inode, and its owner and mode with it: recorded with the intent, for undo.
       owner: dryRun || !(kind.destroys && kind.sharesKeeper) ? undefined : ownerOf(ops, item.action.path),
       folder: dryRun ? undefined : folderOf(item.action.path),
+      keeperId: { dev: item.keeper.dev, ino: item.keeper.ino },
       state: 'intent',
       reason: undefined,
       bytes: item.bytes,

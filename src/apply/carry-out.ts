@@ -23,7 +23,7 @@ import {
   type StackingCheck,
 } from './check.js';
 import type { OwnerRecord } from './journal.js';
-import type { HeldFolders } from './pinned-folder.js';
+import { PinnedFolder, type HeldFolders } from './pinned-folder.js';
 
 /** What one run (apply, resume, purge) shares between its actions. */
 export interface RunContext {
@@ -107,6 +107,7 @@ class Attempt {
   #at: (EntryView & { target: FsPath }) | undefined;
   /** The replacement made before the compare (reflink), until it is in place. */
   #prepared: Stat | undefined;
+  #keeperFolder: PinnedFolder | undefined;
   /** What stands at the path in the file's place (its lstat), the file set aside: until the file is let go of. */
   #installed: Stat | undefined;
   /** Where the file is set aside, until it is let go of (as the folder reaches it, and as the user names it). */
@@ -203,7 +204,14 @@ class Attempt {
     setAside(ops, at.path, aside.at, fileSt);
     this.#aside = aside;
     if (kind.install) {
-      const installed = kind.install({ ...act, replacementFd: counterpart.fd });
+      // A hard link is made from the keeper's name in its folder held open (checked to be the keeper): a folder
+      // above it swapped for a symlink sends it nowhere else.
+      const keeperAt = kind.linksKeeper ? this.#holdKeeperFolder(entry.keeper, keeperSt) : undefined;
+      const installed = kind.install({
+        ...act,
+        replacementFd: counterpart.fd,
+        ...(keeperAt === undefined ? {} : { keeperAt }),
+      });
       this.#prepared = undefined;
       // Only what nodupe put there is ever taken back: the keeper's inode, the clone, a link to the keeper.
       const expected = kind.linksKeeper
@@ -216,6 +224,8 @@ class Attempt {
           ? installed.isSymbolicLink()
           : installed.dev === expected.dev && installed.ino === expected.ino;
       if (!ours) {
+        // A hard link nodupe made to whatever the keeper's name led to by then: that name of its is taken back.
+        if (kind.linksKeeper) this.#installed = installed;
         return kind.linksKeeper
           ? `the keeper ${displayPath(entry.keeper)} was replaced while being linked`
           : 'its path was taken meanwhile';
@@ -276,7 +286,15 @@ class Attempt {
       this.kind.discard?.(ops, this.#at, this.#prepared);
       this.#prepared = undefined;
     }
+    this.#keeperFolder?.close();
+    this.#keeperFolder = undefined;
     return stays;
+  }
+
+  /** The keeper's folder, held open until `cleanUp`, and the keeper's name reached through it. */
+  #holdKeeperFolder(keeper: FsPath, keeperSt: Stat): FsPath {
+    this.#keeperFolder = PinnedFolder.holding(this.context.ops, keeper, keeperSt);
+    return this.#keeperFolder.within(keeper);
   }
 
   /** Opens a file as every check does (see openChecked), keeping it open until `cleanUp`; or why not. */
@@ -315,6 +333,12 @@ function destroyRefusal(
     return (
       'the file and its keeper lie on different devices and one is on a stacking file system ' +
       '(overlayfs, FUSE): they may be one physical file under two names, so it stays'
+    );
+  }
+  if (kind.proof === 'replacement' && (keeper.st.mode & 0o6000n) !== 0n) {
+    return (
+      'the keeper is setuid or setgid: its clone would carry those bits, as nodupe, until it is given the ' +
+      "file's owner; quarantine it instead"
     );
   }
   if (run.anyOwner) return undefined;

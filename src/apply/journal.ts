@@ -22,6 +22,8 @@ export interface JournalEntry {
   owner: OwnerRecord | undefined;
   /** The folder the file was in (device, inode): apply acts, and undo puts it back, only in that very folder. */
   folder: { dev: bigint; ino: bigint } | undefined;
+  /** The keeper's device and inode as planned: undo of a symlink copies the content out of that very file. */
+  keeperId: { dev: bigint; ino: bigint } | undefined;
   state: EntryState;
   reason: string | undefined;
   bytes: number;

@@ -74,18 +74,25 @@ export class PinnedFolder {
   }
 
   /**
-   * Opens `folder` itself, to put a file back into it: it must be a folder of the file's owner (`uid`) or of
-   * root, else a folder someone else put in its place (or made) would receive the file. Throws otherwise.
+   * Opens `folder` itself, to put a file back into it. It must be the very folder the file left (`recorded`, its
+   * device and inode); for a run journaled before folders were recorded, a folder of the file's owner (`uid`)
+   * itself. Else a folder someone put in its place (or a symlink to one of root's) would receive the file.
    */
-  static ownedFolder(ops: FileOps, folder: FsPath, uid: number): PinnedFolder {
+  static theFolderLeft(
+    ops: FileOps,
+    folder: FsPath,
+    recorded: { dev: bigint; ino: bigint } | undefined,
+    uid: number,
+  ): PinnedFolder {
     const fd = ops.open(folder, constants.O_RDONLY | constants.O_DIRECTORY);
     const pinned = new PinnedFolder(ops, procWorks(ops) ? fd : undefined, folder);
     try {
       const st = ops.fstat(fd);
-      if (Number(st.uid) !== uid && st.uid !== 0n) {
+      if (recorded !== undefined) pinned.mustBe(recorded);
+      else if (Number(st.uid) !== uid) {
         throw Object.assign(
           new Error(
-            `its folder ${displayPath(folder)} belongs to another user now (uid ${st.uid}): nothing goes back into it`,
+            `its folder ${displayPath(folder)} is not the owner's (uid ${st.uid}): nothing goes back into it`,
           ),
           { code: 'ECHANGED' },
         );

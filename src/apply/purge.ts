@@ -143,6 +143,7 @@ async function purgeOne(
       expect: entry.expect,
       owner: undefined,
       folder: undefined,
+      keeperId: undefined,
     },
     folders,
     { path: copy, expect: entry.expect, ignoreCtime: true },

@@ -25,6 +25,8 @@ export interface Act {
   keeper: Stat;
   /** The keeper, held open since it was checked. */
   keeperFd?: number;
+  /** The keeper's name reached through its folder held open (a hard link is made from it). */
+  keeperAt?: FsPath;
   /** The replacement `prepare` made, held open (reflink): it is given the file's owner, mode and times. */
   replacementFd?: number;
 }

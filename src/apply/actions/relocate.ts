@@ -1,4 +1,4 @@
-import { describeErrno, errnoOf, lstatIfPresent, type FileOps, type Stat } from '../../fs/file-ops.js';
+import { describeErrno, errnoOf, lstatIfPresent, type FileOps } from '../../fs/file-ops.js';
 import { PinnedFolder } from '../pinned-folder.js';
 import { displayPath, fromBytes, parentOf, toBytes, type FsPath } from '../../model/paths.js';
 import type { Act, CrashState, RelocatingKind, Reversal, TargetPlace } from './kind.js';
@@ -83,16 +83,15 @@ export function relocatingKind(
           return { outcome: 'problem', reason: `${copy} copy ${displayPath(from)} is another file now` };
         }
         if (here) return { outcome: 'problem', reason: 'another file now stands at its path' };
-        if (entry.folder === undefined) makeFoldersFor(ops, path, there);
-        else if (lstatIfPresent(ops, parentOf(path)) === undefined) {
+        // Undo makes no folders: a folder made now would not be the one the file left.
+        if (lstatIfPresent(ops, parentOf(path)) === undefined) {
           return {
             outcome: 'problem',
             reason: `the folder it was in is gone; it stays at ${displayPath(from)}`,
           };
         }
-        const folder = PinnedFolder.ownedFolder(ops, parentOf(path), Number(there.uid));
+        const folder = PinnedFolder.theFolderLeft(ops, parentOf(path), entry.folder, Number(there.uid));
         try {
-          folder.mustBe(entry.folder);
           relocate(ops, from, via, folder.within(path), there);
         } catch (error) {
           if (errnoOf(error) === 'EEXIST') {
@@ -109,25 +108,6 @@ export function relocatingKind(
       }
     },
   };
-}
-
-/**
- * Makes the missing folders above a file that goes back, below the nearest one that is there, which must be of
- * the file's owner or root; the new folders are given to the file's owner.
- */
-function makeFoldersFor(ops: FileOps, path: FsPath, file: Stat): void {
-  const missing: FsPath[] = [];
-  let at = parentOf(path);
-  while (lstatIfPresent(ops, at) === undefined) {
-    missing.push(at);
-    at = parentOf(at);
-  }
-  if (missing.length === 0) return;
-  PinnedFolder.ownedFolder(ops, at, Number(file.uid)).close();
-  for (const folder of missing.reverse()) {
-    ops.mkdir(folder, 0o700);
-    ops.chown(folder, Number(file.uid), Number(file.gid));
-  }
 }
 
 /** A quarantined copy an interrupted purge left set aside goes back to its quarantine name first. */

@@ -139,13 +139,12 @@ function replacingKind(r: Replacement): DestroyingKind {
         }
         // The folder is held open and must be the owner's: the copy goes into that very folder, in place of the
         // link, which is first set aside (so that nothing put at the path meanwhile is replaced).
-        const folder = PinnedFolder.ownedFolder(ops, parentOf(path), entry.owner?.uid ?? Number(here.uid));
-        try {
-          folder.mustBe(entry.folder);
-        } catch (error) {
-          folder.close();
-          throw error;
-        }
+        const folder = PinnedFolder.theFolderLeft(
+          ops,
+          parentOf(path),
+          entry.folder,
+          entry.owner?.uid ?? Number(here.uid),
+        );
         const at = folder.within(path);
         const tempAt = folder.within(temp);
         const linkAside = folder.within(asideOfTemp(temp));
@@ -207,6 +206,11 @@ function copyBack(ops: FileOps, source: FsPath, temp: FsPath, entry: EntryView, 
     // file's owner could read it anyway (no one gets a copy of what they could not read).
     if (link.isFile() && (st.dev !== link.dev || st.ino !== link.ino)) {
       throw changedError('another file took its path');
+    }
+    if (!link.isFile() && entry.keeperId !== undefined) {
+      if (st.dev !== entry.keeperId.dev || st.ino !== entry.keeperId.ino) {
+        throw changedError('its keeper is not the file it was linked to any more: not copied');
+      }
     }
     if (owner !== undefined && owner.uid >= 0 && !readableBy(st, owner.uid, owner.gid)) {
       throw changedError(`its keeper is not readable by the file's owner (uid ${owner.uid}): not copied`);
@@ -298,7 +302,7 @@ function sameInodeAsKeeper(ops: FileOps, entry: EntryView, _at: FsPath, st: Stat
 export const hardlinkKind = replacingKind({
   op: 'hardlink',
   // Whatever inode the keeper's name leads to is linked: apply then checks it is the keeper it compared.
-  make: ({ ops, entry }) => ops.link(entry.keeper, entry.target),
+  make: ({ ops, entry, keeperAt }) => ops.link(keeperAt ?? entry.keeper, entry.target),
   holds: sameInodeAsKeeper,
 });
 

@@ -229,5 +229,5 @@ export function removeEmptyParents(ops: FileOps, path: FsPath, runFolder: FsPath
 /** The entry fields an action kind reads. */
 export type EntryView = Pick<
   JournalEntry,
-  'op' | 'path' | 'keeper' | 'target' | 'expect' | 'owner' | 'folder'
+  'op' | 'path' | 'keeper' | 'target' | 'expect' | 'owner' | 'folder' | 'keeperId'
 >;

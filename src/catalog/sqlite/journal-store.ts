@@ -40,6 +40,8 @@ interface EntryRow {
   atime_ns: bigint | null;
   folder_dev: bigint | null;
   folder_ino: bigint | null;
+  keeper_dev: bigint | null;
+  keeper_ino: bigint | null;
   state: EntryState;
   reason: string | null;
   bytes: bigint;
@@ -99,8 +101,8 @@ export class SqliteJournal implements Journal {
     const put = (this.#put ??= this.#db.prepare(
       `INSERT INTO journal
          (run_id, seq, op, path, keeper, target, size, mtime_ns, ctime_ns, dev, ino, hash, mode, uid, gid, atime_ns,
-          folder_dev, folder_ino, state, reason, bytes, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          folder_dev, folder_ino, keeper_dev, keeper_ino, state, reason, bytes, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ));
     const now = BigInt(Math.round(at));
     this.#db.transaction(() => {
@@ -124,6 +126,8 @@ export class SqliteJournal implements Journal {
           e.owner?.atimeNs ?? null,
           e.folder?.dev ?? null,
           e.folder?.ino ?? null,
+          e.keeperId?.dev ?? null,
+          e.keeperId?.ino ?? null,
           e.state,
           e.reason ?? null,
           e.bytes,
@@ -176,6 +180,8 @@ export class SqliteJournal implements Journal {
         ino: r.ino,
         hash: r.hash,
       },
+      keeperId:
+        r.keeper_dev === null || r.keeper_ino === null ? undefined : { dev: r.keeper_dev, ino: r.keeper_ino },
       folder:
         r.folder_dev === null || r.folder_ino === null ? undefined : { dev: r.folder_dev, ino: r.folder_ino },
       owner:

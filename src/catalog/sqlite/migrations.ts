@@ -88,6 +88,8 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE journal ADD COLUMN atime_ns INTEGER;
       ALTER TABLE journal ADD COLUMN folder_dev INTEGER; -- the folder the file was in: undo puts it back only there
       ALTER TABLE journal ADD COLUMN folder_ino INTEGER;
+      ALTER TABLE journal ADD COLUMN keeper_dev INTEGER; -- the keeper compared: undo of a symlink copies only it
+      ALTER TABLE journal ADD COLUMN keeper_ino INTEGER;
     `,
   },
 ];
