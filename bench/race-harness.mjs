@@ -460,6 +460,14 @@ function mutate(world, tree, spec, adv, record) {
   };
   const stage = (name) => join(world.stage, name);
 
+  /** The entry at `at` renamed to `dest`, and what was expected under it with it. */
+  const takeAway = (dest) => {
+    fs.renameSync(at, dest);
+    adv.touched.add(at);
+    adv.created.add(dest);
+    remap(at, dest);
+    return dest;
+  };
   switch (m.kind) {
     case 'delete':
       if (!now || now.type === 'dir') {
@@ -474,11 +482,7 @@ function mutate(world, tree, spec, adv, record) {
         record.noop = 'nothing there';
         return;
       }
-      const dest = join(world.away, 'moved-away');
-      fs.renameSync(at, dest);
-      adv.touched.add(at);
-      adv.created.add(dest);
-      remap(at, dest);
+      const dest = takeAway(join(world.away, 'moved-away'));
       // What the adversary took away is the user's now, wherever it was: nodupe must leave it be.
       if (!adv.expected.has(dest) && !nodupeName) protect(dest);
       record.to = dest;
@@ -571,11 +575,7 @@ function mutate(world, tree, spec, adv, record) {
         record.noop = now ? `a ${now.type} stands there` : 'nothing there';
         return;
       }
-      const dest = join(world.away, 'folder');
-      fs.renameSync(at, dest);
-      adv.touched.add(at);
-      adv.created.add(dest);
-      remap(at, dest);
+      const dest = takeAway(join(world.away, 'folder'));
       adv.swapped.push({ from: at, to: dest });
       if (m.variant === 'no-link') {
         record.to = dest;

@@ -53,6 +53,14 @@ function editInPlace(path: string): void {
   utimesSync(path, st.atime, st.mtime);
 }
 
+/** A pair whose copy is quarantined, and where it went. */
+async function quarantinedPair() {
+  const quarantined = pair();
+  const { plan, text } = planOf(ws.catalog, 'quarantine', [[quarantined.keeper, quarantined.file]]);
+  const report = await applyPlan(plan, text, options());
+  return { ...quarantined, target: ws.catalog.journal().entries(report.runId!)[0]!.target as string };
+}
+
 async function applyAttacked(op: ActionOp, ops: FileOps, groups: string[][]) {
   const { plan, text } = planOf(ws.catalog, op, groups);
   return applyPlan(plan, text, options({ ops }));
@@ -292,10 +300,7 @@ describe('6. paths in a plan are what they say', () => {
 
 describe('7. purge compares with the keeper first', () => {
   it('keeps a quarantined copy whose keeper was edited in place since (same size, mtime restored)', async () => {
-    const { keeper, file, content } = pair();
-    const { plan, text } = planOf(ws.catalog, 'quarantine', [[keeper, file]]);
-    const report = await applyPlan(plan, text, options());
-    const target = ws.catalog.journal().entries(report.runId!)[0]!.target as string;
+    const { keeper, content, target } = await quarantinedPair();
     editInPlace(keeper);
     const purged = await purgeQuarantine(ws.catalog, { olderThanMs: 0, clock });
     expect(purged.files).toBe(0);
@@ -304,10 +309,7 @@ describe('7. purge compares with the keeper first', () => {
   });
 
   it('a keeper replaced during the purge compare: the copy stays', async () => {
-    const { keeper, file, content } = pair();
-    const { plan, text } = planOf(ws.catalog, 'quarantine', [[keeper, file]]);
-    const report = await applyPlan(plan, text, options());
-    const target = ws.catalog.journal().entries(report.runId!)[0]!.target as string;
+    const { keeper, content, target } = await quarantinedPair();
     const ops = adversary((call) => {
       if (!afterCompare(call)) return false;
       rmSync(keeper);
@@ -362,10 +364,7 @@ describe('the independent review: folders swapped, owners, destinations', () => 
   });
 
   it('undo puts a file back only into a folder of its owner', async () => {
-    const { keeper, file, content } = pair();
-    const { plan, text } = planOf(ws.catalog, 'quarantine', [[keeper, file]]);
-    const report = await applyPlan(plan, text, options());
-    const target = ws.catalog.journal().entries(report.runId!)[0]!.target as string;
+    const { content, target } = await quarantinedPair();
     // Someone renames the folder away and makes one of theirs in its place.
     renameSync(ws.dir.path('t/copy'), ws.dir.path('t/copy.old'));
     mkdirSync(ws.dir.path('t/copy'), { mode: 0o777 });

@@ -262,7 +262,7 @@ async function execute(
   };
 
   // Quarantine and move destinations are trusted folders, their subfolders made private and checked.
-  const folders = new FolderMaker(ops, (dir) => roots.makeFolder(dir));
+  const folders = new FolderMaker((dir) => roots.makeFolder(dir));
   const run: RunContext = {
     ops,
     stacking: new StackingCheck(ops),

@@ -66,11 +66,11 @@ export interface Subject {
  *
  * Quarantine and move then compare the bytes and rename the file (it keeps them). An action that destroys the
  * file's bytes goes further: across a stacking file system (overlayfs, FUSE) the two must share a device; the
- * keeper must belong to the file's owner (or root), and for a link have its owner, group and mode. It makes its
- * replacement (reflink), sets the file aside (renamed beside itself: from here a write to it moves its ctime),
- * compares the bytes now, checks the file did not change since it was set aside, proves the keeper (its path
- * names the inode compared, size, mtime and ctime unchanged since the compare began), puts the replacement in,
- * and only then removes the set-aside file. Any failure puts the file back.
+ * keeper must belong to the file's owner (or root), and for a link have its owner, group and mode. It makes a
+ * reflink clone, sets the file aside (one rename beside itself), puts the replacement into the emptied path,
+ * takes the identities of the file and the keeper (or clone) after its own last step, proves the keeper by
+ * name, compares the bytes now, then looks last (neither moved; the keeper's name still leads to it) and only
+ * then removes the set-aside file. Any failure takes back what it put at the path and puts the file back.
  *
  * Resolves to {} when done (in a dry run: when it would be), else to the reason it was not. Throws only an abort.
  */

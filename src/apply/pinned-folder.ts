@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { describeErrno, type FileOps, type Stat } from '../fs/file-ops.js';
 import { displayPath, nameOf, parentOf, pathKey, toBytes, type FsPath } from '../model/paths.js';
+import { changedError } from './actions/shared.js';
 
 /**
  * A folder held open while nodupe acts in it. Paths are resolved anew at every call, so between two calls
@@ -10,6 +11,9 @@ import { displayPath, nameOf, parentOf, pathKey, toBytes, type FsPath } from '..
  * Where /proc is not there (not Linux), paths are used as they are.
  */
 export class PinnedFolder {
+  /** The folder's own device and inode: those of what is held open never change, so they are asked once. */
+  #identity: Stat | undefined;
+
   private constructor(
     private readonly ops: FileOps,
     private readonly fd: number | undefined,
@@ -27,14 +31,12 @@ export class PinnedFolder {
     try {
       fd = ops.open(folder, constants.O_RDONLY | constants.O_DIRECTORY);
     } catch (error) {
-      throw Object.assign(new Error(`its folder cannot be opened: ${describeErrno(error)}`), {
-        code: 'ECHANGED',
-      });
+      throw changedError(`its folder cannot be opened: ${describeErrno(error)}`);
     }
     const pinned = new PinnedFolder(ops, fd, folder);
     if (!pinned.holds(path, expect)) {
       pinned.close();
-      throw Object.assign(new Error('its folder was replaced while being acted on'), { code: 'ECHANGED' });
+      throw changedError('its folder was replaced while being acted on');
     }
     return pinned;
   }
@@ -49,9 +51,10 @@ export class PinnedFolder {
     }
   }
 
-  /** The folder's own device and inode, as held open. */
+  /** The folder's own device and inode, as held open (without /proc: as its path leads, each time). */
   identity(): Stat {
-    return this.fd === undefined ? this.ops.lstat(this.folder) : this.ops.fstat(this.fd);
+    if (this.fd === undefined) return this.ops.lstat(this.folder);
+    return (this.#identity ??= this.ops.fstat(this.fd));
   }
 
   /**
@@ -62,9 +65,7 @@ export class PinnedFolder {
     if (recorded === undefined) return;
     const st = this.identity();
     if (st.dev !== recorded.dev || st.ino !== recorded.ino) {
-      throw Object.assign(new Error(`its folder ${displayPath(this.folder)} is not the folder it was in`), {
-        code: 'ECHANGED',
-      });
+      throw changedError(`its folder ${displayPath(this.folder)} is not the folder it was in`);
     }
   }
 
@@ -88,13 +89,11 @@ export class PinnedFolder {
     const pinned = new PinnedFolder(ops, procWorks(ops) ? fd : undefined, folder);
     try {
       const st = ops.fstat(fd);
+      pinned.#identity = st;
       if (recorded !== undefined) pinned.mustBe(recorded);
       else if (Number(st.uid) !== uid) {
-        throw Object.assign(
-          new Error(
-            `its folder ${displayPath(folder)} is not the owner's (uid ${st.uid}): nothing goes back into it`,
-          ),
-          { code: 'ECHANGED' },
+        throw changedError(
+          `its folder ${displayPath(folder)} is not the owner's (uid ${st.uid}): nothing goes back into it`,
         );
       }
     } catch (error) {
@@ -111,7 +110,7 @@ export class PinnedFolder {
     if (this.fd === undefined)
       return pathKey(path) === pathKey(Buffer.concat([toBytes(this.folder), Buffer.from('/'), name]));
     try {
-      const mine = this.ops.fstat(this.fd);
+      const mine = this.identity();
       const theirs = this.ops.lstat(parentOf(path));
       return mine.dev === theirs.dev && mine.ino === theirs.ino && nameOf(toBytes(path)).equals(name);
     } catch {

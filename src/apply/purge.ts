@@ -2,7 +2,7 @@ import type { CatalogStore } from '../catalog/store.js';
 import type { Clock } from '../core/clock.js';
 import { abortErrorFrom } from '../core/errors.js';
 import type { RateLimiter } from '../core/rate-limiter.js';
-import { describeErrno, errnoOf, lstatIfPresent, nodeFileOps, type FileOps } from '../fs/file-ops.js';
+import { describeErrno, lstatIfPresent, nodeFileOps, type FileOps } from '../fs/file-ops.js';
 import { type FsPath } from '../model/paths.js';
 import {
   ACTION_KINDS,
@@ -68,7 +68,8 @@ async function purgeLocked(catalog: CatalogStore, options: PurgeOptions): Promis
     held: new HeldFolders(ops),
     touched: new Set(),
   };
-  const folders = new FolderMaker(ops);
+  // A purge makes no folders: only quarantine and move do.
+  const folders = new FolderMaker((dir) => ops.mkdirp(dir));
   try {
     await purgeRuns(catalog, run, folders, cutoff, report, options);
   } finally {
@@ -160,12 +161,6 @@ async function purgeOne(
         : `${result.reason}: the quarantined copy stays`,
     };
   }
-  if (!dryRun) {
-    try {
-      removeEmptyParents(ops, copy, runFolderOf(copy, entry.path));
-    } catch (error) {
-      if (errnoOf(error) !== 'ENOENT') throw error;
-    }
-  }
+  if (!dryRun) removeEmptyParents(ops, copy, runFolderOf(copy, entry.path));
   return 'purged';
 }

@@ -1,3 +1,4 @@
+import { syncPath } from '../fs/durable.js';
 import { constants } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Clock } from '../core/clock.js';
@@ -15,7 +16,6 @@ import {
   problemFrom,
   pump,
   removeIfPresent,
-  syncDir,
   type SnapshotProblem,
 } from './io.js';
 import { blobPath, blobsDir, ensureStore, manifestPath, tempName } from './layout.js';
@@ -97,8 +97,8 @@ export async function createSnapshot(
       }
     }
     // The blobs are made durable before the manifest that names them is written.
-    for (const folder of touched) syncDir(ops, folder);
-    if (touched.size > 0) syncDir(ops, blobsDir(dir));
+    for (const folder of touched) syncPath(ops, folder);
+    if (touched.size > 0) syncPath(ops, blobsDir(dir));
     const bytes = entries.reduce((sum, e) => sum + e.size, 0);
     const now = clock.wallNow(); // read once: the id and the date agree
     const id = freshId(ops, dir, now);

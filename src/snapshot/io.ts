@@ -76,16 +76,6 @@ export function writeAll(ops: FileOps, fd: number, bytes: Buffer, position: numb
   }
 }
 
-/** fsyncs a folder, so that names just created or renamed in it survive a crash. */
-export function syncDir(ops: FileOps, path: FsPath): void {
-  const fd = ops.open(path, constants.O_RDONLY);
-  try {
-    ops.fsync(fd);
-  } finally {
-    ops.close(fd);
-  }
-}
-
 /** Removes a file, if there is one: a temporary file that may or may not have been made. */
 export function removeIfPresent(ops: FileOps, path: FsPath): void {
   try {

@@ -1,9 +1,10 @@
+import { syncPath } from '../fs/durable.js';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { NodupeError } from '../core/errors.js';
 import type { FileOps } from '../fs/file-ops.js';
 import { jsonPath, pathFromJson, toBytes, type FsPath } from '../model/paths.js';
-import { fsErrorCode, NEW_FILE, removeIfPresent, syncDir, writeAll } from './io.js';
+import { fsErrorCode, NEW_FILE, removeIfPresent, writeAll } from './io.js';
 import { manifestPath, manifestsDir, tempName } from './layout.js';
 
 export const SNAPSHOT_SCHEMA = 'nodupe.snapshot/1';
@@ -139,7 +140,7 @@ export function writeManifest(ops: FileOps, dir: string, manifest: SnapshotManif
     removeIfPresent(ops, temp);
     throw error;
   }
-  syncDir(ops, manifestsDir(dir));
+  syncPath(ops, manifestsDir(dir));
 }
 
 /** Reads and checks one manifest; an unknown id or a malformed manifest is BAD_INPUT. */

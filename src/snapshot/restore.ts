@@ -1,3 +1,4 @@
+import { syncPath } from '../fs/durable.js';
 import { nodeFileOps, type FileOps } from '../fs/file-ops.js';
 import { joinName, parentOf, pathKey, type FsPath } from '../model/paths.js';
 import {
@@ -9,7 +10,6 @@ import {
   problemFrom,
   pump,
   removeIfPresent,
-  syncDir,
   type SnapshotProblem,
 } from './io.js';
 import { blobPath, tempName } from './layout.js';
@@ -69,7 +69,7 @@ export async function restoreSnapshot(
   // The renames are made durable once per folder.
   for (const parent of parents.values()) {
     try {
-      syncDir(ops, parent);
+      syncPath(ops, parent);
     } catch (error) {
       result.problems.push(problemFrom(parent, error));
     }

@@ -1,8 +1,9 @@
+import { syncPath } from '../fs/durable.js';
 import { join } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { NodupeError } from '../core/errors.js';
 import { nodeFileOps, type FileOps } from '../fs/file-ops.js';
-import { checkAborted, fsErrorCode, removeIfPresent, syncDir } from './io.js';
+import { checkAborted, fsErrorCode, removeIfPresent } from './io.js';
 import { blobsDir, manifestPath, manifestsDir, TEMP_PREFIX } from './layout.js';
 import { withStoreLock } from './lock.js';
 import { manifestIds, readManifest, readManifestText } from './manifest.js';
@@ -77,7 +78,7 @@ export async function deleteSnapshot(
       if (fsErrorCode(error) !== 'ENOENT') throw error;
       throw new NodupeError('BAD_INPUT', `no snapshot ${id} in ${dir}`, { cause: error });
     }
-    syncDir(ops, manifestsDir(dir));
+    syncPath(ops, manifestsDir(dir));
     removeTemporaryFiles(ops, manifestsDir(dir));
     return collectBlobs(ops, dir, keep, options.signal);
   });

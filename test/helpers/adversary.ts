@@ -1,7 +1,6 @@
 import { AbortError } from '../../src/core/errors.js';
 import { nodeFileOps, type FileOps } from '../../src/fs/file-ops.js';
-
-export type CallName = keyof FileOps;
+import { wrapOps, type CallName } from './ops.js';
 
 /** One file-ops call as an adversary sees it: its name, its arguments, and how many calls came before. */
 export interface Call {
@@ -21,17 +20,12 @@ export function adversary(act: (call: Call) => boolean, base: FileOps = nodeFile
   let index = 0;
   let reads = 0;
   let done = false;
-  const wrapped = {} as Record<string, (...args: unknown[]) => unknown>;
-  for (const name of Object.keys(base) as CallName[]) {
-    const original = (base as unknown as Record<string, (...args: unknown[]) => unknown>)[name]!;
-    wrapped[name] = (...args: unknown[]) => {
-      if (!done) done = act({ name, args, index, reads });
-      index++;
-      if (name === 'read') reads++;
-      return original(...args);
-    };
-  }
-  return wrapped as unknown as FileOps;
+  return wrapOps(base, (name, args, call) => {
+    if (!done) done = act({ name, args, index, reads });
+    index++;
+    if (name === 'read') reads++;
+    return call();
+  });
 }
 
 /** The first call named `name` whose first argument is `path`. */
@@ -66,22 +60,18 @@ export function crashing(
   let count = 0;
   // Descriptors a dead process would have lost: closed by `closeLeft`, as the kernel would.
   const open = new Set<number>();
-  const wrapped = {
+  const ops = wrapOps(base, (name, args, call) => {
+    if (++count >= n) throw new SimulatedCrash();
+    const result = call();
+    if (name === 'openRead' || name === 'open') open.add(result as number);
+    if (name === 'close') open.delete(args[0] as number);
+    return result;
+  });
+  return Object.assign(ops, {
     calls: () => count,
     closeLeft: () => {
       for (const fd of open) base.close(fd);
       open.clear();
     },
-  } as unknown as Record<string, (...args: unknown[]) => unknown>;
-  for (const name of Object.keys(base) as CallName[]) {
-    const original = (base as unknown as Record<string, (...args: unknown[]) => unknown>)[name]!;
-    wrapped[name] = (...args: unknown[]) => {
-      if (++count >= n) throw new SimulatedCrash();
-      const result = original(...args);
-      if (name === 'openRead' || name === 'open') open.add(result as number);
-      if (name === 'close') open.delete(args[0] as number);
-      return result;
-    };
-  }
-  return wrapped as unknown as FileOps & { calls(): number; closeLeft(): void };
+  });
 }

@@ -27,20 +27,19 @@ type LinkOp = 'hardlink' | 'symlink' | 'reflink';
 
 interface Replacement {
   op: LinkOp;
-  /** Makes the replacement under the temporary name (never over anything there). */
-  make(act: Act): void;
-  /** After the keeper is proven, before the replacement goes in: gives it what it must carry (reflink). */
+  /** Makes the replacement at `at` (never over anything there): the emptied path, or (reflink) the temporary name. */
+  make(act: Act, at: FsPath): void;
+  /** Before the replacement goes into the path: gives it what it must carry (reflink: the file's owner, mode, times). */
   finish?(act: Act): void;
   /** Whether `st`, the lstat of `at` (the file's path or the temporary name), is the replacement this action makes. */
   holds(ops: FileOps, entry: EntryView, at: FsPath, st: Stat): boolean;
 }
 
 /**
- * The actions that put something else in the file's place (hard link, symlink, reflink). The file is set aside
- * before the compare; after it, the keeper is proven, the replacement made under a temporary name beside the
- * file (a reflink clone is made before the compare and compared itself), renamed into the emptied path (never
- * over anything that appeared there), and only then the set-aside file removed. A crash anywhere is put right
- * by `stateAfterCrash`.
+ * The actions that put something else in the file's place (hard link, symlink, reflink). A reflink clone is made
+ * first under a temporary name beside the file (it is what the file is compared with); the file is set aside; the
+ * replacement goes into the emptied path (links are made right there); then apply compares, looks last, and
+ * removes the set-aside file (see carry-out.ts). A crash anywhere is put right by `stateAfterCrash`.
  */
 function replacingKind(r: Replacement): DestroyingKind {
   // Only what this action made goes, never a file someone planted at its temporary name: the very inode made
@@ -65,13 +64,13 @@ function replacingKind(r: Replacement): DestroyingKind {
     target: (path, place) => besideNames(path, actionTag(place.catalogId, place.runId, place.seq)).temp,
     asideOf: (entry) => asideOfTemp(entry.target!),
     // A clone is made before the compare (the file is compared with it); links straight into the emptied path.
-    ...(r.op === 'reflink' ? { prepare: (act: Act) => r.make(act) } : {}),
+    ...(r.op === 'reflink' ? { prepare: (act: Act) => r.make(act, act.entry.target) } : {}),
     install(act) {
       const { ops, entry } = act;
       if (r.op === 'reflink') {
         r.finish?.(act);
         renameNoReplace(ops, entry.target, entry.path);
-      } else r.make({ ...act, entry: { ...entry, target: entry.path } });
+      } else r.make(act, entry.path);
       return ops.lstat(entry.path);
     },
     uninstall(ops, entry, installed) {
@@ -302,14 +301,14 @@ function sameInodeAsKeeper(ops: FileOps, entry: EntryView, _at: FsPath, st: Stat
 export const hardlinkKind = replacingKind({
   op: 'hardlink',
   // Whatever inode the keeper's name leads to is linked: apply then checks it is the keeper it compared.
-  make: ({ ops, entry, keeperAt }) => ops.link(keeperAt ?? entry.keeper, entry.target),
+  make: ({ ops, entry, keeperAt }, at) => ops.link(keeperAt ?? entry.keeper, at),
   holds: sameInodeAsKeeper,
 });
 
 /** Symlink: the path becomes a symbolic link to the keeper's absolute path. */
 export const symlinkKind = replacingKind({
   op: 'symlink',
-  make: ({ ops, entry }) => ops.symlink(entry.keeper, entry.target),
+  make: ({ ops, entry }, at) => ops.symlink(entry.keeper, at),
   holds: (ops, entry, at, st) =>
     st.isSymbolicLink() && toBytes(ops.readlink(at)).equals(toBytes(entry.keeper)),
 });
@@ -322,14 +321,14 @@ export const symlinkKind = replacingKind({
 export const reflinkKind = replacingKind({
   op: 'reflink',
   // Cloned from the keeper held open (never from whatever its name leads to by then: a FIFO would block).
-  make: ({ ops, entry, keeperFd }) =>
+  make: ({ ops, entry, keeperFd }, at) =>
     ops.copyFile(
       keeperFd === undefined ? entry.keeper : heldPath(ops, keeperFd, entry.keeper),
-      entry.target,
+      at,
       constants.COPYFILE_FICLONE_FORCE | constants.COPYFILE_EXCL,
     ),
-  // Only once its bytes are proven the file's does the copy get the file's owner: before, it is nodupe's. Through
-  // its descriptor, so that nothing put in its place meanwhile gets them.
+  // Only as it goes into the path does the copy get the file's owner: before, it is nodupe's. Through its
+  // descriptor, so that nothing put in its place meanwhile gets them.
   finish({ ops, file, replacementFd }) {
     if (replacementFd === undefined) throw new Error('reflink: the copy is not held open');
     ops.fchown(replacementFd, Number(file.uid), Number(file.gid));

@@ -179,16 +179,13 @@ export function proveKeeper(ops: FileOps, keeper: FsPath, baseline: Stat): void 
 /** Creates folders once per run: most actions share their target folder with the one before. */
 export class FolderMaker {
   readonly #made = new Set<string>();
-  readonly #make: (dir: FsPath) => void;
-  /** `make` makes one folder and its missing parents; quarantine passes its own, which trusts nothing. */
-  constructor(ops: FileOps, make?: (dir: FsPath) => void) {
-    this.#make = make ?? ((dir) => ops.mkdirp(dir));
-  }
+  /** `make` makes one folder and its missing parents (apply's checks each as a trusted folder). */
+  constructor(private readonly make: (dir: FsPath) => void) {}
 
   ensure(dir: FsPath): void {
     const key = pathKey(dir);
     if (this.#made.has(key)) return;
-    this.#make(dir);
+    this.make(dir);
     this.#made.add(key);
   }
 }

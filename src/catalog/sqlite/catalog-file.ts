@@ -1,6 +1,6 @@
-import { closeSync, fstatSync, fsyncSync, linkSync, openSync, readSync, rmSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { dirname } from 'node:path';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { placeNew } from '../../fs/durable.js';
+import { nodeFileOps } from '../../fs/file-ops.js';
 
 const MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
 const HEADER_BYTES = 100;
@@ -96,37 +96,10 @@ function readWal(path: string, pageSize: number): { pages: number; holds: Set<nu
 }
 
 /**
- * Makes a new catalog file at `location` whole or not at all: `init` fills a temporary file beside it, which is
- * fsynced and then linked into place (a link never replaces a file, so a catalog another process made in the
- * meantime is kept, and a crash leaves no half-made catalog where nodupe would later find it). Returns false
+ * Makes a new catalog file at `location` whole or not at all (see placeNew): a catalog another process made in
+ * the meantime is kept, and a crash leaves no half-made catalog where nodupe would later find it. Returns false
  * when a file already exists at `location`.
  */
 export function createCatalogFile(location: string, init: (temporary: string) => void): boolean {
-  const temporary = `${location}.${randomBytes(6).toString('hex')}.new`;
-  try {
-    init(temporary);
-    syncPath(temporary);
-    try {
-      linkSync(temporary, location);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-      throw error;
-    }
-    syncPath(dirname(location));
-    return true;
-  } finally {
-    rmSync(temporary, { force: true });
-    rmSync(`${temporary}-wal`, { force: true });
-    rmSync(`${temporary}-shm`, { force: true });
-  }
-}
-
-/** fsyncs a file or a folder (a read-only descriptor is enough on Linux and macOS). */
-function syncPath(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  return placeNew(nodeFileOps, location, init, ['-wal', '-shm']);
 }

@@ -1,18 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  linkSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { NodupeError } from '../../core/errors.js';
+import { placeNew } from '../../fs/durable.js';
+import { nodeFileOps } from '../../fs/file-ops.js';
 
 /** Who holds a lock, as its holder wrote it down: for messages only, and stale if the holder was killed. */
 export interface LockHolder {
@@ -76,21 +67,9 @@ export function acquireFileLock(path: string, inUse: (holder: LockHolder) => str
  */
 function createPrivately(path: string): void {
   if (existsSync(path)) return;
-  const temp = `${path}.${randomBytes(6).toString('hex')}`;
-  const fd = openSync(temp, 'wx', 0o600);
-  try {
-    writeSync(fd, lockFileContent(path));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    linkSync(temp, path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  } finally {
-    rmSync(temp, { force: true });
-  }
+  placeNew(nodeFileOps, path, (temp) =>
+    writeFileSync(temp, lockFileContent(path), { flag: 'wx', mode: 0o600 }),
+  );
 }
 
 /** A one-row database, unique: an empty lock file would be a duplicate of every empty file a scan finds. */
