@@ -212,7 +212,7 @@ describe('nodupe apply, runs, undo, verify, quarantine purge', () => {
     const again = await cli('apply', 'plan.json', '--no-progress');
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/already applied/);
-    expect((await cli('runs')).stdout).toMatch(/^1\t.*\tfinished\t3 done, 0 skipped/);
+    expect((await cli('runs')).stdout).toMatch(/^1\t.*\tfinished\t3 done, 0 skipped/m);
     const verified = await cli('verify', '--mode', 'all', '-o', 'report.json', '--no-progress');
     expect(verified.stdout).toMatch(/0 errors/);
     expect(verified.code).toBe(0);
@@ -228,7 +228,7 @@ describe('nodupe apply, runs, undo, verify, quarantine purge', () => {
     await writePlan();
     expect((await cli('apply', 'plan.json', '--no-progress')).code).toBe(0);
     const purged = await cli('quarantine', 'purge', '--older-than', '0');
-    expect(purged.stdout).toMatch(/purged 3 files .* from 1 runs/);
+    expect(purged.stdout).toMatch(/purged 3 files .* from 1 run: .* freed\n/);
     expect((await cli('verify', '--mode', 'consistency')).code).toBe(0);
     expect((await cli('undo', '2')).stdout).toMatch(/purged/);
   });
@@ -274,7 +274,7 @@ describe('nodupe verify --mode checksums', () => {
     const r = await cli('verify', '--mode', 'checksums', '--no-progress');
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(`checksums: checksum-mismatch: ${dir.path('t/a/one.jpg')}`);
-    expect(r.stdout).toMatch(/verified \(checksums \d+\): 1 errors/);
+    expect(r.stdout).toMatch(/verified \(checksums \d+\): 1 error\n/);
   });
 });
 

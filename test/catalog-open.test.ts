@@ -1,6 +1,6 @@
 import {
   copyFileSync,
-  existsSync,
+  mkdirSync,
   readdirSync,
   readFileSync,
   statSync,
@@ -20,6 +20,7 @@ let catalogPath: string;
 beforeEach(() => {
   dir = scratch();
   catalogPath = dir.path('state', 'catalog.db');
+  mkdirSync(dir.path('state'));
   for (let i = 0; i < 400; i++) dir.write(`t/${i}`, bytes(3000, i % 40));
 });
 afterEach(() => dir.remove());
@@ -152,7 +153,7 @@ describe('a missing catalog', () => {
     const { code, stderr } = await cli(...args);
     expect(code).toBe(2);
     expect(stderr).toMatch(/there is no catalog at .*catalog\.db: `nodupe scan PATH` makes one/);
-    expect(existsSync(dir.path('state'))).toBe(false);
+    expect(readdirSync(dir.path('state'))).toEqual([]);
   });
 
   it('is made by scan, whole, with nothing left beside it', async () => {
@@ -216,7 +217,7 @@ describe('a whole catalog', () => {
       db.exec(`INSERT INTO runs (plan_id, plan, state, started_at) VALUES ('p', '{}', 'running', 1)`);
       const runs = await cli('runs');
       expect(runs.code, runs.stderr).toBe(0);
-      expect(runs.stdout).toMatch(/^1\t.*\trunning\t/);
+      expect(runs.stdout).toMatch(/^1\t.*\trunning\t/m);
     } finally {
       db.close();
     }

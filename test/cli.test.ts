@@ -13,6 +13,7 @@ let catalogPath: string;
 beforeEach(() => {
   dir = scratch();
   catalogPath = dir.path('state', 'catalog.db');
+  mkdirSync(dir.path('state'));
   const big = bytes(20_000, 1);
   dir.write('t/a/one.jpg', big);
   dir.write('t/b/one copy.jpg', big);
@@ -61,10 +62,8 @@ describe('nodupe dupes', () => {
     const fdupes = await runCli(['dupes', '--catalog', catalogPath, '--format', 'fdupes', 't'], {
       cwd: dir.root,
     });
-    expect(fdupes.stdout).toBe(
-      `${dir.path('t/a/one.jpg')}\n${dir.path('t/b/one again.jpg')}\n${dir.path('t/b/one copy.jpg')}\n\n` +
-        `${dir.path('t/a/two')}\n${dir.path('t/b/two')}\n\n`,
-    );
+    // Paths spelled from the root as typed (`t`), as fdupes and jdupes print them.
+    expect(fdupes.stdout).toBe('t/a/one.jpg\nt/b/one again.jpg\nt/b/one copy.jpg\n\nt/a/two\nt/b/two\n\n');
     const csv = await runCli(['dupes', '--catalog', catalogPath, '--format', 'csv', 't'], { cwd: dir.root });
     const rows = csv.stdout.trim().split('\n');
     expect(rows[0]).toBe('group,size,hash,path,hardlink');
@@ -97,7 +96,9 @@ describe('nodupe dupes', () => {
     const fdupes = await runCli(['dupes', '--catalog', catalogPath, '--format', 'fdupes', 't'], {
       cwd: dir.root,
     });
-    expect(fdupes.bytes.includes(Buffer.concat([odd, Buffer.from('\n')]))).toBe(true);
+    expect(
+      fdupes.bytes.includes(Buffer.concat([Buffer.from('\nt/b/f'), Buffer.of(0xff), Buffer.from('o\n')])),
+    ).toBe(true);
     const json = JSON.parse(
       (await runCli(['dupes', '--catalog', catalogPath, '--format', 'json', 't'], { cwd: dir.root })).stdout,
     ) as {
@@ -151,14 +152,12 @@ describe('bad input: a clear message, exit 2, nothing touched', () => {
   });
 
   it('refuses a corrupt catalog and leaves it as it was', async () => {
-    mkdirSync(dir.path('state'));
     const garbage = Buffer.concat([Buffer.from('SQLite format 3\0'), bytes(8192, 3)]);
     writeFileSync(catalogPath, garbage);
     await expectRefused(/catalog .* (corrupt|not a database)/);
   });
 
   it('refuses an SQLite database that is not a nodupe catalog', async () => {
-    mkdirSync(dir.path('state'));
     const db = new Database(catalogPath);
     db.exec('CREATE TABLE photos (id INTEGER)');
     db.close();

@@ -40,7 +40,7 @@ describe('a fifo where a catalogued file was', () => {
     const r = await cli('verify', '--mode', 'checksums', '--no-progress');
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(`checksums: not-a-file: ${dir.path('t/b')}: no longer a regular file\n`);
-    expect(r.stdout).toContain('verified (checksums 3): 1 errors');
+    expect(r.stdout).toContain('verified (checksums 3): 1 error\n');
   });
 
   it('a rescan reports a file that became a fifo between the walk and its read, and groups the others', async () => {

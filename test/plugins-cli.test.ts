@@ -31,9 +31,9 @@ describe('nodupe plugins', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines.map((l) => l.split('\t').slice(0, 3).join(' '))).toEqual([
-      'nodupe.hashers 1.0.0 active',
-      'nodupe.formats 1.0.0 active',
-      'nodupe.rules 1.0.0 active',
+      'nodupe.hashers 1.0.1 active',
+      'nodupe.formats 1.0.1 active',
+      'nodupe.rules 1.0.1 active',
       'html-format 1.0.0 active',
     ]);
     expect(lines[3]).toContain('format html');

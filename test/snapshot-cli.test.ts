@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -50,11 +51,11 @@ describe('nodupe snapshot', () => {
     expect(await run('list')).toBe(`${id}  2026-01-01 00:00:00  2 files  10 B  before cleanup\n`);
 
     writeFileSync(t.path('data/a.txt'), 'changed');
-    expect(await run('restore', id)).toBe('restored 1 files; 1 were already intact\n');
+    expect(await run('restore', id)).toBe('restored 1 file; 1 was already intact\n');
     expect(readFileSync(t.path('data/a.txt'), 'utf8')).toBe('alpha');
 
     expect(await run('delete', id)).toBe(
-      `deleted snapshot ${id}; freed 5 B (1 contents no other snapshot uses)\n`,
+      `deleted snapshot ${id}; freed 5 B (1 stored copy no other snapshot uses)\n`,
     );
     expect(await run('list')).toBe('');
     expect(err).toMatch(/no snapshots in/);
@@ -80,7 +81,7 @@ describe('nodupe snapshot', () => {
     writeFileSync(blobPath(store, readBlobName(store, id)), 'damaged');
     await expect(run('restore', id)).rejects.toMatchObject({
       code: 'FAILED',
-      message: '1 files were not restored (listed above)',
+      message: '1 file was not restored (listed above)',
     });
     expect(out).toBe('restored 0 files; 0 were already intact\n');
     expect(err).toBe(
@@ -89,11 +90,13 @@ describe('nodupe snapshot', () => {
   });
 
   it('saves what it can, lists the rest on stderr and fails', async () => {
+    // A root that is a link is followed (as find -H does): it names its file; a FIFO cannot be saved.
     t.write('f', 'content');
     symlinkSync(t.path('f'), t.path('link'));
-    await expect(run('create', 'f', 'link')).rejects.toMatchObject({ code: 'FAILED' });
-    expect(out).toMatch(/^snapshot \S+: 1 files, 7 B \(7 B new\)\n$/);
-    expect(err).toBe(`nodupe: ${t.path('link')}: a symbolic link (not followed)\n`);
+    execFileSync('mkfifo', [t.path('pipe')]);
+    await expect(run('create', 'link', 'pipe')).rejects.toMatchObject({ code: 'FAILED' });
+    expect(out).toMatch(/^snapshot \S+: 1 file, 7 B \(7 B new\)\n$/);
+    expect(err).toBe(`nodupe: ${t.path('pipe')}: not a regular file\n`);
   });
 
   it('rejects an unknown id as bad input', async () => {

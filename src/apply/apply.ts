@@ -7,12 +7,13 @@ import { nodeFileOps, type FileOps } from '../fs/file-ops.js';
 import { joinName, parentOf, pathKey, type FsPath } from '../model/paths.js';
 import type { ActionOp, Plan, PlannedAction, PlannedKeeper } from '../plan/plan.js';
 import { ACTION_KINDS, FolderMaker, identityNow } from './actions/index.js';
-import { carryOut, inodeKey, type RunContext } from './carry-out.js';
+import { carryOut, inodeKey, type Done, type RunContext } from './carry-out.js';
 import { lockCatalog } from './catalog-lock.js';
 import { StackingCheck } from './check.js';
 import { pickRun, type JournalEntry, type OwnerRecord, type Settlement } from './journal.js';
 import { HeldFolders } from './pinned-folder.js';
 import { QuarantineRoots } from './quarantine.js';
+import { countAction, LinkTally, noSpace, type SpaceTotals } from './space.js';
 
 export interface ApplyOptions {
   catalog: CatalogStore;
@@ -37,6 +38,8 @@ export interface ApplyOptions {
    * owners or modes (`--any-owner`).
    */
   anyOwner?: boolean;
+  /** The snapshot taken of the files the plan deletes, before the run (`apply --snapshot`): undo names it. */
+  snapshot?: string;
 }
 
 /** What happened to one action: done, skipped (with why), or, in a dry run, what would happen. */
@@ -47,8 +50,13 @@ export interface Step {
   keeper: FsPath;
   outcome: 'done' | 'skipped' | 'would';
   reason?: string;
-  /** Bytes freed (or moved) by this action: a file's size once per inode. */
+  /** The file's size, once per inode of the plan. */
   bytes: number;
+  /**
+   * The allocated bytes it freed (quarantine: what a purge would free; move: 0), as `src/apply/space.ts` counts
+   * them; in a dry run, what it would free. An action found done after an interruption counts its size.
+   */
+  freed: number;
   target?: FsPath;
 }
 
@@ -57,7 +65,10 @@ export interface ApplyReport {
   dryRun: boolean;
   done: number;
   skipped: number;
+  /** The size of the files acted on (once per inode). */
   bytes: number;
+  /** What the actions did to disk space: freed, moved into quarantine (and what a purge would free), moved. */
+  space: SpaceTotals;
   skips: Step[];
   /** Actions a resumed run found already settled. */
   alreadySettled: number;
@@ -124,7 +135,8 @@ async function applyLocked(plan: Plan, planText: string, options: ApplyOptions):
     );
   }
   const journal = options.catalog.journal();
-  const earlier = options.dryRun ? [] : journal.runsOfPlan(plan.id);
+  // A dry run is refused as apply would be: it predicts apply.
+  const earlier = journal.runsOfPlan(plan.id);
   const last = earlier[earlier.length - 1];
   if (last) {
     throw new NodupeError(
@@ -190,7 +202,11 @@ async function execute(
   const settledBefore = new Map<number, JournalEntry>();
   const runId = dryRun
     ? 0
-    : (resumeId ?? journal.startRun(plan.id, planText, clock.wallNow(), options.quarantineDir));
+    : (resumeId ??
+      journal.startRun(plan.id, planText, clock.wallNow(), {
+        quarantineDir: options.quarantineDir,
+        snapshot: options.snapshot,
+      }));
   if (resumeId !== undefined) for (const e of journal.entries(resumeId)) settledBefore.set(e.seq, e);
 
   const report: ApplyReport = {
@@ -199,6 +215,7 @@ async function execute(
     done: 0,
     skipped: 0,
     bytes: 0,
+    space: noSpace(),
     skips: [],
     alreadySettled: 0,
     stopped: false,
@@ -247,6 +264,8 @@ async function execute(
       state: 'intent',
       reason: undefined,
       bytes: item.bytes,
+      freed: undefined,
+      foldersMade: undefined,
     };
   };
 
@@ -257,6 +276,7 @@ async function execute(
     } else {
       report.done++;
       report.bytes += step.bytes;
+      countAction(report.space, step.op, step.bytes, step.freed);
     }
     options.onStep?.(step);
   };
@@ -271,6 +291,7 @@ async function execute(
     anyOwner: options.anyOwner,
     held: new HeldFolders(ops),
     touched: new Set(),
+    links: new LinkTally(dryRun),
   };
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
   // The outcomes of a batch are committed together with the intents of the next, in one durable transaction:
@@ -299,6 +320,8 @@ async function execute(
           run.touched.add(inodeKey(item.action.expect));
           const done = ACTION_KINDS[before.op];
           if (done.destroys && done.linksKeeper) run.touched.add(inodeKey(item.keeper));
+          if (before.op === 'quarantine' && before.state === 'done')
+            run.links.quarantinedBefore(before.expect);
         }
         if (before && before.state !== 'intent') report.alreadySettled++;
         else batch.push({ item, entry: before ?? entryOf(item), journaled: before !== undefined });
@@ -310,6 +333,7 @@ async function execute(
       );
       const outcomes: Settlement[] = [];
       const refreshed: RefreshedPath[] = [];
+      const attempted = new Set<number>();
       unsettled = { outcomes, refreshed };
       for (const { item, entry, journaled } of batch) {
         if (signal?.aborted || report.stopped) break;
@@ -320,12 +344,15 @@ async function execute(
           keeper: item.keeper.path,
           outcome: dryRun ? 'would' : 'done',
           bytes: item.bytes,
+          freed: 0,
           ...(entry.target === undefined ? {} : { target: entry.target }),
         };
         // An intent from before a crash may have been carried out already: the file system says.
         const kind = ACTION_KINDS[entry.op];
         const crash = journaled ? kind.stateAfterCrash(ops, entry) : 'not-done';
-        const result =
+        if (crash === 'done' && entry.op === 'quarantine') run.links.quarantinedBefore(entry.expect);
+        // Done before the interruption: what it freed was not measured (its size stands for it).
+        const result: Partial<Done> | { reason: string } =
           crash === 'done'
             ? {}
             : crash === 'not-done'
@@ -347,34 +374,42 @@ async function execute(
           step.reason = result.reason;
           outcomes.push({ seq: item.seq, state: 'skipped', reason: result.reason });
           if (options.stopOnError) report.stopped = true;
-        } else if (!dryRun) {
-          outcomes.push({ seq: item.seq, state: 'done' });
-          refreshed.push(
-            kind.removesPath
-              ? { path: item.action.path, now: undefined }
-              : identityNow(ops, item.action.path),
-          );
+        } else {
+          step.freed = result.freed ?? item.bytes;
+          if (!dryRun) {
+            outcomes.push({
+              seq: item.seq,
+              state: 'done',
+              ...(result.freed === undefined ? {} : { freed: result.freed }),
+              ...(result.foldersMade === undefined ? {} : { foldersMade: result.foldersMade }),
+            });
+            refreshed.push(
+              kind.removesPath
+                ? { path: item.action.path, now: undefined }
+                : identityNow(ops, item.action.path),
+            );
+          }
         }
+        attempted.add(item.seq);
         count(step);
       }
       if (report.stopped) {
-        const attempted = new Set(outcomes.map((o) => o.seq));
+        // The rest are skipped, in a dry run as in apply (which exits 1 for them).
         for (const { item } of batch) {
           if (!attempted.has(item.seq)) {
             const reason = 'not attempted: stopped at the first failure';
             outcomes.push({ seq: item.seq, state: 'skipped', reason });
-            if (!dryRun) {
-              report.skipped++;
-              report.skips.push({
-                seq: item.seq,
-                op: item.action.op,
-                path: item.action.path,
-                keeper: item.keeper.path,
-                outcome: 'skipped',
-                reason,
-                bytes: item.bytes,
-              });
-            }
+            report.skipped++;
+            report.skips.push({
+              seq: item.seq,
+              op: item.action.op,
+              path: item.action.path,
+              keeper: item.keeper.path,
+              outcome: 'skipped',
+              reason,
+              bytes: item.bytes,
+              freed: 0,
+            });
           }
         }
       }

@@ -2,8 +2,9 @@ import { isAbortError } from '../core/errors.js';
 import type { RateLimiter } from '../core/rate-limiter.js';
 import { describeErrno, errnoOf, type FileOps, type Stat } from '../fs/file-ops.js';
 import { describeChange, identityChange, identityOf, type FileIdentity } from '../model/identity.js';
-import { displayPath, type FsPath } from '../model/paths.js';
+import { displayPath, parentOf, type FsPath } from '../model/paths.js';
 import {
+  mirrorBaseOf,
   proveKeeper,
   putBack,
   setAside,
@@ -24,6 +25,7 @@ import {
 } from './check.js';
 import type { OwnerRecord } from './journal.js';
 import { PinnedFolder, type HeldFolders } from './pinned-folder.js';
+import type { LinkTally } from './space.js';
 
 /** What one run (apply, resume, purge) shares between its actions. */
 export interface RunContext {
@@ -43,6 +45,17 @@ export interface RunContext {
    * linked to. Their ctime is not compared with the plan's (the compare and the proof still hold).
    */
   touched: Set<string>;
+  /** The names of each inode the run took away, for the bytes each action frees (see `src/apply/space.ts`). */
+  links: LinkTally;
+}
+
+/**
+ * An action carried out (in a dry run: one that would be). `freed`: the allocated bytes it freed (for quarantine,
+ * what a purge would free), by `LinkTally`; `foldersMade`: folders it made above its target, for undo.
+ */
+export interface Done {
+  freed: number;
+  foldersMade: number;
 }
 
 /** The key of an inode in {@link RunContext.touched}. */
@@ -72,7 +85,10 @@ export interface Subject {
  * name, compares the bytes now, then looks last (neither moved; the keeper's name still leads to it) and only
  * then removes the set-aside file. Any failure takes back what it put at the path and puts the file back.
  *
- * Resolves to {} when done (in a dry run: when it would be), else to the reason it was not. Throws only an abort.
+ * A dry run takes the same way up to the first step that would change anything, and there the kind rehearses
+ * that step instead (its own calls' errors, with nothing made), then compares.
+ *
+ * Resolves to what was done (in a dry run: what would be), else to the reason it was not. Throws only an abort.
  */
 export async function carryOut(
   run: RunContext,
@@ -82,22 +98,22 @@ export async function carryOut(
   file: Subject,
   keeperWant: FileIdentity | undefined,
   dryRun: boolean,
-): Promise<{ reason?: string }> {
+): Promise<Done | { reason: string }> {
   const attempt = new Attempt(run, kind, entry);
-  let reason: string | undefined;
+  let result: Done | string;
   try {
-    reason = await attempt.carryOut(folders, file, keeperWant, dryRun);
+    result = await attempt.carryOut(folders, file, keeperWant, dryRun);
   } catch (error) {
     // An abort (Ctrl-C while waiting for read budget) is no verdict on the file: the action stays an intent.
     if (isAbortError(error)) {
       attempt.cleanUp();
       throw error;
     }
-    reason = explainFailure(kind.op, error);
+    result = explainFailure(kind.op, error);
   }
   const stays = attempt.cleanUp();
-  if (reason === undefined) return {};
-  return { reason: stays === undefined ? reason : `${reason}; ${stays}` };
+  if (typeof result !== 'string') return result;
+  return { reason: stays === undefined ? result : `${result}; ${stays}` };
 }
 
 /** One action under way: what it holds open, what it set aside, what it made; `cleanUp` gives it all back. */
@@ -119,13 +135,13 @@ class Attempt {
     private readonly entry: EntryView & { target: FsPath },
   ) {}
 
-  /** Carries the action out; resolves to undefined when done, else to the reason it was not. */
+  /** Carries the action out; resolves to what was done, else to the reason it was not. */
   async carryOut(
     folders: FolderMaker,
     file: Subject,
     keeperWant: FileIdentity | undefined,
     dryRun: boolean,
-  ): Promise<string | undefined> {
+  ): Promise<Done | string> {
     const { context: run, kind, entry } = this;
     const { ops } = run;
     const opened = this.#open(
@@ -157,9 +173,10 @@ class Attempt {
         signal: run.signal,
         exact: kind.destroys,
       });
+    // Held in a dry run too: opening a folder changes nothing, and one that cannot be opened stops apply.
+    const folder = run.held.holding(file.path, fileSt);
+    folder.mustBe(entry.folder);
     if (!dryRun) {
-      const folder = run.held.holding(file.path, fileSt);
-      folder.mustBe(entry.folder);
       this.#at = { ...entry, path: folder.within(entry.path), target: folder.within(entry.target) };
     }
     const at = this.#at;
@@ -177,8 +194,12 @@ class Attempt {
       const differs = await compare(keeper.fd);
       if (differs !== undefined) return differs;
       if (at !== undefined) kind.perform(act);
+      else kind.rehearse(act);
       run.touched.add(inodeKey(fileSt));
-      return undefined;
+      return {
+        freed: kind.op === 'quarantine' ? run.links.quarantines(fileSt) : 0,
+        foldersMade: folders.claim(parentOf(entry.target), mirrorBaseOf(entry.target, entry.path)),
+      };
     }
 
     const refusal = destroyRefusal(
@@ -189,7 +210,12 @@ class Attempt {
     );
     if (refusal !== undefined) return refusal;
     let counterpart = keeper;
-    if (at === undefined) return await compare(counterpart.fd); // a dry run: the checks and the compare
+    if (at === undefined) {
+      // A dry run: what the steps below would meet, then the compare.
+      kind.rehearse(act);
+      const differs = await compare(counterpart.fd);
+      return differs ?? { freed: run.links.removes(fileSt), foldersMade: 0 };
+    }
     if (kind.prepare) {
       // The replacement that is compared itself (a reflink clone), held open from here.
       kind.prepare(act);
@@ -253,7 +279,8 @@ class Attempt {
     this.#installed = undefined;
     run.touched.add(inodeKey(fileSt));
     if (kind.linksKeeper) run.touched.add(inodeKey(keeperSt));
-    return undefined;
+    // Its link count as last looked at, unchanged since (else the last looks stopped it): this name was its last?
+    return { freed: run.links.removes(fileBefore), foldersMade: 0 };
   }
 
   /**

@@ -1,6 +1,6 @@
 import { realpathSync } from 'node:fs';
 import type { CatalogStore } from '../catalog/store.js';
-import { acquireFileLock } from '../catalog/sqlite/file-lock.js';
+import { acquireFileLock, lockHolder, type LockHolder } from '../catalog/sqlite/file-lock.js';
 
 /**
  * Takes the catalog's cleanup lock for apply, resume, undo and purge: one of them at a time per catalog file,
@@ -11,9 +11,22 @@ import { acquireFileLock } from '../catalog/sqlite/file-lock.js';
 export function lockCatalog(catalog: CatalogStore): () => void {
   if (catalog.location === ':memory:') return () => undefined;
   return acquireFileLock(
-    `${realpathSync(catalog.location)}-lock`,
+    lockPathOf(catalog),
     (holder) =>
       `another nodupe (pid ${holder.pid ?? 'unknown'}${holder.since === undefined ? '' : `, since ${holder.since}`}) ` +
       `is applying, undoing or purging with the catalog ${catalog.location}; wait for it to finish`,
   );
+}
+
+/**
+ * Who holds the catalog's cleanup lock (an apply, resume, undo or purge under way), or undefined: takes nothing
+ * while it is held (see `lockHolder`).
+ */
+export function catalogLockHolder(catalog: CatalogStore): LockHolder | undefined {
+  if (catalog.location === ':memory:') return undefined;
+  return lockHolder(lockPathOf(catalog));
+}
+
+function lockPathOf(catalog: CatalogStore): string {
+  return `${realpathSync(catalog.location)}-lock`;
 }

@@ -5,8 +5,12 @@ import type { ActionOp } from '../plan/plan.js';
 
 /** intent: written before acting; done/skipped: settled; undone: reversed; purged: its quarantined copy freed. */
 export type EntryState = 'intent' | 'done' | 'skipped' | 'undone' | 'purged';
-/** running: apply under way or interrupted; finished; undoing: undo under way or interrupted; undone. */
-export type RunState = 'running' | 'finished' | 'undoing' | 'undone';
+/**
+ * running: apply under way or interrupted; finished; undoing: undo under way or interrupted, or stopped by
+ * something it can retry (another file at a path); undone; partly-undone: undone as far as undo ever can, with
+ * deleted files or purged copies left, which no undo brings back (a final state, as undone is).
+ */
+export type RunState = 'running' | 'finished' | 'undoing' | 'undone' | 'partly-undone';
 
 export interface JournalEntry {
   runId: number;
@@ -26,7 +30,12 @@ export interface JournalEntry {
   keeperId: { dev: bigint; ino: bigint } | undefined;
   state: EntryState;
   reason: string | undefined;
+  /** The file's size, counted once per inode in the plan (the plan's figure). */
   bytes: number;
+  /** Allocated bytes the action freed, as measured when it acted (see `src/apply/space.ts`); undefined: not measured. */
+  freed: number | undefined;
+  /** Folders the action made above its target (quarantine, move), counted upward: undo removes them when empty. */
+  foldersMade: number | undefined;
 }
 
 /** What a new file made by undo must be given back: the replaced inode's owner, mode and access time. */
@@ -42,6 +51,20 @@ export interface Settlement {
   seq: number;
   state: EntryState;
   reason?: string;
+  /** Written when given (see JournalEntry): a done action's figure, a purge's. */
+  freed?: number;
+  foldersMade?: number;
+}
+
+/** Entries of one run with one action and one state: how many, their size and the bytes they freed. */
+export interface EntryTally {
+  op: ActionOp;
+  state: EntryState;
+  entries: number;
+  /** Their sizes (once per inode). */
+  bytes: number;
+  /** Their allocated bytes freed; an entry not measured (an older nodupe's, or judged done after a crash) counts its size. */
+  freed: number;
 }
 
 export interface RunRecord {
@@ -52,9 +75,11 @@ export interface RunRecord {
   finishedAt: number | undefined;
   undoneAt: number | undefined;
   quarantineDir: string | undefined;
+  /** The snapshot taken of the files the run deletes, before it began (`apply --snapshot`). */
+  snapshot: string | undefined;
   entries: Record<EntryState, number>;
-  /** Bytes of the entries done (freed by quarantine, delete, links; moved by move). */
-  bytesDone: number;
+  /** Per action and state (`runSpace` turns them into what was freed, held in quarantine, moved). */
+  tallies: EntryTally[];
 }
 
 /**
@@ -82,8 +107,16 @@ export function pickRun(
  * survive a crash of the process or the machine.
  */
 export interface Journal {
-  /** `quarantineDir`: the run's `--quarantine` folder, kept so that resume uses it too. */
-  startRun(planId: string, planText: string, at: number, quarantineDir?: string): number;
+  /**
+   * `quarantineDir`: the run's `--quarantine` folder, kept so that resume uses it too; `snapshot`: the snapshot
+   * taken before it (undo names it).
+   */
+  startRun(
+    planId: string,
+    planText: string,
+    at: number,
+    extra?: { quarantineDir?: string | undefined; snapshot?: string | undefined },
+  ): number;
   runs(): RunRecord[];
   run(id: number): RunRecord | undefined;
   /** The runs made from this plan, oldest first. */
@@ -92,7 +125,7 @@ export interface Journal {
   setRunState(runId: number, state: RunState, at: number): void;
   /** Writes whole entries (intents), replacing any with the same (run, seq). */
   write(entries: readonly JournalEntry[], at: number): void;
-  /** Records outcomes over existing entries: state and reason. */
+  /** Records outcomes over existing entries: state, reason, and the figures given. */
   settle(runId: number, outcomes: readonly Settlement[], at: number): void;
   entries(runId: number): JournalEntry[];
 }

@@ -156,7 +156,7 @@ export class HeldFolders {
 let hasProc: boolean | undefined;
 
 /** Whether this system has /proc/self/fd, whose entries lead to what a process holds open (asked once). */
-function procWorks(ops: FileOps): boolean {
+export function procWorks(ops: FileOps): boolean {
   if (hasProc === undefined) {
     try {
       hasProc = ops.lstat('/proc/self/fd').isDirectory();

@@ -8,8 +8,8 @@ import {
   ACTION_KINDS,
   FolderMaker,
   isExpectedFile,
+  mirrorBaseOf,
   removeEmptyParents,
-  runFolderOf,
 } from './actions/index.js';
 import { reservedAside } from './actions/shared.js';
 import { recoverPurgeAside } from './actions/relocate.js';
@@ -18,6 +18,7 @@ import { lockCatalog } from './catalog-lock.js';
 import { StackingCheck } from './check.js';
 import { HeldFolders } from './pinned-folder.js';
 import type { JournalEntry, Settlement } from './journal.js';
+import { LinkTally } from './space.js';
 
 export interface PurgeOptions {
   olderThanMs: number;
@@ -34,7 +35,10 @@ export interface PurgeOptions {
 export interface PurgeReport {
   runs: number[];
   files: number;
+  /** The size of the files purged. */
   bytes: number;
+  /** The allocated bytes freed (see `src/apply/space.ts`): a copy with another name outside the quarantine frees none. */
+  freed: number;
   problems: { path: FsPath; reason: string }[];
 }
 
@@ -58,7 +62,7 @@ export async function purgeQuarantine(catalog: CatalogStore, options: PurgeOptio
 async function purgeLocked(catalog: CatalogStore, options: PurgeOptions): Promise<PurgeReport> {
   const ops = options.ops ?? nodeFileOps;
   const cutoff = options.clock.wallNow() - options.olderThanMs;
-  const report: PurgeReport = { runs: [], files: 0, bytes: 0, problems: [] };
+  const report: PurgeReport = { runs: [], files: 0, bytes: 0, freed: 0, problems: [] };
   const run: RunContext = {
     ops,
     stacking: new StackingCheck(ops),
@@ -67,9 +71,12 @@ async function purgeLocked(catalog: CatalogStore, options: PurgeOptions): Promis
     anyOwner: options.anyOwner,
     held: new HeldFolders(ops),
     touched: new Set(),
+    links: new LinkTally(options.dryRun ?? false),
   };
   // A purge makes no folders: only quarantine and move do.
-  const folders = new FolderMaker((dir) => ops.mkdirp(dir));
+  const folders = new FolderMaker(() => {
+    throw new Error('a purge makes no folders');
+  });
   try {
     await purgeRuns(catalog, run, folders, cutoff, report, options);
   } finally {
@@ -96,13 +103,17 @@ async function purgeRuns(
         if (options.signal?.aborted) throw abortErrorFrom(options.signal);
         if (entry.op !== 'quarantine' || entry.state !== 'done' || entry.target === undefined) continue;
         const outcome = await purgeOne(run, folders, entry, options.dryRun ?? false);
-        if (outcome === 'gone' || outcome === 'purged') {
-          if (outcome === 'purged') {
+        if ('reason' in outcome) report.problems.push({ path: entry.target, reason: outcome.reason });
+        else {
+          // A copy found gone (someone removed it) was freed by no purge.
+          const freed = outcome.gone ? 0 : outcome.freed;
+          if (!outcome.gone) {
             report.files++;
             report.bytes += entry.bytes;
+            report.freed += freed;
           }
-          if (!options.dryRun) purged.push({ seq: entry.seq, state: 'purged' });
-        } else report.problems.push({ path: entry.target, reason: outcome.reason });
+          if (!options.dryRun) purged.push({ seq: entry.seq, state: 'purged', freed });
+        }
       }
     } finally {
       journal.settle(record.id, purged, options.clock.wallNow());
@@ -117,7 +128,7 @@ async function purgeOne(
   folders: FolderMaker,
   entry: JournalEntry,
   dryRun: boolean,
-): Promise<'purged' | 'gone' | { reason: string }> {
+): Promise<{ gone: true } | { gone: false; freed: number } | { reason: string }> {
   const { ops } = run;
   const copy = entry.target!;
   let there;
@@ -127,7 +138,7 @@ async function purgeOne(
   } catch (error) {
     return { reason: describeErrno(error) };
   }
-  if (there === undefined) return 'gone';
+  if (there === undefined) return { gone: true };
   // Only the very file quarantined: never something else found at its place.
   if (!isExpectedFile(there, entry.expect)) {
     return { reason: 'another file stands where the quarantined copy was: left alone' };
@@ -151,7 +162,7 @@ async function purgeOne(
     undefined,
     dryRun,
   );
-  if (result.reason !== undefined) {
+  if ('reason' in result) {
     const keeperGone = /keeper .* (vanished|is gone|is now a symbolic link|is no longer a regular file)/.test(
       result.reason,
     );
@@ -161,6 +172,6 @@ async function purgeOne(
         : `${result.reason}: the quarantined copy stays`,
     };
   }
-  if (!dryRun) removeEmptyParents(ops, copy, runFolderOf(copy, entry.path));
-  return 'purged';
+  if (!dryRun) removeEmptyParents(ops, copy, mirrorBaseOf(copy, entry.path));
+  return { gone: false, freed: result.freed };
 }

@@ -105,9 +105,11 @@ export class QuarantineRoots {
 
   /**
    * Makes a folder below a trusted root, and the missing ones between: each made private, and each that is
-   * there already must be a real folder of the user's that no one else can write to.
+   * there already must be a real folder of the user's that no one else can write to. Returns the folders it
+   * made. Without `create` (a dry run) it makes none: it checks those that are there, down to the first missing
+   * one (those below it would be made, private).
    */
-  makeFolder(dir: FsPath): void {
+  makeFolder(dir: FsPath): FsPath[] {
     // The folders still to make (or to check), deepest first, up to a trusted root or a folder made already.
     const missing: FsPath[] = [];
     let at = dir;
@@ -124,15 +126,27 @@ export class QuarantineRoots {
       missing.push(at);
       at = parent;
     }
+    const made: FsPath[] = [];
     for (const folder of missing.reverse()) {
-      try {
-        this.#ops.mkdir(folder, 0o700);
-      } catch (error) {
-        if (errnoOf(error) !== 'EEXIST') throw error;
+      const there = this.#create ? !this.#mkdir(folder) : lstatIfPresent(this.#ops, folder) !== undefined;
+      if (there) {
         const problem = this.#distrust(this.#ops.lstat(folder));
         if (problem !== undefined) throw new NoQuarantineError(`${displayPath(folder)} ${problem}`);
-      }
+      } else if (this.#create) made.push(folder);
+      else return made; // a dry run: this one and those below would be made, private
       this.#made.add(pathKey(folder));
+    }
+    return made;
+  }
+
+  /** Makes one private folder: true when made, false when something is there already (EEXIST). */
+  #mkdir(folder: FsPath): boolean {
+    try {
+      this.#ops.mkdir(folder, 0o700);
+      return true;
+    } catch (error) {
+      if (errnoOf(error) !== 'EEXIST') throw error;
+      return false;
     }
   }
 
@@ -157,7 +171,12 @@ export class QuarantineRoots {
         }
       }
       const st = lstatIfPresent(this.#ops, to);
-      if (st === undefined) return; // a dry run: it would be made
+      if (st === undefined) {
+        // A dry run: it would be made, private, where the nearest folder there lets nodupe make it.
+        this.#ops.access(nearestExisting(this.#ops, to).path, constants.W_OK);
+        this.#roots.set(pathKey(to), to);
+        return;
+      }
       if (st.isSymbolicLink() || !st.isDirectory()) refuse('it is not a folder (or it is a symbolic link)');
       if (Number(st.uid) !== this.#uid && st.uid !== 0n) refuse(`it belongs to another user (uid ${st.uid})`);
       if ((Number(st.mode) & WRITABLE_BY_OTHERS) !== 0 && (Number(st.mode) & STICKY) === 0) {
@@ -185,11 +204,12 @@ export class QuarantineRoots {
         pathKey(existing.path) === pathKey(candidate) ? parentOf(candidate) : existing.path,
       );
       if (above !== undefined) return above;
-      if (!this.#create) {
-        this.#ops.access(existing.path, constants.W_OK);
-        return { root: candidate };
-      }
       if (pathKey(existing.path) !== pathKey(candidate)) {
+        if (!this.#create) {
+          // A dry run: it would be made, private, where the nearest folder there lets nodupe make it.
+          this.#ops.access(existing.path, constants.W_OK);
+          return { root: candidate };
+        }
         // Only the candidate's parents may be made the ordinary way; the candidate is made private.
         this.#ops.mkdirp(parentOf(candidate));
         const parentProblem = this.#distrustAncestors(parentOf(candidate));
@@ -209,6 +229,10 @@ export class QuarantineRoots {
           return `${displayPath(candidate)} is a shared folder of another user (uid ${st.uid})`;
         }
         root = joinName(candidate, Buffer.from(`user-${this.#uid}`));
+        if (!this.#create && lstatIfPresent(this.#ops, root) === undefined) {
+          this.#ops.access(candidate, constants.W_OK); // a dry run: it would be made, private
+          return { root };
+        }
         try {
           this.#ops.mkdir(root, 0o700);
         } catch (error) {

@@ -2,10 +2,10 @@ import type { CatalogStore, RefreshedPath } from '../catalog/store.js';
 import type { Clock } from '../core/clock.js';
 import { abortErrorFrom } from '../core/errors.js';
 import type { FsPath } from '../model/paths.js';
-import { ACTION_KINDS, identityNow } from './actions/index.js';
+import { ACTION_KINDS, identityNow, type Reversal } from './actions/index.js';
 import { lockCatalog } from './catalog-lock.js';
 import { nodeFileOps, type FileOps } from '../fs/file-ops.js';
-import { pickRun, type JournalEntry, type RunRecord, type Settlement } from './journal.js';
+import { pickRun, type JournalEntry, type RunRecord, type RunState, type Settlement } from './journal.js';
 
 export interface UndoOptions {
   catalog: CatalogStore;
@@ -20,8 +20,19 @@ export interface UndoReport {
   undone: number;
   /** Entries found reversed already (an earlier, interrupted undo) or never carried out. */
   already: number;
+  /** What was not undone, and why: deleted files and purged copies among them. */
   problems: { path: FsPath; op: JournalEntry['op']; reason: string }[];
-  /** False when problems remain: the run stays "undoing" and undo can be run again. */
+  /** Files the run deleted and copies purged since: no undo brings them back. */
+  deleted: number;
+  purged: number;
+  /** The snapshot the run took of the files it deletes (`apply --snapshot`), which holds them. */
+  snapshot: string | undefined;
+  /**
+   * The run's state now: undone; partly-undone (all that can be is undone, deleted files or purged copies are
+   * left: final); undoing (something undo can retry stopped it: another file at a path, a folder gone).
+   */
+  state: RunState;
+  /** True when the whole run is undone. */
   complete: boolean;
 }
 
@@ -29,6 +40,7 @@ export interface UndoReport {
 function reversible(catalog: CatalogStore, run: RunRecord): boolean {
   return (
     run.state !== 'undone' &&
+    run.state !== 'partly-undone' &&
     catalog
       .journal()
       .entries(run.id)
@@ -71,7 +83,17 @@ function undoLocked(run: RunRecord, options: UndoOptions): UndoReport {
   const { catalog, clock, signal } = options;
   const ops = options.ops ?? nodeFileOps;
   const journal = catalog.journal();
-  const report: UndoReport = { runId: run.id, undone: 0, already: 0, problems: [], complete: true };
+  const report: UndoReport = {
+    runId: run.id,
+    undone: 0,
+    already: 0,
+    problems: [],
+    deleted: 0,
+    purged: 0,
+    snapshot: run.snapshot,
+    state: run.state,
+    complete: run.state === 'undone',
+  };
   if (run.state === 'undone') return report;
   journal.setRunState(run.id, 'undoing', clock.wallNow());
   const entries = journal.entries(run.id).reverse();
@@ -88,6 +110,7 @@ function undoLocked(run: RunRecord, options: UndoOptions): UndoReport {
     }
     if (entry.state === 'skipped' || entry.state === 'undone') continue;
     if (entry.state === 'purged') {
+      report.purged++;
       report.problems.push({ path: entry.path, op: entry.op, reason: 'its quarantined copy was purged' });
       options.onStep?.(entry, 'problem', 'its quarantined copy was purged');
       continue;
@@ -111,9 +134,10 @@ function undoLocked(run: RunRecord, options: UndoOptions): UndoReport {
         continue;
       }
     }
-    const result = ACTION_KINDS[entry.op].reverse(ops, entry);
+    const result = whereDeleted(entry, run, ACTION_KINDS[entry.op].reverse(ops, entry));
     options.onStep?.(entry, result.outcome, result.outcome === 'problem' ? result.reason : undefined);
     if (result.outcome === 'problem') {
+      if (entry.op === 'delete') report.deleted++;
       report.problems.push({ path: entry.path, op: entry.op, reason: result.reason });
       // Carried out before the crash, but it cannot be reversed (a delete): the journal says done, not intent.
       if (entry.state === 'intent') settled.push({ seq: entry.seq, state: 'done' });
@@ -126,7 +150,20 @@ function undoLocked(run: RunRecord, options: UndoOptions): UndoReport {
     if (settled.length >= 256) flush();
   }
   flush();
-  report.complete = report.problems.length === 0;
-  if (report.complete) journal.setRunState(run.id, 'undone', clock.wallNow());
+  // Deleted files and purged copies never come back: a run left with those only is as undone as it can be.
+  const retry = report.problems.length - report.deleted - report.purged;
+  report.state = retry > 0 ? 'undoing' : report.problems.length > 0 ? 'partly-undone' : 'undone';
+  report.complete = report.state === 'undone';
+  if (report.state !== 'undoing') journal.setRunState(run.id, report.state, clock.wallNow());
   return report;
+}
+
+/** A deleted file, which undo cannot bring back: the reason says which snapshot holds it, when the run took one. */
+function whereDeleted(entry: JournalEntry, run: RunRecord, result: Reversal): Reversal {
+  if (entry.op !== 'delete' || result.outcome !== 'problem') return result;
+  const where =
+    run.snapshot === undefined
+      ? 'no snapshot was taken (`apply --snapshot` takes one)'
+      : `snapshot ${run.snapshot} holds it (\`nodupe snapshot restore ${run.snapshot}\`)`;
+  return { outcome: 'problem', reason: `${result.reason}: ${where}` };
 }

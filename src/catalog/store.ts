@@ -68,6 +68,8 @@ export interface CatalogStore {
   /** Marks the rows of vanished paths gone and closes the scan. */
   finishScan(scanId: number, goneIds: readonly number[], at: number): void;
   scans(): ScanRecord[];
+  /** How many paths this scan saw (those it saw last: a later scan takes them over). */
+  filesSeenBy(scanId: number): number;
   /**
    * Brings known rows up to date after apply or undo changed their files: a new identity (hashes kept: the
    * content is the same), or gone. Paths the catalog does not know are left alone.

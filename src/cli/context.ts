@@ -4,7 +4,8 @@ import type { ProgressStream } from './progress-renderer.js';
 
 /** What a command may touch of the outside world; tests pass their own. */
 export interface CliContext {
-  stdout: Output;
+  /** `isTTY`: stdout is a terminal (the progress line is cleared before results are written there). */
+  stdout: Output & { readonly isTTY?: boolean };
   stderr: ProgressStream & Output;
   env: NodeJS.ProcessEnv;
   cwd: string;
@@ -17,7 +18,7 @@ export interface CliContext {
 
 export function processContext(signal: AbortSignal): CliContext {
   return {
-    stdout: { write: (chunk) => void process.stdout.write(chunk) },
+    stdout: { isTTY: process.stdout.isTTY, write: (chunk) => void process.stdout.write(chunk) },
     stderr: process.stderr,
     env: process.env,
     cwd: process.cwd(),

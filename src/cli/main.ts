@@ -11,6 +11,8 @@ import { scanCommand } from './commands/scan.js';
 import { snapshotCommand } from './commands/snapshot.js';
 import { verifyCommand } from './commands/verify.js';
 import { processContext, type CliContext } from './context.js';
+import { addHabitOptions, elsewhereHint, fclonesCommands } from './habits.js';
+import { onOwnLines } from './progress-renderer.js';
 import { SIGNAL_EXIT, watchSignals } from './signals.js';
 import { addCommonOptions, addScanOptions, type ScanCliOptions } from './options.js';
 
@@ -30,6 +32,23 @@ function version(): string {
   return pkg.version;
 }
 
+/**
+ * Where commander's own messages go. Its errors ("error: unknown option '-x'") get nodupe's one prefix, and a
+ * hint when fdupes, jdupes or fclones have the option.
+ */
+function outputTo(ctx: CliContext) {
+  return {
+    writeOut: (text: string) => ctx.stdout.write(text),
+    writeErr: (text: string) => ctx.stderr.write(text),
+    outputError: (text: string, write: (text: string) => void) => {
+      // Commander's own "(Did you mean --max-size?)" already says it.
+      const hint = text.includes('Did you mean') ? undefined : elsewhereHint(text);
+      write(`nodupe: ${text.replace(/^error: /, '')}`);
+      if (hint !== undefined) write(`nodupe: ${hint}\n`);
+    },
+  };
+}
+
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('nodupe')
     .description(
@@ -38,17 +57,23 @@ export function buildProgram(ctx: CliContext): Command {
     .version(version(), '-V, --version')
     .showHelpAfterError('(run nodupe --help for usage)')
     .exitOverride()
-    .configureOutput({ writeOut: (t) => ctx.stdout.write(t), writeErr: (t) => ctx.stderr.write(t) });
+    .configureOutput(outputTo(ctx));
 
   addScanOptions(addCommonOptions(program.command('scan')))
     .description('index PATHs into the catalog (incremental: unchanged files are not read again)')
     .argument('<path...>', 'files or folders to scan')
     .action((paths: string[], options: ScanCliOptions) => scanCommand(paths, options, ctx));
 
-  addScanOptions(addCommonOptions(program.command('dupes', { isDefault: true })))
-    .description('list groups of duplicate files (scanning PATHs first when given; else from the catalog)')
+  addHabitOptions(addScanOptions(addCommonOptions(program.command('dupes', { isDefault: true }))))
+    .alias('group')
+    .description(
+      'list groups of duplicate files (scanning PATHs first when given; else from the catalog); `fclones group` is this',
+    )
     .argument('[path...]', 'files or folders to scan')
-    .option('--format <format>', `output format: ${Object.keys(FORMATS).join(', ')}, or a plugin's`, 'text')
+    .option(
+      '--format <format>',
+      `output format: ${Object.keys(FORMATS).join(', ')}, or a plugin's (default: text)`,
+    )
     .action((paths: string[], options: DupesCliOptions) => dupesCommand(paths, options, ctx));
 
   program.addCommand(planCommand(ctx));
@@ -59,11 +84,10 @@ export function buildProgram(ctx: CliContext): Command {
   program.addCommand(verifyCommand(ctx));
   program.addCommand(snapshotCommand(ctx));
   program.addCommand(pluginsCommand(ctx));
+  for (const command of fclonesCommands()) program.addCommand(command, { hidden: true });
 
   const configure = (command: Command): void => {
-    command
-      .exitOverride()
-      .configureOutput({ writeOut: (t) => ctx.stdout.write(t), writeErr: (t) => ctx.stderr.write(t) });
+    command.exitOverride().configureOutput(outputTo(ctx));
     command.commands.forEach(configure);
   };
   program.commands.forEach(configure);
@@ -76,11 +100,13 @@ export function buildProgram(ctx: CliContext): Command {
  */
 export async function main(argv: readonly string[], ctx?: CliContext): Promise<number> {
   const controller = new AbortController();
-  const context = ctx ?? processContext(controller.signal);
+  // Messages and results never run into the progress line: "nodupe: interrupted" starts on a line of its own.
+  const context = onOwnLines(ctx ?? processContext(controller.signal));
   const signals = ctx
     ? undefined
-    : watchSignals((signal) =>
-        controller.abort(new AbortError(signal === 'SIGINT' ? 'interrupted' : 'terminated')),
+    : watchSignals(
+        (signal) => controller.abort(new AbortError(signal === 'SIGINT' ? 'interrupted' : 'terminated')),
+        { say: (message) => context.stderr.write(message) },
       );
   const program = buildProgram(context);
   try {

@@ -1,7 +1,10 @@
 import { join } from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { NodupeError } from '../core/errors.js';
+import { count } from '../core/format.js';
 import { dataDir } from '../core/xdg.js';
 import { HASH_ALGORITHMS, type HashAlgorithm } from '../hash/algorithms.js';
+import { HABITS } from './habits.js';
 
 const UNITS: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
 
@@ -22,15 +25,26 @@ export function parseRate(text: string): number {
   return bytes;
 }
 
-export function parseCount(min: number) {
+/** A whole number of at least `min` (and at most `max`, when given). */
+export function parseCount(min: number, max?: number) {
   return (text: string): number => {
     const n = Number(text);
-    if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min) {
-      throw new InvalidArgumentError(`expected a whole number of at least ${min}, received "${text}"`);
+    if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min || (max !== undefined && n > max)) {
+      throw new InvalidArgumentError(
+        max === undefined
+          ? `expected a whole number of at least ${min}, received "${text}"`
+          : `expected a whole number from ${min} to ${max}, received "${text}"`,
+      );
     }
     return n;
   };
 }
+
+/**
+ * The most hashing threads `--threads` takes. Each is a worker thread with its own heap and read buffer (a few
+ * MB), and hashing is bound by the disk long before 256 threads; more would only cost memory.
+ */
+export const MAX_THREADS = 256;
 
 /** A hasher's name; whether one by that name exists is known once plugins are loaded. */
 export function parseHash(text: string): HashAlgorithm {
@@ -68,9 +82,13 @@ export function addCommonOptions(command: Command): Command {
     .option('--cpu-prof <file>', 'write a V8 CPU profile of the main thread to <file>');
 }
 
-/** Options of the commands that scan. */
+/**
+ * Options of the commands that scan. fdupes and jdupes need -r to enter folders; nodupe always does, so their
+ * -r and -R are taken and change nothing.
+ */
 export function addScanOptions(command: Command): Command {
   return command
+    .hook('preAction', (_command, action) => checkSizes(action.opts()))
     .option('--exclude <glob>', 'leave out files and folders matching (repeatable)', collect)
     .option('--include <glob>', 'keep only files matching (repeatable)', collect)
     .option('--min-size <size>', 'leave out files smaller than this (10K, 1MiB, ...)', parseSize)
@@ -86,8 +104,27 @@ export function addScanOptions(command: Command): Command {
       parseHash,
       'xxh3',
     )
-    .option('--threads <n>', 'hashing threads (default: the number of CPUs)', parseCount(1))
-    .option('--max-read-rate <rate>', 'throttle content reads, such as 50MiB/s', parseRate);
+    .option(
+      '--threads <n>',
+      `hashing threads, 1 to ${MAX_THREADS} (default: the number of CPUs)`,
+      parseCount(1, MAX_THREADS),
+    )
+    .option('--max-read-rate <rate>', 'throttle content reads, such as 50MiB/s', parseRate)
+    .addOption(
+      new Option('-r, --recurse', 'accepted: folders are always scanned recursively').helpGroup(HABITS),
+    )
+    .addOption(new Option('-R, --recurse:', 'accepted, the same').helpGroup(HABITS));
+}
+
+/** `--min-size` above `--max-size` would leave out every file: bad input, said before anything is touched. */
+function checkSizes(options: { minSize?: number; maxSize?: number }): void {
+  const { minSize, maxSize } = options;
+  if (minSize !== undefined && maxSize !== undefined && minSize > maxSize) {
+    throw new NodupeError(
+      'BAD_INPUT',
+      `--min-size (${count(minSize, 'byte')}) is above --max-size (${count(maxSize, 'byte')}): no file could be kept`,
+    );
+  }
 }
 
 export interface CommonOptions {

@@ -1,12 +1,27 @@
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { NodupeError } from '../core/errors.js';
 import { ACTION_OPS, type ActionOp } from '../plan/plan.js';
 import { DEFAULT_POLICY, parseRule, type KeepRule, type Policy } from '../plan/policy.js';
 import { unknownRule, type RuleLookup } from '../plan/keepers.js';
+import { displayPath } from '../model/paths.js';
+import { globMatcher } from '../scan/filters.js';
+import type { DuplicateGroup } from '../scan/scan.js';
 import type { Config } from './config.js';
 import { parseCount } from './options.js';
+
+/**
+ * A folder as the catalog spells what lies below it: its real path (links resolved), so that `--protect` through
+ * a symbolic link protects the files it leads to. A folder that does not exist stays as written.
+ */
+function realFolder(path: string): string {
+  try {
+    return realpathSync.native(path);
+  } catch {
+    return path;
+  }
+}
 
 export interface PolicyCliOptions {
   action?: ActionOp;
@@ -25,7 +40,7 @@ export function addPolicyOptions(command: Command, cwd: string): { command: Comm
   const rules: KeepRule[] = [];
   const rule = (prefix: string, isPath: boolean) => (value: string) => {
     try {
-      rules.push(parseRule(prefix ? `${prefix} ${isPath ? resolve(cwd, value) : value}` : value));
+      rules.push(parseRule(prefix ? `${prefix} ${isPath ? realFolder(resolve(cwd, value)) : value}` : value));
     } catch (error) {
       throw new InvalidArgumentError((error as Error).message);
     }
@@ -33,7 +48,7 @@ export function addPolicyOptions(command: Command, cwd: string): { command: Comm
   };
   const folders = (value: string, previous: string[] | undefined) => [
     ...(previous ?? []),
-    resolve(cwd, value),
+    realFolder(resolve(cwd, value)),
   ];
   command
     .addOption(
@@ -63,17 +78,20 @@ export function addPolicyOptions(command: Command, cwd: string): { command: Comm
 
 /**
  * The policy: each part from the command line when given there, else from the config file, else the default.
- * A ranking rule nobody provides is a USAGE error that says where it was written.
+ * A ranking rule nobody provides is a USAGE error that says where it was written. `from` is the config file
+ * when any of its settings is used.
  */
 export function resolvePolicy(
   cli: PolicyCliOptions,
   cliRules: readonly KeepRule[],
   configFile: Config,
   known: RuleLookup,
-): { policy: Policy; action: ActionOp; to: string | undefined } {
+): { policy: Policy; action: ActionOp; to: string | undefined; from: string | undefined } {
   const config = configFile.policy;
   const fromCli = cliRules.length > 0;
-  const rules = fromCli ? [...cliRules] : (config.rules ?? DEFAULT_POLICY.rules);
+  const rules = (fromCli ? cliRules : (config.rules ?? DEFAULT_POLICY.rules)).map((r) =>
+    r.kind === 'prefer' ? { ...r, path: realFolder(r.path) } : r,
+  );
   for (const rule of rules) {
     if (rule.kind === 'rank' && !known(rule.name)) {
       const where = fromCli ? '--keep' : `policy.rules in ${configFile.file ?? 'the config file'}`;
@@ -81,7 +99,9 @@ export function resolvePolicy(
     }
   }
   // A typo in a folder to protect would protect nothing: every folder named on the command line must exist.
+  const preferred = cliRules.flatMap((r) => (r.kind === 'prefer' ? [r.path] : []));
   for (const [option, folders] of [
+    ['--prefer', preferred],
     ['--protect', cli.protect],
     ['--only-from', cli.onlyFrom],
   ] as const) {
@@ -95,12 +115,44 @@ export function resolvePolicy(
   }
   const policy: Policy = {
     rules,
-    protect: cli.protect ?? config.protect ?? DEFAULT_POLICY.protect,
-    onlyFrom: cli.onlyFrom ?? config.onlyFrom ?? DEFAULT_POLICY.onlyFrom,
+    protect: (cli.protect ?? config.protect ?? DEFAULT_POLICY.protect).map(realFolder),
+    onlyFrom: (cli.onlyFrom ?? config.onlyFrom ?? DEFAULT_POLICY.onlyFrom).map(realFolder),
     keepN: cli.keepN ?? config.keepN ?? DEFAULT_POLICY.keepN,
   };
   const action = cli.action ?? config.action ?? 'quarantine';
   const to = cli.to ?? config.to;
-  if (action === 'move' && to === undefined) throw new NodupeError('USAGE', '--action move needs --to DIR');
-  return { policy, action, to: action === 'move' ? to : undefined };
+  if (action === 'move' && to === undefined) {
+    throw new NodupeError(
+      'USAGE',
+      cli.action === 'move'
+        ? '--action move needs --to DIR'
+        : `[policy] action = "move" needs [policy] to, the folder to move files into, in ${configFile.file ?? 'the config file'}`,
+    );
+  }
+  const fromConfig =
+    (!fromCli && config.rules !== undefined) ||
+    (cli.protect === undefined && config.protect !== undefined) ||
+    (cli.onlyFrom === undefined && config.onlyFrom !== undefined) ||
+    (cli.keepN === undefined && config.keepN !== undefined) ||
+    (cli.action === undefined && config.action !== undefined) ||
+    (cli.to === undefined && action === 'move' && config.to !== undefined);
+  return {
+    policy,
+    action,
+    to: action === 'move' ? to : undefined,
+    from: fromConfig ? configFile.file : undefined,
+  };
+}
+
+/**
+ * The `prefer-match` and `avoid-match` rules whose glob matches no path of any group (so they decided nothing),
+ * as written: `prefer-match *.jpg`. With no groups there is nothing to say.
+ */
+export function unmatchedRules(rules: readonly KeepRule[], groups: readonly DuplicateGroup[]): string[] {
+  return rules.flatMap((rule) => {
+    if (rule.kind !== 'prefer-match' && rule.kind !== 'avoid-match') return [];
+    const matches = globMatcher(rule.glob);
+    const hit = groups.some((g) => g.files.some((f) => f.paths.some((p) => matches(displayPath(p)))));
+    return hit || groups.length === 0 ? [] : [`${rule.kind} ${rule.glob}`];
+  });
 }

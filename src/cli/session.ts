@@ -1,5 +1,7 @@
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
+import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { catalogPlaceProblem } from '../catalog/sqlite/catalog-file.js';
 import { SqliteCatalog } from '../catalog/sqlite/sqlite-store.js';
 import type { CatalogStore } from '../catalog/store.js';
 import { NodupeError } from '../core/errors.js';
@@ -49,6 +51,12 @@ export async function openSession(
 ): Promise<Session> {
   const location =
     options.catalog === undefined ? defaultCatalogPath(ctx.env) : resolve(ctx.cwd, options.catalog);
+  // Everything a command is told to write is checked before any work, so that bad input changes nothing.
+  if (options.cpuProf !== undefined) checkWritable(resolve(ctx.cwd, options.cpuProf), '--cpu-prof');
+  const place = catalogPlaceProblem(location, {
+    needsFolder: use === 'scan' && options.catalog !== undefined,
+  });
+  if (place !== undefined) throw new NodupeError('BAD_INPUT', place);
   if (use !== 'scan' && !existsSync(location)) {
     throw new NodupeError(
       'BAD_INPUT',
@@ -96,14 +104,17 @@ export async function openSession(
 }
 
 /**
- * Resolves the paths the user named and checks them before anything is touched: a path that does not exist,
- * or a folder that cannot be read, is bad input. Roots that are links are followed (as `find -H` does).
+ * Resolves the paths the user named to real paths (every symbolic link resolved, as the catalog keeps paths)
+ * and checks them before anything is touched: a path that does not exist, or a folder that cannot be read, is
+ * bad input. Roots that are links are followed (as `find -H` does).
  */
 export function resolveRoots(paths: readonly string[], cwd: string): string[] {
   return paths.map((p) => {
     const absolute = resolve(cwd, p);
+    let real: Buffer;
     try {
-      const st = statSync(absolute);
+      real = realpathSync.native(absolute, { encoding: 'buffer' });
+      const st = statSync(real);
       if (st.isDirectory()) accessSync(absolute, constants.R_OK | constants.X_OK);
       else accessSync(absolute, constants.R_OK);
     } catch (error) {
@@ -116,16 +127,26 @@ export function resolveRoots(paths: readonly string[], cwd: string): string[] {
             : (error as Error).message;
       throw new NodupeError('BAD_INPUT', `${p}: ${reason}`, { cause: error });
     }
-    return absolute;
+    // Roots are text; a real path whose bytes are not UTF-8 is left as the user spelled it (the walk follows it).
+    return isUtf8(real) ? real.toString() : absolute;
   });
 }
 
-/** An output file named on the command line must be writable before any work is done (else exit 2). */
-export function checkWritable(file: string): void {
+/**
+ * An output file named on the command line (`option`, for the message) must be writable before any work is
+ * done (else exit 2): not a folder, in a folder that exists.
+ */
+export function checkWritable(file: string, option?: string): void {
+  const named = option === undefined ? '' : `${option}: `;
+  const cannot = (reason: string, cause?: unknown): NodupeError =>
+    new NodupeError('BAD_INPUT', `${named}cannot write ${file}: ${reason}`, { cause });
+  if (existsSync(file) && statSync(file).isDirectory()) throw cannot('it is a folder; name a file');
+  const folder = dirname(file);
+  if (!existsSync(folder)) throw cannot(`its folder ${folder} does not exist`);
   try {
-    accessSync(dirname(file), constants.W_OK);
+    accessSync(folder, constants.W_OK);
     if (existsSync(file)) accessSync(file, constants.W_OK);
   } catch (error) {
-    throw new NodupeError('BAD_INPUT', `cannot write ${file}: ${(error as Error).message}`, { cause: error });
+    throw cannot((error as Error).message, error);
   }
 }

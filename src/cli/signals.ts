@@ -24,7 +24,16 @@ export interface SignalWatch {
  * half done that a crash would not leave: the catalog is SQLite in WAL mode, the journal is written for
  * crashes, and locks die with their process. The grace timer is a real timer: it is about the real process.
  */
-export function watchSignals(stop: (signal: StopSignal) => void, graceMs = GRACE_MS): SignalWatch {
+export function watchSignals(
+  stop: (signal: StopSignal) => void,
+  options: {
+    /** Writes a message for the user (the command's stderr, which keeps it off the progress line). */
+    say?: (message: string) => void;
+    graceMs?: number;
+  } = {},
+): SignalWatch {
+  const graceMs = options.graceMs ?? GRACE_MS;
+  const say = options.say ?? ((message: string) => void process.stderr.write(message));
   let received: StopSignal | undefined;
   const dispose = (): void => {
     for (const signal of SIGNALS) process.removeListener(signal, onSignal);
@@ -34,7 +43,7 @@ export function watchSignals(stop: (signal: StopSignal) => void, graceMs = GRACE
     received = signal;
     dispose();
     const force = setTimeout(() => {
-      process.stderr.write(`nodupe: still stopping ${graceMs} ms after ${signal}; ending now\n`);
+      say(`nodupe: still stopping ${graceMs} ms after ${signal}; ending now\n`);
       // Only the default action is left for the signal, so that it cannot be caught again.
       for (const s of SIGNALS) process.removeAllListeners(s);
       process.kill(process.pid, signal);

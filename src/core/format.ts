@@ -25,3 +25,11 @@ export function formatDuration(ms: number): string {
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
 }
+
+/**
+ * A count with its noun, singular or plural: `count(1, 'group')` → "1 group", `count(2, 'file')` → "2 files",
+ * `count(3, 'file or folder', 'files or folders')`. The plural is the noun plus "s" unless given.
+ */
+export function count(n: number, noun: string, plural = `${noun}s`): string {
+  return `${formatCount(n)} ${n === 1 ? noun : plural}`;
+}

@@ -6,12 +6,18 @@ export interface ProgressTotals {
   bytes?: number;
 }
 
+/** Work done since the last report: items and bytes (counted into rates), and folders gone through (a count). */
+export interface ProgressWork extends ProgressTotals {
+  folders?: number;
+}
+
 /** One phase as seen at one moment. Rates are per second, smoothed; `etaMs` is absent until it can be known. */
 export interface PhaseSnapshot {
   name: string;
   state: 'running' | 'done';
   items: number;
   bytes: number;
+  folders: number;
   itemsTotal: number | undefined;
   bytesTotal: number | undefined;
   elapsedMs: number;
@@ -40,7 +46,7 @@ export interface ProgressTrackerOptions {
 /** The handle of a running phase: count work into it, then end it. */
 export interface Phase {
   readonly name: string;
-  add(work: ProgressTotals): void;
+  add(work: ProgressWork): void;
   setTotals(totals: ProgressTotals): void;
   end(): void;
 }
@@ -62,11 +68,22 @@ class Rate {
   add(amount: number): void {
     this.#pending += amount;
   }
+  /**
+   * The rate as of `dtMs` after the last sample, as if a sample were taken now: a feed that stalls shows a
+   * falling rate, not the last one it had. Nothing changes.
+   */
+  at(dtMs: number, halfLifeMs: number): number | undefined {
+    if (dtMs <= 0) return this.value;
+    const instant = (this.#pending * 1000) / dtMs;
+    const alpha = 1 - Math.pow(0.5, dtMs / halfLifeMs);
+    return this.value === undefined ? instant : this.value + alpha * (instant - this.value);
+  }
 }
 
 class PhaseState implements Phase {
   items = 0;
   bytes = 0;
+  folders = 0;
   itemsTotal: number | undefined;
   bytesTotal: number | undefined;
   endedAt: number | undefined;
@@ -84,11 +101,12 @@ class PhaseState implements Phase {
     this.#assignTotals(totals);
   }
 
-  add(work: ProgressTotals): void {
+  add(work: ProgressWork): void {
     const items = work.items ?? 0;
     const bytes = work.bytes ?? 0;
     this.items += items;
     this.bytes += bytes;
+    this.folders += work.folders ?? 0;
     this.tracker.sample(this, items, bytes);
   }
 
@@ -122,6 +140,7 @@ export class ProgressTracker {
   readonly #phases: PhaseState[] = [];
   readonly #listeners = new Set<Listener>();
   #current: PhaseState | undefined;
+  #ended = 0;
 
   constructor(options: ProgressTrackerOptions = {}) {
     const o = checkOptions('ProgressTracker options', options);
@@ -143,6 +162,11 @@ export class ProgressTracker {
     this.#current = state;
     this.changed();
     return state;
+  }
+
+  /** How many phases have ended: cheap to ask at every change (a renderer prints a phase's summary at once). */
+  get phasesEnded(): number {
+    return this.#ended;
   }
 
   /** Calls `listener` after every change; returns the function that unsubscribes it. */
@@ -179,6 +203,7 @@ export class ProgressTracker {
   /** @internal */
   finish(phase: PhaseState): void {
     phase.endedAt = this.#clock.now();
+    this.#ended++;
     if (this.#current === phase) this.#current = undefined;
     this.changed();
   }
@@ -194,7 +219,11 @@ export class ProgressTracker {
     const byBytes = p.bytesTotal !== undefined && p.bytesTotal > 0;
     const total = byBytes ? p.bytesTotal : p.itemsTotal;
     const count = byBytes ? p.bytes : p.items;
-    const rate = byBytes ? p.byteRate.value : p.itemRate.value;
+    // Between samples the rates are as of the last one; once a sample is owed, as of now.
+    const sinceSample = done || now - p.sampledAt < this.#sampleMs ? 0 : now - p.sampledAt;
+    const itemRate = p.itemRate.at(sinceSample, this.#halfLifeMs);
+    const byteRate = p.byteRate.at(sinceSample, this.#halfLifeMs);
+    const rate = byBytes ? byteRate : itemRate;
     const fraction = total === undefined ? undefined : total === 0 ? 1 : Math.min(1, count / total);
     let etaMs: number | undefined;
     if (done) etaMs = 0;
@@ -205,11 +234,12 @@ export class ProgressTracker {
       state: done ? 'done' : 'running',
       items: p.items,
       bytes: p.bytes,
+      folders: p.folders,
       itemsTotal: p.itemsTotal,
       bytesTotal: p.bytesTotal,
       elapsedMs,
-      itemsPerSecond: done ? average(p.items, elapsedMs) : p.itemRate.value,
-      bytesPerSecond: done ? average(p.bytes, elapsedMs) : p.byteRate.value,
+      itemsPerSecond: done ? average(p.items, elapsedMs) : itemRate,
+      bytesPerSecond: done ? average(p.bytes, elapsedMs) : byteRate,
       fraction: done ? 1 : fraction,
       etaMs,
     };

@@ -3,10 +3,12 @@ import type { HashAlgorithm } from '../hash/algorithms.js';
 import { comparePaths } from '../model/paths.js';
 import { sortGroups, type DuplicateGroup, type PhysicalFile } from '../scan/scan.js';
 import { summarize, type DupesReport } from './report.js';
+import { unfinishedScans } from './unfinished.js';
 
 /**
  * The groups the catalog knows, without touching the disk: files with the same size and full hash, hard links
  * collapsed. It is what the last scans saw; files changed since are not re-checked here (apply re-checks).
+ * Scans that did not finish are named in `unfinished`.
  */
 export function dupesFromCatalog(
   catalog: CatalogStore,
@@ -52,5 +54,6 @@ export function dupesFromCatalog(
     summary: summarize(groups),
     problems: [],
     changed: [],
+    unfinished: unfinishedScans(catalog),
   };
 }

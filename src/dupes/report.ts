@@ -1,6 +1,7 @@
 import type { HashAlgorithm } from '../hash/algorithms.js';
 import type { FsPath } from '../model/paths.js';
 import type { DuplicateGroup, ScanProblem, ScanReport } from '../scan/scan.js';
+import type { UnfinishedScan } from './unfinished.js';
 
 export interface DupesSummary {
   groups: number;
@@ -15,6 +16,11 @@ export interface DupesSummary {
 export interface DupesReport {
   algorithm: HashAlgorithm;
   roots: readonly string[];
+  /**
+   * The roots as the user typed them (`./a`, `b`), parallel to `roots`: the fdupes format prints paths under
+   * them as fdupes does. Absent for a report from the catalog alone.
+   */
+  rootsAsTyped?: readonly string[];
   groups: DuplicateGroup[];
   summary: DupesSummary;
   /** Present when the report comes from a scan. */
@@ -23,6 +29,8 @@ export interface DupesReport {
   };
   problems: ScanProblem[];
   changed: FsPath[];
+  /** From the catalog alone: scans that did not finish, whose roots the report may know only in part. */
+  unfinished?: UnfinishedScan[];
 }
 
 export function summarize(groups: readonly DuplicateGroup[]): DupesSummary {

@@ -6,6 +6,7 @@ import { WorkerPool, type Submitted } from '../core/worker-pool.js';
 import { displayPath } from '../model/paths.js';
 import type { HashAlgorithm } from './algorithms.js';
 import { CallWatchdog, type StuckCall } from './call-watch.js';
+import { ReadMeter } from './read-meter.js';
 import type { HashItem, HashOutcome, HashTask } from './task.js';
 import { hashWorkerUrl } from './worker-url.js';
 
@@ -29,7 +30,12 @@ export interface HashPoolOptions {
   threads?: number;
   /** Throttles content reads: every read in a worker first takes its bytes from here. */
   limiter?: RateLimiter;
-  /** Times the plugin hasher's calls. */
+  /**
+   * Told of the bytes the workers read as they read them (see `ReadMeter`): about every 100 ms while tasks
+   * run, and all of a task's bytes before its result arrives. Without it the workers count nothing.
+   */
+  onBytesRead?: (bytes: number) => void;
+  /** Times the plugin hasher's calls, and the passing on of bytes read. */
   clock?: Clock;
   signal?: AbortSignal;
 }
@@ -44,6 +50,7 @@ export class HashPool {
   readonly #limiter: RateLimiter | undefined;
   readonly #signal: AbortSignal | undefined;
   readonly #watchdog: CallWatchdog<HashItem[]> | undefined;
+  readonly #meter: ReadMeter | undefined;
   /** Set when a plugin's call was stopped: every task still pending, and every later submit, fails with it. */
   #failure: NodupeError | undefined;
 
@@ -55,12 +62,14 @@ export class HashPool {
     this.algorithm = options.algorithm;
     this.#limiter = options.limiter;
     this.#signal = options.signal;
+    this.#meter = options.onBytesRead && new ReadMeter(options.clock ?? systemClock, options.onBytesRead);
     this.#pool = new WorkerPool<HashTask, HashOutcome[]>({
       filename: hashWorkerUrl,
       workerData: {
         algorithm: options.algorithm,
         module: options.module,
         followSymlinks: options.followSymlinks ?? false,
+        bytesRead: this.#meter?.cell,
       },
       // A hashing worker keeps almost nothing alive; a small young generation keeps its memory small too.
       resourceLimits: { maxYoungGenerationSizeMb: 4 },
@@ -89,6 +98,7 @@ export class HashPool {
   async submit(items: HashItem[]): Promise<{ result: Promise<HashOutcome[]> }> {
     if (this.#failure) throw this.#failure;
     const watch = this.#watchdog?.watch(items);
+    this.#meter?.started();
     let submitted: Submitted<HashOutcome[]>;
     try {
       submitted = await this.#submit({
@@ -98,6 +108,7 @@ export class HashPool {
       });
     } catch (error) {
       watch?.done();
+      this.#meter?.settled();
       throw this.#reason(error);
     }
     return {
@@ -108,7 +119,10 @@ export class HashPool {
             throw this.#reason(error);
           },
         )
-        .finally(() => watch?.done()),
+        .finally(() => {
+          watch?.done();
+          this.#meter?.settled();
+        }),
     };
   }
 

@@ -1,6 +1,7 @@
 // The hashing worker: runs in the worker pool's threads. Each task is a batch of ranges of files to hash.
 import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
 import { workerData, type MessagePort } from 'node:worker_threads';
+import { resolveOwnApi } from '../plugins/own-api.js';
 import type { HashAlgorithm } from './algorithms.js';
 import { inAsyncCall, markItem, watchedState } from './call-watch.js';
 import { createHashState, type HashState } from './hashers.js';
@@ -12,7 +13,10 @@ const buffer = Buffer.allocUnsafe(CHUNK);
 const states = new Map<HashAlgorithm, HashState>();
 
 const setup = workerData as
-  { algorithm?: HashAlgorithm; module?: string; followSymlinks?: boolean } | undefined;
+  | { algorithm?: HashAlgorithm; module?: string; followSymlinks?: boolean; bytesRead?: BigInt64Array }
+  | undefined;
+/** Where the pool reads progress from (see ReadMeter): every read adds its length, with one atomic add. */
+const bytesRead = setup?.bytesRead;
 // A user's file is opened without blocking (a fifo put where a file was would otherwise wait for a writer
 // forever, and no signal can end a thread stuck in open) and, unless the scan follows links, without following
 // a final link; whatever opened is then checked to be a regular file before a byte is read.
@@ -21,9 +25,11 @@ const OPEN_FLAGS =
 
 // The pool names the algorithm it will use, so the hasher loads while the worker starts, not at the first task.
 // A plugin's module is imported here (its plugin's load already ran it once, under the load time limit); its
-// state is made in the first task, where the pool's watchdog times the call.
-if (setup?.module !== undefined) await import(setup.module);
-else if (setup?.algorithm) states.set(setup.algorithm, await createHashState(setup.algorithm));
+// state is made in the first task, where the pool's watchdog times the call. It may import `nodupe/plugin`.
+if (setup?.module !== undefined) {
+  resolveOwnApi();
+  await import(setup.module);
+} else if (setup?.algorithm) states.set(setup.algorithm, await createHashState(setup.algorithm));
 
 type Budget = (bytes: number) => Promise<void>;
 
@@ -71,6 +77,7 @@ async function hashItem(item: HashItem, state: HashState, budget: Budget | undef
         if (got === 0) break;
         bytes += got;
         done += got;
+        if (bytesRead) Atomics.add(bytesRead, 0, BigInt(got));
         state.update(got === CHUNK ? buffer : buffer.subarray(0, got));
       }
       if (!whole || unchanged(fstatSync(fd, { bigint: true }), item)) {

@@ -1,3 +1,4 @@
+import { formatBytes } from '../core/format.js';
 import type { Expectation, FileIdentity } from '../model/identity.js';
 import type { HashAlgorithm } from '../hash/algorithms.js';
 import type { FsPath } from '../model/paths.js';
@@ -62,7 +63,10 @@ export interface Plan {
 export interface PlanSummary {
   groups: number;
   actions: number;
-  /** Bytes the actions free (quarantine, delete, hardlink, symlink, reflink) or move. */
+  /**
+   * The size of the files acted on, once per inode: about what deletes and links free (apply counts what `df`
+   * shows), and what quarantine and move only move: they free nothing.
+   */
   bytes: number;
   irreversible: number;
 }
@@ -84,6 +88,28 @@ export function planWarnings(plan: Plan): string[] {
     );
   }
   return warnings;
+}
+
+/**
+ * The plan's bytes in words, by its action: "about 40 KiB to free", or "40 KiB to move to quarantine (nothing is
+ * freed until ...)": quarantine and move never say free.
+ */
+export function describePlanBytes(action: ActionOp, bytes: number): string {
+  switch (action) {
+    case 'quarantine':
+      return `${formatBytes(bytes)} to move to quarantine (nothing is freed until \`nodupe quarantine purge\`)`;
+    case 'move':
+      return `${formatBytes(bytes)} to move (nothing is freed)`;
+    case 'delete':
+    case 'hardlink':
+    case 'symlink':
+    case 'reflink':
+      return `about ${formatBytes(bytes)} to free`;
+    default: {
+      const unknown: never = action;
+      throw new Error(`unhandled action ${String(unknown)}`);
+    }
+  }
 }
 
 export function summarizePlan(plan: Plan): PlanSummary {

@@ -3,11 +3,16 @@ import type { Clock } from '../core/clock.js';
 import type { DupesFormat, Output } from '../dupes/formats/format.js';
 import type { DupesReport } from '../dupes/report.js';
 import type { HashState } from '../hash/hashers.js';
+import type { FsPath } from '../model/paths.js';
 import type { PhysicalFile } from '../scan/scan.js';
 import { checkManifest } from './manifest.js';
 
-/** The plugin API this nodupe provides; a plugin states the semver range it needs in `api`. */
-export const PLUGIN_API_VERSION = '1.0.0';
+/**
+ * The plugin API this nodupe provides; a plugin states the semver range it needs in `api`.
+ * 1.0.1: a path that is not UTF-8 reaches a plugin as a Buffer, as {@link FsPath} always said (1.0.0 handed
+ * file plugins a plain Uint8Array, which prints as a list of numbers).
+ */
+export const PLUGIN_API_VERSION = '1.0.1';
 
 /**
  * A content hash. Hashing runs in worker threads, which cannot share functions with the main thread: the
@@ -116,4 +121,10 @@ export function definePlugin<T extends PluginDefinition>(definition: T): T {
   return definition;
 }
 
-export type { DupesReport, Output, HashState, PhysicalFile };
+/**
+ * Every path a plugin meets (the `paths` and `aliases` of a report's files and of the files a rule or a detector
+ * is given, a report's `problems[].path` and `changed`) is an {@link FsPath}: a string when its bytes are UTF-8,
+ * as nearly all are, otherwise a Buffer of its raw bytes. Either way `String(path)` shows it (bytes that are not
+ * UTF-8 as U+FFFD), `out.write(path)` writes it exactly, and `node:fs` opens it.
+ */
+export type { DupesReport, FsPath, Output, HashState, PhysicalFile };

@@ -1,4 +1,5 @@
-// Messages between the host and a plugin's sandbox worker. Plain data only: it crosses threads.
+// Messages between the host and a plugin's sandbox worker. Plain data only: it crosses threads (a Buffer arrives
+// as a plain Uint8Array; the worker makes it a Buffer again before a plugin sees it, see plugin-paths.ts).
 import type { SafetyOptions } from './safety.js';
 
 /** A contribution as the sandbox describes it; its functions stay in the worker and are called by name. */

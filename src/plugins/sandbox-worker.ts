@@ -13,6 +13,8 @@ import type {
 } from './api.js';
 import { PLUGIN_API_VERSION } from './api.js';
 import { apiSatisfies, checkContribution, checkManifest } from './manifest.js';
+import { resolveOwnApi } from './own-api.js';
+import { restoreBuffers } from './plugin-paths.js';
 import { unsafePlugin } from './safety.js';
 import type {
   Descriptor,
@@ -22,6 +24,9 @@ import type {
   SyncReply,
   ToSandbox,
 } from './sandbox-protocol.js';
+
+// Before anything imports a plugin (a warm spare pays for it while idle).
+resolveOwnApi();
 
 const port = parentPort!;
 // A sandbox may be started ahead of need (a warm spare for hot reload): it learns which plugin to load from
@@ -151,7 +156,7 @@ port.on('message', (message: ToSandbox) => {
     else grant?.reject(new Error('the read budget was cancelled'));
     return;
   }
-  call(message.method, message.args).then(
+  call(message.method, restoreBuffers(message.args)).then(
     (value) => send({ type: 'reply', id: message.id, ok: true, value }),
     (error: unknown) => send({ type: 'reply', id: message.id, ok: false, error: describeError(error) }),
   );
@@ -161,7 +166,7 @@ port.on('message', (message: ToSandbox) => {
 data.syncPort.on('message', (message: SyncCall) => {
   let reply: SyncReply;
   try {
-    reply = { id: message.id, ok: true, value: answer(message) };
+    reply = { id: message.id, ok: true, value: answer({ ...message, args: restoreBuffers(message.args) }) };
   } catch (error) {
     reply = { id: message.id, ok: false, error: describeError(error) };
   }

@@ -9,6 +9,8 @@ export interface FilterOptions {
   hidden?: boolean;
   minSize?: number;
   maxSize?: number;
+  /** Each glob of `exclude` and `include` that matched a path is added here: a glob left out matched nothing. */
+  matched?: Set<string>;
 }
 
 /**
@@ -25,8 +27,8 @@ export interface Filters {
 }
 
 export function compileFilters(options: FilterOptions): Filters {
-  const exclude = matcher(options.exclude);
-  const include = matcher(options.include);
+  const exclude = matcher(options.exclude, options.matched);
+  const include = matcher(options.include, options.matched);
   const hidden = options.hidden ?? true;
   const min = options.minSize ?? 0;
   const max = options.maxSize ?? Infinity;
@@ -43,9 +45,26 @@ export function compileFilters(options: FilterOptions): Filters {
   };
 }
 
-function matcher(globs: readonly string[] | undefined): ((relative: string) => boolean) | undefined {
+function matcher(
+  globs: readonly string[] | undefined,
+  matched: Set<string> | undefined,
+): ((relative: string) => boolean) | undefined {
   if (!globs || globs.length === 0) return undefined;
-  return globMatcher(globs);
+  const any = globMatcher(globs);
+  if (!matched) return any;
+  // Which glob matched is asked only on a match, and only of the globs that have not matched yet.
+  let pending = globs.map((glob) => ({ glob, matches: globMatcher(glob) }));
+  return (relative) => {
+    if (!any(relative)) return false;
+    if (pending.length > 0) {
+      pending = pending.filter((p) => {
+        if (!p.matches(relative)) return true;
+        matched.add(p.glob);
+        return false;
+      });
+    }
+    return true;
+  };
 }
 
 /** One matcher for globs: one without a slash matches a name anywhere, one with a slash the whole path. */

@@ -3,7 +3,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { abortErrorFrom } from '../core/errors.js';
 import { Fifo } from '../core/fifo.js';
 import type { Profiler } from '../core/profiler.js';
-import type { ProgressTracker } from '../core/progress.js';
+import type { Phase, ProgressTracker } from '../core/progress.js';
 import { byteRateLimiter } from '../core/byte-rate.js';
 import { handledLater } from '../core/handled-later.js';
 import { nodeFileOps, type FileOps } from '../fs/file-ops.js';
@@ -13,7 +13,8 @@ import { findDuplicateGroups, firstRange, type Candidate, type GroupingStats } f
 import type { HashAlgorithm } from '../hash/algorithms.js';
 import { rangeSpan, type HashItem, type HashRange } from '../hash/task.js';
 import { compileFilters, type FilterOptions } from './filters.js';
-import { comparePaths, type FsPath } from '../model/paths.js';
+import { comparePaths, fromBytes, parentOf, pathKey, toBytes, type FsPath } from '../model/paths.js';
+import { aliasFinder } from './aliases.js';
 import { FileIndex, type Tracked } from './file-index.js';
 import { walk, type WalkProblem } from './walk.js';
 import type { HashPool } from '../hash/hash-pool.js';
@@ -36,6 +37,8 @@ export interface ScanOptions {
   hasherTimeLimitMs?: number;
   /** Folders never scanned: nodupe's own data folder (the catalog, quarantined files, snapshots). */
   skipFolders?: readonly string[];
+  /** Files never scanned: the catalog and the files beside it named after it (see `WalkOptions.skipFiles`). */
+  skipFiles?: readonly string[];
   threads?: number;
   /** Content reads in bytes per second, through the rate limiter. */
   maxReadRate?: number;
@@ -50,8 +53,10 @@ export interface ScanOptions {
 /** One file on disk (one device and inode), with every path the scan reached it by. */
 export interface PhysicalFile extends FileIdentity {
   id: number;
-  /** The first is the one to show; the others are hard links (or followed links) to the same file. */
+  /** Real paths (no symbolic link on the way): the first is the one to show; the others are its hard links. */
   paths: FsPath[];
+  /** With `--follow-symlinks`: paths through followed links that reach the file; shown, never acted on. */
+  aliases?: FsPath[];
   root: number;
 }
 
@@ -118,6 +123,8 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
   end();
 
   const limiter = options.maxReadRate === undefined ? undefined : byteRateLimiter(options.maxReadRate, clock);
+  // The phase that the workers' reads count into, as they read (the walk's, then each hashing phase's).
+  let reading: Phase | undefined;
   let pool: Promise<HashPool> | undefined;
   const hashPool = (): Promise<HashPool> =>
     (pool ??= import('../hash/hash-pool.js').then(
@@ -133,6 +140,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
           clock,
           ...(options.threads === undefined ? {} : { threads: options.threads }),
           ...(limiter ? { limiter } : {}),
+          ...(progress ? { onBytesRead: (bytes: number) => reading?.add({ bytes }) } : {}),
           ...(signal ? { signal } : {}),
         }),
     ));
@@ -203,6 +211,8 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     // The walk, with the first ranges of candidates read while it goes on.
     end = span('walk');
     const walkPhase = progress?.phase('walk');
+    reading = walkPhase;
+    let folders = 0;
     const index = new FileIndex(known, algorithm);
     const early: Promise<void>[] = [];
     // Files that became candidates during the walk, waiting for a batch to fill: small ones are read whole, larger
@@ -211,11 +221,12 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     const send = (range: 'head' | 'full', all: boolean): void => {
       const files = waiting[range];
       if (files.length === 0 || (!all && files.length < BATCH_ITEMS)) return;
-      early.push(handledLater(hashFiles(files, range, (_items, bytes) => walkPhase?.add({ bytes }))));
+      early.push(handledLater(hashFiles(files, range)));
       waiting[range] = [];
     };
     const walked = await walk({
       ...(options.skipFolders ? { skipFolders: options.skipFolders } : {}),
+      ...(options.skipFiles ? { skipFiles: options.skipFiles } : {}),
       roots: options.roots,
       filters: compileFilters(options.filters ?? {}),
       ...(options.followSymlinks === undefined ? {} : { followSymlinks: options.followSymlinks }),
@@ -223,14 +234,15 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }),
       ...(signal ? { signal } : {}),
       ops,
-      onFiles: (files) => {
+      onFiles: (files, dirs) => {
         for (const w of files) {
           for (const t of index.add(w)) {
             const range = firstRange(t.size);
             if (t[range] === undefined) waiting[range].push(t);
           }
         }
-        walkPhase?.add({ items: files.length });
+        walkPhase?.add({ items: files.length, folders: dirs - folders });
+        folders = dirs;
         send('head', false);
         send('full', false);
       },
@@ -238,13 +250,16 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     send('head', true);
     send('full', true);
     problems.push(...walked.problems);
+    walkPhase?.add({ folders: walked.dirs - folders });
     walkPhase?.end();
+    reading = undefined;
     end();
 
     end = span('early-reads');
     await Promise.all(early);
     end();
     for (const t of index.tracked) if (t.paths.length > 1) t.paths.sort(comparePaths);
+    attachAliases(index.tracked, aliasFinder(walked.followed));
     catalog.touch(scanId, index.unchangedIds, clock.wallNow());
 
     const toRows = (t: Tracked): SeenFile[] => {
@@ -273,8 +288,10 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
         items: files.length,
         bytes: files.reduce((sum, f) => sum + rangeSpan(range, f.size).length, 0),
       });
-      await hashFiles(files, range, (items, bytes) => phase?.add({ items, bytes }));
+      reading = phase;
+      await hashFiles(files, range, (items) => phase?.add({ items }));
       phase?.end();
+      reading = undefined;
       endRange();
       return new Set(files.filter((f) => f.failed || f.changed).map((f) => f.id));
     };
@@ -288,7 +305,8 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     end = span('catalog-write');
     // What is left of the catalog's rows is what the walk did not see: gone, unless filtered out this time.
     const goneIds: number[] = [];
-    for (const [key, row] of known) if (vanished(ops, Buffer.from(key, 'latin1'))) goneIds.push(row.id);
+    const unseen = unseenPaths(ops);
+    for (const [key, row] of known) if (unseen.gone(Buffer.from(key, 'latin1'))) goneIds.push(row.id);
     catalog.finishScan(scanId, goneIds, clock.wallNow());
     end();
 
@@ -395,12 +413,44 @@ export function sortGroups(groups: DuplicateGroup[]): DuplicateGroup[] {
   );
 }
 
-function vanished(ops: FileOps, path: FsPath): boolean {
-  try {
-    ops.lstat(path);
-    return false;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' || code === 'ENOTDIR';
+/**
+ * Whether a catalog row the walk did not see is gone: nothing is at its path, or its path runs through a
+ * symbolic link (the catalog holds real paths; such a row came from a link followed once, and a walk never
+ * reaches a file that way). A row only filtered out this time (`--exclude`, sizes, depth) stays.
+ */
+function unseenPaths(ops: FileOps) {
+  const realFolders = new Map<string, boolean>();
+  const isReal = (folder: FsPath): boolean => {
+    const key = pathKey(folder);
+    let real = realFolders.get(key);
+    if (real === undefined) {
+      try {
+        real = pathKey(fromBytes(toBytes(ops.realpath(folder)))) === key;
+      } catch {
+        real = true; // unreadable: not known to run through a link; lstat decides
+      }
+      realFolders.set(key, real);
+    }
+    return real;
+  };
+  return {
+    gone(path: FsPath): boolean {
+      try {
+        ops.lstat(path);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        return code === 'ENOENT' || code === 'ENOTDIR';
+      }
+      return !isReal(parentOf(path));
+    },
+  };
+}
+
+/** Gives each file the paths by which followed links reach it (its own real paths left out). */
+function attachAliases(files: readonly Tracked[], aliasesOf: (real: FsPath) => FsPath[]): void {
+  for (const t of files) {
+    const own = new Set(t.paths.map(pathKey));
+    const aliases = t.paths.flatMap(aliasesOf).filter((a) => !own.has(pathKey(a)) && own.add(pathKey(a)));
+    if (aliases.length > 0) t.aliases = aliases.sort(comparePaths);
   }
 }

@@ -3,6 +3,7 @@ import { nodeFileOps, type FileOps } from '../fs/file-ops.js';
 import type { Clock } from '../core/clock.js';
 import type { ProgressTracker } from '../core/progress.js';
 import type { RateLimiter } from '../core/rate-limiter.js';
+import { catalogLockHolder } from '../apply/catalog-lock.js';
 import { checkConsistency } from './consistency.js';
 import { checkIntegrity } from './integrity.js';
 import { checkChecksums } from './checksums.js';
@@ -46,7 +47,8 @@ export interface VerifyOptions {
 /**
  * Checks what nodupe remembers against the disk. integrity: every catalog file still exists with its size and
  * mtime. consistency: the catalog and the journal agree with the disk (quarantined files present, no completed
- * action whose keeper vanished, no run left unsettled). checksums: files re-hashed in the worker pool match
+ * action whose keeper vanished, no run left unsettled); while an apply, undo or purge holds the catalog's lock,
+ * one error says so (`apply-running`) and the journal is not checked. checksums: files re-hashed in the worker pool match
  * their stored hash.
  */
 export async function verify(catalog: CatalogStore, options: VerifyOptions): Promise<VerifyReport> {
@@ -65,6 +67,21 @@ export async function verify(catalog: CatalogStore, options: VerifyOptions): Pro
         break;
       }
       case 'consistency': {
+        // While an apply (or resume, undo, purge) holds the catalog's lock, the journal and the disk are moving
+        // under it: its work in progress is no error, and nothing said about it now would hold.
+        const holder = catalogLockHolder(catalog);
+        if (holder !== undefined) {
+          report.checked.consistency = 0;
+          report.errors.push({
+            check: 'consistency',
+            path: catalog.location,
+            code: 'apply-running',
+            message:
+              `an apply, undo or purge (pid ${holder.pid ?? 'unknown'}) is running with this catalog: the ` +
+              'journal was not checked; verify again once it has finished',
+          });
+          break;
+        }
         const { checked, errors } = checkConsistency(ops, catalog.journal());
         report.checked.consistency = checked;
         report.errors.push(...errors);

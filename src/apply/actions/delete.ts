@@ -1,7 +1,7 @@
 import { describeErrno, renameNoReplace } from '../../fs/file-ops.js';
 import { displayPath } from '../../model/paths.js';
 import type { CrashState, DestroyingKind } from './kind.js';
-import { actionTag, besideNames, isOriginal, look } from './shared.js';
+import { actionTag, besideNames, isOriginal, look, mustBeFree } from './shared.js';
 
 /**
  * Delete: the file is set aside beside itself (its journaled target), compared, the keeper proven to still hold
@@ -16,6 +16,7 @@ export const deleteKind: DestroyingKind = {
   removesPath: true,
   target: (path, place) => besideNames(path, actionTag(place.catalogId, place.runId, place.seq)).aside,
   asideOf: (entry) => entry.target!,
+  rehearse: ({ ops, entry }) => mustBeFree(ops, entry.target),
   stateAfterCrash(ops, entry): CrashState {
     try {
       const aside = entry.target!;
@@ -39,5 +40,5 @@ export const deleteKind: DestroyingKind = {
       return { unknown: describeErrno(error) };
     }
   },
-  reverse: () => ({ outcome: 'problem', reason: 'a deleted file cannot be brought back (a snapshot can)' }),
+  reverse: () => ({ outcome: 'problem', reason: 'a deleted file cannot be brought back by undo' }),
 };

@@ -34,4 +34,4 @@ export {
   setAside,
   type EntryView,
 } from './shared.js';
-export { runFolderOf } from './relocate.js';
+export { mirrorBaseOf } from './relocate.js';

@@ -54,6 +54,12 @@ interface KindBase {
    * its path (what stood in for it is removed), so the action is then either done or not started.
    */
   stateAfterCrash(ops: FileOps, entry: EntryView): CrashState;
+  /**
+   * A dry run's stand-in for carrying the action out, called where it would be: throws the error the action's
+   * own calls would meet (EEXIST, EXDEV, a file system that cannot clone), so that the dry run skips it with the
+   * reason apply would give. Changes nothing and leaves nothing behind.
+   */
+  rehearse(act: Act): void;
   /** Reverses a done action; safe to repeat (a second call finds it reversed already). */
   reverse(ops: FileOps, entry: EntryView): Reversal;
 }

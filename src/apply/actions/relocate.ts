@@ -6,6 +6,8 @@ import {
   isExpectedFile,
   isOriginal,
   look,
+  mustBeFree,
+  mustBeOnDevice,
   putBack,
   relocate,
   reservedAside,
@@ -31,6 +33,12 @@ export function relocatingKind(
     perform({ ops, folders, entry, file }: Act): void {
       folders.ensure(parentOf(entry.target));
       relocate(ops, entry.path, reservedAside(entry.path, 'move'), entry.target, file);
+    },
+    rehearse({ ops, folders, entry, file }: Act): void {
+      folders.ensure(parentOf(entry.target)); // in a dry run: the folders there checked, none made
+      mustBeFree(ops, reservedAside(entry.path, 'move'));
+      mustBeFree(ops, entry.target);
+      mustBeOnDevice(ops, entry.target, file.dev);
     },
     stateAfterCrash(ops: FileOps, entry: EntryView): CrashState {
       try {
@@ -75,6 +83,7 @@ export function relocatingKind(
         if (here && isOriginal(here, expect)) {
           if (there && isOriginal(there, expect)) ops.unlink(from); // an undo interrupted mid-way
           if (isOriginal(look(ops, via), expect)) ops.unlink(via);
+          removeFoldersMade(ops, entry, from); // an undo interrupted before it removed them
           return { outcome: 'already' };
         }
         if (!there) return { outcome: 'problem', reason: `${copy} copy is gone` };
@@ -101,7 +110,7 @@ export function relocatingKind(
         } finally {
           folder.close();
         }
-        if (op === 'quarantine') removeEmptyParents(ops, from, runFolderOf(from, path));
+        removeFoldersMade(ops, entry, from);
         return { outcome: 'undone' };
       } catch (error) {
         return { outcome: 'problem', reason: describeErrno(error) };
@@ -116,8 +125,23 @@ export function recoverPurgeAside(ops: FileOps, copy: FsPath, expect: EntryView[
   if (isOriginal(look(ops, aside), expect)) putBack(ops, aside, copy);
 }
 
-/** The run folder of a quarantined file: its target is the run folder followed by the file's absolute path. */
-export function runFolderOf(target: FsPath, path: FsPath): FsPath {
+/**
+ * Takes away again the folders the action made above the file's new name (`foldersMade`, recorded when it was
+ * done), now that it has left them: each only while empty, never `--to` or the run's quarantine folder or above
+ * them. A run journaled before nodupe recorded them: the quarantine folders up to the run's folder; no folders
+ * of a move's.
+ */
+function removeFoldersMade(ops: FileOps, entry: EntryView, from: FsPath): void {
+  const base = mirrorBaseOf(from, entry.path);
+  if (entry.foldersMade !== undefined) removeEmptyParents(ops, from, base, entry.foldersMade);
+  else if (entry.op === 'quarantine') removeEmptyParents(ops, from, base);
+}
+
+/**
+ * The folder a relocated file's absolute path is recreated under: its run's quarantine folder, or a move's --to.
+ * The target is that folder followed by the file's absolute path.
+ */
+export function mirrorBaseOf(target: FsPath, path: FsPath): FsPath {
   const t = toBytes(target);
   const p = toBytes(path);
   // Not a mirrored path (never so for a journal nodupe wrote): the folder of the file itself, so nothing above it goes.

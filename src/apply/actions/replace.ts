@@ -8,7 +8,7 @@ import {
   renameNoReplace,
 } from '../../fs/file-ops.js';
 import { displayPath, nameOf, parentOf, toBytes, type FsPath } from '../../model/paths.js';
-import { heldPath, PinnedFolder } from '../pinned-folder.js';
+import { heldPath, PinnedFolder, procWorks } from '../pinned-folder.js';
 import type { Act, CrashState, DestroyingKind, Reversal } from './kind.js';
 import {
   actionTag,
@@ -18,6 +18,7 @@ import {
   isOriginal,
   isStat,
   look,
+  mustBeFree,
   putBack,
   removeQuietly,
   type EntryView,
@@ -33,6 +34,8 @@ interface Replacement {
   finish?(act: Act): void;
   /** Whether `st`, the lstat of `at` (the file's path or the temporary name), is the replacement this action makes. */
   holds(ops: FileOps, entry: EntryView, at: FsPath, st: Stat): boolean;
+  /** In a dry run: throws what `make` would meet (see ActionKind.rehearse). */
+  rehearse?(act: Act): void;
 }
 
 /**
@@ -77,6 +80,11 @@ function replacingKind(r: Replacement): DestroyingKind {
       takeBack(ops, entry.path, entry.target, installed);
     },
     discard,
+    rehearse(act) {
+      r.rehearse?.(act);
+      if (r.op === 'reflink') mustBeFree(act.ops, act.entry.target); // the clone's temporary name
+      mustBeFree(act.ops, asideOfTemp(act.entry.target)); // where the file is set aside
+    },
     stateAfterCrash(ops, entry): CrashState {
       try {
         const aside = asideOfTemp(entry.target!);
@@ -303,6 +311,12 @@ export const hardlinkKind = replacingKind({
   // Whatever inode the keeper's name leads to is linked: apply then checks it is the keeper it compared.
   make: ({ ops, entry, keeperAt }, at) => ops.link(keeperAt ?? entry.keeper, at),
   holds: sameInodeAsKeeper,
+  // A hard link never crosses devices (two file systems, or two btrfs subvolumes).
+  rehearse: ({ file, keeper }) => {
+    if (file.dev !== keeper.dev) {
+      throw Object.assign(new Error('EXDEV: the keeper is on another device'), { code: 'EXDEV' });
+    }
+  },
 });
 
 /** Symlink: the path becomes a symbolic link to the keeper's absolute path. */
@@ -337,4 +351,33 @@ export const reflinkKind = replacingKind({
   },
   holds: (_ops, entry, _at, st) =>
     st.isFile() && st.ino !== entry.expect.ino && Number(st.size) === entry.expect.size,
+  rehearse: ({ ops, entry, keeperFd }) => tryClone(ops, keeperFd, parentOf(entry.path)),
 });
+
+/** O_TMPFILE: a file without a name, in the folder opened (Linux; the value of every architecture Node runs on). */
+const O_TMPFILE = 0o20000000 | constants.O_DIRECTORY;
+
+/**
+ * A dry run's look at whether the keeper (held open) can be cloned into `folder`, tried the way apply makes its
+ * clone, but into a file without a name (O_TMPFILE): nothing ever appears in the folder (its mtime stays), and
+ * the kernel frees the file when it is closed, or at a crash. A clone shares the keeper's blocks and writes no
+ * data; the keeper's size and times stay as they are. Throws what the clone met (ENOTSUP on ext4 or tmpfs, EXDEV,
+ * EACCES, EROFS). Where no such file can be made (no /proc, a kernel or file system without O_TMPFILE), it
+ * cannot tell, and says nothing.
+ */
+function tryClone(ops: FileOps, keeperFd: number | undefined, folder: FsPath): void {
+  if (keeperFd === undefined || process.platform !== 'linux' || !procWorks(ops)) return;
+  let probe: number;
+  try {
+    probe = ops.open(folder, O_TMPFILE | constants.O_RDWR, 0o600);
+  } catch (error) {
+    const code = errnoOf(error);
+    if (code === 'EISDIR' || code === 'EINVAL' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') return;
+    throw error;
+  }
+  try {
+    ops.copyFile(heldPath(ops, keeperFd, ''), heldPath(ops, probe, ''), constants.COPYFILE_FICLONE_FORCE);
+  } finally {
+    ops.close(probe);
+  }
+}

@@ -125,9 +125,7 @@ export function isExpectedFile(st: Stat, expect: FileIdentity): boolean {
  * write (quarantine, a move destination) or one nodupe reserves beside the file; it must be free (EEXIST).
  */
 export function setAside(ops: FileOps, path: FsPath, to: FsPath, checked: Stat): void {
-  if (lstatIfPresent(ops, to) !== undefined) {
-    throw Object.assign(new Error(`EEXIST: something is already at ${displayPath(to)}`), { code: 'EEXIST' });
-  }
+  mustBeFree(ops, to);
   ops.rename(path, to);
   const taken = ops.lstat(to);
   const change = identityChange(taken, identityOf(checked), { ignoreCtime: true });
@@ -176,17 +174,73 @@ export function proveKeeper(ops: FileOps, keeper: FsPath, baseline: Stat): void 
   }
 }
 
-/** Creates folders once per run: most actions share their target folder with the one before. */
+/**
+ * Creates folders once per run (most actions share their target folder with the one before), and knows which
+ * ones it made, so that undo can take away again what a run put there and nothing else.
+ */
 export class FolderMaker {
-  readonly #made = new Set<string>();
-  /** `make` makes one folder and its missing parents (apply's checks each as a trusted folder). */
-  constructor(private readonly make: (dir: FsPath) => void) {}
+  readonly #ensured = new Set<string>();
+  /** Folders this run made that no action carried out has claimed yet. */
+  readonly #unclaimed = new Set<string>();
+  /**
+   * `make` makes one folder and its missing parents (apply's checks each as a trusted folder; a dry run's only
+   * checks those there) and returns the folders it made.
+   */
+  constructor(private readonly make: (dir: FsPath) => FsPath[]) {}
 
   ensure(dir: FsPath): void {
     const key = pathKey(dir);
-    if (this.#made.has(key)) return;
-    this.make(dir);
-    this.#made.add(key);
+    if (this.#ensured.has(key)) return;
+    for (const made of this.make(dir)) this.#unclaimed.add(pathKey(made));
+    this.#ensured.add(key);
+  }
+
+  /**
+   * For an action carried out into `dir`: how many folders, from `dir` upward and below `base`, this run made and
+   * no action claimed before. Undo of that action removes as many, when empty (undo goes last action first, so
+   * the folder an earlier action made is still there for the later ones in it).
+   */
+  claim(dir: FsPath, base: FsPath): number {
+    let count = 0;
+    for (let at = dir; isBelow(at, base) && this.#unclaimed.delete(pathKey(at)); at = parentOf(at)) count++;
+    return count;
+  }
+}
+
+/** Whether `path` lies below `base` (whole names; never `base` itself). */
+function isBelow(path: FsPath, base: FsPath): boolean {
+  const bytes = toBytes(path);
+  const stop = toBytes(base);
+  return (
+    bytes.length > stop.length && bytes[stop.length] === 0x2f && bytes.subarray(0, stop.length).equals(stop)
+  );
+}
+
+/** Throws EEXIST when anything (even a dangling symlink) stands at `path`: a dry run's look before a rename or link. */
+export function mustBeFree(ops: FileOps, path: FsPath): void {
+  if (lstatIfPresent(ops, path) !== undefined) {
+    throw Object.assign(new Error(`EEXIST: something is already at ${displayPath(path)}`), {
+      code: 'EEXIST',
+    });
+  }
+}
+
+/**
+ * Throws EXDEV when `path` (or, where it is not there yet, the nearest folder above it) lies on another device
+ * than `dev`: no rename or link can cross.
+ */
+export function mustBeOnDevice(ops: FileOps, path: FsPath, dev: bigint): void {
+  for (let at = path; ; at = parentOf(at)) {
+    const st = lstatIfPresent(ops, at);
+    if (st !== undefined) {
+      if (st.dev !== dev) {
+        throw Object.assign(new Error(`EXDEV: ${displayPath(path)} is on another file system`), {
+          code: 'EXDEV',
+        });
+      }
+      return;
+    }
+    if (pathKey(parentOf(at)) === pathKey(at)) return;
   }
 }
 
@@ -201,19 +255,13 @@ export function identityNow(ops: FileOps, path: FsPath): RefreshedPath {
 }
 
 /**
- * Removes the folders above a file taken out of quarantine while they are empty, up to (not including) its
- * run's folder, and never outside it.
+ * Removes the folders above a file taken out of quarantine or a move's destination while they are empty, at most
+ * `limit` of them (those the action made), up to (not including) `base` (the run's quarantine folder, or --to),
+ * and never outside it. A folder that holds anything stays (rmdir refuses it), and so do those above it.
  */
-export function removeEmptyParents(ops: FileOps, path: FsPath, runFolder: FsPath): void {
-  const stop = toBytes(runFolder);
+export function removeEmptyParents(ops: FileOps, path: FsPath, base: FsPath, limit = Infinity): void {
   let dir = parentOf(path);
-  for (;;) {
-    const bytes = toBytes(dir);
-    const inside =
-      bytes.length > stop.length &&
-      bytes[stop.length] === 0x2f &&
-      bytes.subarray(0, stop.length).equals(stop);
-    if (!inside) return;
+  for (let removed = 0; removed < limit && isBelow(dir, base); removed++) {
     try {
       ops.rmdir(dir);
     } catch {
@@ -227,4 +275,5 @@ export function removeEmptyParents(ops: FileOps, path: FsPath, runFolder: FsPath
 export type EntryView = Pick<
   JournalEntry,
   'op' | 'path' | 'keeper' | 'target' | 'expect' | 'owner' | 'folder' | 'keeperId'
->;
+> &
+  Partial<Pick<JournalEntry, 'foldersMade'>>;

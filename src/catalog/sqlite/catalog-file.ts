@@ -1,9 +1,41 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { placeNew } from '../../fs/durable.js';
 import { nodeFileOps } from '../../fs/file-ops.js';
 
 const MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
 const HEADER_BYTES = 100;
+
+/**
+ * What keeps a catalog from being opened or made at `location`, judged before anything is touched, or
+ * undefined. A folder is never a catalog. With `needsFolder` (a catalog the user named, made if missing), a
+ * catalog not made yet needs its folder to exist: a mistyped path must not make folders.
+ */
+export function catalogPlaceProblem(location: string, options: { needsFolder: boolean }): string | undefined {
+  const kind = kindAt(location);
+  if (kind === 'folder') {
+    return `the catalog ${location} is a folder: name a catalog file, such as ${join(location, 'catalog.db')}`;
+  }
+  if (kind !== 'missing' || !options.needsFolder) return undefined;
+  const folder = dirname(location);
+  const folderKind = kindAt(folder);
+  if (folderKind === 'folder') return undefined;
+  return `cannot make the catalog ${location}: ${
+    folderKind === 'missing'
+      ? `its folder ${folder} does not exist (make it first, with mkdir -p, or name a catalog in a folder that exists)`
+      : `${folder} is not a folder`
+  }`;
+}
+
+function kindAt(path: string): 'folder' | 'missing' | 'other' {
+  try {
+    return statSync(path).isDirectory() ? 'folder' : 'other';
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // Anything else (a folder that cannot be searched) is reported when the catalog is opened.
+    return code === 'ENOENT' || code === 'ENOTDIR' ? 'missing' : 'other';
+  }
+}
 
 /**
  * What is wrong with the catalog file at `location`, judged without SQLite from its size, its 100-byte header

@@ -1,8 +1,8 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { NodupeError } from '../../core/errors.js';
-import { placeNew } from '../../fs/durable.js';
+import { placeNew, removeStaleTemporaries, temporaryBeside } from '../../fs/durable.js';
 import { nodeFileOps } from '../../fs/file-ops.js';
 
 /** Who holds a lock, as its holder wrote it down: for messages only, and stale if the holder was killed. */
@@ -60,6 +60,29 @@ export function acquireFileLock(path: string, inUse: (holder: LockHolder) => str
 }
 
 /**
+ * Who holds the lock `path` now, or undefined when no one does: for a read-only command to say what is under
+ * way. Creates nothing. A holder writes its note right after taking the lock and removes it before letting go,
+ * so without a note no one holds it; with one, the lock itself is tried, and given back at once (a note left by
+ * a holder that was killed names no holder).
+ */
+export function lockHolder(path: string): LockHolder | undefined {
+  const holder = readHolder(`${path}.pid`);
+  if (holder.pid === undefined || !existsSync(path)) return undefined;
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { timeout: 0, fileMustExist: true });
+    db.exec('BEGIN IMMEDIATE');
+    db.exec('ROLLBACK');
+    return undefined;
+  } catch (error) {
+    // Busy: held. Anything else (a lock file this user cannot open): no one can be named.
+    return (error as { code?: unknown }).code === 'SQLITE_BUSY' ? holder : undefined;
+  } finally {
+    db?.close();
+  }
+}
+
+/**
  * Creates the lock file when it is missing: private (0600), written whole and flushed (a file cut short by a
  * power loss would not open), then linked into place. Once there it is only ever opened by SQLite: closing
  * any other descriptor of it would drop every fcntl lock this process holds on it, one held by another
@@ -84,11 +107,15 @@ function lockFileContent(path: string): Buffer {
   }
 }
 
-/** Writes the holder's note whole (temporary file, then rename), so a reader never sees half of it. */
+/**
+ * Writes the holder's note whole (temporary file, then rename), so a reader never sees half of it. The note
+ * is for messages only, so it is not fsynced. Temporary notes a killed holder left are removed first.
+ */
 function writeHolder(note: string): void {
-  const temp = `${note}.${randomBytes(6).toString('hex')}`;
-  writeFileSync(temp, `${process.pid}\n${new Date().toISOString()}\n`, { flag: 'wx', mode: 0o600 });
+  removeStaleTemporaries(nodeFileOps, note);
+  const temp = temporaryBeside(note);
   try {
+    writeFileSync(temp, `${process.pid}\n${new Date().toISOString()}\n`, { flag: 'wx', mode: 0o600 });
     renameSync(temp, note);
   } catch (error) {
     rmSync(temp, { force: true });

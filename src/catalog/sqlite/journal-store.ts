@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type {
   EntryState,
+  EntryTally,
   Journal,
   JournalEntry,
   RunRecord,
@@ -18,6 +19,7 @@ interface RunRow {
   finished_at: number | null;
   undone_at: number | null;
   quarantine: string | null;
+  snapshot: string | null;
 }
 
 /** A journal row as read with safe integers: device, inode and times exceed 2^53. */
@@ -45,6 +47,8 @@ interface EntryRow {
   state: EntryState;
   reason: string | null;
   bytes: bigint;
+  freed: bigint | null;
+  folders_made: bigint | null;
 }
 
 const NO_ENTRIES: Record<EntryState, number> = { intent: 0, done: 0, skipped: 0, undone: 0, purged: 0 };
@@ -57,19 +61,25 @@ export class SqliteJournal implements Journal {
   readonly #db: Database.Database;
   #put: Database.Statement | undefined;
   #settle: Database.Statement | undefined;
-  #settleMany: Database.Statement | undefined;
+  #tallies: Database.Statement | undefined;
 
   constructor(db: Database.Database) {
     this.#db = db;
     db.pragma('synchronous = FULL');
   }
 
-  startRun(planId: string, planText: string, at: number, quarantineDir?: string): number {
+  startRun(
+    planId: string,
+    planText: string,
+    at: number,
+    extra: { quarantineDir?: string | undefined; snapshot?: string | undefined } = {},
+  ): number {
     const info = this.#db
       .prepare(
-        `INSERT INTO runs (plan_id, plan, quarantine, state, started_at) VALUES (?, ?, ?, 'running', ?)`,
+        `INSERT INTO runs (plan_id, plan, quarantine, snapshot, state, started_at)
+         VALUES (?, ?, ?, ?, 'running', ?)`,
       )
-      .run(planId, planText, quarantineDir ?? null, BigInt(Math.round(at)));
+      .run(planId, planText, extra.quarantineDir ?? null, extra.snapshot ?? null, BigInt(Math.round(at)));
     return Number(info.lastInsertRowid);
   }
 
@@ -90,7 +100,12 @@ export class SqliteJournal implements Journal {
   }
 
   setRunState(runId: number, state: RunState, at: number): void {
-    const column = state === 'finished' ? 'finished_at' : state === 'undone' ? 'undone_at' : undefined;
+    const column =
+      state === 'finished'
+        ? 'finished_at'
+        : state === 'undone' || state === 'partly-undone'
+          ? 'undone_at'
+          : undefined;
     this.#db
       .prepare(`UPDATE runs SET state = ?${column ? `, ${column} = ?` : ''} WHERE id = ?`)
       .run(...(column ? [state, BigInt(Math.round(at)), runId] : [state, runId]));
@@ -101,8 +116,8 @@ export class SqliteJournal implements Journal {
     const put = (this.#put ??= this.#db.prepare(
       `INSERT INTO journal
          (run_id, seq, op, path, keeper, target, size, mtime_ns, ctime_ns, dev, ino, hash, mode, uid, gid, atime_ns,
-          folder_dev, folder_ino, keeper_dev, keeper_ino, state, reason, bytes, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          folder_dev, folder_ino, keeper_dev, keeper_ino, state, reason, bytes, freed, folders_made, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ));
     const now = BigInt(Math.round(at));
     this.#db.transaction(() => {
@@ -131,6 +146,8 @@ export class SqliteJournal implements Journal {
           e.state,
           e.reason ?? null,
           e.bytes,
+          e.freed ?? null,
+          e.foldersMade ?? null,
           now,
         );
       }
@@ -139,24 +156,18 @@ export class SqliteJournal implements Journal {
 
   settle(runId: number, outcomes: readonly Settlement[], at: number): void {
     if (outcomes.length === 0) return;
+    // Figures not given keep what the entry holds (an undo leaves the figures of what it reverses). One
+    // statement per outcome: about a microsecond each, within the batch's transaction.
     const settle = (this.#settle ??= this.#db.prepare(
-      `UPDATE journal SET state = ?, reason = ?, updated_at = ? WHERE run_id = ? AND seq = ?`,
-    ));
-    const settleMany = (this.#settleMany ??= this.#db.prepare(
-      `UPDATE journal SET state = ?, updated_at = ? WHERE run_id = ? AND seq IN (SELECT value FROM json_each(?))`,
+      `UPDATE journal SET state = ?, reason = coalesce(?, reason), freed = coalesce(?, freed),
+         folders_made = coalesce(?, folders_made), updated_at = ?
+       WHERE run_id = ? AND seq = ?`,
     ));
     const now = BigInt(Math.round(at));
     this.#db.transaction(() => {
-      // Outcomes with nothing but a state (most of them) go in one statement per state.
-      const plain = new Map<EntryState, number[]>();
       for (const o of outcomes) {
-        if (o.reason === undefined) {
-          const seqs = plain.get(o.state) ?? [];
-          seqs.push(o.seq);
-          plain.set(o.state, seqs);
-        } else settle.run(o.state, o.reason, now, runId, o.seq);
+        settle.run(o.state, o.reason ?? null, o.freed ?? null, o.foldersMade ?? null, now, runId, o.seq);
       }
-      for (const [state, seqs] of plain) settleMany.run(state, now, runId, JSON.stringify(seqs));
     })();
   }
 
@@ -197,28 +208,30 @@ export class SqliteJournal implements Journal {
       state: r.state,
       reason: r.reason ?? undefined,
       bytes: Number(r.bytes),
+      freed: r.freed === null ? undefined : Number(r.freed),
+      foldersMade: r.folders_made === null ? undefined : Number(r.folders_made),
     }));
   }
 
   #selectRuns(where: string, params: unknown[]): RunRecord[] {
     const rows = this.#db
       .prepare(
-        `SELECT id, plan_id, state, started_at, finished_at, undone_at, quarantine FROM runs WHERE ${where} ORDER BY id`,
+        `SELECT id, plan_id, state, started_at, finished_at, undone_at, quarantine, snapshot
+         FROM runs WHERE ${where} ORDER BY id`,
       )
       .safeIntegers(false)
       .all(...params) as RunRow[];
-    const counts = this.#db
+    // An entry without a measured figure (an older nodupe's, or one judged done after a crash) counts its size.
+    const tallies = (this.#tallies ??= this.#db
       .prepare(
-        `SELECT state, count(*) AS n, sum(bytes) AS bytes FROM journal WHERE run_id = ? GROUP BY state`,
+        `SELECT op, state, count(*) AS entries, sum(bytes) AS bytes, sum(coalesce(freed, bytes)) AS freed
+         FROM journal WHERE run_id = ? GROUP BY op, state ORDER BY op, state`,
       )
-      .safeIntegers(false);
+      .safeIntegers(false));
     return rows.map((r) => {
       const entries = { ...NO_ENTRIES };
-      let bytesDone = 0;
-      for (const c of counts.all(r.id) as { state: EntryState; n: number; bytes: number }[]) {
-        entries[c.state] = c.n;
-        if (c.state === 'done') bytesDone = c.bytes;
-      }
+      const byOp = tallies.all(r.id) as EntryTally[];
+      for (const t of byOp) entries[t.state] += t.entries;
       return {
         id: r.id,
         planId: r.plan_id,
@@ -227,8 +240,9 @@ export class SqliteJournal implements Journal {
         finishedAt: r.finished_at ?? undefined,
         undoneAt: r.undone_at ?? undefined,
         quarantineDir: r.quarantine ?? undefined,
+        snapshot: r.snapshot ?? undefined,
         entries,
-        bytesDone,
+        tallies: byOp,
       };
     });
   }

@@ -92,6 +92,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE journal ADD COLUMN keeper_ino INTEGER;
     `,
   },
+  {
+    version: 4,
+    sql: `
+      -- What each action did to disk space, as df counts it, and what undo tidies after it.
+      ALTER TABLE journal ADD COLUMN freed INTEGER;        -- allocated bytes freed when the file's last name went
+                                                           -- (quarantine: what a purge would free, then what it freed)
+      ALTER TABLE journal ADD COLUMN folders_made INTEGER; -- folders the action made above its target (quarantine, move)
+      ALTER TABLE runs ADD COLUMN snapshot TEXT;           -- the snapshot taken before the run (apply --snapshot)
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

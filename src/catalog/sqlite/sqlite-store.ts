@@ -267,6 +267,14 @@ export class SqliteCatalog implements CatalogStore {
     }));
   }
 
+  filesSeenBy(scanId: number): number {
+    const row = this.#db
+      .prepare('SELECT count(*) AS n FROM files WHERE last_scan = ?')
+      .safeIntegers(false)
+      .get(BigInt(scanId)) as { n: number };
+    return row.n;
+  }
+
   refresh(paths: readonly RefreshedPath[], at: number): void {
     if (paths.length === 0) return;
     const now = BigInt(Math.round(at));

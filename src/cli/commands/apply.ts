@@ -3,9 +3,10 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { applyPlan, resumeApply, type ApplyOptions, type ApplyReport, type Step } from '../../apply/apply.js';
 import { NoQuarantineError } from '../../apply/quarantine.js';
+import { describeSpace } from '../../apply/space.js';
 import { byteRateLimiter } from '../../core/byte-rate.js';
 import { isAbortError, NodupeError } from '../../core/errors.js';
-import { formatBytes, formatCount } from '../../core/format.js';
+import { count, formatBytes, formatCount } from '../../core/format.js';
 import { readPlan } from '../../plan/plan-json.js';
 import { summarizePlan, type Plan } from '../../plan/plan.js';
 import { displayPath } from '../../model/paths.js';
@@ -34,7 +35,10 @@ export function applyCommand(ctx: CliContext): Command {
       'carry out a plan: journaled, each file re-checked and compared with its keeper right before acting',
     )
     .argument('[plan]', 'the plan file written by `nodupe plan`')
-    .option('-n, --dry-run', 'check every action and print what would happen; change nothing')
+    .option(
+      '-n, --dry-run',
+      'check every action as apply would and print what would happen (exit 1 if any would be skipped); change nothing',
+    )
     .option('-y, --yes', 'confirm a plan that deletes files (delete cannot be undone)')
     .option('--resume', 'finish an interrupted run (the last one, or --run N)')
     .option('--run <n>', 'with --resume: the run to finish', parseCount(1))
@@ -50,6 +54,9 @@ export function applyCommand(ctx: CliContext): Command {
     .action(async (planFile: string | undefined, options: ApplyCliOptions) => {
       if (options.resume && planFile !== undefined) {
         throw new NodupeError('USAGE', '--resume takes no plan file: the journal keeps the plan');
+      }
+      if (!options.resume && options.run !== undefined) {
+        throw new NodupeError('USAGE', `--run is for --resume: nodupe apply --resume --run ${options.run}`);
       }
       if (!options.resume && planFile === undefined)
         throw new NodupeError('USAGE', 'apply needs a plan file (or --resume)');
@@ -75,7 +82,8 @@ export function applyCommand(ctx: CliContext): Command {
           onStep: (step) => printStep(step, options, ctx),
         };
         if (planAndText && options.snapshot && !options.dryRun) {
-          await snapshotDeletes(planAndText.plan, options, ctx);
+          const snapshot = await snapshotDeletes(planAndText.plan, options, ctx);
+          if (snapshot !== undefined) applyOptions.snapshot = snapshot;
         }
         let report: ApplyReport;
         try {
@@ -93,10 +101,13 @@ export function applyCommand(ctx: CliContext): Command {
         }
         await session.close();
         printSummary(report, ctx);
-        if (report.skipped > 0 && !report.dryRun) {
+        // A dry run exits as apply would: 1 when anything would be skipped.
+        if (report.skipped > 0) {
           throw new NodupeError(
             'FAILED',
-            `${formatCount(report.skipped)} actions were skipped (reasons above)`,
+            report.dryRun
+              ? `${count(report.skipped, 'action', 'actions')} would be skipped (reasons above)`
+              : `${count(report.skipped, 'action was', 'actions were')} skipped (reasons above)`,
           );
         }
       } finally {
@@ -120,20 +131,25 @@ function loadPlan(file: string): { plan: Plan; text: string } {
 async function confirmDeletes(plan: Plan, options: ApplyCliOptions, ctx: CliContext): Promise<void> {
   const { irreversible } = summarizePlan(plan);
   if (irreversible === 0 || options.yes || options.dryRun) return;
-  const question = `this plan deletes ${formatCount(irreversible)} files, which cannot be undone. Go on? [y/N] `;
+  const question = `this plan deletes ${count(irreversible, 'file')}, which cannot be undone. Go on? [y/N] `;
   if (!ctx.confirm) {
     throw new NodupeError(
       'BAD_INPUT',
-      `this plan deletes ${formatCount(irreversible)} files, which cannot be undone; pass --yes to confirm (or make a quarantine plan)`,
+      `this plan deletes ${count(irreversible, 'file')}, which cannot be undone; pass --yes to confirm (or make a quarantine plan)`,
     );
   }
   if (!(await ctx.confirm(question)))
     throw new NodupeError('BAD_INPUT', 'not confirmed; nothing was changed');
 }
 
-async function snapshotDeletes(plan: Plan, options: ApplyCliOptions, ctx: CliContext): Promise<void> {
+/** Takes a snapshot of the files the plan deletes; its id (none when the plan deletes nothing). */
+async function snapshotDeletes(
+  plan: Plan,
+  options: ApplyCliOptions,
+  ctx: CliContext,
+): Promise<string | undefined> {
   const paths = plan.groups.flatMap((g) => g.actions.filter((a) => a.op === 'delete').map((a) => a.path));
-  if (paths.length === 0) return;
+  if (paths.length === 0) return undefined;
   const { createSnapshot, defaultSnapshotDir } = await import('../../snapshot/snapshot-store.js');
   const dir =
     options.snapshots === undefined ? defaultSnapshotDir(ctx.env) : resolve(ctx.cwd, options.snapshots);
@@ -148,8 +164,9 @@ async function snapshotDeletes(plan: Plan, options: ApplyCliOptions, ctx: CliCon
     throw new NodupeError('FAILED', 'the snapshot is incomplete; nothing was deleted');
   }
   ctx.stderr.write(
-    `snapshot ${snapshot.id}: ${formatCount(snapshot.files)} files (${formatBytes(snapshot.bytes)})\n`,
+    `snapshot ${snapshot.id}: ${count(snapshot.files, 'file')} (${formatBytes(snapshot.bytes)})\n`,
   );
+  return snapshot.id;
 }
 
 function printStep(step: Step, options: ApplyCliOptions, ctx: CliContext): void {
@@ -161,14 +178,14 @@ function printStep(step: Step, options: ApplyCliOptions, ctx: CliContext): void 
   else if (options.verbose) ctx.stdout.write(`${step.op} ${path}\n`);
 }
 
+/** "run 3: 2 done, 0 skipped; 1.2 MiB freed", or for quarantine what was moved and what a purge would free. */
 function printSummary(report: ApplyReport, ctx: CliContext): void {
   const head = report.dryRun ? 'dry run' : `run ${report.runId}`;
-  const verb = report.dryRun ? 'would be done' : 'done';
+  const would = report.dryRun ? ' would be' : '';
   ctx.stdout.write(
-    `${head}: ${formatCount(report.done)} ${verb}, ${formatCount(report.skipped)} skipped, ` +
-      `${formatBytes(report.bytes)} ${report.dryRun ? 'to free' : 'freed'}` +
+    `${head}: ${formatCount(report.done)}${would} done, ${formatCount(report.skipped)}${would} skipped` +
       (report.alreadySettled > 0 ? `, ${formatCount(report.alreadySettled)} settled before` : '') +
       (report.stopped ? ' (stopped early)' : '') +
-      '\n',
+      `; ${describeSpace(report.space, report.dryRun ? 'would' : 'done')}\n`,
   );
 }

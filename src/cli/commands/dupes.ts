@@ -1,15 +1,16 @@
+import { NodupeError } from '../../core/errors.js';
 import { dupesFromCatalog } from '../../dupes/from-catalog.js';
+import { describeUnfinished } from '../../dupes/unfinished.js';
 import type { DupesFormat } from '../../dupes/formats/format.js';
 import { reportFromScan, type DupesReport } from '../../dupes/report.js';
 import type { CliContext } from '../context.js';
 import type { ScanCliOptions } from '../options.js';
-import { formatNamed, hasherNamed } from '../plugin-host.js';
+import { dupesFormat, type HabitOptions } from '../habits.js';
+import { hasherNamed } from '../plugin-host.js';
 import { openSession, type Session } from '../session.js';
 import { scanPaths } from './scan.js';
 
-export interface DupesCliOptions extends ScanCliOptions {
-  format: string;
-}
+export type DupesCliOptions = ScanCliOptions & HabitOptions;
 
 /** `nodupe dupes [PATH...]`: scans the paths when given, then prints the groups in the chosen format. */
 export async function dupesCommand(
@@ -22,7 +23,7 @@ export async function dupesCommand(
     options,
     ctx,
     (plugins) => {
-      format = formatNamed(plugins, options.format);
+      format = dupesFormat(plugins, options);
       hasherNamed(plugins, options.hash);
     },
     paths.length === 0 ? 'read' : 'scan',
@@ -30,12 +31,17 @@ export async function dupesCommand(
   try {
     const report: DupesReport =
       paths.length > 0
-        ? reportFromScan(await scanPaths(paths, options, session, ctx))
+        ? { ...reportFromScan(await scanPaths(paths, options, session, ctx)), rootsAsTyped: paths }
         : catalogReport(session, options);
     // Progress is finished before results are printed, so the two never interleave on a terminal; the
     // plugins stay up until then (a format may be a plugin's).
     session.endProgress();
     format!.render(report, ctx.stdout);
+    // An interrupted scan must not look like a clean answer: said after the groups, and the exit code is 1.
+    const unfinished = report.unfinished ?? [];
+    if (unfinished.length > 0) {
+      throw new NodupeError('FAILED', unfinished.map(describeUnfinished).join('\nnodupe: '));
+    }
   } finally {
     await session.close();
   }

@@ -1,9 +1,11 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { purgeQuarantine } from '../../apply/purge.js';
+import { describeSpace, runSpace } from '../../apply/space.js';
 import { anythingToUndo, runToUndo, undoRun } from '../../apply/undo.js';
 import { NodupeError } from '../../core/errors.js';
-import { formatBytes, formatCount } from '../../core/format.js';
+import { count, formatBytes, formatCount } from '../../core/format.js';
 import { displayPath } from '../../model/paths.js';
+import { ACTION_OPS } from '../../plan/plan.js';
 import type { CliContext } from '../context.js';
 import { addCommonOptions, parseCount, parseRate, type CommonOptions } from '../options.js';
 import { byteRateLimiter } from '../../core/byte-rate.js';
@@ -41,10 +43,23 @@ export function undoCommand(ctx: CliContext): Command {
             : `run ${run.id}: ${formatCount(report.undone)} undone, ${formatCount(report.already)} already in place, ` +
                 `${formatCount(report.problems.length)} not undone\n`,
         );
+        if (report.state === 'partly-undone') {
+          const lost = [
+            ...(report.deleted > 0 ? [count(report.deleted, 'deleted file')] : []),
+            ...(report.purged > 0 ? [count(report.purged, 'purged copy', 'purged copies')] : []),
+          ].join(' and ');
+          throw new NodupeError(
+            'FAILED',
+            `run ${run.id} is undone as far as it can be ("partly-undone"): ${lost} cannot be brought back by undo` +
+              (report.deleted > 0 && report.snapshot !== undefined
+                ? `; snapshot ${report.snapshot} holds the deleted files (\`nodupe snapshot restore ${report.snapshot}\`)`
+                : ''),
+          );
+        }
         if (!report.complete) {
           throw new NodupeError(
             'FAILED',
-            `run ${run.id} is not fully undone; the run stays "undoing" (reasons above)`,
+            `run ${run.id} is not fully undone; the run stays "undoing": put right what is said above and undo again`,
           );
         }
       } finally {
@@ -56,19 +71,23 @@ export function undoCommand(ctx: CliContext): Command {
 /** `nodupe runs`: the apply runs the journal knows. */
 export function runsCommand(ctx: CliContext): Command {
   return addCommonOptions(new Command('runs'))
-    .description('list apply runs: state, actions done and skipped, bytes freed')
+    .description(
+      'list apply runs: action, state, entries done and skipped, space freed (or moved into quarantine)',
+    )
     .action(async (options: CommonOptions) => {
       const session = await openSession(options, ctx, undefined, 'read');
       try {
         const runs = session.catalog.journal().runs();
         if (runs.length === 0) ctx.stdout.write('no runs yet\n');
+        else ctx.stdout.write('RUN\tSTARTED\tACTION\tSTATE\tENTRIES\tSPACE\tPLAN\n');
         for (const r of runs) {
           const e = r.entries;
+          const ops = ACTION_OPS.filter((op) => r.tallies.some((t) => t.op === op));
           ctx.stdout.write(
-            `${r.id}\t${new Date(r.startedAt).toISOString()}\t${r.state}\t` +
+            `${r.id}\t${new Date(r.startedAt).toISOString()}\t${ops.join('+') || '-'}\t${r.state}\t` +
               `${formatCount(e.done)} done, ${formatCount(e.skipped)} skipped, ${formatCount(e.undone)} undone` +
               `${e.intent > 0 ? `, ${formatCount(e.intent)} unsettled` : ''}${e.purged > 0 ? `, ${formatCount(e.purged)} purged` : ''}` +
-              `\t${formatBytes(r.bytesDone)}\tplan ${r.planId}\n`,
+              `\t${describeSpace(runSpace(r.tallies), 'done')}\t${r.planId}\n`,
           );
         }
       } finally {
@@ -124,6 +143,7 @@ export function quarantineCommand(ctx: CliContext): Command {
               olderThanMs: options.olderThan,
               clock: ctx.clock,
               dryRun: options.dryRun ?? false,
+              anyOwner: options.anyOwner ?? false,
               signal: ctx.signal,
               ...(options.maxReadRate === undefined
                 ? {}
@@ -132,8 +152,9 @@ export function quarantineCommand(ctx: CliContext): Command {
             for (const p of report.problems)
               ctx.stdout.write(`not purged ${displayPath(p.path)}: ${p.reason}\n`);
             ctx.stdout.write(
-              `${options.dryRun ? 'would purge' : 'purged'} ${formatCount(report.files)} files (${formatBytes(report.bytes)}) ` +
-                `from ${formatCount(report.runs.length)} runs\n`,
+              `${options.dryRun ? 'would purge' : 'purged'} ${count(report.files, 'file')} (${formatBytes(report.bytes)}) ` +
+                `from ${count(report.runs.length, 'run')}: ` +
+                `${formatBytes(report.freed)} ${options.dryRun ? 'would be freed' : 'freed'}\n`,
             );
             if (report.problems.length > 0)
               throw new NodupeError('FAILED', 'some quarantined files could not be purged');

@@ -1,9 +1,10 @@
+import { realpathSync } from 'node:fs';
 import type { CliContext } from '../context.js';
 import type { ScanCliOptions } from '../options.js';
 import { scan, type ScanReport } from '../../scan/scan.js';
 import { describeProblem } from '../../scan/walk.js';
 import { displayPath } from '../../model/paths.js';
-import { formatBytes, formatCount } from '../../core/format.js';
+import { count, formatBytes } from '../../core/format.js';
 import { dataDir } from '../../core/xdg.js';
 import { hasherNamed } from '../plugin-host.js';
 import { openSession, resolveRoots, type Session } from '../session.js';
@@ -17,6 +18,7 @@ export async function scanPaths(
 ): Promise<ScanReport> {
   const roots = resolveRoots(paths, ctx.cwd);
   const hasher = hasherNamed(session.plugins, options.hash);
+  const matched = new Set<string>();
   const report = await scan({
     roots,
     catalog: session.catalog,
@@ -26,6 +28,7 @@ export async function scanPaths(
       hidden: options.hidden,
       ...(options.minSize === undefined ? {} : { minSize: options.minSize }),
       ...(options.maxSize === undefined ? {} : { maxSize: options.maxSize }),
+      matched,
     },
     followSymlinks: options.followSymlinks ?? false,
     oneFileSystem: options.oneFileSystem ?? false,
@@ -34,6 +37,8 @@ export async function scanPaths(
     algorithm: options.hash,
     // Quarantined copies and snapshots are nodupe's, not the user's duplicates.
     skipFolders: [dataDir(ctx.env)],
+    // The catalog itself, wherever --catalog put it (within a scanned folder, it changes under every scan).
+    skipFiles: [realpathSync(session.catalog.location)],
     ...(hasher.module === undefined
       ? {}
       : {
@@ -52,15 +57,24 @@ export async function scanPaths(
   });
   if (report.problems.length > 0) {
     session.warn(
-      `${formatCount(report.problems.length)} files or folders could not be read${options.verbose ? ':' : ' (--verbose lists them)'}`,
+      `${count(report.problems.length, 'file or folder', 'files or folders')} could not be read${options.verbose ? ':' : ' (--verbose lists them)'}`,
     );
     if (options.verbose) for (const p of report.problems) session.warn(`  ${describeProblem(p)}`);
   }
   if (report.changed.length > 0) {
     session.warn(
-      `${formatCount(report.changed.length)} files changed while they were read and were left out of every group:`,
+      `${count(report.changed.length, 'file')} changed while being read, left out of every group:`,
     );
     for (const path of report.changed) session.warn(`  ${displayPath(path)}`);
+  }
+  // A mistyped glob must not pass for "nothing to leave out".
+  for (const [option, globs] of [
+    ['--exclude', options.exclude],
+    ['--include', options.include],
+  ] as const) {
+    for (const glob of globs ?? []) {
+      if (!matched.has(glob)) session.warn(`${option} ${glob}: the glob matched nothing`);
+    }
   }
   return report;
 }
@@ -69,9 +83,10 @@ export async function scanCommand(paths: string[], options: ScanCliOptions, ctx:
   const session = await openSession(options, ctx, (plugins) => hasherNamed(plugins, options.hash));
   try {
     const report = await scanPaths(paths, options, session, ctx);
+    session.endProgress();
     ctx.stdout.write(
-      `scanned ${formatCount(report.files)} files (${formatBytes(report.totalBytes)}) in ${formatCount(report.dirs)} folders; ` +
-        `read ${formatBytes(report.bytesRead)}; ${formatCount(report.groups.length)} duplicate groups; ` +
+      `scanned ${count(report.files, 'file')} (${formatBytes(report.totalBytes)}) in ${count(report.dirs, 'folder')}; ` +
+        `read ${formatBytes(report.bytesRead)}; ${count(report.groups.length, 'duplicate group')}; ` +
         `catalog: ${session.catalog.location}\n`,
     );
   } finally {

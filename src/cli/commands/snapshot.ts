@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { NodupeError } from '../../core/errors.js';
-import { formatBytes, formatCount } from '../../core/format.js';
+import { count, formatBytes, formatCount } from '../../core/format.js';
 import { displayPath } from '../../model/paths.js';
 import {
   createSnapshot,
@@ -53,16 +53,18 @@ export function snapshotCommand(ctx: CliContext): Command {
       report(result.problems, options);
       const skipped = result.symlinks + result.special;
       if (skipped > 0 && !options.quiet) {
-        ctx.stderr.write(`nodupe: skipped ${formatCount(skipped)} symbolic links and special files\n`);
+        ctx.stderr.write(
+          `nodupe: skipped ${count(skipped, 'symbolic link or special file', 'symbolic links and special files')}\n`,
+        );
       }
       ctx.stdout.write(
-        `snapshot ${result.id}: ${formatCount(result.files)} files, ${formatBytes(result.bytes)} ` +
+        `snapshot ${result.id}: ${count(result.files, 'file')}, ${formatBytes(result.bytes)} ` +
           `(${formatBytes(result.newBlobBytes)} new)\n`,
       );
       if (result.problems.length > 0) {
         throw new NodupeError(
           'FAILED',
-          `${formatCount(result.problems.length)} files were not saved (listed above)`,
+          `${count(result.problems.length, 'file was', 'files were')} not saved (listed above)`,
         );
       }
     });
@@ -73,7 +75,7 @@ export function snapshotCommand(ctx: CliContext): Command {
       const dir = storeOf(options);
       const snapshots = await listSnapshots(dir);
       if (snapshots.length === 0 && !options.quiet) ctx.stderr.write(`nodupe: no snapshots in ${dir}\n`);
-      const files = snapshots.map((s) => `${formatCount(s.files)} files`);
+      const files = snapshots.map((s) => count(s.files, 'file'));
       const sizes = snapshots.map((s) => formatBytes(s.totalBytes));
       const filesWidth = Math.max(0, ...files.map((f) => f.length));
       const sizeWidth = Math.max(0, ...sizes.map((f) => f.length));
@@ -93,13 +95,13 @@ export function snapshotCommand(ctx: CliContext): Command {
       const result = await restoreSnapshot(storeOf(options), id, { signal: ctx.signal });
       const { restored, unchanged } = result;
       ctx.stdout.write(
-        `restored ${formatCount(restored)} files; ${formatCount(unchanged)} were already intact\n`,
+        `restored ${count(restored, 'file')}; ${formatCount(unchanged)} ${unchanged === 1 ? 'was' : 'were'} already intact\n`,
       );
       report(result.problems, options);
       if (result.problems.length > 0) {
         throw new NodupeError(
           'FAILED',
-          `${formatCount(result.problems.length)} files were not restored (listed above)`,
+          `${count(result.problems.length, 'file was', 'files were')} not restored (listed above)`,
         );
       }
     });
@@ -111,7 +113,7 @@ export function snapshotCommand(ctx: CliContext): Command {
       const result = await deleteSnapshot(storeOf(options), id, { signal: ctx.signal });
       ctx.stdout.write(
         `deleted snapshot ${id}; freed ${formatBytes(result.freedBytes)} ` +
-          `(${formatCount(result.removedBlobs)} contents no other snapshot uses)\n`,
+          `(${count(result.removedBlobs, 'stored copy', 'stored copies')} no other snapshot uses)\n`,
       );
     });
 

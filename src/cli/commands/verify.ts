@@ -1,13 +1,14 @@
-import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { byteRateLimiter } from '../../core/byte-rate.js';
 import { NodupeError } from '../../core/errors.js';
-import { formatCount } from '../../core/format.js';
+import { count, formatCount } from '../../core/format.js';
 import { displayPath, jsonPath } from '../../model/paths.js';
+import { replaceWhole } from '../../fs/durable.js';
+import { nodeFileOps } from '../../fs/file-ops.js';
 import { verify, VERIFY_MODES, type VerifyMode, type VerifyReport } from '../../verify/verify.js';
 import type { CliContext } from '../context.js';
-import { addCommonOptions, parseCount, parseRate, type CommonOptions } from '../options.js';
+import { addCommonOptions, MAX_THREADS, parseCount, parseRate, type CommonOptions } from '../options.js';
 import { checkWritable, openSession } from '../session.js';
 
 interface VerifyCliOptions extends CommonOptions {
@@ -45,7 +46,7 @@ export function verifyCommand(ctx: CliContext): Command {
     .description('check the catalog and the journal against the disk (exit 1 when errors are found)')
     .addOption(new Option('--mode <mode>', 'what to check').choices(VERIFY_MODES).default('all'))
     .option('-o, --output <file>', 'write the full report as JSON (schema nodupe.verify/1)')
-    .option('--threads <n>', 'hashing threads for checksums', parseCount(1))
+    .option('--threads <n>', `hashing threads for checksums, 1 to ${MAX_THREADS}`, parseCount(1, MAX_THREADS))
     .option('--max-read-rate <rate>', 'throttle the reads of checksums, such as 50MiB/s', parseRate)
     .action(async (options: VerifyCliOptions) => {
       const session = await openSession(
@@ -80,13 +81,15 @@ export function verifyCommand(ctx: CliContext): Command {
         await session.close();
       }
       if (options.output !== undefined) {
-        writeFileSync(resolve(ctx.cwd, options.output), verifyReportJson(report, ctx.clock.wallNow()));
+        const file = resolve(ctx.cwd, options.output);
+        const left = replaceWhole(nodeFileOps, file, verifyReportJson(report, ctx.clock.wallNow()));
+        for (const path of left) session.warn(`removed ${path}, left by an interrupted nodupe`);
       }
       for (const e of report.errors)
         ctx.stdout.write(`${e.check}: ${e.code}: ${displayPath(e.path)}: ${e.message}\n`);
       const checked = report.modes.map((m) => `${m} ${formatCount(report.checked[m] ?? 0)}`).join(', ');
-      ctx.stdout.write(`verified (${checked}): ${formatCount(report.errors.length)} errors\n`);
+      ctx.stdout.write(`verified (${checked}): ${count(report.errors.length, 'error')}\n`);
       if (report.errors.length > 0)
-        throw new NodupeError('FAILED', `${formatCount(report.errors.length)} errors found`);
+        throw new NodupeError('FAILED', `${count(report.errors.length, 'error')} found`);
     });
 }

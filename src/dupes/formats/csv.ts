@@ -1,9 +1,17 @@
-import { displayPath } from '../../model/paths.js';
+import type { FsPath } from '../../model/paths.js';
 import type { DupesFormat } from './format.js';
 
 /** RFC 4180 quoting: fields with a comma, quote or line break are quoted, quotes doubled. */
 export function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/**
+ * A path as a CSV field: its raw bytes when they are not UTF-8, quoted by the same rule. The characters that
+ * need quoting are ASCII, so the bytes read as Latin-1 (one character a byte) are quoted exactly.
+ */
+export function csvPathField(path: FsPath): string | Buffer {
+  return typeof path === 'string' ? csvField(path) : Buffer.from(csvField(path.toString('latin1')), 'latin1');
 }
 
 /** One row per path: group number (from 1), size, hash, path, and whether it is a hard link of the row above. */
@@ -14,8 +22,13 @@ export const csvFormat: DupesFormat = {
     report.groups.forEach((group, i) => {
       for (const file of group.files) {
         file.paths.forEach((path, j) => {
+          const head = `${i + 1},${group.size},${group.hash},`;
+          const field = csvPathField(path);
+          const tail = `,${j > 0 ? 'yes' : 'no'}\n`;
           out.write(
-            `${i + 1},${group.size},${group.hash},${csvField(displayPath(path))},${j > 0 ? 'yes' : 'no'}\n`,
+            typeof field === 'string'
+              ? head + field + tail
+              : Buffer.concat([Buffer.from(head), field, Buffer.from(tail)]),
           );
         });
       }

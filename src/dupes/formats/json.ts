@@ -6,6 +6,7 @@ function jsonFile(file: PhysicalFile) {
   return {
     ...jsonPath(file.paths[0]!),
     links: file.paths.slice(1).map(jsonPath),
+    aliases: (file.aliases ?? []).map(jsonPath),
     dev: String(file.dev),
     ino: String(file.ino),
     mtimeNs: String(file.mtimeNs),
@@ -38,6 +39,15 @@ export const jsonFormat: DupesFormat = {
       groups: report.groups.map(jsonGroup),
       problems: report.problems.map(jsonProblem),
       changed: report.changed.map(jsonPath),
+      ...(report.unfinished
+        ? {
+            unfinishedScans: report.unfinished.map((u) => ({
+              roots: u.roots,
+              startedAt: new Date(u.startedAt).toISOString(),
+              filesSeen: u.filesSeen,
+            })),
+          }
+        : {}),
     };
     out.write(`${JSON.stringify(doc, null, 2)}\n`);
   },
