@@ -293,8 +293,8 @@ describe('mistakes that would otherwise pass unnoticed', () => {
   it('an output that cannot be written, a folder to protect that does not exist, --to without move: exit 2 first', async () => {
     await cli('scan', 't', '--no-progress');
     for (const [args, message] of [
-      [['verify', '-o', dir.path('no/such/dir/report.json')], /cannot write .*report\.json/],
-      [['plan', 't', '-o', dir.path('no/such/dir/plan.json')], /cannot write .*plan\.json/],
+      [['verify', '-o', dir.path('no/such/dir/report.json')], /report\.json: its folder .* does not exist/],
+      [['plan', 't', '-o', dir.path('no/such/dir/plan.json')], /plan\.json: its folder .* does not exist/],
       [['plan', 't', '--protect', 't/typo'], /--protect .*t\/typo: no such file or directory/],
       [['plan', 't', '--to', 'elsewhere'], /--to is for --action move/],
     ] as const) {

@@ -8,9 +8,10 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs';
-import Database from 'better-sqlite3';
+import { Database } from '../src/catalog/sqlite/driver.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../src/catalog/sqlite/migrations.js';
+import { planToJson } from '../src/plan/plan-json.js';
 import { runCli } from './helpers/cli.js';
 import { bytes, scratch } from './helpers/tree.js';
 
@@ -186,6 +187,25 @@ describe('a catalog of an older schema', () => {
       );
     },
   );
+
+  it('is refused by the dry runs of apply and purge, which change nothing, not even the schema', async () => {
+    writeFileSync(
+      dir.path('plan.json'),
+      planToJson({
+        id: 'p',
+        createdAt: new Date(0).toISOString(),
+        catalog: { id: 'c', location: catalogPath },
+        algorithm: 'sha256',
+        policy: { rules: ['first-root'], protect: [], onlyFrom: [], keepN: 1 },
+        action: 'quarantine',
+        groups: [],
+      }),
+    );
+    const advice =
+      /schema version 1, older than this nodupe's \(\d+\); a dry run changes nothing, so it does not upgrade it: run `nodupe scan PATH` once/;
+    await expectRefused(['apply', 'plan.json', '--dry-run'], advice);
+    await expectRefused(['quarantine', 'purge', '--older-than', '0', '--dry-run'], advice);
+  });
 
   it('is upgraded by undo, so that what an older nodupe quarantined stays within reach', async () => {
     expect((await cli('undo')).stdout).toBe('nothing left to undo (`nodupe runs` lists the runs)\n');

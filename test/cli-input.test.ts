@@ -67,7 +67,7 @@ describe('bad input is refused before anything is touched (exit 2, nothing creat
 
   it('plan -o naming a folder, before the scan, and no temporary file', async () => {
     mkdirSync(dir.path('out'));
-    await refused(['plan', 't', '-o', 'out'], `nodupe: -o: cannot write ${dir.path('out')}: it is a folder`);
+    await refused(['plan', 't', '-o', 'out'], `nodupe: -o ${dir.path('out')}: is a folder; name a file`);
     expect(readdirSync(dir.root).filter((name) => name.includes('.tmp'))).toEqual([]);
   });
 

@@ -72,28 +72,28 @@ describe('the command line says what was freed, and what only moved', () => {
 
     const dry = await cli('apply', 'plan.json', '--dry-run', '--no-progress');
     expect(dry.stdout).toContain(
-      `dry run: 2 would be done, 0 would be skipped; ${size} would move to quarantine (nothing freed; a purge would then free ${blocks})`,
+      `dry run: 2 would be done, 0 would be skipped; ${size} would move to quarantine (nothing freed; a purge would then free up to ${blocks})`,
     );
 
     const applied = await cli('apply', 'plan.json', '--no-progress');
     expect(applied.code).toBe(0);
     // The tiny file takes a whole block: a purge frees what df would show, not the bytes' count.
     expect(applied.stdout).toContain(
-      `run 1: 2 done, 0 skipped; ${size} moved to quarantine (nothing freed yet; a purge would free ${blocks})`,
+      `run 1: 2 done, 0 skipped; ${size} moved to quarantine (nothing freed yet; a purge would free up to ${blocks})`,
     );
     expect(applied.stdout).not.toMatch(/B freed/);
 
     const runs = await cli('runs');
     expect(runs.stdout).toContain(
-      `${size} moved to quarantine (nothing freed yet; a purge would free ${blocks})`,
+      `${size} moved to quarantine (nothing freed yet; a purge would free up to ${blocks})`,
     );
 
     const purged = await cli('quarantine', 'purge', '--older-than', '0');
-    expect(purged.stdout).toContain(`purged 2 files (${size}) from 1 run: ${blocks} freed`);
-    expect((await cli('runs')).stdout).toMatch(new RegExp(`\\t${blocks} freed by purge\\t`));
+    expect(purged.stdout).toContain(`purged 2 files (${size}) from 1 run: up to ${blocks} freed`);
+    expect((await cli('runs')).stdout).toMatch(new RegExp(`\\tup to ${blocks} freed by purge\\t`));
   });
 
-  it('move frees nothing; delete frees what df shows', async () => {
+  it('move frees nothing; delete frees up to its blocks (blocks shared with a clone would stay)', async () => {
     const moved = await plan('--action', 'move', '--to', 'elsewhere');
     expect(moved.stderr).toContain(`2 files to move, ${moved.size} to move (nothing is freed)`);
     const applied = await cli('apply', 'plan.json', '--no-progress');
@@ -103,9 +103,9 @@ describe('the command line says what was freed, and what only moved', () => {
     const deleted = await plan('--action', 'delete');
     expect(deleted.stderr).toContain(`2 files to delete, about ${deleted.size} to free`);
     const done = await cli('apply', 'plan.json', '--yes', '--no-progress');
-    expect(done.stdout).toContain(`run 2: 2 done, 0 skipped; ${deleted.blocks} freed`);
+    expect(done.stdout).toContain(`run 2: 2 done, 0 skipped; up to ${deleted.blocks} freed`);
     expect((await cli('runs')).stdout).toMatch(
-      new RegExp(`^2\\t.*\\tdelete\\tfinished\\t.*\\t${deleted.blocks} freed\\t`, 'm'),
+      new RegExp(`^2\\t.*\\tdelete\\tfinished\\t.*\\tup to ${deleted.blocks} freed\\t`, 'm'),
     );
   });
 
@@ -118,7 +118,9 @@ describe('the command line says what was freed, and what only moved', () => {
     const lines = (await cli('runs')).stdout.trimEnd().split('\n');
     expect(lines[0]).toBe('RUN\tSTARTED\tACTION\tSTATE\tENTRIES\tSPACE\tPLAN');
     expect(lines[1]).toMatch(/^1\t\S+\tquarantine\tundone\t0 done, 0 skipped, 2 undone\t0 B freed\t/);
-    expect(lines[2]).toMatch(/^2\t\S+\thardlink\tfinished\t2 done, 0 skipped, 0 undone\t\S+ KiB freed\t/);
+    expect(lines[2]).toMatch(
+      /^2\t\S+\thardlink\tfinished\t2 done, 0 skipped, 0 undone\tup to \S+ KiB freed\t/,
+    );
   });
 
   it('undo of a delete run ends "partly-undone" and names the snapshot that holds the deleted files', async () => {

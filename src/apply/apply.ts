@@ -4,9 +4,10 @@ import { abortErrorFrom, NodupeError } from '../core/errors.js';
 import type { ProgressTracker } from '../core/progress.js';
 import type { RateLimiter } from '../core/rate-limiter.js';
 import { nodeFileOps, type FileOps } from '../fs/file-ops.js';
+import { MountTable } from '../fs/mounts.js';
 import { joinName, parentOf, pathKey, type FsPath } from '../model/paths.js';
 import type { ActionOp, Plan, PlannedAction, PlannedKeeper } from '../plan/plan.js';
-import { ACTION_KINDS, FolderMaker, identityNow } from './actions/index.js';
+import { ACTION_KINDS, FolderMaker, identityNow, mirrorBaseOf, removeMadeFolders } from './actions/index.js';
 import { carryOut, inodeKey, type Done, type RunContext } from './carry-out.js';
 import { lockCatalog } from './catalog-lock.js';
 import { StackingCheck } from './check.js';
@@ -265,7 +266,8 @@ async function execute(
       reason: undefined,
       bytes: item.bytes,
       freed: undefined,
-      foldersMade: undefined,
+      // The folders a run makes are journaled per run (see `makeFolders`), none per entry.
+      foldersMade: 0,
     };
   };
 
@@ -282,7 +284,7 @@ async function execute(
   };
 
   // Quarantine and move destinations are trusted folders, their subfolders made private and checked.
-  const folders = new FolderMaker((dir) => roots.makeFolder(dir));
+  const folders = new FolderMaker((dir) => roots.makeFolder(dir), ops);
   const run: RunContext = {
     ops,
     stacking: new StackingCheck(ops),
@@ -292,6 +294,7 @@ async function execute(
     held: new HeldFolders(ops),
     touched: new Set(),
     links: new LinkTally(dryRun),
+    mounts: new MountTable(ops),
   };
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
   // The outcomes of a batch are committed together with the intents of the next, in one durable transaction:
@@ -307,6 +310,7 @@ async function execute(
         unsettled = undefined;
       }
       journal.write(intents, at);
+      journal.recordFolders(runId, folders.takeMade());
       if (finished) journal.setRunState(runId, 'finished', at);
     });
   };
@@ -327,6 +331,7 @@ async function execute(
         else batch.push({ item, entry: before ?? entryOf(item), journaled: before !== undefined });
       }
       if (batch.length === 0) continue;
+      if (!dryRun) makeFolders(folders, batch);
       commit(
         batch.filter((b) => !b.journaled).map((b) => b.entry),
         false,
@@ -381,7 +386,6 @@ async function execute(
               seq: item.seq,
               state: 'done',
               ...(result.freed === undefined ? {} : { freed: result.freed }),
-              ...(result.foldersMade === undefined ? {} : { foldersMade: result.foldersMade }),
             });
             refreshed.push(
               kind.removesPath
@@ -417,6 +421,8 @@ async function execute(
     // Interrupted: what was done is recorded; the run stays "running" for resume or undo.
     commit([], !signal?.aborted);
     if (signal?.aborted) throw abortErrorFrom(signal);
+    // Finished: the folders it made for actions skipped, or made and left empty, go.
+    if (!dryRun) journal.forgetFolders(runId, removeMadeFolders(ops, journal.folders(runId)));
   } catch (error) {
     // An abort or a failure mid-batch: record the outcomes already known (the rest stay intents for resume).
     try {
@@ -430,6 +436,23 @@ async function execute(
     phase?.end();
   }
   return report;
+}
+
+/**
+ * Makes the folders a batch's quarantines and moves go into, before its intents are journaled, so that they are
+ * journaled with them (`FolderMaker.takeMade`): a crash then leaves no folder of the run that undo does not know
+ * (only between these mkdirs and that commit: empty folders, never journaled). A folder that cannot be made is
+ * met again by its action, which is then skipped with the reason.
+ */
+function makeFolders(folders: FolderMaker, batch: readonly { entry: JournalEntry }[]): void {
+  for (const { entry } of batch) {
+    if (ACTION_KINDS[entry.op].destroys || entry.target === undefined) continue;
+    try {
+      folders.ensure(parentOf(entry.target), mirrorBaseOf(entry.target, entry.path));
+    } catch {
+      // Said by the action itself.
+    }
+  }
 }
 
 /** The owner, mode and access time of the file a link will replace. */

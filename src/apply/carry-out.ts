@@ -2,9 +2,8 @@ import { isAbortError } from '../core/errors.js';
 import type { RateLimiter } from '../core/rate-limiter.js';
 import { describeErrno, errnoOf, type FileOps, type Stat } from '../fs/file-ops.js';
 import { describeChange, identityChange, identityOf, type FileIdentity } from '../model/identity.js';
-import { displayPath, parentOf, type FsPath } from '../model/paths.js';
+import { displayPath, type FsPath } from '../model/paths.js';
 import {
-  mirrorBaseOf,
   proveKeeper,
   putBack,
   setAside,
@@ -26,6 +25,7 @@ import {
 import type { OwnerRecord } from './journal.js';
 import { PinnedFolder, type HeldFolders } from './pinned-folder.js';
 import type { LinkTally } from './space.js';
+import type { MountTable } from '../fs/mounts.js';
 
 /** What one run (apply, resume, purge) shares between its actions. */
 export interface RunContext {
@@ -38,6 +38,8 @@ export interface RunContext {
    * owners or modes (`--any-owner`).
    */
   anyOwner?: boolean | undefined;
+  /** The run is a purge (its refusals advise what a purge can do). */
+  purging?: boolean;
   /** The folder of the last file acted on, held open (see HeldFolders); the run closes it when it ends. */
   held: HeldFolders;
   /**
@@ -47,15 +49,16 @@ export interface RunContext {
   touched: Set<string>;
   /** The names of each inode the run took away, for the bytes each action frees (see `src/apply/space.ts`). */
   links: LinkTally;
+  /** Which mount each path lies on, read once if a dry run asks. */
+  mounts: MountTable;
 }
 
 /**
  * An action carried out (in a dry run: one that would be). `freed`: the allocated bytes it freed (for quarantine,
- * what a purge would free), by `LinkTally`; `foldersMade`: folders it made above its target, for undo.
+ * what a purge would free), by `LinkTally`.
  */
 export interface Done {
   freed: number;
-  foldersMade: number;
 }
 
 /** The key of an inode in {@link RunContext.touched}. */
@@ -160,6 +163,12 @@ class Attempt {
     if (typeof keeper === 'string') return keeper;
     const fileSt = opened.st;
     const keeperSt = keeper.st;
+    // The keeper recorded with the intent (a purge has only this): another inode at its name, even with the same
+    // bytes, is not it. The proof below then holds the name to this very inode until the file goes.
+    const recorded = entry.keeperId;
+    if (recorded !== undefined && (keeperSt.dev !== recorded.dev || keeperSt.ino !== recorded.ino)) {
+      return `${keeperRole(entry.keeper)} is another file now (not the one recorded when it was chosen)`;
+    }
     if (keeperSt.dev === fileSt.dev && keeperSt.ino === fileSt.ino) {
       return 'the file is a hard link of its keeper (one file; nothing to free)';
     }
@@ -184,6 +193,8 @@ class Attempt {
       ops,
       folders,
       entry: at ?? entry,
+      folder,
+      mounts: run.mounts,
       file: fileSt,
       keeper: keeperSt,
       keeperFd: keeper.fd,
@@ -196,10 +207,7 @@ class Attempt {
       if (at !== undefined) kind.perform(act);
       else kind.rehearse(act);
       run.touched.add(inodeKey(fileSt));
-      return {
-        freed: kind.op === 'quarantine' ? run.links.quarantines(fileSt) : 0,
-        foldersMade: folders.claim(parentOf(entry.target), mirrorBaseOf(entry.target, entry.path)),
-      };
+      return { freed: kind.op === 'quarantine' ? run.links.quarantines(fileSt) : 0 };
     }
 
     const refusal = destroyRefusal(
@@ -214,7 +222,7 @@ class Attempt {
       // A dry run: what the steps below would meet, then the compare.
       kind.rehearse(act);
       const differs = await compare(counterpart.fd);
-      return differs ?? { freed: run.links.removes(fileSt), foldersMade: 0 };
+      return differs ?? { freed: run.links.removes(fileSt) };
     }
     if (kind.prepare) {
       // The replacement that is compared itself (a reflink clone), held open from here.
@@ -280,7 +288,7 @@ class Attempt {
     run.touched.add(inodeKey(fileSt));
     if (kind.linksKeeper) run.touched.add(inodeKey(keeperSt));
     // Its link count as last looked at, unchanged since (else the last looks stopped it): this name was its last?
-    return { freed: run.links.removes(fileBefore), foldersMade: 0 };
+    return { freed: run.links.removes(fileBefore) };
   }
 
   /**
@@ -369,7 +377,14 @@ function destroyRefusal(
     );
   }
   if (run.anyOwner) return undefined;
-  return kind.sharesKeeper ? ownerMismatch(file.st, keeper.st) : keeperOfAnother(file.st, keeper.st);
+  if (kind.sharesKeeper) return ownerMismatch(file.st, keeper.st);
+  return keeperOfAnother(
+    file.st,
+    keeper.st,
+    run.purging
+      ? 'pass --any-owner to let that file stand in (it must still be the very keeper the copy was quarantined against)'
+      : 'quarantine it instead, or pass --any-owner',
+  );
 }
 
 function explainFailure(op: ActionKind['op'], error: unknown): string {
@@ -382,9 +397,9 @@ function explainFailure(op: ActionKind['op'], error: unknown): string {
     return `this file system cannot make reflinks (${code}); use hardlink or quarantine`;
   }
   if (op === 'hardlink' && code === 'EXDEV')
-    return 'the keeper is on another file system: a hard link cannot cross (EXDEV)';
+    return 'the keeper is on another file system or mount: a hard link cannot cross (EXDEV)';
   if (op === 'move' && code === 'EXDEV')
-    return 'the destination is on another file system; --to must be on the same one (EXDEV)';
+    return 'the destination is on another file system or mount; --to must be on the same one (EXDEV)';
   if (code === 'EEXIST') return `${op} failed: something is already where it would go (EEXIST)`;
   return `${op} failed: ${describeErrno(error)}`;
 }

@@ -2,7 +2,9 @@ import { symlinkSync } from 'node:fs';
 import { relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { scratch } from '../../test/helpers/tree.js';
+import { Database } from '../catalog/sqlite/driver.js';
 import type { CatalogStore } from '../catalog/store.js';
+import { FakeClock } from '../core/fake-clock.js';
 import { lockCatalog } from './catalog-lock.js';
 
 const catalogAt = (location: string) => ({ location }) as unknown as CatalogStore;
@@ -49,6 +51,22 @@ describe('lockCatalog', () => {
       `with the catalog ${catalog}; wait for it to finish`,
     );
     release();
+  });
+
+  it('says "another nodupe" without a pid when its holder has written none', () => {
+    const catalog = t.write('catalog.db', '');
+    lockCatalog(catalogAt(catalog))();
+    const held = new Database(`${catalog}-lock`, { timeout: 0 }); // a holder that has not written its note yet
+    held.exec('BEGIN IMMEDIATE');
+    const clock = new FakeClock();
+    const patience = { clock, limitMs: 250, pause: (ms: number) => clock.advance(ms) };
+    try {
+      expect(() => lockCatalog(catalogAt(catalog), patience)).toThrow(
+        `another nodupe is applying, undoing or purging with the catalog ${catalog}; wait for it to finish`,
+      );
+    } finally {
+      held.close();
+    }
   });
 
   it('takes no lock for an in-memory catalog', () => {

@@ -1,6 +1,12 @@
 import { realpathSync } from 'node:fs';
 import type { CatalogStore } from '../catalog/store.js';
-import { acquireFileLock, lockHolder, type LockHolder } from '../catalog/sqlite/file-lock.js';
+import {
+  acquireFileLock,
+  describeHolder,
+  lockHolder,
+  type LockHolder,
+  type LockPatience,
+} from '../catalog/sqlite/file-lock.js';
 
 /**
  * Takes the catalog's cleanup lock for apply, resume, undo and purge: one of them at a time per catalog file,
@@ -8,13 +14,14 @@ import { acquireFileLock, lockHolder, type LockHolder } from '../catalog/sqlite/
  * `acquireFileLock`) is named from the catalog's real path, so a symlinked folder or a relative spelling meets
  * the same lock; it dies with its holder. Returns the release function. An in-memory catalog needs none.
  */
-export function lockCatalog(catalog: CatalogStore): () => void {
+export function lockCatalog(catalog: CatalogStore, patience?: LockPatience): () => void {
   if (catalog.location === ':memory:') return () => undefined;
   return acquireFileLock(
     lockPathOf(catalog),
     (holder) =>
-      `another nodupe (pid ${holder.pid ?? 'unknown'}${holder.since === undefined ? '' : `, since ${holder.since}`}) ` +
-      `is applying, undoing or purging with the catalog ${catalog.location}; wait for it to finish`,
+      `another nodupe${describeHolder(holder, { since: true })} is applying, undoing or purging with the ` +
+      `catalog ${catalog.location}; wait for it to finish`,
+    patience,
   );
 }
 
@@ -26,6 +33,8 @@ export function catalogLockHolder(catalog: CatalogStore): LockHolder | undefined
   if (catalog.location === ':memory:') return undefined;
   return lockHolder(lockPathOf(catalog));
 }
+
+export { describeHolder };
 
 function lockPathOf(catalog: CatalogStore): string {
   return `${realpathSync(catalog.location)}-lock`;

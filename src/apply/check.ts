@@ -133,13 +133,14 @@ export class StackingCheck {
 
 /**
  * Why a keeper of another owner cannot stand in for a file whose bytes are about to go: that owner could delete
- * or change it later, and with it the last copy. A keeper of the file's owner, or of root, can.
+ * or change it later, and with it the last copy. A keeper of the file's owner, or of root, can. `advice`: what
+ * the user can do instead (apply and purge differ).
  */
-export function keeperOfAnother(file: Stat, keeper: Stat): string | undefined {
+export function keeperOfAnother(file: Stat, keeper: Stat, advice: string): string | undefined {
   if (keeper.uid === file.uid || keeper.uid === 0n) return undefined;
   return (
     `the keeper belongs to another user (uid ${keeper.uid}, the file to uid ${file.uid}), who could remove it ` +
-    'later with the last copy; quarantine it instead, or pass --any-owner'
+    `later with the last copy; ${advice}`
   );
 }
 

@@ -38,6 +38,13 @@ export interface JournalEntry {
   foldersMade: number | undefined;
 }
 
+/** A folder a run made (below its run folder or --to), as it was made: apply and undo remove only that very one. */
+export interface MadeFolder {
+  path: FsPath;
+  dev: bigint;
+  ino: bigint;
+}
+
 /** What a new file made by undo must be given back: the replaced inode's owner, mode and access time. */
 export interface OwnerRecord {
   mode: number;
@@ -128,4 +135,10 @@ export interface Journal {
   /** Records outcomes over existing entries: state, reason, and the figures given. */
   settle(runId: number, outcomes: readonly Settlement[], at: number): void;
   entries(runId: number): JournalEntry[];
+  /** Records folders a run made (in the transaction of its batch's intents). */
+  recordFolders(runId: number, folders: readonly MadeFolder[]): void;
+  /** The folders a run made that are still recorded. */
+  folders(runId: number): MadeFolder[];
+  /** Forgets folders of a run: removed, or not that very folder any more. */
+  forgetFolders(runId: number, paths: readonly FsPath[]): void;
 }

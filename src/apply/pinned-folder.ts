@@ -118,6 +118,11 @@ export class PinnedFolder {
     }
   }
 
+  /** The path by which to reach this very folder: through /proc while held open, else its path. */
+  reach(): FsPath {
+    return this.fd === undefined ? this.folder : `/proc/self/fd/${this.fd}`;
+  }
+
   /** The path by which to reach `path` when it lies directly in this folder; any other path as it is. */
   within(path: FsPath): FsPath {
     if (this.fd === undefined || pathKey(parentOf(path)) !== pathKey(this.folder)) return path;

@@ -3,6 +3,7 @@ import type { Clock } from '../core/clock.js';
 import { abortErrorFrom } from '../core/errors.js';
 import type { RateLimiter } from '../core/rate-limiter.js';
 import { describeErrno, lstatIfPresent, nodeFileOps, type FileOps } from '../fs/file-ops.js';
+import { MountTable } from '../fs/mounts.js';
 import { type FsPath } from '../model/paths.js';
 import {
   ACTION_KINDS,
@@ -69,14 +70,16 @@ async function purgeLocked(catalog: CatalogStore, options: PurgeOptions): Promis
     limiter: options.limiter,
     signal: options.signal,
     anyOwner: options.anyOwner,
+    purging: true,
     held: new HeldFolders(ops),
     touched: new Set(),
     links: new LinkTally(options.dryRun ?? false),
+    mounts: new MountTable(ops),
   };
   // A purge makes no folders: only quarantine and move do.
   const folders = new FolderMaker(() => {
     throw new Error('a purge makes no folders');
-  });
+  }, ops);
   try {
     await purgeRuns(catalog, run, folders, cutoff, report, options);
   } finally {
@@ -143,6 +146,16 @@ async function purgeOne(
   if (!isExpectedFile(there, entry.expect)) {
     return { reason: 'another file stands where the quarantined copy was: left alone' };
   }
+  // The keeper must be the very file the copy was quarantined against (`keeperId`, recorded with the intent,
+  // which carryOut holds it to): another file with the same bytes at its name, perhaps another user's, is not a
+  // copy anyone promised to keep. A run journaled before keepers were recorded has only the owner check.
+  if (entry.keeperId === undefined && run.anyOwner) {
+    return {
+      reason:
+        'its run was journaled by an older nodupe, which did not record which file the keeper was: ' +
+        '--any-owner cannot be proven safe for it; the quarantined copy stays (purge without --any-owner)',
+    };
+  }
   const aside = reservedAside(copy, 'purge');
   const result = await carryOut(
     run,
@@ -155,7 +168,7 @@ async function purgeOne(
       expect: entry.expect,
       owner: undefined,
       folder: undefined,
-      keeperId: undefined,
+      keeperId: entry.keeperId,
     },
     folders,
     { path: copy, expect: entry.expect, ignoreCtime: true },
@@ -163,9 +176,10 @@ async function purgeOne(
     dryRun,
   );
   if ('reason' in result) {
-    const keeperGone = /keeper .* (vanished|is gone|is now a symbolic link|is no longer a regular file)/.test(
-      result.reason,
-    );
+    const keeperGone =
+      /keeper .* (vanished|is gone|is now a symbolic link|is no longer a regular file|is another file now)/.test(
+        result.reason,
+      );
     return {
       reason: keeperGone
         ? `${result.reason}: the quarantined copy may be the last one, so it stays`

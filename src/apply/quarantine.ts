@@ -81,7 +81,7 @@ export class QuarantineRoots {
     if (known !== undefined) return known;
     // A folder the user named is the only one used: never silently replaced by another.
     if (this.#preferred !== undefined) {
-      const found = this.#usable(this.#preferred, dev);
+      const found = this.#usable(this.#preferred, dev, false);
       if (typeof found !== 'string') return this.#remember(dev, found.root);
       const why =
         found === 'another file system' ? 'it is on another file system (a quarantine is a rename)' : found;
@@ -89,13 +89,13 @@ export class QuarantineRoots {
     }
     const tried: string[] = [];
     const candidates = [
-      ...this.#candidates,
-      joinName(mountTop(this.#ops, path, dev), Buffer.from('.nodupe-quarantine')),
+      ...this.#candidates.map((candidate) => ({ path: candidate, shared: false })),
+      ...this.#atTop(mountTop(this.#ops, path, dev)),
     ];
     for (const candidate of candidates) {
-      const found = this.#usable(candidate, dev);
+      const found = this.#usable(candidate.path, dev, candidate.shared);
       if (typeof found !== 'string') return this.#remember(dev, found.root);
-      tried.push(`${displayPath(candidate)} (${found})`);
+      tried.push(`${displayPath(candidate.path)} (${found})`);
     }
     throw new NoQuarantineError(
       `no trusted, writable quarantine folder on the file system of ${displayPath(path)}; tried ${tried.join(', ')}. ` +
@@ -195,8 +195,29 @@ export class QuarantineRoots {
     return root;
   }
 
-  /** The root to use for `candidate` (itself, or its private subfolder), or why it cannot be used. */
-  #usable(candidate: FsPath, dev: bigint): { root: FsPath } | string {
+  /**
+   * The quarantine folders at the top of a file system. In a shared sticky one (mode 1777, as /tmp),
+   * `.nodupe-quarantine` is a shared folder that only root makes (mode 1777, owned by root, a private `user-UID`
+   * in it for each user: no user's folder there can shut out the others), and a user for whom it is not there
+   * (or not usable) gets a private `.nodupe-quarantine-UID` of their own beside it. Elsewhere `.nodupe-quarantine`
+   * is the user's own, private.
+   */
+  #atTop(top: FsPath): { path: FsPath; shared: boolean }[] {
+    const named = joinName(top, Buffer.from('.nodupe-quarantine'));
+    const st = lstatIfPresent(this.#ops, top);
+    const mode = Number(st?.mode ?? 0);
+    if (!st?.isDirectory() || (mode & STICKY) === 0 || (mode & WRITABLE_BY_OTHERS) === 0) {
+      return [{ path: named, shared: false }];
+    }
+    const own = { path: joinName(top, Buffer.from(`.nodupe-quarantine-${this.#uid}`)), shared: false };
+    return this.#uid === 0 ? [{ path: named, shared: true }] : [{ path: named, shared: true }, own];
+  }
+
+  /**
+   * The root to use for `candidate` (itself, or its private subfolder), or why it cannot be used. `shared`: a
+   * folder for every user (see `#atTop`), made only by root.
+   */
+  #usable(candidate: FsPath, dev: bigint, shared: boolean): { root: FsPath } | string {
     try {
       const existing = nearestExisting(this.#ops, candidate);
       if (existing.st.dev !== dev) return 'another file system';
@@ -205,17 +226,22 @@ export class QuarantineRoots {
       );
       if (above !== undefined) return above;
       if (pathKey(existing.path) !== pathKey(candidate)) {
-        if (!this.#create) {
-          // A dry run: it would be made, private, where the nearest folder there lets nodupe make it.
-          this.#ops.access(existing.path, constants.W_OK);
-          return { root: candidate };
+        if (shared && this.#uid !== 0) {
+          return `not there; only root makes it, shared by every user: mkdir -m 1777 ${displayPath(candidate)}`;
         }
-        // Only the candidate's parents may be made the ordinary way; the candidate is made private.
+        if (!this.#create) {
+          // A dry run: it would be made (private, or shared with the user's private folder in it), where the
+          // nearest folder there lets nodupe make it.
+          this.#ops.access(existing.path, constants.W_OK);
+          return { root: shared ? joinName(candidate, Buffer.from(`user-${this.#uid}`)) : candidate };
+        }
+        // Only the candidate's parents may be made the ordinary way; the candidate is made private (or shared).
         this.#ops.mkdirp(parentOf(candidate));
         const parentProblem = this.#distrustAncestors(parentOf(candidate));
         if (parentProblem !== undefined) return parentProblem;
         try {
-          this.#ops.mkdir(candidate, 0o700);
+          this.#ops.mkdir(candidate, shared ? 0o1777 : 0o700);
+          if (shared) this.#ops.chmod(candidate, 0o1777); // whatever the umask took
         } catch (error) {
           if (errnoOf(error) !== 'EEXIST') throw error;
         }

@@ -6,10 +6,12 @@ import type { EntryTally } from './journal.js';
 
 /**
  * Disk space, in one definition for apply, its dry run, `runs` and purge. A file's size is what it holds; what an
- * action frees is what `df` shows afterwards: the file's allocated blocks (st_blocks × 512, so a sparse file
- * counts its blocks only and a tiny file a whole block), and only when its last name goes (a file with another
- * hard link that stays frees nothing). Quarantine and move free nothing: the file keeps its blocks under its new
- * name. A purge of a quarantined copy frees them, once no name of the file is left outside the quarantine.
+ * action frees is the file's allocated blocks (st_blocks × 512, so a sparse file counts its blocks only and a
+ * tiny file a whole block), and only when its last name goes (a file with another hard link that stays frees
+ * nothing). That is at most what `df` then shows: blocks the file shares with another (a reflink clone, a
+ * snapshot on Btrfs or XFS) stay in use, and no call tells which are shared, so the words say "up to".
+ * Quarantine and move free nothing: the file keeps its blocks under its new name. A purge of a quarantined copy
+ * frees them, once no name of the file is left outside the quarantine.
  */
 export interface SpaceTotals {
   /** Allocated bytes freed by deletes, hard links, symlinks and reflinks. */
@@ -56,23 +58,31 @@ export function runSpace(tallies: readonly EntryTally[]): SpaceTotals {
 }
 
 /**
- * The space in words: "1.2 MiB freed", "40 KiB moved to quarantine (nothing freed yet; a purge would free 48 KiB)".
- * `would`: for a dry run. Quarantine and move never say freed.
+ * Bytes freed in words: "up to 1.2 MiB" (see {@link SpaceTotals}: shared blocks stay in use), or "0 B".
+ */
+export function upTo(freed: number): string {
+  return freed > 0 ? `up to ${formatBytes(freed)}` : formatBytes(freed);
+}
+
+/**
+ * The space in words: "up to 1.2 MiB freed", "40 KiB moved to quarantine (nothing freed yet; a purge would free
+ * up to 48 KiB)". `would`: for a dry run. Quarantine and move never say freed.
  */
 export function describeSpace(totals: SpaceTotals, tense: 'done' | 'would'): string {
   const b = formatBytes;
   const would = tense === 'would';
   const parts: string[] = [];
   const relocated = totals.quarantined > 0 || totals.moved > 0 || totals.purged > 0;
-  if (totals.freed > 0 || !relocated) parts.push(`${b(totals.freed)} ${would ? 'would be freed' : 'freed'}`);
+  if (totals.freed > 0 || !relocated)
+    parts.push(`${upTo(totals.freed)} ${would ? 'would be freed' : 'freed'}`);
   if (totals.quarantined > 0) {
     parts.push(
       would
-        ? `${b(totals.quarantined)} would move to quarantine (nothing freed; a purge would then free ${b(totals.purgeable)})`
-        : `${b(totals.quarantined)} moved to quarantine (nothing freed yet; a purge would free ${b(totals.purgeable)})`,
+        ? `${b(totals.quarantined)} would move to quarantine (nothing freed; a purge would then free ${upTo(totals.purgeable)})`
+        : `${b(totals.quarantined)} moved to quarantine (nothing freed yet; a purge would free ${upTo(totals.purgeable)})`,
     );
   }
-  if (totals.purged > 0) parts.push(`${b(totals.purged)} freed by purge`);
+  if (totals.purged > 0) parts.push(`${upTo(totals.purged)} freed by purge`);
   if (totals.moved > 0) {
     parts.push(
       `${b(totals.moved)} ${would ? 'would be moved' : 'moved'} (${would ? 'nothing would be' : 'nothing'} freed)`,

@@ -2,10 +2,17 @@ import type { CatalogStore, RefreshedPath } from '../catalog/store.js';
 import type { Clock } from '../core/clock.js';
 import { abortErrorFrom } from '../core/errors.js';
 import type { FsPath } from '../model/paths.js';
-import { ACTION_KINDS, identityNow, type Reversal } from './actions/index.js';
+import { ACTION_KINDS, identityNow, removeMadeFolders, type Reversal } from './actions/index.js';
 import { lockCatalog } from './catalog-lock.js';
 import { nodeFileOps, type FileOps } from '../fs/file-ops.js';
-import { pickRun, type JournalEntry, type RunRecord, type RunState, type Settlement } from './journal.js';
+import {
+  pickRun,
+  type Journal,
+  type JournalEntry,
+  type RunRecord,
+  type RunState,
+  type Settlement,
+} from './journal.js';
 
 export interface UndoOptions {
   catalog: CatalogStore;
@@ -22,21 +29,26 @@ export interface UndoReport {
   already: number;
   /** What was not undone, and why: deleted files and purged copies among them. */
   problems: { path: FsPath; op: JournalEntry['op']; reason: string }[];
-  /** Files the run deleted and copies purged since: no undo brings them back. */
+  /** Files the run deleted, copies purged since, and copies found gone: no undo brings them back. */
   deleted: number;
   purged: number;
+  gone: number;
   /** The snapshot the run took of the files it deletes (`apply --snapshot`), which holds them. */
   snapshot: string | undefined;
   /**
-   * The run's state now: undone; partly-undone (all that can be is undone, deleted files or purged copies are
-   * left: final); undoing (something undo can retry stopped it: another file at a path, a folder gone).
+   * The run's state now: undone; partly-undone (all that can be is undone, deleted files, purged copies or copies
+   * gone are left: final); undoing (something undo can retry stopped it: another file at a path, a folder gone).
    */
   state: RunState;
   /** True when the whole run is undone. */
   complete: boolean;
 }
 
-/** Whether a run has something left that undo can reverse (a run of deletes, or purged copies, has not). */
+/**
+ * Whether a run has something left that undo can reverse or put right (a finished run of deletes, or of purged
+ * copies, has not). An unsettled intent of any action counts: a delete killed mid-way may have left its file set
+ * aside, which undo puts back.
+ */
 function reversible(catalog: CatalogStore, run: RunRecord): boolean {
   return (
     run.state !== 'undone' &&
@@ -44,7 +56,7 @@ function reversible(catalog: CatalogStore, run: RunRecord): boolean {
     catalog
       .journal()
       .entries(run.id)
-      .some((e) => (e.state === 'done' || e.state === 'intent') && e.op !== 'delete')
+      .some((e) => e.state === 'intent' || (e.state === 'done' && e.op !== 'delete'))
   );
 }
 
@@ -90,6 +102,7 @@ function undoLocked(run: RunRecord, options: UndoOptions): UndoReport {
     problems: [],
     deleted: 0,
     purged: 0,
+    gone: 0,
     snapshot: run.snapshot,
     state: run.state,
     complete: run.state === 'undone',
@@ -138,6 +151,7 @@ function undoLocked(run: RunRecord, options: UndoOptions): UndoReport {
     options.onStep?.(entry, result.outcome, result.outcome === 'problem' ? result.reason : undefined);
     if (result.outcome === 'problem') {
       if (entry.op === 'delete') report.deleted++;
+      else if (result.lost) report.gone++;
       report.problems.push({ path: entry.path, op: entry.op, reason: result.reason });
       // Carried out before the crash, but it cannot be reversed (a delete): the journal says done, not intent.
       if (entry.state === 'intent') settled.push({ seq: entry.seq, state: 'done' });
@@ -150,12 +164,26 @@ function undoLocked(run: RunRecord, options: UndoOptions): UndoReport {
     if (settled.length >= 256) flush();
   }
   flush();
-  // Deleted files and purged copies never come back: a run left with those only is as undone as it can be.
-  const retry = report.problems.length - report.deleted - report.purged;
+  // Deleted files, purged copies and copies gone never come back: a run left with those only is as undone as it
+  // can be.
+  const retry = report.problems.length - report.deleted - report.purged - report.gone;
   report.state = retry > 0 ? 'undoing' : report.problems.length > 0 ? 'partly-undone' : 'undone';
   report.complete = report.state === 'undone';
   if (report.state !== 'undoing') journal.setRunState(run.id, report.state, clock.wallNow());
+  removeFoldersOfUndoneRuns(ops, journal, run.id);
   return report;
+}
+
+/**
+ * The folders this run made go once empty (its files back where they were, those undo could not move staying in
+ * theirs), and so do those of runs undone before: a run undone while a later run's files were still in its
+ * folders leaves them to the undo of that later run.
+ */
+function removeFoldersOfUndoneRuns(ops: FileOps, journal: Journal, runId: number): void {
+  for (const r of journal.runs()) {
+    if (r.id !== runId && r.state !== 'undone' && r.state !== 'partly-undone') continue;
+    journal.forgetFolders(r.id, removeMadeFolders(ops, journal.folders(r.id)));
+  }
 }
 
 /** A deleted file, which undo cannot bring back: the reason says which snapshot holds it, when the run took one. */

@@ -17,8 +17,15 @@ export interface CliContext {
 }
 
 export function processContext(signal: AbortSignal): CliContext {
+  const stdoutOpen = whileReaderListens(process.stdout);
+  whileReaderListens(process.stderr);
   return {
-    stdout: { isTTY: process.stdout.isTTY, write: (chunk) => void process.stdout.write(chunk) },
+    stdout: {
+      isTTY: process.stdout.isTTY,
+      write: (chunk) => {
+        if (stdoutOpen()) process.stdout.write(chunk);
+      },
+    },
     stderr: process.stderr,
     env: process.env,
     cwd: process.cwd(),
@@ -26,6 +33,24 @@ export function processContext(signal: AbortSignal): CliContext {
     signal,
     ...(process.stdin.isTTY ? { confirm: askOnTerminal } : {}),
   };
+}
+
+/**
+ * `nodupe dupes | head -1`: once the reader has gone (EPIPE), what is left to write is dropped and the command
+ * goes on to its end (an apply is not cut short because nobody reads its report), as quietly as `head` wants.
+ * Any other write error (a full disk under `> out.txt`) is said on stderr and makes the exit code 1 (see
+ * bin/nodupe.js). Returns whether the stream can still be written.
+ */
+function whileReaderListens(stream: NodeJS.WriteStream): () => boolean {
+  let open = true;
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    open = false;
+    if (error.code === 'EPIPE') return;
+    process.exitCode = 1;
+    if (stream !== process.stderr)
+      process.stderr.write(`nodupe: could not write the output: ${error.message}\n`);
+  });
+  return () => open;
 }
 
 async function askOnTerminal(question: string): Promise<boolean> {

@@ -35,7 +35,7 @@ export interface Session {
  * is opened: a name no plugin provides (a format, a hash, a rule) is refused before anything is touched.
  */
 /** What a command does with its catalog: see {@link openSession}. */
-export type CatalogUse = 'scan' | 'change' | 'read';
+export type CatalogUse = 'scan' | 'change' | 'read' | 'rehearse';
 
 export async function openSession(
   options: CommonOptions,
@@ -45,7 +45,8 @@ export async function openSession(
    * `scan` (the commands that scan): a catalog is made where no file exists, and an older one upgraded.
    * `change` (apply, resume, undo, purge): the catalog must exist and be whole; an older one is upgraded (its
    * journal and quarantine stay reachable). `read` (verify, runs, dupes and plan from the catalog): it must
-   * exist, whole and at the current schema; nothing creates or upgrades it.
+   * exist, whole and at the current schema; nothing creates or upgrades it. `rehearse` (the dry runs of apply and
+   * purge): as `read`, since a dry run changes nothing, not even the catalog's schema.
    */
   use: CatalogUse = 'scan',
 ): Promise<Session> {
@@ -68,7 +69,17 @@ export async function openSession(
   let catalog: CatalogStore;
   try {
     check?.(plugins, config);
-    catalog = SqliteCatalog.open(location, { create: use === 'scan', migrate: use !== 'read' });
+    catalog = SqliteCatalog.open(location, {
+      create: use === 'scan',
+      migrate: use === 'scan' || use === 'change',
+      ...(use === 'rehearse'
+        ? {
+            olderAdvice:
+              'a dry run changes nothing, so it does not upgrade it: run `nodupe scan PATH` once (or the command ' +
+              'without --dry-run, which upgrades it first); the catalog keeps what it holds',
+          }
+        : {}),
+    });
   } catch (error) {
     await plugins.stop();
     throw error;

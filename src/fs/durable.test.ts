@@ -1,9 +1,24 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { injecting } from '../../test/helpers/ops.js';
 import { scratch } from '../../test/helpers/tree.js';
-import { placeNew, removeStaleTemporaries, replaceWhole, temporaryBeside } from './durable.js';
+import { FakeClock } from '../core/fake-clock.js';
+import {
+  OLD_TEMPORARY_AGE_MS,
+  placeNew,
+  removeStaleTemporaries,
+  replaceWhole,
+  temporaryBeside,
+} from './durable.js';
 import { nodeFileOps } from './file-ops.js';
 
 /** The pid of a process that has ended. */
@@ -68,19 +83,107 @@ describe('replaceWhole', () => {
   it('replaces the file, leaving nothing beside it, and says which leftovers it removed', () => {
     dir.write('plan.json', 'old plan');
     const left = dir.write(`plan.json.tmp-${deadPid()}-ffffffffffff`, '{"half": ');
-    expect(replaceWhole(nodeFileOps, dir.path('plan.json'), 'new plan')).toEqual([left]);
+    const old = lstatSync(dir.path('plan.json'), { bigint: true });
+    expect(replaceWhole(nodeFileOps, dir.path('plan.json'), 'new plan', old)).toEqual([left]);
     expect(readdirSync(dir.root)).toEqual(['plan.json']);
     expect(readFileSync(dir.path('plan.json'), 'utf8')).toBe('new plan');
   });
 
-  it.each(['write', 'fsync', 'rename'] as const)(
+  it.each(['fchmod', 'write', 'fsync', 'rename'] as const)(
     'a failed %s leaves the old file as it was and no temporary file',
     (call) => {
       dir.write('plan.json', 'old plan');
       const ops = injecting(nodeFileOps, [{ call, code: 'ENOSPC' }]);
-      expect(() => replaceWhole(ops, dir.path('plan.json'), 'new plan')).toThrow(/ENOSPC/);
+      const old = lstatSync(dir.path('plan.json'), { bigint: true });
+      expect(() => replaceWhole(ops, dir.path('plan.json'), 'new plan', old)).toThrow(/ENOSPC/);
       expect(readdirSync(dir.root)).toEqual(['plan.json']);
       expect(readFileSync(dir.path('plan.json'), 'utf8')).toBe('old plan');
     },
   );
+});
+
+describe('replaceWhole keeps the looks of the file it replaces', () => {
+  it('its mode: a private plan stays private, whatever the umask', () => {
+    dir.write('plan.json', 'old plan');
+    chmodSync(dir.path('plan.json'), 0o600);
+    replaceWhole(
+      nodeFileOps,
+      dir.path('plan.json'),
+      'new plan',
+      lstatSync(dir.path('plan.json'), { bigint: true }),
+    );
+    expect(lstatSync(dir.path('plan.json')).mode & 0o7777).toBe(0o600);
+    expect(readFileSync(dir.path('plan.json'), 'utf8')).toBe('new plan');
+  });
+
+  it.runIf(process.geteuid?.() === 0)('as root, its owner and group too', () => {
+    dir.write('report.json', 'old report');
+    chownSync(dir.path('report.json'), 4242, 4343);
+    chmodSync(dir.path('report.json'), 0o640);
+    const old = lstatSync(dir.path('report.json'), { bigint: true });
+    replaceWhole(nodeFileOps, dir.path('report.json'), 'new report', old);
+    const now = lstatSync(dir.path('report.json'));
+    expect([now.uid, now.gid, now.mode & 0o7777, now.ino === Number(old.ino)]).toEqual([
+      4242,
+      4343,
+      0o640,
+      false,
+    ]);
+  });
+
+  it('a new file gets the usual mode (0666 less the umask)', () => {
+    replaceWhole(nodeFileOps, dir.path('new.json'), 'new', undefined);
+    const usual = dir.write('usual', 'made as Node makes a file');
+    expect(lstatSync(dir.path('new.json')).mode & 0o777).toBe(lstatSync(usual).mode & 0o777);
+  });
+});
+
+describe("earlier versions' temporary names", () => {
+  const clock = new FakeClock();
+  const wall = clock.wallNow();
+  /** Writes `name` as last written `ageMs` before the fake clock's wall time. */
+  function left(name: string, ageMs: number): string {
+    const path = dir.write(name, 'half written');
+    utimesSync(path, (wall - ageMs) / 1000, (wall - ageMs) / 1000);
+    return path;
+  }
+  const old = OLD_TEMPORARY_AGE_MS + 1000;
+  const fresh = OLD_TEMPORARY_AGE_MS - 1000;
+
+  it('beside a plan or report: <name>.<pid>.tmp of a process gone and <name>.<random>.new, once an hour old', () => {
+    const dead = deadPid();
+    const removed = [left(`plan.json.${dead}.tmp`, old), left('plan.json.0123456789ab.new', old)];
+    const kept = [
+      left(`plan.json.${dead}.tmp`.replace('plan.json', 'plan.json.x'), old), // beside another name
+      left(`plan.json.${process.pid}.tmp`, old), // its process runs
+      left('plan.json.fedcba987654.new', fresh), // an older nodupe may still be writing it
+      left('plan.json.0123456789ab', old), // the bare shape is a lock's, never a plan's
+      left('plan.json.0123456789AB.new', old), // not the shape
+      left('plan.json.0123456789a.new', old),
+    ];
+    expect(removeStaleTemporaries(nodeFileOps, dir.path('plan.json'), clock).sort()).toEqual(removed.sort());
+    expect(readdirSync(dir.root).sort()).toEqual(kept.map((path) => path.slice(dir.root.length + 1)).sort());
+  });
+
+  it("beside a catalog: <name>.<random>.new with SQLite's names", () => {
+    const removed = ['', '-wal', '-shm', '-journal'].map((end) => left(`c.db.00ff00ff00ff.new${end}`, old));
+    expect(removeStaleTemporaries(nodeFileOps, dir.path('c.db'), clock).sort()).toEqual(removed.sort());
+    expect(readdirSync(dir.root)).toEqual([]);
+  });
+
+  it('beside a lock file and its holder note: <name>.<random> too', () => {
+    const removed = [left('c.db-lock.0123456789ab', old), left('c.db-lock.0123456789ab.new', old)];
+    const notes = [left('c.db-lock.pid.abcdefabcdef', old)];
+    const kept = [left('c.db-lock.pid.fedcbafedcba', fresh)];
+    expect(removeStaleTemporaries(nodeFileOps, dir.path('c.db-lock'), clock).sort()).toEqual(removed.sort());
+    expect(removeStaleTemporaries(nodeFileOps, dir.path('c.db-lock.pid'), clock)).toEqual(notes);
+    expect(readdirSync(dir.root)).toEqual(kept.map((path) => path.slice(dir.root.length + 1)));
+  });
+
+  it.runIf(process.geteuid?.() === 0)("another user's is left alone", () => {
+    const theirs = left('plan.json.0123456789ab.new', old);
+    chownSync(theirs, 4242, 4242);
+    expect(removeStaleTemporaries(nodeFileOps, dir.path('plan.json'), clock)).toEqual([]);
+    expect(readdirSync(dir.root)).toEqual(['plan.json.0123456789ab.new']);
+  });
 });

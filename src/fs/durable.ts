@@ -1,32 +1,52 @@
 import { constants } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { errnoOf, type FileOps } from './file-ops.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { errnoOf, type FileOps, type Stat } from './file-ops.js';
 import { joinName, nameOf, parentOf, type FsPath } from '../model/paths.js';
 
 /** What marks a temporary file beside the file it becomes: `<name>.tmp-<pid>-<random>`. */
 const TEMP_MARK = '.tmp-';
-/** The rest of such a name: the pid of the process that made it, a random part, and a name SQLite adds. */
-const TEMP_TAIL = /^([1-9][0-9]*)-[0-9a-f]{12}(?:-wal|-shm|-journal)?$/;
+/** What follows `<name>` in such a name: the pid of the process that made it, a random part, a name SQLite adds. */
+const TEMP_TAIL = /^\.tmp-([1-9][0-9]*)-[0-9a-f]{12}(?:-wal|-shm|-journal)?$/;
+/** Earlier versions' names, after `<name>`: `.<pid>.tmp` (plans written with -o). */
+const OLD_TAIL_WITH_PID = /^\.([1-9][0-9]*)\.tmp$/;
+/** `.<random>.new` (plans, verify reports, new catalogs and their SQLite names, lock files). */
+const OLD_TAIL_NEW = /^\.[0-9a-f]{12}\.new(?:-wal|-shm|-journal)?$/;
+/** `.<random>`: lock files and their holder notes only, so only beside a name like theirs (OLD_LOCK_NAME). */
+const OLD_TAIL_BARE = /^\.[0-9a-f]{12}$/;
+const OLD_LOCK_NAME = /-lock(?:\.pid)?$/;
+/**
+ * An earlier version's temporary file is removed only when it was last written this long ago (no nodupe ever
+ * took that long to write one), so that an older nodupe still running beside this one keeps its own.
+ */
+export const OLD_TEMPORARY_AGE_MS = 60 * 60 * 1000;
 
 /**
  * A name beside `path` for a file written whole before it takes `path`'s place: `<path>.tmp-<pid>-<random>`.
  * Its shape says it is nodupe's, and its pid whether the process that made it still runs (see
  * {@link removeStaleTemporaries}).
  */
-export function temporaryBeside(path: string): string {
-  return `${path}${TEMP_MARK}${process.pid}-${randomBytes(6).toString('hex')}`;
+export function temporaryBeside(path: string): string;
+export function temporaryBeside(path: FsPath): FsPath;
+export function temporaryBeside(path: FsPath): FsPath {
+  const tail = `${TEMP_MARK}${process.pid}-${randomBytes(6).toString('hex')}`;
+  return typeof path === 'string' ? path + tail : Buffer.concat([path, Buffer.from(tail)]);
 }
 
 /**
  * Removes the temporary files of `path` that a nodupe killed at the wrong moment left (every other ending
- * removes its own): names of the shape {@link temporaryBeside} gives, with the names SQLite makes beside a
- * database (`-wal`, `-shm`, `-journal`), that are regular files of this user and whose process no longer
- * runs. Anything else, a name in use by a running process included, is left as it is. Returns what it removed.
+ * removes its own): regular files of this user beside `path`, of the shape {@link temporaryBeside} gives (with
+ * the names SQLite makes beside a database: `-wal`, `-shm`, `-journal`), whose process no longer runs. Also
+ * those of earlier versions, once older than {@link OLD_TEMPORARY_AGE_MS} by `clock`'s wall time:
+ * `<name>.<pid>.tmp` (whose process no longer runs), `<name>.<random>.new` (with SQLite's names), and, beside a
+ * lock file or its holder note (`…-lock`, `…-lock.pid`) only, `<name>.<random>`; `<random>` is 12 lowercase
+ * hex digits. Anything else, a name in use by a running process included, is left as it is. Returns what it
+ * removed.
  */
-export function removeStaleTemporaries(ops: FileOps, path: string): string[] {
+export function removeStaleTemporaries(ops: FileOps, path: FsPath, clock: Clock = systemClock): FsPath[] {
   const folder = parentOf(path);
-  const prefix = `${nameOf(path).toString()}${TEMP_MARK}`;
-  const removed: string[] = [];
+  const name = nameOf(path);
+  const removed: FsPath[] = [];
   let entries;
   try {
     entries = ops.readdir(folder);
@@ -35,13 +55,14 @@ export function removeStaleTemporaries(ops: FileOps, path: string): string[] {
   }
   const uid = process.getuid?.();
   for (const entry of entries) {
-    const name = entry.name.toString();
-    if (!entry.isFile() || !name.startsWith(prefix)) continue;
-    const pid = TEMP_TAIL.exec(name.slice(prefix.length))?.[1];
-    if (pid === undefined || running(Number(pid))) continue;
-    const stale = joinName(folder, entry.name) as string;
+    if (!entry.isFile() || !entry.name.subarray(0, name.length).equals(name)) continue;
+    const leftover = leftoverOf(name, entry.name.subarray(name.length).toString('latin1'));
+    if (leftover === undefined || (leftover.pid !== undefined && running(leftover.pid))) continue;
+    const stale = joinName(folder, entry.name);
     try {
-      if (uid !== undefined && ops.lstat(stale).uid !== BigInt(uid)) continue;
+      const stat = ops.lstat(stale);
+      if (uid !== undefined && stat.uid !== BigInt(uid)) continue;
+      if (leftover.old && clock.wallNow() - Number(stat.mtimeMs) < OLD_TEMPORARY_AGE_MS) continue;
       ops.unlink(stale);
       removed.push(stale);
     } catch {
@@ -49,6 +70,17 @@ export function removeStaleTemporaries(ops: FileOps, path: string): string[] {
     }
   }
   return removed;
+}
+
+/** Whether `tail` (what follows `name`) makes a temporary name of `name`: whose pid, and whether of old. */
+function leftoverOf(name: Buffer, tail: string): { pid: number | undefined; old: boolean } | undefined {
+  const current = TEMP_TAIL.exec(tail);
+  if (current) return { pid: Number(current[1]), old: false };
+  const withPid = OLD_TAIL_WITH_PID.exec(tail);
+  if (withPid) return { pid: Number(withPid[1]), old: true };
+  const lock = OLD_LOCK_NAME.test(name.toString('latin1'));
+  if (OLD_TAIL_NEW.test(tail) || (lock && OLD_TAIL_BARE.test(tail))) return { pid: undefined, old: true };
+  return undefined;
 }
 
 /** Whether process `pid` runs (or might: one of another user's is there too). This process's own counts. */
@@ -110,37 +142,75 @@ export function placeNew(
 }
 
 /**
- * Puts `data` at `path` whole or not at all, in place of what is there: a temporary file beside it is written,
- * fsynced and renamed over `path`, then the folder is fsynced. If anything fails, the temporary file is
- * removed and `path` is as it was. Temporary files of `path` that a killed nodupe left are removed first;
- * returns their paths, for the caller to tell.
+ * Puts `data` at `path` whole or not at all, in place of the regular file `like` there (as lstat saw it), or as a
+ * new file: a temporary file beside it is written, given `like`'s mode (and its owner and group when running as
+ * root, or its group where this user may give it), fsynced and renamed over `path`, then the folder is fsynced.
+ * If anything fails, the temporary file is removed and `path` is as it was. Temporary files of `path` that a
+ * killed nodupe left are removed first; returns their paths, for the caller to tell. The rename replaces
+ * whatever is at `path`: what may be replaced is the caller's to decide (see `writeOutput`).
  */
-export function replaceWhole(ops: FileOps, path: string, data: string | Uint8Array): string[] {
-  const removed = removeStaleTemporaries(ops, path);
+export function replaceWhole(
+  ops: FileOps,
+  path: FsPath,
+  data: string | Uint8Array,
+  like: Stat | undefined,
+  clock: Clock = systemClock,
+): FsPath[] {
+  const removed = removeStaleTemporaries(ops, path, clock);
   const temporary = temporaryBeside(path);
   const bytes =
     typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.length);
-  let made = false;
+  const mode = like === undefined ? 0o666 : Number(like.mode) & 0o777;
+  // Held open until it has taken `path`'s place, so that a temporary file already given to another owner can
+  // be taken back and removed (in a sticky folder only its owner may remove it).
+  const fd = ops.open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
+  let placed = false;
   try {
-    const fd = ops.open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o666);
-    made = true;
-    try {
-      for (let at = 0; at < bytes.length;) at += ops.write(fd, bytes.subarray(at), bytes.length - at, at);
-      ops.fsync(fd);
-    } finally {
-      ops.close(fd);
-    }
+    if (like !== undefined) takeLooks(ops, fd, like);
+    for (let at = 0; at < bytes.length;) at += ops.write(fd, bytes.subarray(at), bytes.length - at, at);
+    ops.fsync(fd);
     ops.rename(temporary, path);
-    made = false;
+    placed = true;
   } finally {
-    if (made) {
-      try {
-        ops.unlink(temporary);
-      } catch {
-        // Nothing more can be done; the next write of `path` removes it.
-      }
-    }
+    if (!placed) removeTemporary(ops, fd, temporary);
+    ops.close(fd);
   }
   syncPath(ops, parentOf(path));
   return removed;
+}
+
+/**
+ * Gives an open new file the looks of the file it replaces: its mode, and its owner and group when running as
+ * root, else its group if this user may give it (a member of it). An owner or group that cannot be given (no
+ * CAP_CHOWN, an id outside a user namespace) is left as it is. A change of owner clears setuid and setgid
+ * bits: those are set again after it.
+ */
+function takeLooks(ops: FileOps, fd: number, like: Stat): void {
+  const mode = Number(like.mode) & 0o7777;
+  ops.fchmod(fd, mode);
+  const root = process.geteuid?.() === 0;
+  if (!root && ops.fstat(fd).gid === like.gid) return;
+  try {
+    ops.fchown(fd, root ? Number(like.uid) : -1, Number(like.gid));
+  } catch (error) {
+    const code = errnoOf(error);
+    if (code !== 'EPERM' && code !== 'EINVAL') throw error;
+    return;
+  }
+  if ((mode & 0o6000) !== 0) ops.fchmod(fd, mode);
+}
+
+/** Removes a temporary file that did not take its place, taking it back first if it was given away. */
+function removeTemporary(ops: FileOps, fd: number, temporary: FsPath): void {
+  try {
+    ops.unlink(temporary);
+  } catch (error) {
+    try {
+      if (errnoOf(error) !== 'EPERM') throw error;
+      ops.fchown(fd, process.geteuid?.() ?? -1, process.getegid?.() ?? -1);
+      ops.unlink(temporary);
+    } catch {
+      // Nothing more can be done; the next write of `path` removes it.
+    }
+  }
 }

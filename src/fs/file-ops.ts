@@ -43,8 +43,11 @@ export interface FileOps {
   realpath(path: FsPath): FsPath;
   /** Opens with any flags: a new file to write (`O_WRONLY | O_CREAT | O_EXCL`), a folder to fsync (`O_RDONLY`). */
   open(path: FsPath, flags: number, mode?: number): number;
-  /** Writes the first `length` bytes of `buffer` at `position`; returns how many were written. */
-  write(fd: number, buffer: Buffer, length: number, position: number): number;
+  /**
+   * Writes the first `length` bytes of `buffer` at `position` (null: where the file stands, as a FIFO or device
+   * needs); returns how many were written.
+   */
+  write(fd: number, buffer: Buffer, length: number, position: number | null): number;
   fsync(fd: number): void;
   fchmod(fd: number, mode: number): void;
   fchown(fd: number, uid: number, gid: number): void;

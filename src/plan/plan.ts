@@ -64,7 +64,7 @@ export interface PlanSummary {
   groups: number;
   actions: number;
   /**
-   * The size of the files acted on, once per inode: about what deletes and links free (apply counts what `df`
+   * The size of the files acted on, once per inode: about what deletes and links free (apply counts blocks, up to what `df`
    * shows), and what quarantine and move only move: they free nothing.
    */
   bytes: number;

@@ -36,7 +36,7 @@ export function compileFilters(options: FilterOptions): Filters {
     needsRelative: exclude !== undefined || include !== undefined,
     // Quarantine folders at the top of a file system (see apply) hold nodupe's copies, never the user's files.
     skipDir: (name, relative) =>
-      name === '.nodupe-quarantine' || (!hidden && name.startsWith('.')) || (exclude?.(relative) ?? false),
+      isQuarantineName(name) || (!hidden && name.startsWith('.')) || (exclude?.(relative) ?? false),
     skipFile: (name, relative) =>
       (!hidden && name.startsWith('.')) ||
       (exclude?.(relative) ?? false) ||
@@ -76,4 +76,9 @@ export function globMatcher(globs: string | readonly string[]): (path: string) =
   const byName = names.length > 0 ? picomatch(names, { dot: true, basename: true }) : undefined;
   const byPath = paths.length > 0 ? picomatch(paths, { dot: true }) : undefined;
   return (path) => (byName?.(path) ?? false) || (byPath?.(path) ?? false);
+}
+
+/** `.nodupe-quarantine`, or a user's own `.nodupe-quarantine-UID` beside it on a shared file system. */
+function isQuarantineName(name: string): boolean {
+  return name === '.nodupe-quarantine' || /^\.nodupe-quarantine-\d+$/.test(name);
 }

@@ -3,7 +3,7 @@ import { nodeFileOps, type FileOps } from '../fs/file-ops.js';
 import type { Clock } from '../core/clock.js';
 import type { ProgressTracker } from '../core/progress.js';
 import type { RateLimiter } from '../core/rate-limiter.js';
-import { catalogLockHolder } from '../apply/catalog-lock.js';
+import { catalogLockHolder, describeHolder } from '../apply/catalog-lock.js';
 import { checkConsistency } from './consistency.js';
 import { checkIntegrity } from './integrity.js';
 import { checkChecksums } from './checksums.js';
@@ -77,7 +77,7 @@ export async function verify(catalog: CatalogStore, options: VerifyOptions): Pro
             path: catalog.location,
             code: 'apply-running',
             message:
-              `an apply, undo or purge (pid ${holder.pid ?? 'unknown'}) is running with this catalog: the ` +
+              `an apply, undo or purge${describeHolder(holder)} is running with this catalog: the ` +
               'journal was not checked; verify again once it has finished',
           });
           break;

@@ -1,6 +1,7 @@
 import { describeErrno, renameNoReplace } from '../../fs/file-ops.js';
 import { displayPath } from '../../model/paths.js';
 import type { CrashState, DestroyingKind } from './kind.js';
+import { mustMayRemove } from './rehearsal.js';
 import { actionTag, besideNames, isOriginal, look, mustBeFree } from './shared.js';
 
 /**
@@ -16,7 +17,10 @@ export const deleteKind: DestroyingKind = {
   removesPath: true,
   target: (path, place) => besideNames(path, actionTag(place.catalogId, place.runId, place.seq)).aside,
   asideOf: (entry) => entry.target!,
-  rehearse: ({ ops, entry }) => mustBeFree(ops, entry.target),
+  rehearse: ({ ops, entry, folder, file }) => {
+    mustBeFree(ops, entry.target);
+    mustMayRemove(ops, folder, file);
+  },
   stateAfterCrash(ops, entry): CrashState {
     try {
       const aside = entry.target!;

@@ -31,6 +31,7 @@ export {
   proveKeeper,
   putBack,
   removeEmptyParents,
+  removeMadeFolders,
   setAside,
   type EntryView,
 } from './shared.js';

@@ -1,6 +1,8 @@
 import type { FileOps, Stat } from '../../fs/file-ops.js';
+import type { MountTable } from '../../fs/mounts.js';
 import type { FsPath } from '../../model/paths.js';
 import type { ActionOp } from '../../plan/plan.js';
+import type { PinnedFolder } from '../pinned-folder.js';
 import type { EntryView, FolderMaker } from './shared.js';
 
 /** Where targets are made: the run's quarantine folder, a move's destination, the names beside the file. */
@@ -19,6 +21,10 @@ export interface Act {
   ops: FileOps;
   folders: FolderMaker;
   entry: EntryView & { target: FsPath };
+  /** The file's folder, held open (a dry run's probes reach it through this, never by its path). */
+  folder: PinnedFolder;
+  /** Which mount each path lies on (a dry run's look at whether a rename or link can reach). */
+  mounts: MountTable;
   /** The file as checked, through its open descriptor. */
   file: Stat;
   /** The keeper as compared: its identity when the compare began (after `prepare`). */
@@ -34,7 +40,12 @@ export interface Act {
 /** What a crash left of an action: done, not done (and put back as it was), or not knowable (why). */
 export type CrashState = 'done' | 'not-done' | { unknown: string };
 
-export type Reversal = { outcome: 'undone' | 'already' } | { outcome: 'problem'; reason: string };
+/**
+ * `lost`: what undo would bring back is gone for good (a quarantined or moved copy removed from its folder): no
+ * undo can, so the run may end as partly-undone.
+ */
+export type Reversal =
+  { outcome: 'undone' | 'already' } | { outcome: 'problem'; reason: string; lost?: boolean };
 
 /**
  * Everything one kind of action does, in one place: where it puts things, how it is carried out on the very

@@ -2,12 +2,12 @@ import { describeErrno, errnoOf, lstatIfPresent, type FileOps } from '../../fs/f
 import { PinnedFolder } from '../pinned-folder.js';
 import { displayPath, fromBytes, parentOf, toBytes, type FsPath } from '../../model/paths.js';
 import type { Act, CrashState, RelocatingKind, Reversal, TargetPlace } from './kind.js';
+import { mustBeOnMountOf, mustMayCreateIn, mustMayRemove } from './rehearsal.js';
 import {
   isExpectedFile,
   isOriginal,
   look,
   mustBeFree,
-  mustBeOnDevice,
   putBack,
   relocate,
   reservedAside,
@@ -31,14 +31,19 @@ export function relocatingKind(
     removesPath: true,
     target,
     perform({ ops, folders, entry, file }: Act): void {
-      folders.ensure(parentOf(entry.target));
+      folders.ensure(parentOf(entry.target), mirrorBaseOf(entry.target, entry.path));
       relocate(ops, entry.path, reservedAside(entry.path, 'move'), entry.target, file);
     },
-    rehearse({ ops, folders, entry, file }: Act): void {
-      folders.ensure(parentOf(entry.target)); // in a dry run: the folders there checked, none made
+    rehearse({ ops, folders, entry, file, folder, mounts }: Act): void {
+      const into = parentOf(entry.target);
+      folders.ensure(into, mirrorBaseOf(entry.target, entry.path)); // a dry run: those there checked, none made
+      const made = lstatIfPresent(ops, into) === undefined;
+      if (made) mustMayCreateIn(ops, into); // its folders are made first
       mustBeFree(ops, reservedAside(entry.path, 'move'));
+      mustMayRemove(ops, folder, file);
       mustBeFree(ops, entry.target);
-      mustBeOnDevice(ops, entry.target, file.dev);
+      mustBeOnMountOf(ops, mounts, entry.target, { folder: parentOf(entry.path), dev: file.dev });
+      if (!made) mustMayCreateIn(ops, into);
     },
     stateAfterCrash(ops: FileOps, entry: EntryView): CrashState {
       try {
@@ -86,7 +91,17 @@ export function relocatingKind(
           removeFoldersMade(ops, entry, from); // an undo interrupted before it removed them
           return { outcome: 'already' };
         }
-        if (!there) return { outcome: 'problem', reason: `${copy} copy is gone` };
+        if (!there) {
+          // Gone from a folder that is there: removed, for good. A folder that is not there may be on a file
+          // system not mounted now: undo can try again.
+          const base = mirrorBaseOf(from, path);
+          return lstatIfPresent(ops, base)?.isDirectory()
+            ? { outcome: 'problem', reason: `${copy} copy is gone`, lost: true }
+            : {
+                outcome: 'problem',
+                reason: `${copy} copy is not there: ${displayPath(base)} is missing (is its file system mounted?)`,
+              };
+        }
         // Only the very file that was moved away goes back: never something else found at its place.
         if (!isExpectedFile(there, expect)) {
           return { outcome: 'problem', reason: `${copy} copy ${displayPath(from)} is another file now` };

@@ -10,6 +10,7 @@ import {
 import { displayPath, nameOf, parentOf, toBytes, type FsPath } from '../../model/paths.js';
 import { heldPath, PinnedFolder, procWorks } from '../pinned-folder.js';
 import type { Act, CrashState, DestroyingKind, Reversal } from './kind.js';
+import { mustBeOnMountOf, mustMayGiveAway, mustMayLinkTo, mustMayRemove } from './rehearsal.js';
 import {
   actionTag,
   asideOfTemp,
@@ -80,10 +81,17 @@ function replacingKind(r: Replacement): DestroyingKind {
       takeBack(ops, entry.path, entry.target, installed);
     },
     discard,
+    // In apply's order: the clone (made first, under its temporary name), the file set aside, the link made in
+    // the emptied path, the clone given the file's owner.
     rehearse(act) {
-      r.rehearse?.(act);
-      if (r.op === 'reflink') mustBeFree(act.ops, act.entry.target); // the clone's temporary name
-      mustBeFree(act.ops, asideOfTemp(act.entry.target)); // where the file is set aside
+      if (r.op === 'reflink') {
+        r.rehearse?.(act);
+        mustBeFree(act.ops, act.entry.target);
+      }
+      mustBeFree(act.ops, asideOfTemp(act.entry.target));
+      mustMayRemove(act.ops, act.folder, act.file);
+      if (r.op === 'reflink') mustMayGiveAway(act.file);
+      else r.rehearse?.(act);
     },
     stateAfterCrash(ops, entry): CrashState {
       try {
@@ -138,8 +146,16 @@ function replacingKind(r: Replacement): DestroyingKind {
         const source = r.op === 'hardlink' ? path : keeper;
         const leftover = look(ops, temp);
         if (leftover !== 'missing') {
-          // An undo interrupted after its copy: the same bytes may go; anything else is in the way.
-          if (!isStat(leftover) || !leftover.isFile() || !sameBytes(ops, temp, source)) {
+          // An undo killed during or after its copy left it under this entry's own reserved name: it may go when
+          // it is a regular file of the file's owner (or of this user: a copy gets its owner once complete)
+          // holding the beginning of the content, or all of it: nothing that the source does not hold. Anything
+          // else is in the way.
+          if (
+            !isStat(leftover) ||
+            !leftover.isFile() ||
+            !copyOwners(entry).includes(Number(leftover.uid)) ||
+            !sameBytes(ops, temp, source, 'prefix')
+          ) {
             return { outcome: 'problem', reason: `something is in the way at ${displayPath(temp)}` };
           }
           ops.unlink(temp);
@@ -276,14 +292,24 @@ function readableBy(st: Stat, uid: number, gid: number): boolean {
   return (mode & 0o004) !== 0;
 }
 
-/** Whether two files hold the same bytes (crash recovery only: small, rare reads). */
-function sameBytes(ops: FileOps, a: FsPath, b: FsPath): boolean {
+/** Who may own a copy that undo of a link made: the user running undo (until it is complete), the file's owner. */
+function copyOwners(entry: EntryView): number[] {
+  const owner = entry.owner?.uid ?? -1;
+  return owner >= 0 ? [process.geteuid?.() ?? 0, owner] : [process.geteuid?.() ?? 0];
+}
+
+/**
+ * Whether `a` holds the same bytes as `b` (`whole`), or the first bytes of `b` (`prefix`: a copy of it cut short);
+ * crash recovery only: small, rare reads.
+ */
+function sameBytes(ops: FileOps, a: FsPath, b: FsPath, extent: 'whole' | 'prefix' = 'whole'): boolean {
   const fa = ops.openRead(a);
   try {
     const fb = ops.openRead(b);
     try {
       const size = Number(ops.fstat(fa).size);
-      if (Number(ops.fstat(fb).size) !== size) return false;
+      const sizeB = Number(ops.fstat(fb).size);
+      if (extent === 'whole' ? sizeB !== size : sizeB < size) return false;
       const ba = Buffer.allocUnsafe(1 << 16);
       const bb = Buffer.allocUnsafe(1 << 16);
       for (let pos = 0; pos < size; pos += ba.length) {
@@ -311,11 +337,10 @@ export const hardlinkKind = replacingKind({
   // Whatever inode the keeper's name leads to is linked: apply then checks it is the keeper it compared.
   make: ({ ops, entry, keeperAt }, at) => ops.link(keeperAt ?? entry.keeper, at),
   holds: sameInodeAsKeeper,
-  // A hard link never crosses devices (two file systems, or two btrfs subvolumes).
-  rehearse: ({ file, keeper }) => {
-    if (file.dev !== keeper.dev) {
-      throw Object.assign(new Error('EXDEV: the keeper is on another device'), { code: 'EXDEV' });
-    }
+  // A hard link never crosses devices (two file systems, or two btrfs subvolumes) nor mounts (bind mounts).
+  rehearse: ({ ops, mounts, entry, file, keeper }) => {
+    mustBeOnMountOf(ops, mounts, entry.keeper, { folder: parentOf(entry.path), dev: file.dev });
+    mustMayLinkTo(ops, entry.keeper, keeper);
   },
 });
 
@@ -351,25 +376,26 @@ export const reflinkKind = replacingKind({
   },
   holds: (_ops, entry, _at, st) =>
     st.isFile() && st.ino !== entry.expect.ino && Number(st.size) === entry.expect.size,
-  rehearse: ({ ops, entry, keeperFd }) => tryClone(ops, keeperFd, parentOf(entry.path)),
+  rehearse: ({ ops, keeperFd, folder }) => tryClone(ops, keeperFd, folder),
 });
 
 /** O_TMPFILE: a file without a name, in the folder opened (Linux; the value of every architecture Node runs on). */
 const O_TMPFILE = 0o20000000 | constants.O_DIRECTORY;
 
 /**
- * A dry run's look at whether the keeper (held open) can be cloned into `folder`, tried the way apply makes its
- * clone, but into a file without a name (O_TMPFILE): nothing ever appears in the folder (its mtime stays), and
- * the kernel frees the file when it is closed, or at a crash. A clone shares the keeper's blocks and writes no
- * data; the keeper's size and times stay as they are. Throws what the clone met (ENOTSUP on ext4 or tmpfs, EXDEV,
+ * A dry run's look at whether the keeper (held open) can be cloned into the file's folder, tried the way apply
+ * makes its clone, but into a file without a name (O_TMPFILE), opened through the folder held open (never by its
+ * path, which a folder swapped for a symlink would send elsewhere): nothing ever appears in the folder (its mtime
+ * stays), and the kernel frees the file when it is closed, or at a crash. A clone shares the keeper's blocks and
+ * writes no data; the keeper's size and times stay as they are. Throws what the clone met (ENOTSUP on ext4 or tmpfs, EXDEV,
  * EACCES, EROFS). Where no such file can be made (no /proc, a kernel or file system without O_TMPFILE), it
  * cannot tell, and says nothing.
  */
-function tryClone(ops: FileOps, keeperFd: number | undefined, folder: FsPath): void {
+function tryClone(ops: FileOps, keeperFd: number | undefined, folder: PinnedFolder): void {
   if (keeperFd === undefined || process.platform !== 'linux' || !procWorks(ops)) return;
   let probe: number;
   try {
-    probe = ops.open(folder, O_TMPFILE | constants.O_RDWR, 0o600);
+    probe = ops.open(folder.reach(), O_TMPFILE | constants.O_RDWR, 0o600);
   } catch (error) {
     const code = errnoOf(error);
     if (code === 'EISDIR' || code === 'EINVAL' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') return;

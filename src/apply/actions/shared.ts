@@ -19,7 +19,7 @@ import {
   toBytes,
   type FsPath,
 } from '../../model/paths.js';
-import type { JournalEntry } from '../journal.js';
+import type { JournalEntry, MadeFolder } from '../journal.js';
 
 /** A failure of an action step that is no errno: the file or its keeper changed under it. */
 export function changedError(reason: string): Error {
@@ -180,31 +180,61 @@ export function proveKeeper(ops: FileOps, keeper: FsPath, baseline: Stat): void 
  */
 export class FolderMaker {
   readonly #ensured = new Set<string>();
-  /** Folders this run made that no action carried out has claimed yet. */
-  readonly #unclaimed = new Set<string>();
+  /** Folders made below a run folder or --to, not yet handed to the journal. */
+  readonly #made: MadeFolder[] = [];
   /**
    * `make` makes one folder and its missing parents (apply's checks each as a trusted folder; a dry run's only
-   * checks those there) and returns the folders it made.
+   * checks those there) and returns the folders it made; `ops` takes their identities.
    */
-  constructor(private readonly make: (dir: FsPath) => FsPath[]) {}
+  constructor(
+    private readonly make: (dir: FsPath) => FsPath[],
+    private readonly ops: FileOps,
+  ) {}
 
-  ensure(dir: FsPath): void {
+  /**
+   * Makes `dir` and the folders missing above it; those below `base` (the run folder, or --to) are kept for the
+   * journal.
+   */
+  ensure(dir: FsPath, base: FsPath): void {
     const key = pathKey(dir);
     if (this.#ensured.has(key)) return;
-    for (const made of this.make(dir)) this.#unclaimed.add(pathKey(made));
+    for (const made of this.make(dir)) {
+      if (!isBelow(made, base)) continue;
+      const st = this.ops.lstat(made);
+      this.#made.push({ path: made, dev: st.dev, ino: st.ino });
+    }
     this.#ensured.add(key);
   }
 
-  /**
-   * For an action carried out into `dir`: how many folders, from `dir` upward and below `base`, this run made and
-   * no action claimed before. Undo of that action removes as many, when empty (undo goes last action first, so
-   * the folder an earlier action made is still there for the later ones in it).
-   */
-  claim(dir: FsPath, base: FsPath): number {
-    let count = 0;
-    for (let at = dir; isBelow(at, base) && this.#unclaimed.delete(pathKey(at)); at = parentOf(at)) count++;
-    return count;
+  /** The folders made since it was last asked: the journal records them with the intents of their batch. */
+  takeMade(): MadeFolder[] {
+    return this.#made.splice(0);
   }
+}
+
+/**
+ * Removes the recorded folders of a run that are empty now, deepest first: only the very folder made (device and
+ * inode), only while it holds nothing (rmdir refuses otherwise), never a folder another put in its place. Returns
+ * the folders to forget: those removed, and those that are not that folder any more.
+ */
+export function removeMadeFolders(ops: FileOps, folders: readonly MadeFolder[]): FsPath[] {
+  const forget: FsPath[] = [];
+  const deepestFirst = [...folders].sort((a, b) => toBytes(b.path).length - toBytes(a.path).length);
+  for (const folder of deepestFirst) {
+    const st = look(ops, folder.path);
+    if (!isStat(st) || !st.isDirectory() || st.dev !== folder.dev || st.ino !== folder.ino) {
+      if (!isStat(st) && st !== 'missing') continue; // cannot look now: asked again next time
+      forget.push(folder.path);
+      continue;
+    }
+    try {
+      ops.rmdir(folder.path);
+      forget.push(folder.path);
+    } catch {
+      // It holds something (ENOTEMPTY): it stays, recorded.
+    }
+  }
+  return forget;
 }
 
 /** Whether `path` lies below `base` (whole names; never `base` itself). */
@@ -222,25 +252,6 @@ export function mustBeFree(ops: FileOps, path: FsPath): void {
     throw Object.assign(new Error(`EEXIST: something is already at ${displayPath(path)}`), {
       code: 'EEXIST',
     });
-  }
-}
-
-/**
- * Throws EXDEV when `path` (or, where it is not there yet, the nearest folder above it) lies on another device
- * than `dev`: no rename or link can cross.
- */
-export function mustBeOnDevice(ops: FileOps, path: FsPath, dev: bigint): void {
-  for (let at = path; ; at = parentOf(at)) {
-    const st = lstatIfPresent(ops, at);
-    if (st !== undefined) {
-      if (st.dev !== dev) {
-        throw Object.assign(new Error(`EXDEV: ${displayPath(path)} is on another file system`), {
-          code: 'EXDEV',
-        });
-      }
-      return;
-    }
-    if (pathKey(parentOf(at)) === pathKey(at)) return;
   }
 }
 

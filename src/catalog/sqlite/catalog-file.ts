@@ -1,6 +1,6 @@
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { placeNew } from '../../fs/durable.js';
+import { placeNew, removeStaleTemporaries } from '../../fs/durable.js';
 import { nodeFileOps } from '../../fs/file-ops.js';
 
 const MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
@@ -130,8 +130,12 @@ function readWal(path: string, pageSize: number): { pages: number; holds: Set<nu
 /**
  * Makes a new catalog file at `location` whole or not at all (see placeNew): a catalog another process made in
  * the meantime is kept, and a crash leaves no half-made catalog where nodupe would later find it. Returns false
- * when a file already exists at `location`.
+ * when a file already exists at `location`; then only the temporary files a killed nodupe left beside it go.
  */
 export function createCatalogFile(location: string, init: (temporary: string) => void): boolean {
+  if (existsSync(location)) {
+    removeStaleTemporaries(nodeFileOps, location);
+    return false;
+  }
   return placeNew(nodeFileOps, location, init, ['-wal', '-shm']);
 }

@@ -1,15 +1,16 @@
-import type Database from 'better-sqlite3';
+import type { SqliteDatabase, SqliteStatement } from './driver.js';
 import type {
   EntryState,
   EntryTally,
   Journal,
   JournalEntry,
+  MadeFolder,
   RunRecord,
   RunState,
   Settlement,
 } from '../../apply/journal.js';
 import type { ActionOp } from '../../plan/plan.js';
-import { fromBytes, toBytes } from '../../model/paths.js';
+import { fromBytes, toBytes, type FsPath } from '../../model/paths.js';
 
 interface RunRow {
   id: number;
@@ -58,12 +59,12 @@ const NO_ENTRIES: Record<EntryState, number> = { intent: 0, done: 0, skipped: 0,
  * journal is opened, so a committed transaction is on disk (WAL fsynced), not only in the OS cache.
  */
 export class SqliteJournal implements Journal {
-  readonly #db: Database.Database;
-  #put: Database.Statement | undefined;
-  #settle: Database.Statement | undefined;
-  #tallies: Database.Statement | undefined;
+  readonly #db: SqliteDatabase;
+  #put: SqliteStatement | undefined;
+  #settle: SqliteStatement | undefined;
+  #tallies: SqliteStatement | undefined;
 
-  constructor(db: Database.Database) {
+  constructor(db: SqliteDatabase) {
     this.#db = db;
     db.pragma('synchronous = FULL');
   }
@@ -211,6 +212,32 @@ export class SqliteJournal implements Journal {
       freed: r.freed === null ? undefined : Number(r.freed),
       foldersMade: r.folders_made === null ? undefined : Number(r.folders_made),
     }));
+  }
+
+  recordFolders(runId: number, folders: readonly MadeFolder[]): void {
+    if (folders.length === 0) return;
+    const put = this.#db.prepare(
+      'INSERT OR REPLACE INTO run_folders (run_id, path, dev, ino) VALUES (?, ?, ?, ?)',
+    );
+    this.#db.transaction(() => {
+      for (const f of folders) put.run(runId, toBytes(f.path), f.dev, f.ino);
+    })();
+  }
+
+  folders(runId: number): MadeFolder[] {
+    const rows = this.#db
+      .prepare('SELECT path, dev, ino FROM run_folders WHERE run_id = ? ORDER BY path')
+      .safeIntegers(true)
+      .all(runId) as { path: Buffer; dev: bigint; ino: bigint }[];
+    return rows.map((r) => ({ path: fromBytes(r.path), dev: r.dev, ino: r.ino }));
+  }
+
+  forgetFolders(runId: number, paths: readonly FsPath[]): void {
+    if (paths.length === 0) return;
+    const forget = this.#db.prepare('DELETE FROM run_folders WHERE run_id = ? AND path = ?');
+    this.#db.transaction(() => {
+      for (const path of paths) forget.run(runId, toBytes(path));
+    })();
   }
 
   #selectRuns(where: string, params: unknown[]): RunRecord[] {

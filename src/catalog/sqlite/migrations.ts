@@ -102,6 +102,20 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE runs ADD COLUMN snapshot TEXT;           -- the snapshot taken before the run (apply --snapshot)
     `,
   },
+  {
+    version: 5,
+    sql: `
+      -- The folders a run made for quarantine and move (below its run folder or --to), journaled with the intents
+      -- of their batch: apply and undo remove them once empty, whatever was settled after a crash.
+      CREATE TABLE run_folders (
+        run_id INTEGER NOT NULL REFERENCES runs (id),
+        path BLOB NOT NULL,
+        dev INTEGER NOT NULL,   -- the folder itself: only that very folder is ever removed
+        ino INTEGER NOT NULL,
+        PRIMARY KEY (run_id, path)
+      );
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import { Database, type SqliteDatabase, type SqliteStatement } from './driver.js';
 import { NodupeError } from '../../core/errors.js';
 import { fromBytes, toBytes } from '../../model/paths.js';
 import type { Journal } from '../../apply/journal.js';
@@ -45,11 +45,11 @@ const FILE_COLUMNS = `path, dev, ino, size, mtime_ns, ctime_ns, hash_alg, head_h
 export class SqliteCatalog implements CatalogStore {
   readonly location: string;
   readonly id: string;
-  readonly #db: Database.Database;
-  #upsert: Database.Statement | undefined;
+  readonly #db: SqliteDatabase;
+  #upsert: SqliteStatement | undefined;
   #journal: SqliteJournal | undefined;
 
-  private constructor(location: string, db: Database.Database) {
+  private constructor(location: string, db: SqliteDatabase) {
     this.location = location;
     this.#db = db;
     this.id = db.prepare(`SELECT value FROM catalog_meta WHERE key = 'id'`).pluck().get() as string;
@@ -62,16 +62,20 @@ export class SqliteCatalog implements CatalogStore {
    *
    * Refused with a BAD_INPUT error, and left byte for byte as it is: a missing file (without `create`), an
    * empty (0-byte), truncated or corrupt file, a file that is not an SQLite database or not a nodupe catalog,
-   * and a catalog from a newer nodupe (or, without `create`, an older one). The damaged catalog is never
-   * replaced by a new one: that would drop the journal of the runs whose files are in quarantine.
+   * and a catalog from a newer nodupe (or, without `create`, an older one: `olderAdvice` says what to do). The
+   * damaged catalog is never replaced by a new one: that would drop the journal of the runs whose files are in
+   * quarantine.
    */
-  static open(location: string, options: { create?: boolean; migrate?: boolean } = {}): SqliteCatalog {
+  static open(
+    location: string,
+    options: { create?: boolean; migrate?: boolean; olderAdvice?: string } = {},
+  ): SqliteCatalog {
     const create = options.create ?? true;
     const migrateOlder = options.migrate ?? create;
     if (location !== ':memory:') {
       if (create) {
         mkdirSync(dirname(location), { recursive: true });
-        if (!existsSync(location)) createCatalogFile(location, initialize);
+        createCatalogFile(location, initialize);
       } else if (!existsSync(location)) {
         throw new NodupeError(
           'BAD_INPUT',
@@ -81,7 +85,7 @@ export class SqliteCatalog implements CatalogStore {
       const problem = catalogFileProblem(location);
       if (problem !== undefined) throw damaged(location, problem);
     }
-    let db: Database.Database | undefined;
+    let db: SqliteDatabase | undefined;
     try {
       db = new Database(location, { fileMustExist: location !== ':memory:' });
       db.defaultSafeIntegers(true);
@@ -109,7 +113,8 @@ export class SqliteCatalog implements CatalogStore {
         throw new NodupeError(
           'BAD_INPUT',
           `the catalog ${location} has schema version ${version}, older than this nodupe's (${LATEST_VERSION}); ` +
-            `a read-only command does not upgrade it: run \`nodupe scan PATH\` once, or any of apply, undo or quarantine purge (the catalog keeps what it holds)`,
+            (options.olderAdvice ??
+              `a read-only command does not upgrade it: run \`nodupe scan PATH\` once, or any of apply, undo or quarantine purge (the catalog keeps what it holds)`),
         );
       }
       configure(db);
@@ -310,7 +315,7 @@ export class SqliteCatalog implements CatalogStore {
 }
 
 /** Pragmas of every connection to a catalog. WAL is recorded in the file: set on a catalog, it writes nothing. */
-function configure(db: Database.Database): void {
+function configure(db: SqliteDatabase): void {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
@@ -347,7 +352,7 @@ function damaged(location: string, problem: string, cause?: unknown): NodupeErro
   );
 }
 
-function migrate(db: Database.Database, from: number): void {
+function migrate(db: SqliteDatabase, from: number): void {
   const pending = MIGRATIONS.filter((m) => m.version > from);
   if (pending.length === 0) return;
   db.transaction(() => {

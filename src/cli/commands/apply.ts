@@ -62,7 +62,7 @@ export function applyCommand(ctx: CliContext): Command {
         throw new NodupeError('USAGE', 'apply needs a plan file (or --resume)');
       const planAndText = planFile === undefined ? undefined : loadPlan(resolve(ctx.cwd, planFile));
       if (planAndText) await confirmDeletes(planAndText.plan, options, ctx);
-      const session = await openSession(options, ctx, undefined, 'change');
+      const session = await openSession(options, ctx, undefined, options.dryRun ? 'rehearse' : 'change');
       try {
         const applyOptions: ApplyOptions = {
           catalog: session.catalog,

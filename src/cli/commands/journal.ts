@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { purgeQuarantine } from '../../apply/purge.js';
-import { describeSpace, runSpace } from '../../apply/space.js';
+import { describeSpace, runSpace, upTo } from '../../apply/space.js';
 import { anythingToUndo, runToUndo, undoRun } from '../../apply/undo.js';
 import { NodupeError } from '../../core/errors.js';
 import { count, formatBytes, formatCount } from '../../core/format.js';
@@ -47,6 +47,7 @@ export function undoCommand(ctx: CliContext): Command {
           const lost = [
             ...(report.deleted > 0 ? [count(report.deleted, 'deleted file')] : []),
             ...(report.purged > 0 ? [count(report.purged, 'purged copy', 'purged copies')] : []),
+            ...(report.gone > 0 ? [count(report.gone, 'copy found gone', 'copies found gone')] : []),
           ].join(' and ');
           throw new NodupeError(
             'FAILED',
@@ -137,7 +138,7 @@ export function quarantineCommand(ctx: CliContext): Command {
             anyOwner?: boolean;
           },
         ) => {
-          const session = await openSession(options, ctx, undefined, 'change');
+          const session = await openSession(options, ctx, undefined, options.dryRun ? 'rehearse' : 'change');
           try {
             const report = await purgeQuarantine(session.catalog, {
               olderThanMs: options.olderThan,
@@ -154,7 +155,7 @@ export function quarantineCommand(ctx: CliContext): Command {
             ctx.stdout.write(
               `${options.dryRun ? 'would purge' : 'purged'} ${count(report.files, 'file')} (${formatBytes(report.bytes)}) ` +
                 `from ${count(report.runs.length, 'run')}: ` +
-                `${formatBytes(report.freed)} ${options.dryRun ? 'would be freed' : 'freed'}\n`,
+                `${upTo(report.freed)} ${options.dryRun ? 'would be freed' : 'freed'}\n`,
             );
             if (report.problems.length > 0)
               throw new NodupeError('FAILED', 'some quarantined files could not be purged');

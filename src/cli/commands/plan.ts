@@ -1,21 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { count, formatBytes } from '../../core/format.js';
-import { NodupeError } from '../../core/errors.js';
 import { reportFromScan } from '../../dupes/report.js';
 import { buildPlan } from '../../plan/build.js';
 import { planToCsv } from '../../plan/plan-csv.js';
 import { planToJson } from '../../plan/plan-json.js';
 import { describePlanBytes, planWarnings, summarizePlan, type Plan } from '../../plan/plan.js';
 import { displayPath } from '../../model/paths.js';
-import { replaceWhole } from '../../fs/durable.js';
-import { nodeFileOps } from '../../fs/file-ops.js';
 import type { CliContext } from '../context.js';
 import { addCommonOptions, addScanOptions, type ScanCliOptions } from '../options.js';
 import { addPolicyOptions, resolvePolicy, unmatchedRules, type PolicyCliOptions } from '../policy-options.js';
 import { hasherNamed, ruleLookup } from '../plugin-host.js';
-import { checkWritable, openSession } from '../session.js';
+import { openSession } from '../session.js';
+import { checkOutputFile, STDOUT, writeOutputFile } from '../output-file.js';
 import { catalogReport } from './dupes.js';
 import { describeUnfinished } from '../../dupes/unfinished.js';
 import { scanPaths } from './scan.js';
@@ -34,7 +31,7 @@ export function planCommand(ctx: CliContext): Command {
       'choose keepers by rules and write a plan that `nodupe apply` carries out (scans PATHs first when given)',
     )
     .argument('[path...]', 'files or folders to scan first')
-    .option('-o, --output <file>', 'write the plan here (default: stdout)')
+    .option('-o, --output <file>', 'write the plan here (default, and `-`: stdout)')
     .addOption(
       new Option('--format <format>', 'json (the plan) or csv (an export for spreadsheets)')
         .choices(['json', 'csv'])
@@ -49,7 +46,7 @@ export function planCommand(ctx: CliContext): Command {
         (plugins, config) => {
           hasherNamed(plugins, options.hash);
           policy = resolvePolicy(options, rules, config, ruleLookup(plugins));
-          if (options.output !== undefined) checkWritable(resolve(ctx.cwd, options.output), '-o');
+          if (options.output !== undefined) checkOutputFile(ctx, options.output);
         },
         paths.length === 0 ? 'read' : 'scan',
       );
@@ -82,35 +79,17 @@ export function planCommand(ctx: CliContext): Command {
         await session.close();
       }
       const text = options.format === 'csv' ? planToCsv(plan) : planToJson(plan);
-      if (options.output === undefined) ctx.stdout.write(text);
-      else {
-        const left = writeAtomically(resolve(ctx.cwd, options.output), text);
-        for (const path of left) session.warn(`removed ${path}, left by an interrupted nodupe`);
-      }
+      writeOutputFile(ctx, options.output ?? STDOUT, text, (message) => session.warn(message));
       if (options.explain) explain(plan, ctx);
       const s = summarizePlan(plan);
       if (!options.quiet) {
         ctx.stderr.write(
           `plan ${plan.id}: ${count(s.groups, 'group')}, ${count(s.actions, 'file')} to ${plan.action}, ` +
-            `${describePlanBytes(plan.action, s.bytes)}${options.output === undefined ? '' : ` → ${options.output}`}\n`,
+            `${describePlanBytes(plan.action, s.bytes)}${(options.output ?? STDOUT) === STDOUT ? '' : ` → ${options.output}`}\n`,
         );
         for (const warning of planWarnings(plan)) ctx.stderr.write(`nodupe: ${warning}\n`);
       }
     });
-}
-
-/**
- * Writes the plan whole or not at all (see replaceWhole); a failure leaves no temporary file behind. Returns
- * the temporary files of this plan that a killed nodupe left, now removed.
- */
-function writeAtomically(file: string, text: string): string[] {
-  try {
-    return replaceWhole(nodeFileOps, file, text);
-  } catch (error) {
-    throw new NodupeError('BAD_INPUT', `cannot write the plan to ${file}: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
 }
 
 function explain(plan: Plan, ctx: CliContext): void {

@@ -1,15 +1,13 @@
-import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { byteRateLimiter } from '../../core/byte-rate.js';
 import { NodupeError } from '../../core/errors.js';
 import { count, formatCount } from '../../core/format.js';
 import { displayPath, jsonPath } from '../../model/paths.js';
-import { replaceWhole } from '../../fs/durable.js';
-import { nodeFileOps } from '../../fs/file-ops.js';
 import { verify, VERIFY_MODES, type VerifyMode, type VerifyReport } from '../../verify/verify.js';
 import type { CliContext } from '../context.js';
 import { addCommonOptions, MAX_THREADS, parseCount, parseRate, type CommonOptions } from '../options.js';
-import { checkWritable, openSession } from '../session.js';
+import { openSession } from '../session.js';
+import { checkOutputFile, STDOUT, writeOutputFile } from '../output-file.js';
 
 interface VerifyCliOptions extends CommonOptions {
   mode: VerifyMode;
@@ -45,7 +43,10 @@ export function verifyCommand(ctx: CliContext): Command {
   return addCommonOptions(new Command('verify'))
     .description('check the catalog and the journal against the disk (exit 1 when errors are found)')
     .addOption(new Option('--mode <mode>', 'what to check').choices(VERIFY_MODES).default('all'))
-    .option('-o, --output <file>', 'write the full report as JSON (schema nodupe.verify/1)')
+    .option(
+      '-o, --output <file>',
+      'write the full report as JSON (schema nodupe.verify/1); `-`: to stdout, the summary then on stderr',
+    )
     .option('--threads <n>', `hashing threads for checksums, 1 to ${MAX_THREADS}`, parseCount(1, MAX_THREADS))
     .option('--max-read-rate <rate>', 'throttle the reads of checksums, such as 50MiB/s', parseRate)
     .action(async (options: VerifyCliOptions) => {
@@ -53,7 +54,7 @@ export function verifyCommand(ctx: CliContext): Command {
         options,
         ctx,
         () => {
-          if (options.output !== undefined) checkWritable(resolve(ctx.cwd, options.output));
+          if (options.output !== undefined) checkOutputFile(ctx, options.output);
         },
         'read',
       );
@@ -80,15 +81,17 @@ export function verifyCommand(ctx: CliContext): Command {
       } finally {
         await session.close();
       }
-      if (options.output !== undefined) {
-        const file = resolve(ctx.cwd, options.output);
-        const left = replaceWhole(nodeFileOps, file, verifyReportJson(report, ctx.clock.wallNow()));
-        for (const path of left) session.warn(`removed ${path}, left by an interrupted nodupe`);
-      }
+      // The report goes out after the summary, so that a report that cannot be written hides nothing; `-o -`
+      // puts the report on stdout, and the summary on stderr.
+      const summary = options.output === STDOUT ? ctx.stderr : ctx.stdout;
       for (const e of report.errors)
-        ctx.stdout.write(`${e.check}: ${e.code}: ${displayPath(e.path)}: ${e.message}\n`);
+        summary.write(`${e.check}: ${e.code}: ${displayPath(e.path)}: ${e.message}\n`);
       const checked = report.modes.map((m) => `${m} ${formatCount(report.checked[m] ?? 0)}`).join(', ');
-      ctx.stdout.write(`verified (${checked}): ${count(report.errors.length, 'error')}\n`);
+      summary.write(`verified (${checked}): ${count(report.errors.length, 'error')}\n`);
+      if (options.output !== undefined) {
+        const json = verifyReportJson(report, ctx.clock.wallNow());
+        writeOutputFile(ctx, options.output, json, (message) => session.warn(message));
+      }
       if (report.errors.length > 0)
         throw new NodupeError('FAILED', `${count(report.errors.length, 'error')} found`);
     });
