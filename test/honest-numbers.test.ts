@@ -117,7 +117,7 @@ describe('the command line says what was freed, and what only moved', () => {
     await cli('apply', 'plan.json', '--no-progress');
     const lines = (await cli('runs')).stdout.trimEnd().split('\n');
     expect(lines[0]).toBe('RUN\tSTARTED\tACTION\tSTATE\tENTRIES\tSPACE\tPLAN');
-    expect(lines[1]).toMatch(/^1\t\S+\tquarantine\tundone\t0 done, 0 skipped, 2 undone\t0 B freed\t/);
+    expect(lines[1]).toMatch(/^1\t\S+\tquarantine\tundone\t0 done, 0 skipped, 2 undone\tnothing freed\t/);
     expect(lines[2]).toMatch(
       /^2\t\S+\thardlink\tfinished\t2 done, 0 skipped, 0 undone\tup to \S+ KiB freed\t/,
     );

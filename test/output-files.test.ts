@@ -1,5 +1,5 @@
 // What `-o FILE` does to what is at FILE (plan and verify): a regular file is replaced whole, keeping its mode
-// (and, as root, its owner); a symbolic link leads to the file replaced; a device or a FIFO is written through;
+// (the new file is always the user's own); a symbolic link leads to the file replaced; a device or a FIFO is written through;
 // `-` is stdout; every failure is one line, `nodupe: -o FILE: reason`, and leaves no temporary file. The run
 // without CAP_FOWNER needs dist/ (`npm run build` first).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -9,6 +9,7 @@ import {
   closeSync,
   constants,
   existsSync,
+  lchownSync,
   lstatSync,
   mkdirSync,
   openSync,
@@ -56,19 +57,22 @@ describe('-o a regular file', () => {
     expect(names()).toEqual(['config', 'data', 'plan.json', 't'].filter((n) => existsSync(dir.path(n))));
   });
 
-  it.runIf(asRoot)('as root, a report of another user stays theirs (owner, group and mode)', async () => {
-    expect((await cli('scan', 't')).code).toBe(0);
-    dir.write('report.json', 'old');
-    chownSync(dir.path('report.json'), 4242, 4343);
-    chmodSync(dir.path('report.json'), 0o640);
-    const r = await cli('verify', '-o', 'report.json');
-    expect(r.code, r.stderr).toBe(0);
-    const stat = lstatSync(dir.path('report.json'));
-    expect([stat.uid, stat.gid, stat.mode & 0o7777]).toEqual([4242, 4343, 0o640]);
-    expect(JSON.parse(readFileSync(dir.path('report.json'), 'utf8'))).toMatchObject({
-      schema: 'nodupe.verify/1',
-    });
-  });
+  it.runIf(asRoot)(
+    "as root, over another user's report: the new one is root's, and only root may change it",
+    async () => {
+      expect((await cli('scan', 't')).code).toBe(0);
+      dir.write('report.json', 'old');
+      chownSync(dir.path('report.json'), 4242, 4343);
+      chmodSync(dir.path('report.json'), 0o664);
+      const r = await cli('verify', '-o', 'report.json');
+      expect(r.code, r.stderr).toBe(0);
+      const stat = lstatSync(dir.path('report.json'));
+      expect([stat.uid, stat.gid, stat.mode & 0o7777]).toEqual([0, process.getegid!(), 0o644]);
+      expect(JSON.parse(readFileSync(dir.path('report.json'), 'utf8'))).toMatchObject({
+        schema: 'nodupe.verify/1',
+      });
+    },
+  );
 });
 
 describe('-o a symbolic link', () => {
@@ -176,8 +180,8 @@ describe('-o -: stdout', () => {
 describe('what an earlier nodupe left beside the -o file', () => {
   it('its temporary files over an hour old are removed, and the user told; younger ones are left', async () => {
     const wall = new FakeClock().wallNow(); // the clock `cli` runs with
-    const left = (name: string, ageMs: number) => {
-      const path = dir.write(name, '{"half": ');
+    const left = (name: string, ageMs: number, content = '{\n  "schema": "nodupe.plan/1",\n  "id": "0f') => {
+      const path = dir.write(name, content);
       utimesSync(path, (wall - ageMs) / 1000, (wall - ageMs) / 1000);
       return path;
     };
@@ -191,6 +195,68 @@ describe('what an earlier nodupe left beside the -o file', () => {
       'plan.json.abcdefabcdef.new',
     ]);
   });
+
+  it("a user's own files of an earlier version's shape (report.2023.tmp) are left, and nothing is said", async () => {
+    expect((await cli('scan', 't')).code).toBe(0);
+    const wall = new FakeClock().wallNow();
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    const drafts = [`report.${dead}.tmp`, 'report.0123456789ab.new'].map((name) => {
+      const path = dir.write(name, 'draft 1 of my notes');
+      utimesSync(path, (wall - 2 * 3600_000) / 1000, (wall - 2 * 3600_000) / 1000);
+      return name;
+    });
+    const r = await cli('verify', '-o', 'report', '--no-progress');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('removed');
+    expect(names().filter((n) => n.startsWith('report'))).toEqual(['report', ...drafts].sort());
+  });
+
+  it('a temporary file written in the last ten minutes is left, though its process is not seen here', async () => {
+    // A nodupe in another pid namespace (a container sharing the folder) may be writing it.
+    const wall = new FakeClock().wallNow();
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    const writing = `plan.json.tmp-${dead}-0123456789ab`;
+    utimesSync(dir.write(writing, '{"half a plan'), (wall - 60_000) / 1000, (wall - 60_000) / 1000);
+    const r = await cli('plan', 't', '-o', 'plan.json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(names().filter((n) => n.startsWith('plan.json'))).toEqual(['plan.json', writing]);
+  });
+});
+
+describe.runIf(asRoot)('root and what other users made in a sticky folder open to all (as /tmp)', () => {
+  function tmp(): string {
+    mkdirSync(dir.path('tmp'));
+    chmodSync(dir.path('tmp'), 0o1777);
+    return dir.path('tmp');
+  }
+
+  it("a file another user made in advance under root's -o name is refused before any work (exit 2)", async () => {
+    const theirs = dir.write(`${tmp().slice(dir.root.length + 1)}/root-plan.json`, '');
+    chownSync(theirs, 4242, 4242);
+    chmodSync(theirs, 0o666);
+    const r = await cli('plan', 't', '-o', theirs);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `nodupe: -o ${theirs}: belongs to another user, in a sticky folder: nodupe replaces there only the ` +
+        "user's own file (or, as root, the folder owner's)\n",
+    );
+    expect(lstatSync(theirs).uid).toBe(4242);
+    expect(readFileSync(theirs, 'utf8')).toBe('');
+  });
+
+  it("another user's link there, as a folder of the -o path, is not followed (exit 2)", async () => {
+    dir.write('rootetc/out.json', 'root: precious config');
+    const work = `${tmp()}/work`;
+    symlinkSync(dir.path('rootetc'), work);
+    lchownSync(work, 4242, 4242);
+    const r = await cli('plan', 't', '-o', `${work}/out.json`);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `nodupe: -o ${work}/out.json: passes through ${work}, another user's symbolic link in a folder open ` +
+        'to all: it is not followed\n',
+    );
+    expect(readFileSync(dir.path('rootetc/out.json'), 'utf8')).toBe('root: precious config');
+  });
 });
 
 describe.runIf(asRoot)("another user's file in a sticky folder, without the power to replace it", () => {
@@ -198,9 +264,9 @@ describe.runIf(asRoot)("another user's file in a sticky folder, without the powe
     expect((await cli('scan', 't')).code).toBe(0);
     mkdirSync(dir.path('shared'));
     chmodSync(dir.path('shared'), 0o1777);
-    chownSync(dir.path('shared'), 4343, 4343);
+    chownSync(dir.path('shared'), 4242, 4242);
     const theirs = dir.write('shared/report.json', 'theirs');
-    chownSync(theirs, 4242, 4242);
+    chownSync(theirs, 4242, 4242); // the folder owner's, which root may replace; another user's is refused at once
     // Root without CAP_FOWNER: the sticky folder's rule holds for it as for anyone.
     const r = spawnSync(
       'setpriv',

@@ -26,7 +26,7 @@ afterEach(() => {
 });
 
 /** Quarantine roots as user `uid` would find them: the folders it makes are that user's, as they would be. */
-function rootsOf(uid: number): QuarantineRoots {
+function rootsOf(uid: number, preferred?: string): QuarantineRoots {
   const ops: FileOps = {
     ...nodeFileOps,
     mkdir: (path, mode) => {
@@ -35,7 +35,12 @@ function rootsOf(uid: number): QuarantineRoots {
     },
   };
   // The data folder is on another file system: the quarantine is at the top of the file's own.
-  return new QuarantineRoots(ops, { dataDir: dir.path('data'), create: true, uid });
+  return new QuarantineRoots(ops, {
+    dataDir: dir.path('data'),
+    create: true,
+    uid,
+    ...(preferred === undefined ? {} : { preferred }),
+  });
 }
 
 const modeOf = (path: string) => (lstatSync(path).mode & 0o7777).toString(8);
@@ -90,5 +95,25 @@ describe.runIf(asRoot)('the quarantine at the top of a shared sticky file system
     expect(() => rootsOf(1003).rootFor(`${top}/f`, dev)).toThrow(
       /\.nodupe-quarantine-1003 belongs to another user \(uid 1002\)/,
     );
+  });
+
+  it("when another user took both names first, the refusal says who, and which --quarantine of the user's own would do", () => {
+    const dev = lstatSync(top, { bigint: true }).dev;
+    for (const name of ['.nodupe-quarantine', '.nodupe-quarantine-1001']) {
+      mkdirSync(`${top}/${name}`, { mode: 0o755 });
+      chownSync(`${top}/${name}`, 1002, 1002);
+    }
+    mkdirSync(`${top}/work/deep`, { recursive: true, mode: 0o755 });
+    chownSync(`${top}/work`, 1001, 1001);
+    chownSync(`${top}/work/deep`, 1001, 1001);
+    expect(() => rootsOf(1001).rootFor(`${top}/work/deep/f`, dev)).toThrow(
+      `Another user made ${top}/.nodupe-quarantine (uid 1002) and ${top}/.nodupe-quarantine-1001 (uid 1002) ` +
+        'first: only they or root can remove them. Pass --quarantine DIR with a folder of yours on that file ' +
+        `system that no one else can write to (such as ${top}/work/.nodupe-quarantine, made private if missing).`,
+    );
+    // The folder named is one the user's quarantine may be.
+    const mine = `${top}/work/.nodupe-quarantine`;
+    expect(rootsOf(1001, mine).rootFor(`${top}/work/deep/f`, dev)).toBe(mine);
+    expect(modeOf(mine)).toBe('700');
   });
 });

@@ -3,7 +3,7 @@
 // need dist/ (`npm run build` first).
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, utimesSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
@@ -150,10 +150,12 @@ describe('SIGTERM ends a command as Ctrl-C does (a real process)', () => {
 });
 
 describe('what a killed nodupe left is cleaned up by the next one', () => {
+  /** Makes a file look untouched for 11 minutes: younger, its process might be running unseen (a container). */
+  const untouched = (path: string) => utimesSync(path, Date.now() / 1000 - 660, Date.now() / 1000 - 660);
   it('plan -o: a half-written plan of a process that is gone is removed, and the user is told', async () => {
     twins(1, 1000);
     const dead = deadPid();
-    dir.write(`plan.json.tmp-${dead}-0123456789ab`, '{"schema": "nodupe.pl');
+    untouched(dir.write(`plan.json.tmp-${dead}-0123456789ab`, '{"schema": "nodupe.pl'));
     // A temporary file of a process that still runs (this one) is left alone.
     const live = dir.write(`plan.json.tmp-${process.pid}-0123456789ab`, '{"schema"');
     const r = await cli('plan', 't', '-o', 'plan.json');
@@ -174,8 +176,8 @@ describe('what a killed nodupe left is cleaned up by the next one', () => {
   it('a catalog whose making was cut short: its temporary files are removed when the catalog is made', async () => {
     twins(1, 1000);
     const stale = `catalog.db.tmp-${deadPid()}-00ff00ff00ff`;
-    dir.write(`data/nodupe/${stale}`, 'SQLite format 3\0 cut short');
-    dir.write(`data/nodupe/${stale}-wal`, 'its log');
+    untouched(dir.write(`data/nodupe/${stale}`, 'SQLite format 3\0 cut short'));
+    untouched(dir.write(`data/nodupe/${stale}-wal`, 'its log'));
     expect((await cli('scan', 't')).code).toBe(0);
     expect(readdirSync(catalogFolder()).sort()).toEqual(['catalog.db']);
   });
@@ -183,7 +185,7 @@ describe('what a killed nodupe left is cleaned up by the next one', () => {
   it('the lock: a half-written holder note of a killed holder is removed when the lock is next taken', async () => {
     twins(1, 1000);
     expect((await cli('plan', 't', '-o', 'plan.json')).code).toBe(0);
-    dir.write(`data/nodupe/catalog.db-lock.pid.tmp-${deadPid()}-abcdefabcdef`, '12');
+    untouched(dir.write(`data/nodupe/catalog.db-lock.pid.tmp-${deadPid()}-abcdefabcdef`, '12'));
     expect((await cli('apply', 'plan.json')).code).toBe(0);
     expect(temporaryFiles(catalogFolder())).toEqual([]);
   });

@@ -7,13 +7,14 @@ import { nodeFileOps, type FileOps } from '../fs/file-ops.js';
 import { MountTable } from '../fs/mounts.js';
 import { joinName, parentOf, pathKey, type FsPath } from '../model/paths.js';
 import type { ActionOp, Plan, PlannedAction, PlannedKeeper } from '../plan/plan.js';
-import { ACTION_KINDS, FolderMaker, identityNow, mirrorBaseOf, removeMadeFolders } from './actions/index.js';
+import { ACTION_KINDS, FolderMaker, identityNow, mirrorBaseOf } from './actions/index.js';
 import { carryOut, inodeKey, type Done, type RunContext } from './carry-out.js';
 import { lockCatalog } from './catalog-lock.js';
 import { StackingCheck } from './check.js';
 import { pickRun, type JournalEntry, type OwnerRecord, type Settlement } from './journal.js';
 import { HeldFolders } from './pinned-folder.js';
 import { QuarantineRoots } from './quarantine.js';
+import { removeRunFolders, RunBounds } from './run-bounds.js';
 import { countAction, LinkTally, noSpace, type SpaceTotals } from './space.js';
 
 export interface ApplyOptions {
@@ -209,6 +210,8 @@ async function execute(
         snapshot: options.snapshot,
       }));
   if (resumeId !== undefined) for (const e of journal.entries(resumeId)) settledBefore.set(e.seq, e);
+  // What the journal of a resumed run may name (a dry run of a resume judges that run's entries too).
+  const bounds = RunBounds.of(catalog.id, resumeId ?? runId, plan);
 
   const report: ApplyReport = {
     runId: dryRun ? undefined : runId,
@@ -352,27 +355,31 @@ async function execute(
           freed: 0,
           ...(entry.target === undefined ? {} : { target: entry.target }),
         };
-        // An intent from before a crash may have been carried out already: the file system says.
+        // An intent from before a crash may have been carried out already: the file system says. Only an intent
+        // as apply wrote it is followed.
         const kind = ACTION_KINDS[entry.op];
-        const crash = journaled ? kind.stateAfterCrash(ops, entry) : 'not-done';
+        const changed = journaled ? bounds.problem(entry) : undefined;
+        const crash = journaled && changed === undefined ? kind.stateAfterCrash(ops, entry) : 'not-done';
         if (crash === 'done' && entry.op === 'quarantine') run.links.quarantinedBefore(entry.expect);
         // Done before the interruption: what it freed was not measured (its size stands for it).
         const result: Partial<Done> | { reason: string } =
-          crash === 'done'
-            ? {}
-            : crash === 'not-done'
-              ? await carryOut(
-                  run,
-                  kind,
-                  { ...entry, target: entry.target! },
-                  folders,
-                  { path: item.action.path, expect: item.action.expect },
-                  item.keeper,
-                  dryRun,
-                )
-              : {
-                  reason: `cannot tell whether it was carried out before the interruption: ${crash.unknown}`,
-                };
+          changed !== undefined
+            ? { reason: changed }
+            : crash === 'done'
+              ? {}
+              : crash === 'not-done'
+                ? await carryOut(
+                    run,
+                    kind,
+                    { ...entry, target: entry.target! },
+                    folders,
+                    { path: item.action.path, expect: item.action.expect },
+                    item.keeper,
+                    dryRun,
+                  )
+                : {
+                    reason: `cannot tell whether it was carried out before the interruption: ${crash.unknown}`,
+                  };
         phase?.add({ items: 1, bytes: 2 * item.action.expect.size });
         if ('reason' in result) {
           step.outcome = 'skipped';
@@ -422,7 +429,7 @@ async function execute(
     commit([], !signal?.aborted);
     if (signal?.aborted) throw abortErrorFrom(signal);
     // Finished: the folders it made for actions skipped, or made and left empty, go.
-    if (!dryRun) journal.forgetFolders(runId, removeMadeFolders(ops, journal.folders(runId)));
+    if (!dryRun) removeRunFolders(ops, journal, runId, bounds);
   } catch (error) {
     // An abort or a failure mid-batch: record the outcomes already known (the rest stay intents for resume).
     try {

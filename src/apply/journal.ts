@@ -43,6 +43,11 @@ export interface MadeFolder {
   path: FsPath;
   dev: bigint;
   ino: bigint;
+  /**
+   * Its birth time (statx), which tells it from a folder made later at its inode number; undefined when the file
+   * system keeps none (or an older nodupe recorded it): such a folder is never removed.
+   */
+  birthNs: bigint | undefined;
 }
 
 /** What a new file made by undo must be given back: the replaced inode's owner, mode and access time. */

@@ -19,6 +19,7 @@ import { lockCatalog } from './catalog-lock.js';
 import { StackingCheck } from './check.js';
 import { HeldFolders } from './pinned-folder.js';
 import type { JournalEntry, Settlement } from './journal.js';
+import { RunBounds } from './run-bounds.js';
 import { LinkTally } from './space.js';
 
 export interface PurgeOptions {
@@ -101,10 +102,17 @@ async function purgeRuns(
     if (record.state !== 'finished' || record.finishedAt === undefined || record.finishedAt > cutoff)
       continue;
     const purged: Settlement[] = [];
+    let bounds: RunBounds | undefined;
     try {
       for (const entry of journal.entries(record.id)) {
         if (options.signal?.aborted) throw abortErrorFrom(options.signal);
         if (entry.op !== 'quarantine' || entry.state !== 'done' || entry.target === undefined) continue;
+        // Only a quarantined copy where apply put it: a journal entry that names another file is not followed.
+        const changed = (bounds ??= RunBounds.ofRun(catalog.id, journal, record.id)).problem(entry);
+        if (changed !== undefined) {
+          report.problems.push({ path: entry.target, reason: changed });
+          continue;
+        }
         const outcome = await purgeOne(run, folders, entry, options.dryRun ?? false);
         if ('reason' in outcome) report.problems.push({ path: entry.target, reason: outcome.reason });
         else {

@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { isAbortError } from '../core/errors.js';
 import { describeErrno, errnoOf, lstatIfPresent, type FileOps, type Stat } from '../fs/file-ops.js';
 import { displayPath, joinName, nameOf, parentOf, pathKey, type FsPath } from '../model/paths.js';
+import { othersMayChange, STICKY, untrustedAncestor, WRITABLE_BY_OTHERS } from './trust.js';
 
 /** Thrown when a file has no trusted quarantine folder on its file system: apply stops before acting. */
 export class NoQuarantineError extends Error {
@@ -10,9 +11,6 @@ export class NoQuarantineError extends Error {
     this.name = 'NoQuarantineError';
   }
 }
-
-const STICKY = 0o1000;
-const WRITABLE_BY_OTHERS = 0o022;
 
 /** The nearest folder at or above `path` that exists, and its device. */
 function nearestExisting(ops: FileOps, path: FsPath): { path: FsPath; st: Stat } {
@@ -88,9 +86,11 @@ export class QuarantineRoots {
       throw new NoQuarantineError(`--quarantine ${this.#preferred} cannot take ${displayPath(path)}: ${why}`);
     }
     const tried: string[] = [];
+    const top = mountTop(this.#ops, path, dev);
+    const atTop = this.#atTop(top);
     const candidates = [
       ...this.#candidates.map((candidate) => ({ path: candidate, shared: false })),
-      ...this.#atTop(mountTop(this.#ops, path, dev)),
+      ...atTop,
     ];
     for (const candidate of candidates) {
       const found = this.#usable(candidate.path, dev, candidate.shared);
@@ -99,8 +99,58 @@ export class QuarantineRoots {
     }
     throw new NoQuarantineError(
       `no trusted, writable quarantine folder on the file system of ${displayPath(path)}; tried ${tried.join(', ')}. ` +
-        'Pass --quarantine DIR with a folder of yours on that file system that no one else can write to.',
+        this.#advice(top, atTop, path, dev),
     );
+  }
+
+  /** What the user can do when no quarantine folder is usable: whom to ask, and which --quarantine to pass. */
+  #advice(top: FsPath, atTop: readonly { path: FsPath }[], path: FsPath, dev: bigint): string {
+    const pass =
+      'Pass --quarantine DIR with a folder of yours on that file system that no one else can write to';
+    try {
+      const mine = this.#ownFolderBelow(top, path, dev);
+      return (
+        this.#takenByOthers(atTop.map((c) => c.path)) +
+        pass +
+        (mine === undefined
+          ? '.'
+          : ` (such as ${displayPath(joinName(mine, Buffer.from('.nodupe-quarantine')))}, made private if missing).`)
+      );
+    } catch {
+      return `${pass}.`; // what stands there cannot be looked at: the plain advice
+    }
+  }
+
+  /**
+   * On a shared top (mode 1777), the quarantine names another user took first, which only they or root can
+   * remove: said, so that the user knows why and whom to ask.
+   */
+  #takenByOthers(names: readonly FsPath[]): string {
+    const theirs: string[] = [];
+    for (const name of names) {
+      const st = lstatIfPresent(this.#ops, name);
+      if (st !== undefined && Number(st.uid) !== this.#uid && st.uid !== 0n) {
+        theirs.push(`${displayPath(name)} (uid ${st.uid})`);
+      }
+    }
+    if (theirs.length === 0) return '';
+    return `Another user made ${theirs.join(' and ')} first: only they or root can remove ${theirs.length > 1 ? 'them' : 'it'}. `;
+  }
+
+  /**
+   * The highest folder above `path`, below the file system's top, that is the user's own and that no one else
+   * can replace (every folder above it trusted): where a quarantine of the user's own can go. Undefined if none.
+   */
+  #ownFolderBelow(top: FsPath, path: FsPath, dev: bigint): FsPath | undefined {
+    let found: FsPath | undefined;
+    for (let at = parentOf(path); pathKey(at) !== pathKey(top) && pathKey(parentOf(at)) !== pathKey(at);) {
+      const st = lstatIfPresent(this.#ops, at);
+      if (st === undefined || st.dev !== dev || this.#distrust(st) !== undefined) break;
+      found = at;
+      at = parentOf(at);
+    }
+    if (found === undefined) return undefined;
+    return this.#distrustAncestors(parentOf(found)) === undefined ? found : undefined;
   }
 
   /**
@@ -178,10 +228,8 @@ export class QuarantineRoots {
         return;
       }
       if (st.isSymbolicLink() || !st.isDirectory()) refuse('it is not a folder (or it is a symbolic link)');
-      if (Number(st.uid) !== this.#uid && st.uid !== 0n) refuse(`it belongs to another user (uid ${st.uid})`);
-      if ((Number(st.mode) & WRITABLE_BY_OTHERS) !== 0 && (Number(st.mode) & STICKY) === 0) {
-        refuse(`it can be written by others (mode ${(Number(st.mode) & 0o7777).toString(8)})`);
-      }
+      const problem = othersMayChange(st, this.#uid, { rootOk: true, stickyOk: true });
+      if (problem !== undefined) refuse(`it ${problem}`);
     } catch (error) {
       if (error instanceof NoQuarantineError || isAbortError(error)) throw error;
       refuse(describeErrno(error));
@@ -277,32 +325,15 @@ export class QuarantineRoots {
     }
   }
 
-  /** Why a folder of the quarantine cannot be trusted, or undefined when it can. */
+  /** Why a folder of the quarantine cannot be trusted (the user's own, not root's), or undefined when it can. */
   #distrust(st: Stat): string | undefined {
     if (st.isSymbolicLink()) return 'is a symbolic link';
     if (!st.isDirectory()) return 'is not a folder';
-    if (Number(st.uid) !== this.#uid) return `belongs to another user (uid ${st.uid})`;
-    if ((Number(st.mode) & WRITABLE_BY_OTHERS) !== 0) {
-      return `can be written by others (mode ${(Number(st.mode) & 0o7777).toString(8)})`;
-    }
-    return undefined;
+    return othersMayChange(st, this.#uid, { rootOk: false, stickyOk: false });
   }
 
   /** Why the folders from `dir` up to `/` let someone else replace what is below them, or undefined. */
   #distrustAncestors(dir: FsPath): string | undefined {
-    let at = dir;
-    for (;;) {
-      const st = this.#ops.lstat(at);
-      const uid = Number(st.uid);
-      const mode = Number(st.mode);
-      if (st.isSymbolicLink()) return `${displayPath(at)} is a symbolic link`;
-      if (uid !== this.#uid && uid !== 0) return `${displayPath(at)} belongs to another user (uid ${uid})`;
-      if ((mode & WRITABLE_BY_OTHERS) !== 0 && (mode & STICKY) === 0) {
-        return `${displayPath(at)} can be written by others (mode ${(mode & 0o7777).toString(8)}), who could replace the quarantine`;
-      }
-      const parent = parentOf(at);
-      if (pathKey(parent) === pathKey(at)) return undefined;
-      at = parent;
-    }
+    return untrustedAncestor(this.#ops, dir, this.#uid, 'the quarantine');
   }
 }

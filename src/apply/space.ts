@@ -73,8 +73,8 @@ export function describeSpace(totals: SpaceTotals, tense: 'done' | 'would'): str
   const would = tense === 'would';
   const parts: string[] = [];
   const relocated = totals.quarantined > 0 || totals.moved > 0 || totals.purged > 0;
-  if (totals.freed > 0 || !relocated)
-    parts.push(`${upTo(totals.freed)} ${would ? 'would be freed' : 'freed'}`);
+  if (totals.freed > 0) parts.push(`${upTo(totals.freed)} ${would ? 'would be freed' : 'freed'}`);
+  else if (!relocated) parts.push(would ? 'nothing would be freed' : 'nothing freed');
   if (totals.quarantined > 0) {
     parts.push(
       would

@@ -2,8 +2,9 @@ import type { CatalogStore, RefreshedPath } from '../catalog/store.js';
 import type { Clock } from '../core/clock.js';
 import { abortErrorFrom } from '../core/errors.js';
 import type { FsPath } from '../model/paths.js';
-import { ACTION_KINDS, identityNow, removeMadeFolders, type Reversal } from './actions/index.js';
+import { ACTION_KINDS, identityNow, type Reversal } from './actions/index.js';
 import { lockCatalog } from './catalog-lock.js';
+import { removeRunFolders, RunBounds } from './run-bounds.js';
 import { nodeFileOps, type FileOps } from '../fs/file-ops.js';
 import {
   pickRun,
@@ -110,6 +111,7 @@ function undoLocked(run: RunRecord, options: UndoOptions): UndoReport {
   if (run.state === 'undone') return report;
   journal.setRunState(run.id, 'undoing', clock.wallNow());
   const entries = journal.entries(run.id).reverse();
+  const bounds = RunBounds.ofRun(catalog.id, journal, run.id);
   const settled: Settlement[] = [];
   const refreshed: RefreshedPath[] = [];
   const flush = () => {
@@ -126,6 +128,13 @@ function undoLocked(run: RunRecord, options: UndoOptions): UndoReport {
       report.purged++;
       report.problems.push({ path: entry.path, op: entry.op, reason: 'its quarantined copy was purged' });
       options.onStep?.(entry, 'problem', 'its quarantined copy was purged');
+      continue;
+    }
+    // Only an entry as apply wrote it is followed: never one that would take a file from, or put it, elsewhere.
+    const changed = bounds.problem(entry);
+    if (changed !== undefined) {
+      report.problems.push({ path: entry.path, op: entry.op, reason: changed });
+      options.onStep?.(entry, 'problem', changed);
       continue;
     }
     if (entry.state === 'intent') {
@@ -170,7 +179,7 @@ function undoLocked(run: RunRecord, options: UndoOptions): UndoReport {
   report.state = retry > 0 ? 'undoing' : report.problems.length > 0 ? 'partly-undone' : 'undone';
   report.complete = report.state === 'undone';
   if (report.state !== 'undoing') journal.setRunState(run.id, report.state, clock.wallNow());
-  removeFoldersOfUndoneRuns(ops, journal, run.id);
+  removeFoldersOfUndoneRuns(ops, catalog.id, journal, run.id);
   return report;
 }
 
@@ -179,10 +188,11 @@ function undoLocked(run: RunRecord, options: UndoOptions): UndoReport {
  * theirs), and so do those of runs undone before: a run undone while a later run's files were still in its
  * folders leaves them to the undo of that later run.
  */
-function removeFoldersOfUndoneRuns(ops: FileOps, journal: Journal, runId: number): void {
+function removeFoldersOfUndoneRuns(ops: FileOps, catalogId: string, journal: Journal, runId: number): void {
   for (const r of journal.runs()) {
     if (r.id !== runId && r.state !== 'undone' && r.state !== 'partly-undone') continue;
-    journal.forgetFolders(r.id, removeMadeFolders(ops, journal.folders(r.id)));
+    if (journal.folders(r.id).length === 0) continue;
+    removeRunFolders(ops, journal, r.id, RunBounds.ofRun(catalogId, journal, r.id));
   }
 }
 

@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { catalogTrust } from '../apply/catalog-trust.js';
 import { catalogPlaceProblem } from '../catalog/sqlite/catalog-file.js';
 import { SqliteCatalog } from '../catalog/sqlite/sqlite-store.js';
 import type { CatalogStore } from '../catalog/store.js';
@@ -43,14 +44,15 @@ export async function openSession(
   check?: (plugins: PluginHost, config: Config) => void,
   /**
    * `scan` (the commands that scan): a catalog is made where no file exists, and an older one upgraded.
-   * `change` (apply, resume, undo, purge): the catalog must exist and be whole; an older one is upgraded (its
-   * journal and quarantine stay reachable). `read` (verify, runs, dupes and plan from the catalog): it must
-   * exist, whole and at the current schema; nothing creates or upgrades it. `rehearse` (the dry runs of apply and
-   * purge): as `read`, since a dry run changes nothing, not even the catalog's schema.
+   * `change` (apply, resume, undo, purge): the catalog must exist and be whole, and be one no one else could
+   * have written (see `catalogTrust`; it is opened by its real path); an older one is upgraded (its journal and
+   * quarantine stay reachable). `read` (verify, runs, dupes and plan from the catalog): it must exist, whole and
+   * at the current schema; nothing creates or upgrades it. `rehearse` (the dry runs of apply and purge): as
+   * `read`, since a dry run changes nothing, not even the catalog's schema.
    */
   use: CatalogUse = 'scan',
 ): Promise<Session> {
-  const location =
+  let location =
     options.catalog === undefined ? defaultCatalogPath(ctx.env) : resolve(ctx.cwd, options.catalog);
   // Everything a command is told to write is checked before any work, so that bad input changes nothing.
   if (options.cpuProf !== undefined) checkWritable(resolve(ctx.cwd, options.cpuProf), '--cpu-prof');
@@ -63,6 +65,12 @@ export async function openSession(
       'BAD_INPUT',
       `there is no catalog at ${location}: \`nodupe scan PATH\` makes one${options.catalog === undefined ? '' : ' (is the --catalog path right?)'}`,
     );
+  }
+  if (use === 'change') {
+    // A journal someone else could have written is never followed; the path checked is the one opened.
+    const trust = catalogTrust(location);
+    if ('problem' in trust) throw new NodupeError('BAD_INPUT', trust.problem);
+    location = trust.real;
   }
   const config = loadConfig(options.config, ctx.env, ctx.cwd);
   const plugins = await openPluginHost(options, config, ctx);

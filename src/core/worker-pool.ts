@@ -130,7 +130,10 @@ export class WorkerPool<TTask, TResult> {
       // Our own admission gate bounds the queue, so piscina never has to refuse a task.
       maxQueue: Infinity,
       recordTiming: false,
-      ...(o.execArgv === undefined ? {} : { execArgv: o.execArgv }),
+      // piscina loads the task module with require() first and import() if that fails. Node 20's require() of
+      // an ES module can abort the whole process (an assertion in its module linking) once module hooks are
+      // registered, as plugin threads do; without it, import() alone loads the module, on every Node.
+      execArgv: [...(o.execArgv ?? process.execArgv), '--no-experimental-require-module'],
       ...(o.workerData === undefined ? {} : { workerData: o.workerData }),
       ...(o.resourceLimits === undefined ? {} : { resourceLimits: o.resourceLimits as ResourceLimits }),
     });

@@ -17,6 +17,7 @@ import {
   placeNew,
   removeStaleTemporaries,
   replaceWhole,
+  STALE_TEMPORARY_AGE_MS,
   temporaryBeside,
 } from './durable.js';
 import { nodeFileOps } from './file-ops.js';
@@ -32,6 +33,17 @@ beforeEach(() => {
 });
 afterEach(() => dir.remove());
 
+const clock = new FakeClock();
+const wall = clock.wallNow();
+/** Writes `name` as last written `ageMs` before the fake clock's wall time. */
+function left(name: string, content: string | Buffer, ageMs: number): string {
+  const path = dir.write(name, content);
+  utimesSync(path, (wall - ageMs) / 1000, (wall - ageMs) / 1000);
+  return path;
+}
+/** Old enough for a temporary file of a process that is gone to be removed. */
+const stale = STALE_TEMPORARY_AGE_MS + 1000;
+
 describe('temporary files beside a file', () => {
   it('are named <file>.tmp-<pid>-<random>', () => {
     const name = temporaryBeside(dir.path('plan.json'));
@@ -41,19 +53,19 @@ describe('temporary files beside a file', () => {
 
   it("a killed nodupe's are removed; a running process's, other names and folders are left", () => {
     const dead = deadPid();
-    const stale = [
-      dir.write(`c.db.tmp-${dead}-0123456789ab`, 'half a catalog'),
-      dir.write(`c.db.tmp-${dead}-0123456789ab-wal`, 'its wal'),
-      dir.write(`c.db.tmp-${dead}-0123456789ab-shm`, 'its shm'),
+    const removed = [
+      left(`c.db.tmp-${dead}-0123456789ab`, 'half a catalog', stale),
+      left(`c.db.tmp-${dead}-0123456789ab-wal`, 'its wal', stale),
+      left(`c.db.tmp-${dead}-0123456789ab-shm`, 'its shm', stale),
     ];
     const kept = [
-      dir.write(`c.db.tmp-${process.pid}-0123456789ab`, 'this process is running'),
-      dir.write(`c.db.tmp-1-0123456789ab`, 'pid 1 is running'),
-      dir.write(`c.db.tmp-${dead}-notours`, 'not the shape nodupe gives'),
-      dir.write(`other.db.tmp-${dead}-0123456789ab`, 'beside another file'),
+      left(`c.db.tmp-${process.pid}-0123456789ab`, 'this process is running', stale),
+      left(`c.db.tmp-1-0123456789ab`, 'pid 1 is running', stale),
+      left(`c.db.tmp-${dead}-notours`, 'not the shape nodupe gives', stale),
+      left(`other.db.tmp-${dead}-0123456789ab`, 'beside another file', stale),
       dir.write(`c.db.tmp-${dead}-ba9876543210/inside`, 'a folder of that shape'),
     ];
-    expect(removeStaleTemporaries(nodeFileOps, dir.path('c.db')).sort()).toEqual(stale.sort());
+    expect(removeStaleTemporaries(nodeFileOps, dir.path('c.db'), clock).sort()).toEqual(removed.sort());
     expect(readdirSync(dir.root).sort()).toEqual(
       kept.map((path) => path.slice(dir.root.length + 1).split('/')[0]!).sort(),
     );
@@ -62,7 +74,8 @@ describe('temporary files beside a file', () => {
 
 describe('placeNew', () => {
   it('removes what a killed nodupe left while making the same file, then makes it', () => {
-    dir.write(`lock.tmp-${deadPid()}-00aa00aa00aa`, 'half written');
+    const at = Date.now() / 1000 - STALE_TEMPORARY_AGE_MS / 1000 - 1; // placeNew reads the system's clock
+    utimesSync(dir.write(`lock.tmp-${deadPid()}-00aa00aa00aa`, 'half written'), at, at);
     expect(placeNew(nodeFileOps, dir.path('lock'), (temp) => writeFileSync(temp, 'whole'))).toBe(true);
     expect(readdirSync(dir.root)).toEqual(['lock']);
     expect(readFileSync(dir.path('lock'), 'utf8')).toBe('whole');
@@ -82,9 +95,9 @@ describe('placeNew', () => {
 describe('replaceWhole', () => {
   it('replaces the file, leaving nothing beside it, and says which leftovers it removed', () => {
     dir.write('plan.json', 'old plan');
-    const left = dir.write(`plan.json.tmp-${deadPid()}-ffffffffffff`, '{"half": ');
+    const leftover = left(`plan.json.tmp-${deadPid()}-ffffffffffff`, '{"half": ', stale);
     const old = lstatSync(dir.path('plan.json'), { bigint: true });
-    expect(replaceWhole(nodeFileOps, dir.path('plan.json'), 'new plan', old)).toEqual([left]);
+    expect(replaceWhole(nodeFileOps, dir.path('plan.json'), 'new plan', old, clock)).toEqual([leftover]);
     expect(readdirSync(dir.root)).toEqual(['plan.json']);
     expect(readFileSync(dir.path('plan.json'), 'utf8')).toBe('new plan');
   });
@@ -116,20 +129,34 @@ describe('replaceWhole keeps the looks of the file it replaces', () => {
     expect(readFileSync(dir.path('plan.json'), 'utf8')).toBe('new plan');
   });
 
-  it.runIf(process.geteuid?.() === 0)('as root, its owner and group too', () => {
+  it.runIf(process.geteuid?.() === 0)('its group, of a file of this user', () => {
     dir.write('report.json', 'old report');
-    chownSync(dir.path('report.json'), 4242, 4343);
-    chmodSync(dir.path('report.json'), 0o640);
+    chownSync(dir.path('report.json'), 0, 4343);
+    chmodSync(dir.path('report.json'), 0o2640);
     const old = lstatSync(dir.path('report.json'), { bigint: true });
     replaceWhole(nodeFileOps, dir.path('report.json'), 'new report', old);
     const now = lstatSync(dir.path('report.json'));
     expect([now.uid, now.gid, now.mode & 0o7777, now.ino === Number(old.ino)]).toEqual([
-      4242,
+      0,
       4343,
-      0o640,
+      0o2640,
       false,
     ]);
   });
+
+  it.runIf(process.geteuid?.() === 0)(
+    "of another user's file, as root: the new file is root's, with no write for others, in root's group",
+    () => {
+      dir.write('report.json', 'old report');
+      chownSync(dir.path('report.json'), 4242, 4343);
+      chmodSync(dir.path('report.json'), 0o6666);
+      const old = lstatSync(dir.path('report.json'), { bigint: true });
+      replaceWhole(nodeFileOps, dir.path('report.json'), 'new report', old);
+      const now = lstatSync(dir.path('report.json'));
+      expect([now.uid, now.gid, now.mode & 0o7777]).toEqual([0, process.getegid!(), 0o644]);
+      expect(readFileSync(dir.path('report.json'), 'utf8')).toBe('new report');
+    },
+  );
 
   it('a new file gets the usual mode (0666 less the umask)', () => {
     replaceWhole(nodeFileOps, dir.path('new.json'), 'new', undefined);
@@ -138,50 +165,53 @@ describe('replaceWhole keeps the looks of the file it replaces', () => {
   });
 });
 
+/** The first bytes SQLite writes in a write-ahead log, its index (`-shm`: a header written twice) and a journal. */
+const WAL = Buffer.concat([Buffer.from('377f0682002de218', 'hex'), Buffer.alloc(24)]);
+const SHM_HEADER = Buffer.concat([Buffer.from('18e22d00', 'hex'), Buffer.alloc(44)]);
+const SHM = Buffer.concat([SHM_HEADER, SHM_HEADER, Buffer.alloc(32)]);
+const JOURNAL = Buffer.concat([Buffer.from('d9d505f920a163d7', 'hex'), Buffer.alloc(20)]);
+
 describe("earlier versions' temporary names", () => {
-  const clock = new FakeClock();
-  const wall = clock.wallNow();
-  /** Writes `name` as last written `ageMs` before the fake clock's wall time. */
-  function left(name: string, ageMs: number): string {
-    const path = dir.write(name, 'half written');
-    utimesSync(path, (wall - ageMs) / 1000, (wall - ageMs) / 1000);
-    return path;
-  }
+  const plan = '{\n  "schema": "nodupe.plan/1",\n  "id": "0f';
+  const db = 'SQLite format 3\0 and a page cut short';
   const old = OLD_TEMPORARY_AGE_MS + 1000;
   const fresh = OLD_TEMPORARY_AGE_MS - 1000;
 
   it('beside a plan or report: <name>.<pid>.tmp of a process gone and <name>.<random>.new, once an hour old', () => {
     const dead = deadPid();
-    const removed = [left(`plan.json.${dead}.tmp`, old), left('plan.json.0123456789ab.new', old)];
+    const removed = [left(`plan.json.${dead}.tmp`, plan, old), left('plan.json.0123456789ab.new', plan, old)];
     const kept = [
-      left(`plan.json.${dead}.tmp`.replace('plan.json', 'plan.json.x'), old), // beside another name
-      left(`plan.json.${process.pid}.tmp`, old), // its process runs
-      left('plan.json.fedcba987654.new', fresh), // an older nodupe may still be writing it
-      left('plan.json.0123456789ab', old), // the bare shape is a lock's, never a plan's
-      left('plan.json.0123456789AB.new', old), // not the shape
-      left('plan.json.0123456789a.new', old),
+      left(`plan.json.${dead}.tmp`.replace('plan.json', 'plan.json.x'), plan, old), // beside another name
+      left(`plan.json.${process.pid}.tmp`, plan, old), // its process runs
+      left('plan.json.fedcba987654.new', plan, fresh), // an older nodupe may still be writing it
+      left('plan.json.0123456789ab', plan, old), // the bare shape is a lock's, never a plan's
+      left('plan.json.0123456789AB.new', plan, old), // not the shape
+      left('plan.json.0123456789a.new', plan, old),
     ];
     expect(removeStaleTemporaries(nodeFileOps, dir.path('plan.json'), clock).sort()).toEqual(removed.sort());
     expect(readdirSync(dir.root).sort()).toEqual(kept.map((path) => path.slice(dir.root.length + 1)).sort());
   });
 
   it("beside a catalog: <name>.<random>.new with SQLite's names", () => {
-    const removed = ['', '-wal', '-shm', '-journal'].map((end) => left(`c.db.00ff00ff00ff.new${end}`, old));
+    const contents = [db, WAL, SHM, JOURNAL];
+    const removed = ['', '-wal', '-shm', '-journal'].map((end, i) =>
+      left(`c.db.00ff00ff00ff.new${end}`, contents[i]!, old),
+    );
     expect(removeStaleTemporaries(nodeFileOps, dir.path('c.db'), clock).sort()).toEqual(removed.sort());
     expect(readdirSync(dir.root)).toEqual([]);
   });
 
   it('beside a lock file and its holder note: <name>.<random> too', () => {
-    const removed = [left('c.db-lock.0123456789ab', old), left('c.db-lock.0123456789ab.new', old)];
-    const notes = [left('c.db-lock.pid.abcdefabcdef', old)];
-    const kept = [left('c.db-lock.pid.fedcbafedcba', fresh)];
+    const removed = [left('c.db-lock.0123456789ab', db, old), left('c.db-lock.0123456789ab.new', db, old)];
+    const notes = [left('c.db-lock.pid.abcdefabcdef', '4242\n2025-11-27T10:15:00.000Z\n', old)];
+    const kept = [left('c.db-lock.pid.fedcbafedcba', '4242\n2025-11-27T10:15:00.000Z\n', fresh)];
     expect(removeStaleTemporaries(nodeFileOps, dir.path('c.db-lock'), clock).sort()).toEqual(removed.sort());
     expect(removeStaleTemporaries(nodeFileOps, dir.path('c.db-lock.pid'), clock)).toEqual(notes);
     expect(readdirSync(dir.root)).toEqual(kept.map((path) => path.slice(dir.root.length + 1)));
   });
 
   it.runIf(process.geteuid?.() === 0)("another user's is left alone", () => {
-    const theirs = left('plan.json.0123456789ab.new', old);
+    const theirs = left('plan.json.0123456789ab.new', plan, old);
     chownSync(theirs, 4242, 4242);
     expect(removeStaleTemporaries(nodeFileOps, dir.path('plan.json'), clock)).toEqual([]);
     expect(readdirSync(dir.root)).toEqual(['plan.json.0123456789ab.new']);

@@ -18,7 +18,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { injecting } from '../../test/helpers/ops.js';
 import { scratch } from '../../test/helpers/tree.js';
 import { nodeFileOps } from './file-ops.js';
-import { outputProblem, resolveOutput, writeOutput } from './output-file.js';
+import { outputProblem, writeOutput } from './output-file.js';
+import { resolveOutput } from './output-path.js';
 
 const asRoot = process.geteuid?.() === 0;
 
@@ -37,7 +38,7 @@ describe('what an output path leads to', () => {
   it('a file, or nothing yet: replaced there', () => {
     const file = dir.write('plan.json', 'old');
     expect(resolveOutput(nodeFileOps, file)).toMatchObject({ kind: 'replace', path: file });
-    expect(resolveOutput(nodeFileOps, dir.path('new.json'))).toEqual({
+    expect(resolveOutput(nodeFileOps, dir.path('new.json'))).toMatchObject({
       kind: 'replace',
       path: dir.path('new.json'),
       existing: undefined,
@@ -186,7 +187,8 @@ describe('writeOutput', () => {
   it.runIf(asRoot)("EPERM on another user's file in a sticky folder says why", () => {
     mkdirSync(dir.path('shared'));
     chmodSync(dir.path('shared'), 0o1777);
-    const theirs = dir.write('shared/report.json', 'theirs');
+    lchownSync(dir.path('shared'), 4242, 4242);
+    const theirs = dir.write('shared/report.json', 'theirs'); // the folder owner's: root may replace it
     lchownSync(theirs, 4242, 4242);
     const ops = injecting(nodeFileOps, [{ call: 'rename', code: 'EPERM' }]);
     expect(() => writeOutput(ops, theirs, 'mine')).toThrow(

@@ -26,14 +26,21 @@ const OPEN_FLAGS =
 // The pool names the algorithm it will use, so the hasher loads while the worker starts, not at the first task.
 // A plugin's module is imported here (its plugin's load already ran it once, under the load time limit); its
 // state is made in the first task, where the pool's watchdog times the call. It may import `nodupe/plugin`.
-if (setup?.module !== undefined) {
-  resolveOwnApi();
-  await import(setup.module);
-} else if (setup?.algorithm) states.set(setup.algorithm, await createHashState(setup.algorithm));
+// No top-level await: the pool loads this module with require() first, which must then finish at once (on
+// Node 20, a require racing the import() of a module still being linked aborts the whole process).
+const ready: Promise<void> = (async () => {
+  if (setup?.module !== undefined) {
+    resolveOwnApi();
+    await import(setup.module);
+  } else if (setup?.algorithm) states.set(setup.algorithm, await createHashState(setup.algorithm));
+})();
+// Its failure is the first task's to report (below); until then it is not an unhandled rejection.
+ready.catch(() => undefined);
 
 type Budget = (bytes: number) => Promise<void>;
 
 export default async function hashBatch(task: HashTask): Promise<HashOutcome[]> {
+  await ready;
   const watch = task.watch;
   let state = states.get(task.algorithm);
   if (!state) {

@@ -232,9 +232,20 @@ describe('plugin host after the review', () => {
     const host = new PluginHost({ clock: systemClock });
     const events = recording(host);
     const failed = new Promise((resolve) => host.on((e) => e.type === 'failed' && resolve(e)));
-    await host.start([
-      { path: plugin('fragile', { setup: "setImmediate(() => { throw new Error('boom'); });" }) },
-    ]);
+    // The worker dies after a call it answered, so surely after setup.
+    const fragile = dir.write(
+      'plugins/fragile.mjs',
+      `export default {
+  name: 'fragile', version: '1.0.0', api: '^1',
+  provides: { formats: [{ name: 'fmt-fragile', render: (report, out) => {
+    out.write('ok');
+    setImmediate(() => { throw new Error('boom'); });
+  } }] },
+};`,
+    );
+    await host.start([{ path: fragile }]);
+    expect(host.get('fragile')?.state).toBe('active');
+    host.registry.get('formats', 'fmt-fragile')!.render({} as never, { write: () => undefined });
     await failed;
     expect(host.get('fragile')).toMatchObject({ state: 'failed' });
     expect(host.get('fragile')?.error).toMatch(/it stopped working: its worker failed: boom/);

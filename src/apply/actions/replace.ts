@@ -142,24 +142,6 @@ function replacingKind(r: Replacement): DestroyingKind {
         const here = lstatIfPresent(ops, path);
         if (!here) return { outcome: 'problem', reason: 'its path is empty now' };
         if (!r.holds(ops, entry, path, here)) return { outcome: 'already' };
-        // A hard link holds the content itself; a symlink needs its keeper.
-        const source = r.op === 'hardlink' ? path : keeper;
-        const leftover = look(ops, temp);
-        if (leftover !== 'missing') {
-          // An undo killed during or after its copy left it under this entry's own reserved name: it may go when
-          // it is a regular file of the file's owner (or of this user: a copy gets its owner once complete)
-          // holding the beginning of the content, or all of it: nothing that the source does not hold. Anything
-          // else is in the way.
-          if (
-            !isStat(leftover) ||
-            !leftover.isFile() ||
-            !copyOwners(entry).includes(Number(leftover.uid)) ||
-            !sameBytes(ops, temp, source, 'prefix')
-          ) {
-            return { outcome: 'problem', reason: `something is in the way at ${displayPath(temp)}` };
-          }
-          ops.unlink(temp);
-        }
         // The folder is held open and must be the owner's: the copy goes into that very folder, in place of the
         // link, which is first set aside (so that nothing put at the path meanwhile is replaced).
         const folder = PinnedFolder.theFolderLeft(
@@ -168,37 +150,57 @@ function replacingKind(r: Replacement): DestroyingKind {
           entry.folder,
           entry.owner?.uid ?? Number(here.uid),
         );
-        const at = folder.within(path);
-        const tempAt = folder.within(temp);
-        const linkAside = folder.within(asideOfTemp(temp));
-        let linkSetAside = false;
         try {
-          // A folder swapped for a link to the keeper's folder would make the keeper itself the "link".
-          if (folder.holdsEntry(keeper, nameOf(toBytes(path)))) {
-            throw changedError('its path leads to the keeper itself now');
-          }
-          copyBack(ops, r.op === 'hardlink' ? at : keeper, tempAt, entry, here);
-          renameNoReplace(ops, at, linkAside);
-          linkSetAside = true;
-          const link = ops.lstat(linkAside);
-          if (link.ino !== here.ino || link.dev !== here.dev)
-            throw changedError('another file took its path');
-          renameNoReplace(ops, tempAt, at);
-          linkSetAside = false;
-          ops.unlink(linkAside);
-        } catch (error) {
-          if (linkSetAside) {
-            try {
-              putBack(ops, linkAside, at);
-            } catch {
-              throw changedError(
-                `another file took its path; the link stays at ${displayPath(asideOfTemp(temp))}, the copy at ${displayPath(temp)}`,
-              );
+          const at = folder.within(path);
+          const tempAt = folder.within(temp);
+          const linkAside = folder.within(asideOfTemp(temp));
+          // A hard link holds the content itself; a symlink needs its keeper.
+          const source = r.op === 'hardlink' ? at : keeper;
+          // An undo killed during or after its copy left it under this entry's own reserved name, in this very
+          // folder: it may go when it is a regular file of the file's owner (or of this user: a copy gets its
+          // owner once complete) holding the beginning of the content, or all of it: nothing that the source does
+          // not hold. Anything else is in the way.
+          const leftover = look(ops, tempAt);
+          if (leftover !== 'missing') {
+            if (
+              !isStat(leftover) ||
+              !leftover.isFile() ||
+              !copyOwners(entry).includes(Number(leftover.uid)) ||
+              !sameBytes(ops, tempAt, source, 'prefix')
+            ) {
+              return { outcome: 'problem', reason: `something is in the way at ${displayPath(temp)}` };
             }
+            ops.unlink(tempAt);
           }
-          const made = look(ops, tempAt);
-          if (isStat(made) && made.isFile() && errnoOf(error) !== 'EEXIST') removeQuietly(ops, tempAt);
-          throw error;
+          let linkSetAside = false;
+          try {
+            // A folder swapped for a link to the keeper's folder would make the keeper itself the "link".
+            if (folder.holdsEntry(keeper, nameOf(toBytes(path)))) {
+              throw changedError('its path leads to the keeper itself now');
+            }
+            copyBack(ops, source, tempAt, entry, here);
+            renameNoReplace(ops, at, linkAside);
+            linkSetAside = true;
+            const link = ops.lstat(linkAside);
+            if (link.ino !== here.ino || link.dev !== here.dev)
+              throw changedError('another file took its path');
+            renameNoReplace(ops, tempAt, at);
+            linkSetAside = false;
+            ops.unlink(linkAside);
+          } catch (error) {
+            if (linkSetAside) {
+              try {
+                putBack(ops, linkAside, at);
+              } catch {
+                throw changedError(
+                  `another file took its path; the link stays at ${displayPath(asideOfTemp(temp))}, the copy at ${displayPath(temp)}`,
+                );
+              }
+            }
+            const made = look(ops, tempAt);
+            if (isStat(made) && made.isFile() && errnoOf(error) !== 'EEXIST') removeQuietly(ops, tempAt);
+            throw error;
+          }
         } finally {
           folder.close();
         }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
 import type { RefreshedPath } from '../../catalog/store.js';
 import {
   describeErrno,
@@ -20,6 +21,8 @@ import {
   type FsPath,
 } from '../../model/paths.js';
 import type { JournalEntry, MadeFolder } from '../journal.js';
+import { procWorks } from '../pinned-folder.js';
+import { unsafePath } from '../../plan/validate.js';
 
 /** A failure of an action step that is no errno: the file or its keeper changed under it. */
 export function changedError(reason: string): Error {
@@ -201,7 +204,9 @@ export class FolderMaker {
     for (const made of this.make(dir)) {
       if (!isBelow(made, base)) continue;
       const st = this.ops.lstat(made);
-      this.#made.push({ path: made, dev: st.dev, ino: st.ino });
+      // A file system that keeps no birth time says 0: the folder is then recorded without one.
+      const birthNs = st.birthtimeNs === 0n ? undefined : st.birthtimeNs;
+      this.#made.push({ path: made, dev: st.dev, ino: st.ino, birthNs });
     }
     this.#ensured.add(key);
   }
@@ -213,28 +218,65 @@ export class FolderMaker {
 }
 
 /**
- * Removes the recorded folders of a run that are empty now, deepest first: only the very folder made (device and
- * inode), only while it holds nothing (rmdir refuses otherwise), never a folder another put in its place. Returns
- * the folders to forget: those removed, and those that are not that folder any more.
+ * Removes the recorded folders of a run that are empty now, deepest first: only those strictly below one of the
+ * run's `bases` (its quarantine run folder, its --to: never a base itself nor anything outside), only the very
+ * folder made (device, inode and birth time: a folder made later at a reused inode number is not it), only while
+ * it holds nothing (rmdir refuses otherwise), and through its parent folder held open, never by a path someone
+ * could redirect meanwhile. A folder recorded without a birth time is never removed. Returns the folders to
+ * forget: those removed, those gone or replaced, and those that can never be told apart.
  */
-export function removeMadeFolders(ops: FileOps, folders: readonly MadeFolder[]): FsPath[] {
+export function removeMadeFolders(
+  ops: FileOps,
+  folders: readonly MadeFolder[],
+  bases: readonly FsPath[],
+): FsPath[] {
   const forget: FsPath[] = [];
   const deepestFirst = [...folders].sort((a, b) => toBytes(b.path).length - toBytes(a.path).length);
   for (const folder of deepestFirst) {
-    const st = look(ops, folder.path);
-    if (!isStat(st) || !st.isDirectory() || st.dev !== folder.dev || st.ino !== folder.ino) {
-      if (!isStat(st) && st !== 'missing') continue; // cannot look now: asked again next time
-      forget.push(folder.path);
-      continue;
-    }
-    try {
-      ops.rmdir(folder.path);
-      forget.push(folder.path);
-    } catch {
-      // It holds something (ENOTEMPTY): it stays, recorded.
-    }
+    // A record outside the run's folders was never written by apply: it is left as it is, and acted on never.
+    if (unsafePath(folder.path) !== undefined || !bases.some((base) => isBelow(folder.path, base))) continue;
+    if (folder.birthNs === undefined || removeMadeFolder(ops, folder) !== 'kept') forget.push(folder.path);
   }
   return forget;
+}
+
+/**
+ * Removes one recorded folder if it is the very one made and empty: its parent is opened (never through a
+ * symlink) and the folder reached and removed as an entry of that very parent (/proc/self/fd/N/NAME; where there
+ * is no /proc, by its path). `kept`: it stays, recorded (it holds something, or cannot be looked at now).
+ */
+function removeMadeFolder(ops: FileOps, folder: MadeFolder): 'removed' | 'not-it' | 'kept' {
+  let fd: number;
+  try {
+    fd = ops.open(parentOf(folder.path), constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  } catch (error) {
+    const code = errnoOf(error);
+    // Its parent is gone, or is no folder any more (a symlink, a file): the folder is not where it was made.
+    return code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP' ? 'not-it' : 'kept';
+  }
+  try {
+    const at = procWorks(ops)
+      ? Buffer.concat([Buffer.from(`/proc/self/fd/${fd}/`), nameOf(folder.path)])
+      : folder.path;
+    const st = look(ops, at);
+    if (!isStat(st)) return st === 'missing' ? 'not-it' : 'kept';
+    if (
+      !st.isDirectory() ||
+      st.dev !== folder.dev ||
+      st.ino !== folder.ino ||
+      st.birthtimeNs !== folder.birthNs
+    ) {
+      return 'not-it';
+    }
+    try {
+      ops.rmdir(at);
+      return 'removed';
+    } catch {
+      return 'kept'; // it holds something (ENOTEMPTY)
+    }
+  } finally {
+    ops.close(fd);
+  }
 }
 
 /** Whether `path` lies below `base` (whole names; never `base` itself). */

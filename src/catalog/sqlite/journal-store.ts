@@ -217,19 +217,24 @@ export class SqliteJournal implements Journal {
   recordFolders(runId: number, folders: readonly MadeFolder[]): void {
     if (folders.length === 0) return;
     const put = this.#db.prepare(
-      'INSERT OR REPLACE INTO run_folders (run_id, path, dev, ino) VALUES (?, ?, ?, ?)',
+      'INSERT OR REPLACE INTO run_folders (run_id, path, dev, ino, birth_ns) VALUES (?, ?, ?, ?, ?)',
     );
     this.#db.transaction(() => {
-      for (const f of folders) put.run(runId, toBytes(f.path), f.dev, f.ino);
+      for (const f of folders) put.run(runId, toBytes(f.path), f.dev, f.ino, f.birthNs ?? null);
     })();
   }
 
   folders(runId: number): MadeFolder[] {
     const rows = this.#db
-      .prepare('SELECT path, dev, ino FROM run_folders WHERE run_id = ? ORDER BY path')
+      .prepare('SELECT path, dev, ino, birth_ns FROM run_folders WHERE run_id = ? ORDER BY path')
       .safeIntegers(true)
-      .all(runId) as { path: Buffer; dev: bigint; ino: bigint }[];
-    return rows.map((r) => ({ path: fromBytes(r.path), dev: r.dev, ino: r.ino }));
+      .all(runId) as { path: Buffer; dev: bigint; ino: bigint; birth_ns: bigint | null }[];
+    return rows.map((r) => ({
+      path: fromBytes(r.path),
+      dev: r.dev,
+      ino: r.ino,
+      birthNs: r.birth_ns ?? undefined,
+    }));
   }
 
   forgetFolders(runId: number, paths: readonly FsPath[]): void {

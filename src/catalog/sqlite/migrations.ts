@@ -116,6 +116,15 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    sql: `
+      -- A folder's device and inode name it only while it is there: a folder made later may get its inode number
+      -- (ext4 reuses them at once). Its birth time tells them apart; a record without one (a file system that
+      -- keeps none, or a folder recorded before) is never acted on.
+      ALTER TABLE run_folders ADD COLUMN birth_ns INTEGER;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -74,7 +74,8 @@ export class SqliteCatalog implements CatalogStore {
     const migrateOlder = options.migrate ?? create;
     if (location !== ':memory:') {
       if (create) {
-        mkdirSync(dirname(location), { recursive: true });
+        // Private, as XDG asks of the folders it names: apply and undo refuse a catalog others could write.
+        mkdirSync(dirname(location), { recursive: true, mode: 0o700 });
         createCatalogFile(location, initialize);
       } else if (!existsSync(location)) {
         throw new NodupeError(
