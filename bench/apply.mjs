@@ -8,6 +8,7 @@ import { mkdirSync, openSync, closeSync, readSync, rmSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  planToJson,
   applyPlan,
   buildPlan,
   dupesFromCatalog,
@@ -79,7 +80,7 @@ async function measure(catalog, dataDir) {
     const equal = plainCompare(plan);
     const compareMs = performance.now() - t;
     t = performance.now();
-    const report = await applyPlan(plan, JSON.stringify({ id: plan.id }), {
+    const report = await applyPlan(plan, planToJson(plan), {
       catalog,
       clock: systemClock,
       dataDir,

@@ -1,6 +1,6 @@
 import { describeErrno, errnoOf, nodeFileOps, type FileOps, type Stat } from '../fs/file-ops.js';
 import { displayPath, fromBytes, nameOf, parentOf, toBytes, type FsPath } from '../model/paths.js';
-import { othersMayChange, STICKY, untrustedAncestor } from './trust.js';
+import { othersMayChange, STICKY, untrustedAncestor } from '../fs/trust.js';
 
 const WHY =
   'apply, resume, undo and purge act on files as its journal says, so they use only a catalog that no one ' +

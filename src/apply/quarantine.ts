@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { isAbortError } from '../core/errors.js';
 import { describeErrno, errnoOf, lstatIfPresent, type FileOps, type Stat } from '../fs/file-ops.js';
 import { displayPath, joinName, nameOf, parentOf, pathKey, type FsPath } from '../model/paths.js';
-import { othersMayChange, STICKY, untrustedAncestor, WRITABLE_BY_OTHERS } from './trust.js';
+import { othersMayChange, STICKY, untrustedAncestor, WRITABLE_BY_OTHERS } from '../fs/trust.js';
 
 /** Thrown when a file has no trusted quarantine folder on its file system: apply stops before acting. */
 export class NoQuarantineError extends Error {

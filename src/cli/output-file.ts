@@ -8,18 +8,46 @@ import type { CliContext } from './context.js';
 /** `-o -`: stdout, as `sort -o -` and curl's `-o -` mean it. A file named `-` is `-o ./-`. */
 export const STDOUT = '-';
 
+type Stream = 'stdout' | 'stderr';
+
+/**
+ * The names of stdout and stderr that `-o` takes for nodupe's own streams, as it takes `-` (bash and gawk read
+ * them so too). They are written through those streams, never opened by name: opened, /dev/fd/N would be
+ * whatever nodupe itself holds open under N by then. Any other descriptor path is refused (see `resolveOutput`):
+ * `-o - >&3` says the same, with the shell choosing the descriptor.
+ */
+const STREAM_NAMES: ReadonlyMap<string, Stream> = new Map(
+  (['stdout', 'stderr'] as const).flatMap((stream, i) =>
+    [
+      `/dev/${stream}`,
+      ...['/dev/fd', '/proc/self/fd', '/proc/thread-self/fd'].map((f) => `${f}/${i + 1}`),
+    ].map((name) => [name, stream] as const),
+  ),
+);
+
+/** The stream `-o FILE` names: stdout for `-` and /dev/stdout, /dev/fd/1, ...; stderr for /dev/stderr, .... */
+function streamNamed(ctx: CliContext, file: string): Stream | undefined {
+  return file === STDOUT ? 'stdout' : STREAM_NAMES.get(resolve(ctx.cwd, file));
+}
+
+/** Whether `-o FILE` is stdout (`-`, /dev/stdout, /dev/fd/1, /proc/self/fd/1); false without `-o`. */
+export function isStdout(ctx: CliContext, file: string | undefined): boolean {
+  return file !== undefined && streamNamed(ctx, file) === 'stdout';
+}
+
 /** `-o FILE` checked before any work: a wrong one is refused at once, `nodupe: -o FILE: reason`, exit 2. */
 export function checkOutputFile(ctx: CliContext, file: string): void {
-  if (file === STDOUT) return;
+  if (streamNamed(ctx, file) !== undefined) return;
   const path = resolve(ctx.cwd, file);
   const problem = outputProblem(nodeFileOps, path);
   if (problem !== undefined) throw new NodupeError('BAD_INPUT', `-o ${path}: ${problem}`);
 }
 
 /**
- * Writes `text` where `-o FILE` says (see `writeOutput`), or to stdout for `-`, and tells, through `warn`, of the
- * temporary files a killed nodupe left there and that were removed. A failure is `nodupe: -o FILE: reason`: exit
- * 2 for a FILE that may not be written (a folder, a block device, ...), 1 for a write that failed.
+ * Writes `text` where `-o FILE` says (see `writeOutput`), or to the stream it names (`-`, /dev/stdout,
+ * /dev/stderr, ...), and tells, through `warn`, of the temporary files a killed nodupe left there and that were
+ * removed. A failure is `nodupe: -o FILE: reason`: exit 2 for a FILE that may not be written (a folder, a block
+ * device, a descriptor other than stdout's or stderr's, ...), 1 for a write that failed.
  */
 export function writeOutputFile(
   ctx: CliContext,
@@ -27,8 +55,9 @@ export function writeOutputFile(
   text: string,
   warn: (message: string) => void,
 ): void {
-  if (file === STDOUT) {
-    ctx.stdout.write(text);
+  const stream = streamNamed(ctx, file);
+  if (stream !== undefined) {
+    ctx[stream].write(text);
     return;
   }
   const path = resolve(ctx.cwd, file);

@@ -1,3 +1,4 @@
+import * as nodeModule from 'node:module';
 import { setMaxListeners } from 'node:events';
 import { availableParallelism } from 'node:os';
 import type { ResourceLimits, Transferable } from 'node:worker_threads';
@@ -120,6 +121,7 @@ export class WorkerPool<TTask, TResult> {
     // Every task in flight listens on the shutdown signal; that is by design, not a leak.
     setMaxListeners(0, this.#shutdown.signal);
 
+    const execArgv = execArgvFor(o.execArgv);
     this.#piscina = new Piscina<TTask, TResult>({
       filename: filename instanceof URL ? filename.href : filename,
       ...(o.task === undefined ? {} : { name: o.task }),
@@ -130,10 +132,7 @@ export class WorkerPool<TTask, TResult> {
       // Our own admission gate bounds the queue, so piscina never has to refuse a task.
       maxQueue: Infinity,
       recordTiming: false,
-      // piscina loads the task module with require() first and import() if that fails. Node 20's require() of
-      // an ES module can abort the whole process (an assertion in its module linking) once module hooks are
-      // registered, as plugin threads do; without it, import() alone loads the module, on every Node.
-      execArgv: [...(o.execArgv ?? process.execArgv), '--no-experimental-require-module'],
+      ...(execArgv === undefined ? {} : { execArgv }),
       ...(o.workerData === undefined ? {} : { workerData: o.workerData }),
       ...(o.resourceLimits === undefined ? {} : { resourceLimits: o.resourceLimits as ResourceLimits }),
     });
@@ -266,4 +265,18 @@ export class WorkerPool<TTask, TResult> {
       ? new AbortError('The worker pool was destroyed')
       : new PoolClosedError('The worker pool is closed: no new tasks');
   }
+}
+
+/**
+ * piscina loads the task module with require() first, and with import() when that fails. Where Node registers
+ * module hooks with `module.register()` (before Node 22.15, which has `registerHooks`; plugin threads use it), a
+ * require() of an ES module can abort the whole process (an assertion in Node's module linking), so there the
+ * workers get `--no-experimental-require-module` and import() alone loads the module. Elsewhere the workers
+ * inherit the process's flags as usual (flags given explicitly must all be valid in a worker; inherited ones
+ * need not be, so nothing else is added).
+ */
+function execArgvFor(given: readonly string[] | undefined): string[] | undefined {
+  const hooksInThread = 'registerHooks' in nodeModule;
+  if (hooksInThread || !process.features.require_module) return given === undefined ? undefined : [...given];
+  return [...(given ?? []), '--no-experimental-require-module'];
 }

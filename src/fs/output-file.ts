@@ -46,12 +46,13 @@ export function outputProblem(ops: FileOps, path: string): string | undefined {
 /**
  * Writes `data` where `-o FILE` names (see {@link resolveOutput}): a regular file (or a new one) is replaced
  * whole or not at all, in the folder of what a symbolic link leads to (see `replaceWhole` for the new file's
- * owner and mode); a character device, a FIFO or a descriptor such as /dev/stdout is written through, never
- * replaced (a FIFO nothing reads from fails at once). The folder is held open from the moment it is checked to
- * be the one resolved, and the file reached through it, so that a folder swapped meanwhile for another (or for
- * a link) is never written into. Returns the temporary files a killed nodupe left, now removed. Throws
- * NodupeError: BAD_INPUT for what may not be written, FAILED for a failed write (EPERM, EACCES, ENOSPC,
- * EROFS, ...); either way no temporary file stays. The message is the reason only: the caller names the file.
+ * owner and mode); a character device or a FIFO is written through, never replaced (a FIFO nothing reads from
+ * fails at once). A descriptor path (/dev/stdout, /proc/self/fd/N) is refused, as every link in /proc is. The
+ * folder is held open from the moment it is checked to be the one resolved, and the file reached through it, so
+ * that a folder swapped meanwhile for another (or for a link) is never written into. Returns the temporary
+ * files a killed nodupe left, now removed. Throws NodupeError: BAD_INPUT for what may not be written, FAILED for
+ * a failed write (EPERM, EACCES, ENOSPC, EROFS, ...); either way no temporary file stays. The message is the
+ * reason only: the caller names the file.
  */
 export function writeOutput(
   ops: FileOps,
@@ -63,10 +64,6 @@ export function writeOutput(
   if (target.kind === 'refused') throw new NodupeError('BAD_INPUT', target.reason);
   const bytes = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data);
   try {
-    if (target.kind === 'through' && target.device === undefined) {
-      writeThrough(ops, target.path, undefined, bytes);
-      return [];
-    }
     const folder = parentOf(target.path);
     return inHeldFolder(ops, folder, target.folder, (held) => {
       const file = joinName(held, nameOf(target.path));
@@ -110,24 +107,26 @@ function inHeldFolder<T>(ops: FileOps, folder: FsPath, expected: Stat, act: (hel
 }
 
 /**
- * Writes through a device, FIFO or descriptor. Opened first without blocking, so that a FIFO with no reader
- * fails at once (ENXIO) rather than wait for one for ever, and, for a device or FIFO (`device`), without
- * following a symbolic link, so that a name swapped for a link since it was looked at opens nothing (ELOOP);
- * then checked to be `device`, and opened again through that descriptor (the very same file), blocking, so that
- * a slow reader is waited for rather than a write failing (EAGAIN). A descriptor is written at its end
- * (O_APPEND): `-o /dev/stdout >> log` adds to the log, and what this process wrote to it before stays.
+ * Writes through a device or FIFO. Opened first without blocking, so that a FIFO with no reader fails at once
+ * (ENXIO) rather than wait for one for ever, and without following a symbolic link, so that a name swapped for
+ * a link since it was looked at opens nothing (ELOOP); then checked to be `device`, and opened again through
+ * that descriptor (the very same file, just opened here), blocking, so that a slow reader is waited for rather
+ * than a write failing (EAGAIN).
  */
-function writeThrough(ops: FileOps, path: FsPath, device: Stat | undefined, bytes: Buffer): void {
-  const noFollow = device === undefined ? 0 : constants.O_NOFOLLOW;
-  const probe = ops.open(path, constants.O_WRONLY | constants.O_NOCTTY | constants.O_NONBLOCK | noFollow);
+function writeThrough(ops: FileOps, path: FsPath, device: Stat, bytes: Buffer): void {
+  const probe = ops.open(
+    path,
+    constants.O_WRONLY | constants.O_NOCTTY | constants.O_NONBLOCK | constants.O_NOFOLLOW,
+  );
   try {
     const opened = ops.fstat(probe);
-    if (device !== undefined && (opened.dev !== device.dev || opened.ino !== device.ino)) {
+    if (opened.dev !== device.dev || opened.ino !== device.ino) {
       throw new NodupeError('FAILED', 'it was replaced while nodupe opened it; nothing was written');
     }
-    const end = device === undefined ? constants.O_APPEND : constants.O_TRUNC;
-    const flags = constants.O_WRONLY | constants.O_NOCTTY | end;
-    const fd = ops.open(`/proc/self/fd/${probe}`, flags);
+    const fd = ops.open(
+      `/proc/self/fd/${probe}`,
+      constants.O_WRONLY | constants.O_NOCTTY | constants.O_TRUNC,
+    );
     try {
       for (let at = 0; at < bytes.length;) at += ops.write(fd, bytes.subarray(at), bytes.length - at, null);
     } finally {
@@ -142,14 +141,14 @@ function writeThrough(ops: FileOps, path: FsPath, device: Stat | undefined, byte
 function failure(ops: FileOps, target: OutputTarget, error: unknown): string {
   const reason = describeErrno(error);
   switch (errnoOf(error)) {
-    case 'ENXIO':
-      if (target.kind === 'through' && target.device === undefined)
-        return 'it is a socket, which cannot be opened by name (ENXIO): without -o, or with -o -, nodupe writes to stdout';
-      return "nothing reads from it (ENXIO): start the FIFO's reader first";
+    case 'ENXIO': // a FIFO without a reader; a device without its hardware or driver
+      if (target.kind === 'through' && target.device.isFIFO())
+        return "nothing reads from it (ENXIO): start the FIFO's reader first";
+      return reason;
     case 'EPIPE':
       return 'its reader stopped reading (EPIPE)';
     case 'ELOOP':
-      if (target.kind === 'through' && target.device !== undefined)
+      if (target.kind === 'through')
         return 'it was replaced by a symbolic link while nodupe opened it; nothing was written (ELOOP)';
       return reason;
     case 'EPERM':

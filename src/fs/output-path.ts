@@ -5,20 +5,25 @@ import { describeErrno, errnoOf, lstatIfPresent, type FileOps, type Stat } from 
  * Where writing an output file (`-o FILE`) goes, found by {@link resolveOutput}:
  * - `replace`: a regular file, or nothing yet: replaced whole (or made); `path` is its real path (every
  *   symbolic link on the way followed), `folder` what its folder was when it was looked at;
- * - `through`: a character device or a FIFO (`device`: what must still be there when it is opened), or a
- *   descriptor (`/dev/stdout`, `/proc/self/fd/N`; no `device`): written through, never replaced;
+ * - `through`: a character device or a FIFO (`device`: what must still be there when it is opened): written
+ *   through, never replaced;
  * - `refused`: anything else (a folder, a block device, a socket, a link that leads nowhere or may not be
- *   followed, another user's file in a sticky folder), with the reason.
+ *   followed, a path through a link in /proc, another user's file in a sticky folder), with the reason.
  */
 export type OutputTarget =
   | { kind: 'replace'; path: FsPath; existing: Stat | undefined; folder: Stat }
-  | { kind: 'through'; path: FsPath; device: Stat | undefined; folder: Stat }
+  | { kind: 'through'; path: FsPath; device: Stat; folder: Stat }
   | { kind: 'refused'; reason: string };
 
 /** As many links as the kernel follows before it says ELOOP. */
 const MAX_LINKS = 40;
-/** The folders whose entries are descriptors, not names: /proc/<pid>/fd, /proc/<pid>/task/<tid>/fd. */
-const DESCRIPTOR_FOLDER = /^\/proc\/[0-9]+(?:\/task\/[0-9]+)?\/fd$/;
+/** procfs's magic number (statfs(2)): wherever it is mounted, its links are not what their text says. */
+const PROC_FILE_SYSTEM = 0x9fa0;
+/** Why a link in /proc is not followed, and what to write instead. */
+const PROC_LINK =
+  "a link in /proc, which nodupe does not follow (such a link leads to a process's file, folder or " +
+  'descriptor, not to what its text says): for stdout write -o -, for another descriptor -o - and a shell ' +
+  'redirection (-o - >&3)';
 const STICKY = 0o1000;
 const SLASH = 0x2f;
 const DOT = Buffer.from('.');
@@ -29,8 +34,13 @@ const DOT_DOT = Buffer.from('..');
  * it, with lstat only (never realpath, whose readlink calls escape the kernel's protections): every symbolic
  * link met, in `path` or in what a link leads to, is followed, unless it is another user's in a sticky folder
  * open to all that is not its owner's (the kernel's protected symlinks, whatever the system's setting), and no
- * more than 40 of them. A link that leads nowhere is refused, as cp refuses it. So is a file or FIFO of another
- * user in a sticky folder (see {@link stickyProblem}). Creates nothing.
+ * more than 40 of them. A link that leads nowhere is refused, as cp refuses it. So is a link in /proc (on a
+ * procfs, wherever mounted), anywhere on the way: /proc/PID/root, /proc/PID/cwd and /proc/PID/fd/N lead where
+ * the kernel knows, which their text may not name (another mount namespace's root reads as `/`, a descriptor
+ * as the path it was opened by, or as what nodupe itself holds open under that number); so /dev/stdout and
+ * /dev/fd/N, which lead through /proc/self, are refused too (the CLI takes the spellings of stdout and stderr
+ * for its own streams before asking). So is a file or FIFO of another user in a sticky folder (see
+ * {@link stickyProblem}). Creates nothing.
  */
 export function resolveOutput(ops: FileOps, path: FsPath): OutputTarget {
   const refused = (reason: string): OutputTarget => ({ kind: 'refused', reason });
@@ -63,8 +73,10 @@ export function resolveOutput(ops: FileOps, path: FsPath): OutputTarget {
         return { kind: 'replace', path: at, existing: undefined, folder: folderStat };
       }
       if (stat.isSymbolicLink()) {
-        if (last && DESCRIPTOR_FOLDER.test(toBytes(folder).toString('latin1'))) {
-          return { kind: 'through', path: at, device: undefined, folder: folderStat };
+        if (ops.fsType(folder) === PROC_FILE_SYSTEM) {
+          return refused(
+            linked || !last ? `passes through ${displayPath(at)}, ${PROC_LINK}` : `is ${PROC_LINK}`,
+          );
         }
         if (links === MAX_LINKS) return refused('leads through too many symbolic links');
         links++;

@@ -245,10 +245,15 @@ describe('plugin host after the review', () => {
     );
     await host.start([{ path: fragile }]);
     expect(host.get('fragile')?.state).toBe('active');
-    host.registry.get('formats', 'fmt-fragile')!.render({} as never, { write: () => undefined });
+    try {
+      host.registry.get('formats', 'fmt-fragile')!.render({} as never, { write: () => undefined });
+    } catch (error) {
+      // The worker may die before its answer is read: the call then says so. Either way it dies after setup.
+      expect((error as Error).message).toBe('plugin "fragile": its worker exited');
+    }
     await failed;
     expect(host.get('fragile')).toMatchObject({ state: 'failed' });
-    expect(host.get('fragile')?.error).toMatch(/it stopped working: its worker failed: boom/);
+    expect(host.get('fragile')?.error).toMatch(/it stopped working: its worker (failed: boom|exited)/);
     expect(host.registry.get('formats', 'fmt-fragile')).toBeUndefined();
     expect(events.some((e) => e.type === 'loaded')).toBe(true);
     await host.stop();

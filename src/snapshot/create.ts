@@ -18,9 +18,10 @@ import {
   removeIfPresent,
   type SnapshotProblem,
 } from './io.js';
-import { blobPath, blobsDir, ensureStore, manifestPath, tempName } from './layout.js';
+import { blobPath, blobsDir, makePrivateFolder, manifestPath, tempName } from './layout.js';
 import { withStoreLock } from './lock.js';
 import { newSnapshotId, writeManifest, type SnapshotEntry } from './manifest.js';
+import { trustedStore } from './store-trust.js';
 
 export interface CreateSnapshotOptions {
   /** Dates the snapshot (`wallNow()`). */
@@ -52,7 +53,9 @@ export interface CreateSnapshotResult {
  * Saves copies of regular files into the snapshot store at `dir` (created on demand) and records them in a
  * new manifest. Folders are taken recursively; links inside them are skipped and counted. A link, special
  * file or missing path named explicitly, or a file that changes while it is copied, is a problem in the
- * result. Paths must be absolute (BAD_INPUT otherwise); a live process holding the store is BAD_INPUT too.
+ * result. Paths must be absolute (BAD_INPUT otherwise); a live process holding the store is BAD_INPUT too, and so
+ * is a store someone else could have written (`trustedStore`: restore would put back what they stored), which
+ * is then left as it was.
  *
  * @example
  * const dir = defaultSnapshotDir();
@@ -73,8 +76,8 @@ export async function createSnapshot(
   }
   const { clock, signal, note } = options;
   const ops = options.ops ?? nodeFileOps;
-  ensureStore(ops, dir);
-  return withStoreLock(dir, async () => {
+  const store = trustedStore(ops, dir, { make: true });
+  return withStoreLock(store, async () => {
     const found = await collectFiles(ops, dir, paths, signal);
     const problems = found.problems;
     const entries: SnapshotEntry[] = [];
@@ -84,25 +87,25 @@ export async function createSnapshot(
     for (const path of found.files) {
       checkAborted(signal);
       try {
-        const saved = await saveFile(ops, dir, path, buffer, signal);
+        const saved = await saveFile(ops, store, path, buffer, signal);
         if ('code' in saved) {
           problems.push(saved);
           continue;
         }
         entries.push(saved.entry);
         newBlobBytes += saved.newBytes;
-        if (saved.newBytes > 0) touched.add(dirname(blobPath(dir, saved.entry.sha256)));
+        if (saved.newBytes > 0) touched.add(dirname(blobPath(store, saved.entry.sha256)));
       } catch (error) {
         problems.push(problemFrom(path, error));
       }
     }
     // The blobs are made durable before the manifest that names them is written.
     for (const folder of touched) syncPath(ops, folder);
-    if (touched.size > 0) syncPath(ops, blobsDir(dir));
+    if (touched.size > 0) syncPath(ops, blobsDir(store));
     const bytes = entries.reduce((sum, e) => sum + e.size, 0);
     const now = clock.wallNow(); // read once: the id and the date agree
-    const id = freshId(ops, dir, now);
-    writeManifest(ops, dir, {
+    const id = freshId(ops, store, now);
+    writeManifest(ops, store, {
       id,
       createdAt: new Date(now).toISOString(),
       ...(note === undefined ? {} : { note }),
@@ -239,7 +242,7 @@ async function saveFile(
       return { path, code: 'CHANGED', message: 'changed while it was copied; not saved' };
     }
     const target = blobPath(dir, copied.sha256);
-    ops.mkdirp(dirname(target));
+    makePrivateFolder(ops, dirname(target));
     // The fresh copy, just hashed, always takes the blob's name: a stored blob could have been damaged since
     // it was written, and a snapshot taken before a delete must not point at bytes nobody checked.
     const stored = storedBlob(ops, target);

@@ -8,7 +8,10 @@ import { parentOf, type FsPath } from '../model/paths.js';
 /** A file that could not be saved or restored: a value in the result, never an exception. */
 export interface SnapshotProblem {
   path: FsPath;
-  /** An errno code (`ENOENT`, ...) or `SYMLINK`, `NOT_REGULAR`, `CHANGED`, `IS_DIRECTORY`, `*_BLOB`. */
+  /**
+   * An errno code (`ENOENT`, ...) or `SYMLINK`, `NOT_REGULAR`, `CHANGED`, `IS_DIRECTORY`, `*_BLOB`; for restore,
+   * `NOT_DIRECTORY` (something else than a folder on the path) and `NOT_PLAIN` (`.` or `..` in it) too.
+   */
   code: string;
   message: string;
 }

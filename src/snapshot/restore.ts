@@ -1,11 +1,10 @@
-import { syncPath } from '../fs/durable.js';
-import { nodeFileOps, type FileOps } from '../fs/file-ops.js';
-import { joinName, parentOf, pathKey, type FsPath } from '../model/paths.js';
+import { lstatIfPresent, nodeFileOps, type FileOps } from '../fs/file-ops.js';
+import type { FsPath } from '../model/paths.js';
+import { DestinationFolders } from './destination.js';
 import {
   CHUNK_BYTES,
   checkAborted,
   fsErrorCode,
-  makeFolders,
   NEW_FILE,
   problemFrom,
   pump,
@@ -14,6 +13,7 @@ import {
 } from './io.js';
 import { blobPath, tempName } from './layout.js';
 import { readManifest, type SnapshotEntry } from './manifest.js';
+import { trustedStore } from './store-trust.js';
 
 export interface RestoreSnapshotOptions {
   signal?: AbortSignal;
@@ -34,8 +34,11 @@ export interface RestoreSnapshotResult {
  * Puts every file of snapshot `id` back where it was, with its content, permission bits and mtime (to about a
  * microsecond: Node's utimes takes seconds as a double). A file that already holds the saved content is left
  * alone. Each file is written beside its target and renamed over it only once its content has been checked
- * against the saved hash, so a damaged or missing blob leaves the target as it was. Throws BAD_INPUT for an
- * unknown id or a malformed manifest.
+ * against the saved hash, so a damaged or missing blob leaves the target as it was. Files are written as the
+ * user running restore, into folders reached without following a link (see `DestinationFolders`), and without
+ * the setuid and setgid bits: the snapshot does not record owners, and a restored file belongs to whoever
+ * restores it (chown drops those bits too). Throws BAD_INPUT for an unknown id, a malformed manifest, or a
+ * store someone else could have written (`storeTrust`), changing nothing.
  *
  * @example
  * const { restored, problems } = await restoreSnapshot(defaultSnapshotDir(), '20260101-000000-a1b2c3');
@@ -47,50 +50,54 @@ export async function restoreSnapshot(
 ): Promise<RestoreSnapshotResult> {
   const { signal } = options;
   const ops = options.ops ?? nodeFileOps;
-  const manifest = readManifest(ops, dir, id);
+  const store = trustedStore(ops, dir, { make: false });
+  const manifest = readManifest(ops, store, id);
   const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
   const result: RestoreSnapshotResult = { restored: 0, unchanged: 0, problems: [] };
-  const parents = new Map<string, FsPath>();
-  for (const entry of manifest.files) {
-    checkAborted(signal);
-    try {
-      const outcome = await restoreFile(ops, dir, entry, buffer, signal);
-      if (typeof outcome !== 'string') {
-        result.problems.push(outcome);
-      } else {
-        result[outcome]++;
-        const parent = parentOf(entry.path);
-        if (outcome === 'restored') parents.set(pathKey(parent), parent);
+  // The renames are made durable once per folder, as each folder is let go.
+  const folders = new DestinationFolders(ops);
+  try {
+    for (const entry of manifest.files) {
+      checkAborted(signal);
+      try {
+        const outcome = await restoreFile(ops, store, entry, folders, buffer, signal);
+        if (typeof outcome === 'string') result[outcome]++;
+        else result.problems.push(outcome);
+      } catch (error) {
+        result.problems.push(problemFrom(entry.path, error));
       }
-    } catch (error) {
-      result.problems.push(problemFrom(entry.path, error));
     }
+  } finally {
+    folders.close();
   }
-  // The renames are made durable once per folder.
-  for (const parent of parents.values()) {
-    try {
-      syncPath(ops, parent);
-    } catch (error) {
-      result.problems.push(problemFrom(parent, error));
-    }
-  }
+  result.problems.push(...folders.problems);
   return result;
 }
 
+/** Permission bits a restore sets: all but setuid and setgid. */
+const RESTORED_MODE = 0o1777;
+
 async function restoreFile(
   ops: FileOps,
-  dir: string,
+  store: string,
   entry: SnapshotEntry,
+  folders: DestinationFolders,
   buffer: Buffer,
   signal?: AbortSignal,
 ): Promise<'restored' | 'unchanged' | SnapshotProblem> {
   const { path } = entry;
-  const current = await currentContent(ops, path, entry.size, buffer, signal);
+  // Nothing is made before the blob is known to be there: a missing blob leaves the disk as it was.
+  const there = folders.folderOf(path, false);
+  if (typeof there !== 'string' && 'code' in there) return there;
+  const current =
+    there === 'missing'
+      ? undefined
+      : await currentContent(ops, there.folder.reach(there.name), entry.size, buffer, signal);
   if (current === 'folder') return { path, code: 'IS_DIRECTORY', message: 'a folder is in the way' };
   if (current?.sha256 === entry.sha256) return 'unchanged';
   let blob: number;
   try {
-    blob = ops.openRead(blobPath(dir, entry.sha256));
+    blob = ops.openRead(blobPath(store, entry.sha256));
   } catch (error) {
     if (fsErrorCode(error) !== 'ENOENT') throw error;
     return {
@@ -99,13 +106,14 @@ async function restoreFile(
       message: `its content (blob ${entry.sha256}) is missing from the store`,
     };
   }
-  const parent = parentOf(path);
-  const temp = joinName(parent, Buffer.from(tempName()));
-  let tempExists = false;
+  let temp: FsPath | undefined;
   try {
-    makeFolders(ops, parent, 0o777);
-    const out = ops.open(temp, NEW_FILE, 0o600);
-    tempExists = true;
+    const place = there === 'missing' ? folders.folderOf(path, true) : there;
+    if ('code' in place) return place;
+    const { folder, name } = place;
+    const made = folder.reach(Buffer.from(tempName()));
+    const out = ops.open(made, NEW_FILE, 0o600);
+    temp = made;
     try {
       const copied = await pump(ops, blob, out, buffer, signal);
       if (copied.sha256 !== entry.sha256 || copied.bytes !== entry.size) {
@@ -115,24 +123,26 @@ async function restoreFile(
           message: `blob ${entry.sha256} is damaged; the file was left as it is`,
         };
       }
-      ops.fchmod(out, entry.mode);
+      ops.fchmod(out, entry.mode & RESTORED_MODE);
       ops.futimes(out, entry.mtimeNs, entry.mtimeNs);
       ops.fsync(out);
     } finally {
       ops.close(out);
     }
-    ops.rename(temp, path);
-    tempExists = false;
+    ops.rename(made, folder.reach(name));
+    temp = undefined;
+    folder.changed = true;
     return 'restored';
   } finally {
     ops.close(blob);
-    if (tempExists) removeIfPresent(ops, temp);
+    if (temp !== undefined) removeIfPresent(ops, temp);
   }
 }
 
 /**
- * The SHA-256 of the regular file at `path` when it has the expected size (no point reading it otherwise),
- * 'folder' for a folder, undefined for anything a restore simply replaces (nothing, a link, another size).
+ * The SHA-256 of the regular file at `path` (reached through its held folder) when it has the expected size (no
+ * point reading it otherwise), 'folder' for a folder, undefined for anything a restore simply replaces (nothing,
+ * a link, another size). Only a regular file is opened: never a device or FIFO put at the name.
  */
 async function currentContent(
   ops: FileOps,
@@ -141,6 +151,9 @@ async function currentContent(
   buffer: Buffer,
   signal?: AbortSignal,
 ): Promise<{ sha256: string } | 'folder' | undefined> {
+  const seen = lstatIfPresent(ops, path);
+  if (seen?.isDirectory()) return 'folder';
+  if (!seen?.isFile() || seen.size !== BigInt(size)) return undefined;
   let fd: number;
   try {
     fd = ops.openRead(path);
@@ -151,8 +164,8 @@ async function currentContent(
   }
   try {
     const st = ops.fstat(fd);
-    if (st.isDirectory()) return 'folder';
-    if (!st.isFile() || st.size !== BigInt(size)) return undefined;
+    // Replaced since the look: whatever it is now, the restore replaces it.
+    if (st.dev !== seen.dev || st.ino !== seen.ino || st.size !== seen.size) return undefined;
     return { sha256: (await pump(ops, fd, undefined, buffer, signal)).sha256 };
   } finally {
     ops.close(fd);

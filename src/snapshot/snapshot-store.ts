@@ -4,9 +4,10 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { NodupeError } from '../core/errors.js';
 import { nodeFileOps, type FileOps } from '../fs/file-ops.js';
 import { checkAborted, fsErrorCode, removeIfPresent } from './io.js';
-import { blobsDir, manifestPath, manifestsDir, TEMP_PREFIX } from './layout.js';
+import { BLOB_FOLDER, blobsDir, manifestPath, manifestsDir, TEMP_PREFIX } from './layout.js';
 import { withStoreLock } from './lock.js';
 import { manifestIds, readManifest, readManifestText } from './manifest.js';
+import { trustedStore } from './store-trust.js';
 
 // The store's public face: the CLI and `apply --snapshot` import from here.
 export { createSnapshot, type CreateSnapshotOptions, type CreateSnapshotResult } from './create.js';
@@ -26,7 +27,7 @@ export interface SnapshotSummary {
 
 /**
  * The snapshots in the store at `dir`, oldest first (ids sort by time); none when the store does not exist.
- * A malformed manifest is BAD_INPUT.
+ * A malformed manifest is BAD_INPUT. Listing only reads, so any store may be listed, another user's too.
  */
 export async function listSnapshots(
   dir: string,
@@ -58,6 +59,7 @@ export interface DeleteSnapshotResult {
  * Removes snapshot `id`, then every blob that no remaining snapshot names (and temporary files a crash left).
  * An unknown id is BAD_INPUT; so is a malformed *other* manifest, since its blobs could not be told apart,
  * and then nothing is removed. The snapshot's own manifest may be malformed: that is a reason to delete it.
+ * A store someone else could have written is BAD_INPUT too (`trustedStore`), and nothing is removed.
  */
 export async function deleteSnapshot(
   dir: string,
@@ -65,22 +67,23 @@ export async function deleteSnapshot(
   options: { signal?: AbortSignal; ops?: FileOps } = {},
 ): Promise<DeleteSnapshotResult> {
   const ops = options.ops ?? nodeFileOps;
-  readManifestText(ops, dir, id);
-  return withStoreLock(dir, async () => {
+  const store = trustedStore(ops, dir, { make: false });
+  readManifestText(ops, store, id);
+  return withStoreLock(store, async () => {
     const keep = new Set<string>();
-    for (const other of manifestIds(ops, dir)) {
+    for (const other of manifestIds(ops, store)) {
       if (other === id) continue;
-      for (const file of readManifest(ops, dir, other).files) keep.add(file.sha256);
+      for (const file of readManifest(ops, store, other).files) keep.add(file.sha256);
     }
     try {
-      ops.unlink(manifestPath(dir, id));
+      ops.unlink(manifestPath(store, id));
     } catch (error) {
       if (fsErrorCode(error) !== 'ENOENT') throw error;
-      throw new NodupeError('BAD_INPUT', `no snapshot ${id} in ${dir}`, { cause: error });
+      throw new NodupeError('BAD_INPUT', `no snapshot ${id} in ${store}`, { cause: error });
     }
-    syncPath(ops, manifestsDir(dir));
-    removeTemporaryFiles(ops, manifestsDir(dir));
-    return collectBlobs(ops, dir, keep, options.signal);
+    syncPath(ops, manifestsDir(store));
+    removeTemporaryFiles(ops, manifestsDir(store));
+    return collectBlobs(ops, store, keep, options.signal);
   });
 }
 
@@ -95,14 +98,14 @@ async function collectBlobs(
   const root = blobsDir(dir);
   removeTemporaryFiles(ops, root);
   for (const folder of names(ops, root)) {
-    if (!/^[0-9a-f]{2}$/.test(folder)) continue;
+    if (!BLOB_FOLDER.test(folder)) continue;
     await yieldToLoop(); // the calls are synchronous: an abort is served between two folders
     const path = join(root, folder);
     for (const name of names(ops, path)) {
       checkAborted(signal);
       if (keep.has(name) || !/^[0-9a-f]{64}$/.test(name)) continue;
       const blob = join(path, name);
-      result.freedBytes += Number(ops.stat(blob).size);
+      result.freedBytes += Number(ops.lstat(blob).size);
       ops.unlink(blob);
       result.removedBlobs++;
     }

@@ -12,7 +12,7 @@ import { addCommonOptions, addScanOptions, type ScanCliOptions } from '../option
 import { addPolicyOptions, resolvePolicy, unmatchedRules, type PolicyCliOptions } from '../policy-options.js';
 import { hasherNamed, ruleLookup } from '../plugin-host.js';
 import { openSession } from '../session.js';
-import { checkOutputFile, STDOUT, writeOutputFile } from '../output-file.js';
+import { checkOutputFile, isStdout, STDOUT, writeOutputFile } from '../output-file.js';
 import { catalogReport } from './dupes.js';
 import { describeUnfinished } from '../../dupes/unfinished.js';
 import { scanPaths } from './scan.js';
@@ -85,7 +85,7 @@ export function planCommand(ctx: CliContext): Command {
       if (!options.quiet) {
         ctx.stderr.write(
           `plan ${plan.id}: ${count(s.groups, 'group')}, ${count(s.actions, 'file')} to ${plan.action}, ` +
-            `${describePlanBytes(plan.action, s.bytes)}${(options.output ?? STDOUT) === STDOUT ? '' : ` → ${options.output}`}\n`,
+            `${describePlanBytes(plan.action, s.bytes)}${isStdout(ctx, options.output ?? STDOUT) ? '' : ` → ${options.output}`}\n`,
         );
         for (const warning of planWarnings(plan)) ctx.stderr.write(`nodupe: ${warning}\n`);
       }

@@ -7,7 +7,7 @@ import { verify, VERIFY_MODES, type VerifyMode, type VerifyReport } from '../../
 import type { CliContext } from '../context.js';
 import { addCommonOptions, MAX_THREADS, parseCount, parseRate, type CommonOptions } from '../options.js';
 import { openSession } from '../session.js';
-import { checkOutputFile, STDOUT, writeOutputFile } from '../output-file.js';
+import { checkOutputFile, isStdout, writeOutputFile } from '../output-file.js';
 
 interface VerifyCliOptions extends CommonOptions {
   mode: VerifyMode;
@@ -83,7 +83,7 @@ export function verifyCommand(ctx: CliContext): Command {
       }
       // The report goes out after the summary, so that a report that cannot be written hides nothing; `-o -`
       // puts the report on stdout, and the summary on stderr.
-      const summary = options.output === STDOUT ? ctx.stderr : ctx.stdout;
+      const summary = isStdout(ctx, options.output) ? ctx.stderr : ctx.stdout;
       for (const e of report.errors)
         summary.write(`${e.check}: ${e.code}: ${displayPath(e.path)}: ${e.message}\n`);
       const checked = report.modes.map((m) => `${m} ${formatCount(report.checked[m] ?? 0)}`).join(', ');

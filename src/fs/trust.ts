@@ -1,4 +1,4 @@
-import type { FileOps, Stat } from '../fs/file-ops.js';
+import type { FileOps, Stat } from './file-ops.js';
 import { displayPath, parentOf, pathKey, type FsPath } from '../model/paths.js';
 
 export const STICKY = 0o1000;
@@ -6,7 +6,7 @@ export const WRITABLE_BY_OTHERS = 0o022;
 
 /**
  * The one rule for what nodupe trusts no one else to have changed (a quarantine folder, a move's --to, the
- * catalog whose journal apply, undo and purge follow): it is no symbolic link, it belongs to the user running
+ * catalog whose journal apply, undo and purge follow, the snapshot store): it is no symbolic link, it belongs to the user running
  * nodupe (or to root, with `rootOk`; only root's when nodupe runs as root), and neither its group nor others can
  * write it, unless it is a sticky folder and `stickyOk` (as /tmp: there no one can rename or remove another's
  * entries). Returns why not, as words that follow its name ("belongs to another user (uid 1002)"), or undefined.
