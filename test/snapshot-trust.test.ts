@@ -8,6 +8,7 @@ import {
   chownSync,
   constants,
   existsSync,
+  lchownSync,
   lstatSync,
   mkdirSync,
   readdirSync,
@@ -328,5 +329,37 @@ describe('where restore writes', () => {
     expect(run.code).toBe(0);
     expect(readFileSync(dir.path('t/sub/tool'), 'utf8')).toBe('#!/bin/sh\n');
     expect(statSync(dir.path('t/sub/tool')).mode & 0o7777).toBe(0o755);
+  });
+});
+
+describe('a snapshot folder named through a symbolic link', () => {
+  it.skipIf(!asRoot)(
+    "is refused when the link is another user's, in a folder open to all: its target is left as it was",
+    async () => {
+      mkdirSync(dir.path('shared'), { mode: 0o777 });
+      chmodSync(dir.path('shared'), 0o1777);
+      mkdirSync(dir.path('victim'), { mode: 0o755 });
+      symlinkSync(dir.path('victim'), dir.path('shared/snaps'));
+      lchownSync(dir.path('shared/snaps'), 1002, 1002);
+      const linkOwner = lstatSync(dir.path('shared/snaps')).uid;
+      expect(linkOwner).toBe(1002);
+      dir.write('t/f', 'saved');
+      const made = await cli('snapshot', 'create', 't/f', '--snapshots', dir.path('shared/snaps'));
+      expect(made.code).toBe(2);
+      expect(made.stderr).toContain("is another user's symbolic link (uid 1002): name the folder itself");
+      expect(statSync(dir.path('victim')).mode & 0o7777).toBe(0o755);
+      expect(readdirSync(dir.path('victim'))).toEqual([]);
+    },
+  );
+
+  it('is refused when the link sits in a folder others can write, even the user own link', async () => {
+    mkdirSync(dir.path('open'), { mode: 0o777 });
+    chmodSync(dir.path('open'), 0o777);
+    symlinkSync(dir.path('own'), dir.path('open/snaps'));
+    dir.write('t/f', 'saved');
+    const made = await cli('snapshot', 'create', 't/f', '--snapshots', dir.path('open/snaps/store'));
+    expect(made.code).toBe(2);
+    expect(made.stderr).toContain('is a symbolic link in a folder others can write: name the folder itself');
+    expect(existsSync(store)).toBe(false);
   });
 });

@@ -72,6 +72,8 @@ function realStorePath(
   ops: FileOps,
   absolute: string,
 ): { real: string; existing: string } | { problem: string } {
+  const link = linkProblem(ops, absolute, process.geteuid?.() ?? 0, { left: MAX_LINKS });
+  if (link !== undefined) return { problem: `the snapshot folder ${absolute}: ${link}` };
   const missing: string[] = [];
   for (let at = absolute; ; at = dirname(at)) {
     let resolved: FsPath;
@@ -170,3 +172,42 @@ function remedy(store: string, path: string, problem: string, st: Stat, uid: num
 const ancestorProblem = (above: string): string =>
   `the folder ${above}: ${WHY}; fix that folder (chmod go-w, or chown), or keep the snapshots in a folder of ` +
   'your own and pass --snapshots';
+
+/** As many links as the kernel follows before it says ELOOP. */
+const MAX_LINKS = 40;
+
+/**
+ * Why following the symbolic links on the way to `path` could lead where someone else chose (realpath reads
+ * links past the kernel's protections): a link that is not the user's or root's, or one in a folder others can
+ * write, a sticky one too (there the link's maker chose where it leads). What each link leads to is walked the
+ * same way, 40 links at most. Names not there yet end the walk (they are made later, as real folders).
+ */
+function linkProblem(ops: FileOps, path: string, uid: number, budget: { left: number }): string | undefined {
+  let at = '/';
+  for (const name of path.split('/').filter((part) => part !== '')) {
+    const next = join(at, name);
+    const st = lstatIfPresent(ops, next);
+    if (st === undefined) return undefined;
+    if (st.isSymbolicLink()) {
+      if (--budget.left < 0) return 'too many symbolic links on the way';
+      const owner = Number(st.uid);
+      if (owner !== uid && owner !== 0) {
+        return `${next} is another user's symbolic link (uid ${owner}): name the folder itself`;
+      }
+      if ((Number(ops.stat(at).mode) & 0o022) !== 0) {
+        return `${next} is a symbolic link in a folder others can write: name the folder itself`;
+      }
+      const target = resolve(at, fromBytes(toBytes(ops.readlink(next))).toString());
+      const problem = linkProblem(ops, target, uid, budget);
+      if (problem !== undefined) return problem;
+      try {
+        at = fromBytes(toBytes(ops.realpath(next))).toString();
+      } catch {
+        return undefined; // leads nowhere: the caller says so
+      }
+    } else {
+      at = next;
+    }
+  }
+  return undefined;
+}
