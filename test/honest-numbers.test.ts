@@ -123,6 +123,21 @@ describe('the command line says what was freed, and what only moved', () => {
     );
   });
 
+  it('names the snapshot folder in the restore command when it was not the default', async () => {
+    await plan('--action', 'delete');
+    mkdirSync(dir.path('my snaps'), { mode: 0o700 });
+    const applied = await cli('apply', 'plan.json', '--yes', '--snapshot', '--snapshots', 'my snaps');
+    const id = /snapshot (\S+): 2 files/.exec(applied.stderr)?.[1];
+    expect(id).toBeDefined();
+    const undo = await cli('undo', '1');
+    expect(undo.code).toBe(1);
+    expect(undo.stdout).toContain(
+      `snapshot ${id} holds it (\`nodupe snapshot restore ${id} --snapshots '${dir.path('my snaps')}'\`)`,
+    );
+    const restored = await cli('snapshot', 'restore', id!, '--snapshots', dir.path('my snaps'));
+    expect(restored.code).toBe(0);
+  });
+
   it('undo of a delete run ends "partly-undone" and names the snapshot that holds the deleted files', async () => {
     await plan('--action', 'delete');
     const applied = await cli('apply', 'plan.json', '--yes', '--snapshot', '--no-progress');

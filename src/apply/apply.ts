@@ -11,7 +11,13 @@ import { ACTION_KINDS, FolderMaker, identityNow, mirrorBaseOf } from './actions/
 import { carryOut, inodeKey, type Done, type RunContext } from './carry-out.js';
 import { lockCatalog } from './catalog-lock.js';
 import { StackingCheck } from './check.js';
-import { pickRun, type JournalEntry, type OwnerRecord, type Settlement } from './journal.js';
+import {
+  pickRun,
+  type JournalEntry,
+  type OwnerRecord,
+  type RunSnapshot,
+  type Settlement,
+} from './journal.js';
 import { HeldFolders } from './pinned-folder.js';
 import { QuarantineRoots } from './quarantine.js';
 import { removeRunFolders, RunBounds } from './run-bounds.js';
@@ -41,7 +47,7 @@ export interface ApplyOptions {
    */
   anyOwner?: boolean;
   /** The snapshot taken of the files the plan deletes, before the run (`apply --snapshot`): undo names it. */
-  snapshot?: string;
+  snapshot?: RunSnapshot;
 }
 
 /** What happened to one action: done, skipped (with why), or, in a dry run, what would happen. */

@@ -88,10 +88,26 @@ export interface RunRecord {
   undoneAt: number | undefined;
   quarantineDir: string | undefined;
   /** The snapshot taken of the files the run deletes, before it began (`apply --snapshot`). */
-  snapshot: string | undefined;
+  snapshot: RunSnapshot | undefined;
   entries: Record<EntryState, number>;
   /** Per action and state (`runSpace` turns them into what was freed, held in quarantine, moved). */
   tallies: EntryTally[];
+}
+
+/** A snapshot a run took: its id, and its folder when that was not the default (`apply --snapshots DIR`). */
+export interface RunSnapshot {
+  id: string;
+  store: string | undefined;
+}
+
+/** The command that brings back what the snapshot holds: `nodupe snapshot restore ID [--snapshots DIR]`. */
+export function restoreCommand(snapshot: RunSnapshot): string {
+  const store = snapshot.store === undefined ? '' : ` --snapshots ${shellWord(snapshot.store)}`;
+  return `nodupe snapshot restore ${snapshot.id}${store}`;
+}
+
+function shellWord(text: string): string {
+  return /^[\w./@%+=:,-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
 }
 
 /**
@@ -127,7 +143,7 @@ export interface Journal {
     planId: string,
     planText: string,
     at: number,
-    extra?: { quarantineDir?: string | undefined; snapshot?: string | undefined },
+    extra?: { quarantineDir?: string | undefined; snapshot?: RunSnapshot | undefined },
   ): number;
   runs(): RunRecord[];
   run(id: number): RunRecord | undefined;

@@ -8,9 +8,11 @@ import { removeRunFolders, RunBounds } from './run-bounds.js';
 import { nodeFileOps, type FileOps } from '../fs/file-ops.js';
 import {
   pickRun,
+  restoreCommand,
   type Journal,
   type JournalEntry,
   type RunRecord,
+  type RunSnapshot,
   type RunState,
   type Settlement,
 } from './journal.js';
@@ -35,7 +37,7 @@ export interface UndoReport {
   purged: number;
   gone: number;
   /** The snapshot the run took of the files it deletes (`apply --snapshot`), which holds them. */
-  snapshot: string | undefined;
+  snapshot: RunSnapshot | undefined;
   /**
    * The run's state now: undone; partly-undone (all that can be is undone, deleted files, purged copies or copies
    * gone are left: final); undoing (something undo can retry stopped it: another file at a path, a folder gone).
@@ -202,6 +204,6 @@ function whereDeleted(entry: JournalEntry, run: RunRecord, result: Reversal): Re
   const where =
     run.snapshot === undefined
       ? 'no snapshot was taken (`apply --snapshot` takes one)'
-      : `snapshot ${run.snapshot} holds it (\`nodupe snapshot restore ${run.snapshot}\`)`;
+      : `snapshot ${run.snapshot.id} holds it (\`${restoreCommand(run.snapshot)}\`)`;
   return { outcome: 'problem', reason: `${result.reason}: ${where}` };
 }

@@ -6,6 +6,7 @@ import type {
   JournalEntry,
   MadeFolder,
   RunRecord,
+  RunSnapshot,
   RunState,
   Settlement,
 } from '../../apply/journal.js';
@@ -21,6 +22,7 @@ interface RunRow {
   undone_at: number | null;
   quarantine: string | null;
   snapshot: string | null;
+  snapshot_store: string | null;
 }
 
 /** A journal row as read with safe integers: device, inode and times exceed 2^53. */
@@ -73,14 +75,21 @@ export class SqliteJournal implements Journal {
     planId: string,
     planText: string,
     at: number,
-    extra: { quarantineDir?: string | undefined; snapshot?: string | undefined } = {},
+    extra: { quarantineDir?: string | undefined; snapshot?: RunSnapshot | undefined } = {},
   ): number {
     const info = this.#db
       .prepare(
-        `INSERT INTO runs (plan_id, plan, quarantine, snapshot, state, started_at)
-         VALUES (?, ?, ?, ?, 'running', ?)`,
+        `INSERT INTO runs (plan_id, plan, quarantine, snapshot, snapshot_store, state, started_at)
+         VALUES (?, ?, ?, ?, ?, 'running', ?)`,
       )
-      .run(planId, planText, extra.quarantineDir ?? null, extra.snapshot ?? null, BigInt(Math.round(at)));
+      .run(
+        planId,
+        planText,
+        extra.quarantineDir ?? null,
+        extra.snapshot?.id ?? null,
+        extra.snapshot?.store ?? null,
+        BigInt(Math.round(at)),
+      );
     return Number(info.lastInsertRowid);
   }
 
@@ -248,7 +257,7 @@ export class SqliteJournal implements Journal {
   #selectRuns(where: string, params: unknown[]): RunRecord[] {
     const rows = this.#db
       .prepare(
-        `SELECT id, plan_id, state, started_at, finished_at, undone_at, quarantine, snapshot
+        `SELECT id, plan_id, state, started_at, finished_at, undone_at, quarantine, snapshot, snapshot_store
          FROM runs WHERE ${where} ORDER BY id`,
       )
       .safeIntegers(false)
@@ -272,7 +281,7 @@ export class SqliteJournal implements Journal {
         finishedAt: r.finished_at ?? undefined,
         undoneAt: r.undone_at ?? undefined,
         quarantineDir: r.quarantine ?? undefined,
-        snapshot: r.snapshot ?? undefined,
+        snapshot: r.snapshot === null ? undefined : { id: r.snapshot, store: r.snapshot_store ?? undefined },
         entries,
         tallies: byOp,
       };

@@ -125,6 +125,13 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE run_folders ADD COLUMN birth_ns INTEGER;
     `,
   },
+  {
+    version: 7,
+    sql: `
+      -- The folder of a run's snapshot when it was not the default (apply --snapshots DIR): undo names it.
+      ALTER TABLE runs ADD COLUMN snapshot_store TEXT;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { applyPlan, resumeApply, type ApplyOptions, type ApplyReport, type Step } from '../../apply/apply.js';
+import type { RunSnapshot } from '../../apply/journal.js';
 import { NoQuarantineError } from '../../apply/quarantine.js';
 import { describeSpace } from '../../apply/space.js';
 import { byteRateLimiter } from '../../core/byte-rate.js';
@@ -142,12 +143,15 @@ async function confirmDeletes(plan: Plan, options: ApplyCliOptions, ctx: CliCont
     throw new NodupeError('BAD_INPUT', 'not confirmed; nothing was changed');
 }
 
-/** Takes a snapshot of the files the plan deletes; its id (none when the plan deletes nothing). */
+/**
+ * Takes a snapshot of the files the plan deletes; its id, and its folder when not the default (none when the
+ * plan deletes nothing).
+ */
 async function snapshotDeletes(
   plan: Plan,
   options: ApplyCliOptions,
   ctx: CliContext,
-): Promise<string | undefined> {
+): Promise<RunSnapshot | undefined> {
   const paths = plan.groups.flatMap((g) => g.actions.filter((a) => a.op === 'delete').map((a) => a.path));
   if (paths.length === 0) return undefined;
   const { createSnapshot, defaultSnapshotDir } = await import('../../snapshot/snapshot-store.js');
@@ -166,7 +170,7 @@ async function snapshotDeletes(
   ctx.stderr.write(
     `snapshot ${snapshot.id}: ${count(snapshot.files, 'file')} (${formatBytes(snapshot.bytes)})\n`,
   );
-  return snapshot.id;
+  return { id: snapshot.id, store: options.snapshots === undefined ? undefined : dir };
 }
 
 function printStep(step: Step, options: ApplyCliOptions, ctx: CliContext): void {

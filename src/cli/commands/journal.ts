@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { restoreCommand } from '../../apply/journal.js';
 import { purgeQuarantine } from '../../apply/purge.js';
 import { describeSpace, runSpace, upTo } from '../../apply/space.js';
 import { anythingToUndo, runToUndo, undoRun } from '../../apply/undo.js';
@@ -53,7 +54,7 @@ export function undoCommand(ctx: CliContext): Command {
             'FAILED',
             `run ${run.id} is undone as far as it can be ("partly-undone"): ${lost} cannot be brought back by undo` +
               (report.deleted > 0 && report.snapshot !== undefined
-                ? `; snapshot ${report.snapshot} holds the deleted files (\`nodupe snapshot restore ${report.snapshot}\`)`
+                ? `; snapshot ${report.snapshot.id} holds the deleted files (\`${restoreCommand(report.snapshot)}\`)`
                 : ''),
           );
         }
