@@ -1,5 +1,5 @@
 import type { CatalogStore, ScanRecord } from '../catalog/store.js';
-import { formatCount } from '../core/format.js';
+import { count } from '../core/format.js';
 
 /** A scan that did not finish and that no later finished scan covered: the catalog may miss what it would have seen. */
 export interface UnfinishedScan {
@@ -36,7 +36,7 @@ export function describeUnfinished(scan: UnfinishedScan): string {
   const started = new Date(scan.startedAt).toISOString().replace('T', ' ').slice(0, 16);
   return (
     `the last scan of ${scan.roots.join(', ')} (started ${started} UTC) did not finish: ` +
-    `it saw ${formatCount(scan.filesSeen)} ${scan.filesSeen === 1 ? 'file' : 'files'} before it stopped, ` +
+    `it saw ${count(scan.filesSeen, 'file')} before it stopped, ` +
     `so duplicates there may be missing; scan again: nodupe scan ${scan.roots.map(shellWord).join(' ')}`
   );
 }
