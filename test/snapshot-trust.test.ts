@@ -220,7 +220,7 @@ describe('a snapshot folder others could have written', () => {
   );
 
   it.runIf(asRoot)(
-    "as root: another user's snapshot whose manifest names root's file restores nothing (the review's case)",
+    "as root: another user's snapshot whose manifest names root's file restores nothing",
     async () => {
       dir.write('secret/ledger', 'root: precious');
       chmodSync(dir.path('secret/ledger'), 0o600);
