@@ -352,6 +352,24 @@ describe('a snapshot folder named through a symbolic link', () => {
     },
   );
 
+  it.skipIf(!asRoot)(
+    "is refused when a link of the user's leads through another user's link and back out with ..",
+    async () => {
+      mkdirSync(dir.path('shared'), { mode: 0o777 });
+      chmodSync(dir.path('shared'), 0o1777);
+      mkdirSync(dir.path('victim/inner'), { recursive: true, mode: 0o755 });
+      symlinkSync(dir.path('victim/inner'), dir.path('shared/x'));
+      lchownSync(dir.path('shared/x'), 1002, 1002);
+      // Read as text, shared/x/../b is shared/b; walked as the kernel walks it, it is victim/b.
+      symlinkSync(`${dir.path('shared/x')}/../b`, dir.path('own/snaps'));
+      dir.write('t/f', 'saved');
+      const made = await cli('snapshot', 'create', 't/f', '--snapshots', dir.path('own/snaps'));
+      expect(made.code).toBe(2);
+      expect(made.stderr).toContain("is another user's symbolic link (uid 1002): name the folder itself");
+      expect(readdirSync(dir.path('victim'))).toEqual(['inner']);
+    },
+  );
+
   it('is refused when the link sits in a folder others can write, even the user own link', async () => {
     mkdirSync(dir.path('open'), { mode: 0o777 });
     chmodSync(dir.path('open'), 0o777);

@@ -1,6 +1,7 @@
 import { basename, dirname, join, resolve } from 'node:path';
 import { describeErrno, errnoOf, lstatIfPresent, type FileOps, type Stat } from '../fs/file-ops.js';
-import { othersMayChange, STICKY, untrustedAncestor } from '../fs/trust.js';
+import { MAX_LINKS } from '../fs/output-path.js';
+import { othersMayChange, STICKY, untrustedAncestor, WRITABLE_BY_OTHERS } from '../fs/trust.js';
 import { NodupeError } from '../core/errors.js';
 import { displayPath, fromBytes, toBytes, type FsPath } from '../model/paths.js';
 import { BLOB_FOLDER, blobsDir, ensureStore, makePrivateFolder, manifestsDir } from './layout.js';
@@ -26,7 +27,7 @@ export function storeTrust(
   dir: string,
   uid: number = process.geteuid?.() ?? 0,
 ): { real: string } | { problem: string } {
-  const located = realStorePath(ops, resolve(dir));
+  const located = realStorePath(ops, resolve(dir), uid);
   if ('problem' in located) return located;
   const { real, existing } = located;
   if (existing !== real) {
@@ -71,8 +72,9 @@ function judged(ops: FileOps, dir: string): string {
 function realStorePath(
   ops: FileOps,
   absolute: string,
+  uid: number,
 ): { real: string; existing: string } | { problem: string } {
-  const link = linkProblem(ops, absolute, process.geteuid?.() ?? 0, { left: MAX_LINKS });
+  const link = linkProblem(ops, absolute, uid);
   if (link !== undefined) return { problem: `the snapshot folder ${absolute}: ${link}` };
   const missing: string[] = [];
   for (let at = absolute; ; at = dirname(at)) {
@@ -173,41 +175,46 @@ const ancestorProblem = (above: string): string =>
   `the folder ${above}: ${WHY}; fix that folder (chmod go-w, or chown), or keep the snapshots in a folder of ` +
   'your own and pass --snapshots';
 
-/** As many links as the kernel follows before it says ELOOP. */
-const MAX_LINKS = 40;
-
 /**
  * Why following the symbolic links on the way to `path` could lead where someone else chose (realpath reads
  * links past the kernel's protections): a link that is not the user's or root's, or one in a folder others can
- * write, a sticky one too (there the link's maker chose where it leads). What each link leads to is walked the
- * same way, 40 links at most. Names not there yet end the walk (they are made later, as real folders).
+ * write, a sticky one too (there the link's maker chose where it leads). The walk goes one name at a time, as
+ * the kernel's does: what a link leads to is walked the same way, and `..` steps back from the real folder
+ * reached, never from the text before it; 40 links at most. Names not there yet end the walk (they are made
+ * later, as real folders).
  */
-function linkProblem(ops: FileOps, path: string, uid: number, budget: { left: number }): string | undefined {
-  let at = '/';
-  for (const name of path.split('/').filter((part) => part !== '')) {
+function linkProblem(ops: FileOps, path: string, uid: number): string | undefined {
+  const names = (text: string) =>
+    text
+      .split('/')
+      .filter((part) => part !== '' && part !== '.')
+      .reverse();
+  const rest = names(path); // a stack: the next name last
+  let at = '/'; // a real folder: no link on the way to it
+  let links = 0;
+  for (let name = rest.pop(); name !== undefined; name = rest.pop()) {
+    if (name === '..') {
+      at = dirname(at);
+      continue;
+    }
     const next = join(at, name);
     const st = lstatIfPresent(ops, next);
     if (st === undefined) return undefined;
-    if (st.isSymbolicLink()) {
-      if (--budget.left < 0) return 'too many symbolic links on the way';
-      const owner = Number(st.uid);
-      if (owner !== uid && owner !== 0) {
-        return `${next} is another user's symbolic link (uid ${owner}): name the folder itself`;
-      }
-      if ((Number(ops.stat(at).mode) & 0o022) !== 0) {
-        return `${next} is a symbolic link in a folder others can write: name the folder itself`;
-      }
-      const target = resolve(at, fromBytes(toBytes(ops.readlink(next))).toString());
-      const problem = linkProblem(ops, target, uid, budget);
-      if (problem !== undefined) return problem;
-      try {
-        at = fromBytes(toBytes(ops.realpath(next))).toString();
-      } catch {
-        return undefined; // leads nowhere: the caller says so
-      }
-    } else {
+    if (!st.isSymbolicLink()) {
       at = next;
+      continue;
     }
+    if (++links > MAX_LINKS) return 'too many symbolic links on the way';
+    const owner = Number(st.uid);
+    if (owner !== uid && owner !== 0) {
+      return `${next} is another user's symbolic link (uid ${owner}): name the folder itself`;
+    }
+    if ((Number(ops.stat(at).mode) & WRITABLE_BY_OTHERS) !== 0) {
+      return `${next} is a symbolic link in a folder others can write: name the folder itself`;
+    }
+    const target = fromBytes(toBytes(ops.readlink(next))).toString();
+    if (target.startsWith('/')) at = '/';
+    rest.push(...names(target));
   }
   return undefined;
 }
