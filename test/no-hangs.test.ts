@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteCatalog } from '../src/catalog/sqlite/sqlite-store.js';
 import { ProgressTracker } from '../src/core/progress.js';
 import { scan } from '../src/scan/scan.js';
-import { runCli } from './helpers/cli.js';
+import { runCli, scratchEnv } from './helpers/cli.js';
 import { bytes, scratch } from './helpers/tree.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/plugins', import.meta.url));
@@ -18,7 +18,7 @@ let dir: ReturnType<typeof scratch>;
 let env: NodeJS.ProcessEnv;
 beforeEach(() => {
   dir = scratch();
-  env = { XDG_DATA_HOME: dir.path('data'), XDG_CONFIG_HOME: dir.path('config') };
+  env = scratchEnv(dir);
   const big = bytes(70_000, 5);
   dir.write('t/a', big);
   dir.write('t/b', big);

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from './helpers/cli.js';
+import { runCli, scratchEnv } from './helpers/cli.js';
 import { bytes, scratch } from './helpers/tree.js';
 
 const EXAMPLES = fileURLToPath(new URL('../examples', import.meta.url));
@@ -14,7 +14,7 @@ let dir: ReturnType<typeof scratch>;
 let env: NodeJS.ProcessEnv;
 beforeEach(() => {
   dir = scratch();
-  env = { XDG_DATA_HOME: dir.path('data'), XDG_CONFIG_HOME: dir.path('config') };
+  env = scratchEnv(dir);
   const big = bytes(70_000, 3);
   dir.write('t/a/<one>.jpg', big);
   dir.write('t/b/one.jpg', big);

@@ -6,7 +6,7 @@ import { FakeClock } from '../src/core/fake-clock.js';
 import { ProgressTracker, type PhaseSnapshot } from '../src/core/progress.js';
 import { renderProgress } from '../src/cli/progress-renderer.js';
 import { scan } from '../src/scan/scan.js';
-import { runCli } from './helpers/cli.js';
+import { runCli, scratchEnv } from './helpers/cli.js';
 import { runOnTerminal, screen } from './helpers/terminal.js';
 import { bytes, scratch } from './helpers/tree.js';
 
@@ -14,7 +14,7 @@ let dir: ReturnType<typeof scratch>;
 let env: NodeJS.ProcessEnv;
 beforeEach(() => {
   dir = scratch();
-  env = { XDG_DATA_HOME: dir.path('data'), XDG_CONFIG_HOME: dir.path('config') };
+  env = scratchEnv(dir);
 });
 afterEach(() => dir.remove());
 

@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { existsSync, readdirSync, readFileSync, utimesSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from './helpers/cli.js';
+import { runCli, scratchEnv } from './helpers/cli.js';
 import { runOnTerminal } from './helpers/terminal.js';
 import { bytes, scratch } from './helpers/tree.js';
 
@@ -16,7 +16,7 @@ let dir: ReturnType<typeof scratch>;
 let env: NodeJS.ProcessEnv;
 beforeEach(() => {
   dir = scratch();
-  env = { XDG_DATA_HOME: dir.path('data'), XDG_CONFIG_HOME: dir.path('config') };
+  env = scratchEnv(dir);
 });
 afterEach(() => dir.remove());
 

@@ -250,6 +250,13 @@ async function execute(
     }
     return folderIds.get(key);
   };
+  // The run's own folder in each quarantine root, made into a path once per root.
+  const runFolders = new Map<FsPath, FsPath>();
+  const runFolderIn = (root: FsPath) => {
+    let folder = runFolders.get(root);
+    if (folder === undefined) runFolders.set(root, (folder = runFolderUnder(root, catalog.id, runId)));
+    return folder;
+  };
   const entryOf = (item: Item): JournalEntry => {
     const kind = ACTION_KINDS[item.action.op];
     const root = quarantineRoot.get(item.seq);
@@ -263,7 +270,7 @@ async function execute(
         catalogId: catalog.id,
         runId,
         seq: item.seq,
-        ...(root === undefined ? {} : { runFolder: runFolderUnder(root, catalog.id, runId) }),
+        ...(root === undefined ? {} : { runFolder: runFolderIn(root) }),
         ...(item.action.to === undefined ? {} : { to: item.action.to }),
       }),
       expect: item.action.expect,
@@ -461,7 +468,7 @@ function makeFolders(folders: FolderMaker, batch: readonly { entry: JournalEntry
   for (const { entry } of batch) {
     if (ACTION_KINDS[entry.op].destroys || entry.target === undefined) continue;
     try {
-      folders.ensure(parentOf(entry.target), mirrorBaseOf(entry.target, entry.path));
+      folders.ensure(parentOf(entry.target), () => mirrorBaseOf(entry.target!, entry.path));
     } catch {
       // Said by the action itself.
     }

@@ -1,4 +1,5 @@
 import { NodupeError } from '../core/errors.js';
+import { shellWord } from '../core/format.js';
 import type { Expectation } from '../model/identity.js';
 import type { FsPath } from '../model/paths.js';
 import type { ActionOp } from '../plan/plan.js';
@@ -37,6 +38,9 @@ export interface JournalEntry {
   /** Folders the action made above its target (quarantine, move), counted upward: undo removes them when empty. */
   foldersMade: number | undefined;
 }
+
+/** Where an entry's action took its file (see `Journal.targets`). */
+export type EntryTarget = Pick<JournalEntry, 'seq' | 'op' | 'path' | 'target'>;
 
 /** A folder a run made (below its run folder or --to), as it was made: apply and undo remove only that very one. */
 export interface MadeFolder {
@@ -106,10 +110,6 @@ export function restoreCommand(snapshot: RunSnapshot): string {
   return `nodupe snapshot restore ${snapshot.id}${store}`;
 }
 
-function shellWord(text: string): string {
-  return /^[\w./@%+=:,-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
-}
-
 /**
  * The run a command acts on: the one named, else the latest that `eligible` accepts. A BAD_INPUT error when
  * there is none, with `noneMessage` when none was named.
@@ -156,6 +156,8 @@ export interface Journal {
   /** Records outcomes over existing entries: state, reason, and the figures given. */
   settle(runId: number, outcomes: readonly Settlement[], at: number): void;
   entries(runId: number): JournalEntry[];
+  /** The entries of a run with a target, by their place, action, path and target only (cheaper than `entries`). */
+  targets(runId: number): EntryTarget[];
   /** Records folders a run made (in the transaction of its batch's intents). */
   recordFolders(runId: number, folders: readonly MadeFolder[]): void;
   /** The folders a run made that are still recorded. */

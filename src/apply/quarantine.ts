@@ -12,8 +12,8 @@ export class NoQuarantineError extends Error {
   }
 }
 
-/** The nearest folder at or above `path` that exists, and its device. */
-function nearestExisting(ops: FileOps, path: FsPath): { path: FsPath; st: Stat } {
+/** `path` itself, or the nearest folder above it that exists, and its stat. */
+export function nearestExisting(ops: FileOps, path: FsPath): { path: FsPath; st: Stat } {
   let at = path;
   for (;;) {
     try {

@@ -3,8 +3,8 @@ import { displayPath, pathKey, toBytes, type FsPath } from '../model/paths.js';
 import { readPlan } from '../plan/plan-json.js';
 import type { Plan, PlannedAction } from '../plan/plan.js';
 import { unsafePath } from '../plan/validate.js';
-import { ACTION_KINDS, mirrorBaseOf, removeMadeFolders, type EntryView } from './actions/index.js';
-import type { Journal, JournalEntry } from './journal.js';
+import { ACTION_KINDS, mirrorBaseOf, removeMadeFolders } from './actions/index.js';
+import type { EntryTarget, Journal } from './journal.js';
 
 const CHANGED = 'the journal was changed (nodupe never writes this); nothing was done with it';
 
@@ -49,7 +49,7 @@ export class RunBounds {
   }
 
   /** Why the journal's entry must not be followed, or undefined when it is what apply wrote. */
-  problem(entry: EntryView & Pick<JournalEntry, 'seq'>): string | undefined {
+  problem(entry: EntryTarget): string | undefined {
     if (typeof this.actions === 'string') return `${this.actions}: nothing was done with it`;
     const planned = this.actions[entry.seq];
     if (planned?.op !== entry.op || pathKey(planned.path) !== pathKey(entry.path)) {
@@ -93,13 +93,15 @@ export class RunBounds {
    * The folders the run made folders below: the quarantine folder and --to of each entry that passes (the run
    * folder and --to themselves, and what is above them, are never the run's to remove).
    */
-  bases(entries: readonly JournalEntry[]): FsPath[] {
+  bases(entries: readonly EntryTarget[]): FsPath[] {
     const bases = new Map<string, FsPath>();
     for (const entry of entries) {
       if (ACTION_KINDS[entry.op].destroys || entry.target === undefined) continue;
-      if (this.problem(entry) !== undefined) continue;
       const base = mirrorBaseOf(entry.target, entry.path);
-      bases.set(pathKey(base), base);
+      const key = pathKey(base);
+      // Most entries share their base: an entry can only add its own, so one that passes is enough.
+      if (bases.has(key) || this.problem(entry) !== undefined) continue;
+      bases.set(key, base);
     }
     return [...bases.values()];
   }
@@ -112,5 +114,5 @@ export class RunBounds {
 export function removeRunFolders(ops: FileOps, journal: Journal, runId: number, bounds: RunBounds): void {
   const folders = journal.folders(runId);
   if (folders.length === 0) return;
-  journal.forgetFolders(runId, removeMadeFolders(ops, folders, bounds.bases(journal.entries(runId))));
+  journal.forgetFolders(runId, removeMadeFolders(ops, folders, bounds.bases(journal.targets(runId))));
 }

@@ -181,20 +181,26 @@ function undoLocked(run: RunRecord, options: UndoOptions): UndoReport {
   report.state = retry > 0 ? 'undoing' : report.problems.length > 0 ? 'partly-undone' : 'undone';
   report.complete = report.state === 'undone';
   if (report.state !== 'undoing') journal.setRunState(run.id, report.state, clock.wallNow());
-  removeFoldersOfUndoneRuns(ops, catalog.id, journal, run.id);
+  removeFoldersOfUndoneRuns(ops, catalog.id, journal, run.id, bounds);
   return report;
 }
 
 /**
  * The folders this run made go once empty (its files back where they were, those undo could not move staying in
  * theirs), and so do those of runs undone before: a run undone while a later run's files were still in its
- * folders leaves them to the undo of that later run.
+ * folders leaves them to the undo of that later run. `bounds`: this run's, read already.
  */
-function removeFoldersOfUndoneRuns(ops: FileOps, catalogId: string, journal: Journal, runId: number): void {
+function removeFoldersOfUndoneRuns(
+  ops: FileOps,
+  catalogId: string,
+  journal: Journal,
+  runId: number,
+  bounds: RunBounds,
+): void {
   for (const r of journal.runs()) {
     if (r.id !== runId && r.state !== 'undone' && r.state !== 'partly-undone') continue;
     if (journal.folders(r.id).length === 0) continue;
-    removeRunFolders(ops, journal, r.id, RunBounds.ofRun(catalogId, journal, r.id));
+    removeRunFolders(ops, journal, r.id, r.id === runId ? bounds : RunBounds.ofRun(catalogId, journal, r.id));
   }
 }
 

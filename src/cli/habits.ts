@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { NodupeError } from '../core/errors.js';
+import { shellWord } from '../core/format.js';
 import { fdupesStyle, fdupesSummaryFormat } from '../dupes/formats/fdupes.js';
 import type { DupesFormat } from '../dupes/formats/format.js';
 import { textStyle } from '../dupes/formats/text.js';
@@ -80,17 +81,12 @@ function refuseChanges(paths: readonly string[], options: HabitOptions): void {
 
 /** `nodupe plan PATHS [--action A] -o plan.json && nodupe apply plan.json`, and what it does. */
 export function cleanupCommands(paths: readonly string[], action: string | undefined): string {
-  const where = paths.length > 0 ? paths.map(shellQuote).join(' ') : 'PATH...';
+  const where = paths.length > 0 ? paths.map(shellWord).join(' ') : 'PATH...';
   const plan = `  nodupe plan ${where}${action === undefined ? '' : ` --action ${action}`} -o plan.json`;
   const steps = `${plan}   # choose keepers; read plan.json\n  nodupe apply plan.json`;
   return action === undefined
     ? `${steps}\nThat quarantines the copies (\`nodupe undo\` puts them back); --action delete deletes them for good.`
     : steps;
-}
-
-/** A path as a POSIX shell reads it back: quoted when it holds anything but plain characters. */
-function shellQuote(text: string): string {
-  return /^[\w./~:=@%+,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
 /**

@@ -13,7 +13,7 @@ import { verifyCommand } from './commands/verify.js';
 import { processContext, type CliContext } from './context.js';
 import { addHabitOptions, elsewhereHint, fclonesCommands } from './habits.js';
 import { onOwnLines } from './progress-renderer.js';
-import { SIGNAL_EXIT, watchSignals } from './signals.js';
+import { SIGNAL_EXIT, STOPPED_BY, watchSignals } from './signals.js';
 import { addCommonOptions, addScanOptions, type ScanCliOptions } from './options.js';
 
 /** Exit codes, as the README lists them. */
@@ -104,10 +104,9 @@ export async function main(argv: readonly string[], ctx?: CliContext): Promise<n
   const context = onOwnLines(ctx ?? processContext(controller.signal));
   const signals = ctx
     ? undefined
-    : watchSignals(
-        (signal) => controller.abort(new AbortError(signal === 'SIGINT' ? 'interrupted' : 'terminated')),
-        { say: (message) => context.stderr.write(message) },
-      );
+    : watchSignals((signal) => controller.abort(new AbortError(STOPPED_BY[signal])), {
+        say: (message) => context.stderr.write(message),
+      });
   const program = buildProgram(context);
   try {
     // Without arguments, help: a bare `nodupe` should not quietly list the whole catalog.
@@ -117,7 +116,7 @@ export async function main(argv: readonly string[], ctx?: CliContext): Promise<n
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     if (isAbortError(error)) {
       const signal = signals?.received ?? 'SIGINT';
-      context.stderr.write(`nodupe: ${signal === 'SIGINT' ? 'interrupted' : 'terminated'}\n`);
+      context.stderr.write(`nodupe: ${STOPPED_BY[signal]}\n`);
       return SIGNAL_EXIT[signal];
     }
     if (error instanceof NodupeError && (error.code === 'BAD_INPUT' || error.code === 'USAGE')) {

@@ -3,6 +3,9 @@ export const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 export type StopSignal = keyof typeof SIGNAL_EXIT;
 const SIGNALS = Object.keys(SIGNAL_EXIT) as StopSignal[];
 
+/** What nodupe says when a signal stopped the command: "nodupe: interrupted". */
+export const STOPPED_BY: Record<StopSignal, string> = { SIGINT: 'interrupted', SIGTERM: 'terminated' };
+
 /** How long the command has to unwind after a signal before the process is ended without it. */
 export const GRACE_MS = 900;
 

@@ -33,3 +33,8 @@ export function formatCount(n: number): string {
 export function count(n: number, noun: string, plural = `${noun}s`): string {
   return `${formatCount(n)} ${n === 1 ? noun : plural}`;
 }
+
+/** A word as a POSIX shell reads it back: in single quotes when it holds anything but plain characters. */
+export function shellWord(text: string): string {
+  return /^[\w./@%+=:,-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
+}

@@ -1,5 +1,5 @@
 import type { CatalogStore, ScanRecord } from '../catalog/store.js';
-import { count } from '../core/format.js';
+import { count, shellWord } from '../core/format.js';
 
 /** A scan that did not finish and that no later finished scan covered: the catalog may miss what it would have seen. */
 export interface UnfinishedScan {
@@ -39,8 +39,4 @@ export function describeUnfinished(scan: UnfinishedScan): string {
     `it saw ${count(scan.filesSeen, 'file')} before it stopped, ` +
     `so duplicates there may be missing; scan again: nodupe scan ${scan.roots.map(shellWord).join(' ')}`
   );
-}
-
-function shellWord(text: string): string {
-  return /^[\w./@%+=:,-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
 }

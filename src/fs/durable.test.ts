@@ -129,13 +129,18 @@ describe('replaceWhole keeps the looks of the file it replaces', () => {
     expect(readFileSync(dir.path('plan.json'), 'utf8')).toBe('new plan');
   });
 
-  it.runIf(process.geteuid?.() === 0)('its group, of a file of this user', () => {
+  /** Replaces a report.json of `uid` and `gid`, with `mode`: the old file's stat, and the new one's. */
+  function replaceReport(uid: number, gid: number, mode: number) {
     dir.write('report.json', 'old report');
-    chownSync(dir.path('report.json'), 0, 4343);
-    chmodSync(dir.path('report.json'), 0o2640);
+    chownSync(dir.path('report.json'), uid, gid);
+    chmodSync(dir.path('report.json'), mode);
     const old = lstatSync(dir.path('report.json'), { bigint: true });
     replaceWhole(nodeFileOps, dir.path('report.json'), 'new report', old);
-    const now = lstatSync(dir.path('report.json'));
+    return { old, now: lstatSync(dir.path('report.json')) };
+  }
+
+  it.runIf(process.geteuid?.() === 0)('its group, of a file of this user', () => {
+    const { old, now } = replaceReport(0, 4343, 0o2640);
     expect([now.uid, now.gid, now.mode & 0o7777, now.ino === Number(old.ino)]).toEqual([
       0,
       4343,
@@ -147,12 +152,7 @@ describe('replaceWhole keeps the looks of the file it replaces', () => {
   it.runIf(process.geteuid?.() === 0)(
     "of another user's file, as root: the new file is root's, with no write for others, in root's group",
     () => {
-      dir.write('report.json', 'old report');
-      chownSync(dir.path('report.json'), 4242, 4343);
-      chmodSync(dir.path('report.json'), 0o6666);
-      const old = lstatSync(dir.path('report.json'), { bigint: true });
-      replaceWhole(nodeFileOps, dir.path('report.json'), 'new report', old);
-      const now = lstatSync(dir.path('report.json'));
+      const { now } = replaceReport(4242, 4343, 0o6666);
       expect([now.uid, now.gid, now.mode & 0o7777]).toEqual([0, process.getegid!(), 0o644]);
       expect(readFileSync(dir.path('report.json'), 'utf8')).toBe('new report');
     },

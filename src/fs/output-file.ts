@@ -5,8 +5,7 @@ import { displayPath, joinName, nameOf, parentOf, toBytes, type FsPath } from '.
 import { replaceWhole } from './durable.js';
 import { describeErrno, errnoOf, type FileOps, type Stat } from './file-ops.js';
 import { resolveOutput, type OutputTarget } from './output-path.js';
-
-const STICKY = 0o1000;
+import { STICKY } from './trust.js';
 
 /**
  * Why `path` cannot be written as an output file, or undefined when it can: asked before a command does its
@@ -62,7 +61,7 @@ export function writeOutput(
 ): FsPath[] {
   const target = resolveOutput(ops, path);
   if (target.kind === 'refused') throw new NodupeError('BAD_INPUT', target.reason);
-  const bytes = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data);
+  const bytes = Buffer.from(data);
   try {
     const folder = parentOf(target.path);
     return inHeldFolder(ops, folder, target.folder, (held) => {
@@ -76,7 +75,7 @@ export function writeOutput(
     });
   } catch (error) {
     if (error instanceof NodupeError || errnoOf(error) === undefined) throw error;
-    throw new NodupeError('FAILED', failure(ops, target, error), { cause: error });
+    throw new NodupeError('FAILED', failure(target, error), { cause: error });
   }
 }
 
@@ -138,7 +137,7 @@ function writeThrough(ops: FileOps, path: FsPath, device: Stat, bytes: Buffer): 
 }
 
 /** The reason a write failed, with what the error code means here. */
-function failure(ops: FileOps, target: OutputTarget, error: unknown): string {
+function failure(target: OutputTarget, error: unknown): string {
   const reason = describeErrno(error);
   switch (errnoOf(error)) {
     case 'ENXIO': // a FIFO without a reader; a device without its hardware or driver
@@ -155,7 +154,7 @@ function failure(ops: FileOps, target: OutputTarget, error: unknown): string {
       if (
         target.kind === 'replace' &&
         target.existing !== undefined &&
-        stickyFolder(ops, parentOf(target.path)) &&
+        (Number(target.folder.mode) & STICKY) !== 0 &&
         process.geteuid?.() !== Number(target.existing.uid)
       ) {
         return `${reason}: it belongs to another user, in a sticky folder: only its owner, the folder's or root may replace it`;
@@ -163,13 +162,5 @@ function failure(ops: FileOps, target: OutputTarget, error: unknown): string {
       return reason;
     default:
       return reason;
-  }
-}
-
-function stickyFolder(ops: FileOps, folder: FsPath): boolean {
-  try {
-    return (Number(ops.stat(folder).mode) & STICKY) !== 0;
-  } catch {
-    return false;
   }
 }

@@ -1,5 +1,6 @@
 import { displayPath, fromBytes, joinName, parentOf, toBytes, type FsPath } from '../model/paths.js';
 import { describeErrno, errnoOf, lstatIfPresent, type FileOps, type Stat } from './file-ops.js';
+import { STICKY } from './trust.js';
 
 /**
  * Where writing an output file (`-o FILE`) goes, found by {@link resolveOutput}:
@@ -16,7 +17,7 @@ export type OutputTarget =
   | { kind: 'refused'; reason: string };
 
 /** As many links as the kernel follows before it says ELOOP. */
-const MAX_LINKS = 40;
+export const MAX_LINKS = 40;
 /** procfs's magic number (statfs(2)): wherever it is mounted, its links are not what their text says. */
 const PROC_FILE_SYSTEM = 0x9fa0;
 /** Why a link in /proc is not followed, and what to write instead. */
@@ -24,7 +25,6 @@ const PROC_LINK =
   "a link in /proc, which nodupe does not follow (such a link leads to a process's file, folder or " +
   'descriptor, not to what its text says): for stdout write -o -, for another descriptor -o - and a shell ' +
   'redirection (-o - >&3)';
-const STICKY = 0o1000;
 const SLASH = 0x2f;
 const DOT = Buffer.from('.');
 const DOT_DOT = Buffer.from('..');

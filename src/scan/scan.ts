@@ -16,7 +16,7 @@ import { compileFilters, type FilterOptions } from './filters.js';
 import { comparePaths, fromBytes, parentOf, pathKey, toBytes, type FsPath } from '../model/paths.js';
 import { aliasFinder } from './aliases.js';
 import { FileIndex, type Tracked } from './file-index.js';
-import { walk, type WalkProblem } from './walk.js';
+import { walk, type FollowedLink, type WalkProblem } from './walk.js';
 import type { HashPool } from '../hash/hash-pool.js';
 
 export interface ScanOptions {
@@ -259,7 +259,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     await Promise.all(early);
     end();
     for (const t of index.tracked) if (t.paths.length > 1) t.paths.sort(comparePaths);
-    attachAliases(index.tracked, aliasFinder(walked.followed));
+    attachAliases(index.tracked, walked.followed);
     catalog.touch(scanId, index.unchangedIds, clock.wallNow());
 
     const toRows = (t: Tracked): SeenFile[] => {
@@ -446,11 +446,18 @@ function unseenPaths(ops: FileOps) {
   };
 }
 
-/** Gives each file the paths by which followed links reach it (its own real paths left out). */
-function attachAliases(files: readonly Tracked[], aliasesOf: (real: FsPath) => FsPath[]): void {
+/**
+ * Gives each file the paths by which followed links reach it (its own real paths left out). Without followed
+ * links nothing is done: this runs once for every file of every scan.
+ */
+function attachAliases(files: readonly Tracked[], followed: readonly FollowedLink[]): void {
+  if (followed.length === 0) return;
+  const aliasesOf = aliasFinder(followed);
   for (const t of files) {
+    const found = t.paths.flatMap(aliasesOf);
+    if (found.length === 0) continue;
     const own = new Set(t.paths.map(pathKey));
-    const aliases = t.paths.flatMap(aliasesOf).filter((a) => !own.has(pathKey(a)) && own.add(pathKey(a)));
+    const aliases = found.filter((a) => !own.has(pathKey(a)) && own.add(pathKey(a)));
     if (aliases.length > 0) t.aliases = aliases.sort(comparePaths);
   }
 }

@@ -78,7 +78,7 @@ export async function createSnapshot(
   const ops = options.ops ?? nodeFileOps;
   const store = trustedStore(ops, dir, { make: true });
   return withStoreLock(store, async () => {
-    const found = await collectFiles(ops, dir, paths, signal);
+    const found = await collectFiles(ops, storePrefixes(dir, store), paths, signal);
     const problems = found.problems;
     const entries: SnapshotEntry[] = [];
     const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
@@ -131,10 +131,10 @@ interface Found {
   problems: SnapshotProblem[];
 }
 
-/** The regular files the paths name, each once, in path order; never the store's own files. */
+/** The regular files the paths name, each once, in path order; never the store's own files (under `store`). */
 async function collectFiles(
   ops: FileOps,
-  dir: string,
+  store: readonly Buffer[],
   paths: readonly FsPath[],
   signal?: AbortSignal,
 ): Promise<Found> {
@@ -159,7 +159,6 @@ async function collectFiles(
     ...(signal ? { signal } : {}),
     ops,
   });
-  const store = storePrefixes(ops, dir);
   for (const file of walked.files) {
     const bytes = toBytes(file.path);
     if (!store.some((prefix) => bytes.subarray(0, prefix.length).equals(prefix))) files.push(file.path);
@@ -181,10 +180,12 @@ async function collectFiles(
   };
 }
 
-/** Snapshotting a folder that holds the store would copy the store into itself. */
-function storePrefixes(ops: FileOps, dir: string): Buffer[] {
-  const absolute = resolve(dir);
-  return [absolute, ops.realpath(absolute)].map((p) => Buffer.concat([toBytes(p), Buffer.from('/')]));
+/**
+ * Snapshotting a folder that holds the store would copy the store into itself: the store as named, and its real
+ * path (`trustedStore`'s).
+ */
+function storePrefixes(dir: string, real: string): Buffer[] {
+  return [resolve(dir), real].map((p) => Buffer.concat([toBytes(p), Buffer.from('/')]));
 }
 
 const symlinkProblem = (path: FsPath): SnapshotProblem => ({

@@ -28,3 +28,8 @@ export async function runCli(
   const bytes = Buffer.concat(out);
   return { code, bytes, stdout: bytes.toString(), stderr };
 }
+
+/** The environment that keeps nodupe's catalog and config inside a test's scratch folder (data/, config/). */
+export function scratchEnv(dir: { path: (...parts: string[]) => string }): NodeJS.ProcessEnv {
+  return { XDG_DATA_HOME: dir.path('data'), XDG_CONFIG_HOME: dir.path('config') };
+}

@@ -1,8 +1,10 @@
 import { constants } from 'node:fs';
-import { lstatIfPresent, type FileOps, type Stat } from '../../fs/file-ops.js';
+import type { FileOps, Stat } from '../../fs/file-ops.js';
 import type { MountTable } from '../../fs/mounts.js';
-import { displayPath, parentOf, pathKey, type FsPath } from '../../model/paths.js';
+import { STICKY } from '../../fs/trust.js';
+import { displayPath, type FsPath } from '../../model/paths.js';
 import type { PinnedFolder } from '../pinned-folder.js';
+import { nearestExisting } from '../quarantine.js';
 
 /**
  * What a dry run asks in place of the calls apply would make: each throws the error that call would meet, shaped
@@ -13,8 +15,6 @@ import type { PinnedFolder } from '../pinned-folder.js';
 function refuse(code: string, message: string): never {
   throw Object.assign(new Error(`${code}: ${message}`), { code });
 }
-
-const STICKY = 0o1000;
 
 function euid(): number {
   return process.geteuid?.() ?? 0;
@@ -40,7 +40,7 @@ export function mustMayRemove(ops: FileOps, folder: PinnedFolder, file: Stat): v
  * folder above it, where apply would make the folders first.
  */
 export function mustMayCreateIn(ops: FileOps, dir: FsPath): void {
-  ops.access(nearestThere(ops, dir), constants.W_OK | constants.X_OK);
+  ops.access(nearestExisting(ops, dir).path, constants.W_OK | constants.X_OK);
 }
 
 /**
@@ -54,8 +54,7 @@ export function mustBeOnMountOf(
   path: FsPath,
   from: { folder: FsPath; dev: bigint },
 ): void {
-  const there = nearestThere(ops, path);
-  const st = ops.lstat(there);
+  const { path: there, st } = nearestExisting(ops, path);
   if (st.dev !== from.dev || mounts.differ(there, from.folder)) {
     refuse('EXDEV', `${displayPath(path)} is on another file system or mount`);
   }
@@ -100,12 +99,5 @@ function protectedHardlinks(ops: FileOps): boolean {
     return ops.readFile('/proc/sys/fs/protected_hardlinks').toString().trim() !== '0';
   } catch {
     return false;
-  }
-}
-
-/** `path` itself, or the nearest folder above it that is there. */
-function nearestThere(ops: FileOps, path: FsPath): FsPath {
-  for (let at = path; ; at = parentOf(at)) {
-    if (lstatIfPresent(ops, at) !== undefined || pathKey(parentOf(at)) === pathKey(at)) return at;
   }
 }

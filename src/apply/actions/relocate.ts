@@ -31,12 +31,12 @@ export function relocatingKind(
     removesPath: true,
     target,
     perform({ ops, folders, entry, file }: Act): void {
-      folders.ensure(parentOf(entry.target), mirrorBaseOf(entry.target, entry.path));
+      folders.ensure(parentOf(entry.target), () => mirrorBaseOf(entry.target, entry.path));
       relocate(ops, entry.path, reservedAside(entry.path, 'move'), entry.target, file);
     },
     rehearse({ ops, folders, entry, file, folder, mounts }: Act): void {
       const into = parentOf(entry.target);
-      folders.ensure(into, mirrorBaseOf(entry.target, entry.path)); // a dry run: those there checked, none made
+      folders.ensure(into, () => mirrorBaseOf(entry.target, entry.path)); // a dry run: those there checked, none made
       const made = lstatIfPresent(ops, into) === undefined;
       if (made) mustMayCreateIn(ops, into); // its folders are made first
       mustBeFree(ops, reservedAside(entry.path, 'move'));

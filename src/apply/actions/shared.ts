@@ -195,14 +195,15 @@ export class FolderMaker {
   ) {}
 
   /**
-   * Makes `dir` and the folders missing above it; those below `base` (the run folder, or --to) are kept for the
-   * journal.
+   * Makes `dir` and the folders missing above it; those below `base()` (the run folder, or --to: asked only when
+   * `dir` is not made yet) are kept for the journal.
    */
-  ensure(dir: FsPath, base: FsPath): void {
+  ensure(dir: FsPath, base: () => FsPath): void {
     const key = pathKey(dir);
     if (this.#ensured.has(key)) return;
+    const below = base();
     for (const made of this.make(dir)) {
-      if (!isBelow(made, base)) continue;
+      if (!isBelow(made, below)) continue;
       const st = this.ops.lstat(made);
       // A file system that keeps no birth time says 0: the folder is then recorded without one.
       const birthNs = st.birthtimeNs === 0n ? undefined : st.birthtimeNs;

@@ -2,6 +2,7 @@ import type { SqliteDatabase, SqliteStatement } from './driver.js';
 import type {
   EntryState,
   EntryTally,
+  EntryTarget,
   Journal,
   JournalEntry,
   MadeFolder,
@@ -65,6 +66,8 @@ export class SqliteJournal implements Journal {
   #put: SqliteStatement | undefined;
   #settle: SqliteStatement | undefined;
   #tallies: SqliteStatement | undefined;
+  #targets: SqliteStatement | undefined;
+  #putFolder: SqliteStatement | undefined;
 
   constructor(db: SqliteDatabase) {
     this.#db = db;
@@ -223,11 +226,23 @@ export class SqliteJournal implements Journal {
     }));
   }
 
+  targets(runId: number): EntryTarget[] {
+    const rows = (this.#targets ??= this.#db.prepare(
+      'SELECT seq, op, path, target FROM journal WHERE run_id = ? AND target IS NOT NULL ORDER BY seq',
+    )).all(runId) as Pick<EntryRow, 'seq' | 'op' | 'path' | 'target'>[];
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      op: r.op,
+      path: fromBytes(r.path),
+      target: fromBytes(r.target!),
+    }));
+  }
+
   recordFolders(runId: number, folders: readonly MadeFolder[]): void {
     if (folders.length === 0) return;
-    const put = this.#db.prepare(
+    const put = (this.#putFolder ??= this.#db.prepare(
       'INSERT OR REPLACE INTO run_folders (run_id, path, dev, ino, birth_ns) VALUES (?, ?, ?, ?, ?)',
-    );
+    ));
     this.#db.transaction(() => {
       for (const f of folders) put.run(runId, toBytes(f.path), f.dev, f.ino, f.birthNs ?? null);
     })();
