@@ -370,6 +370,15 @@ describe('a snapshot folder named through a symbolic link', () => {
     },
   );
 
+  it('is refused when a name on the way is not there and a .. follows it (it could not be judged)', async () => {
+    symlinkSync(`${dir.path('own')}/missing/../store`, dir.path('own/snaps'));
+    dir.write('t/f', 'saved');
+    const made = await cli('snapshot', 'create', 't/f', '--snapshots', dir.path('own/snaps'));
+    expect(made.code).toBe(2);
+    expect(made.stderr).toContain(`${dir.path('own/missing')} is not there, and a .. follows it`);
+    expect(existsSync(store)).toBe(false);
+  });
+
   it('is refused when the link sits in a folder others can write, even the user own link', async () => {
     mkdirSync(dir.path('open'), { mode: 0o777 });
     chmodSync(dir.path('open'), 0o777);

@@ -199,7 +199,9 @@ function linkProblem(ops: FileOps, path: string, uid: number): string | undefine
     }
     const next = join(at, name);
     const st = lstatIfPresent(ops, next);
-    if (st === undefined) return undefined;
+    // Names not there yet are made later as real folders; a `..` after one could not be judged now.
+    if (st === undefined)
+      return rest.includes('..') ? `${next} is not there, and a .. follows it` : undefined;
     if (!st.isSymbolicLink()) {
       at = next;
       continue;
