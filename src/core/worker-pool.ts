@@ -1,4 +1,3 @@
-import * as nodeModule from 'node:module';
 import { setMaxListeners } from 'node:events';
 import { availableParallelism } from 'node:os';
 import type { ResourceLimits, Transferable } from 'node:worker_threads';
@@ -268,15 +267,14 @@ export class WorkerPool<TTask, TResult> {
 }
 
 /**
- * piscina loads the task module with require() first, and with import() when that fails. Where Node registers
- * module hooks with `module.register()` (before Node 22.15, which has `registerHooks`; plugin threads use it), a
- * require() of an ES module can abort the whole process (an assertion in Node's module linking), so there the
- * workers get `--no-experimental-require-module` and import() alone loads the module. Elsewhere the workers
- * inherit the process's flags as usual (flags given explicitly must all be valid in a worker; inherited ones
- * need not be, so nothing else is added).
+ * piscina loads the task module with require() first, and with import() when that fails. A require() of an ES
+ * module can abort the whole process (an assertion in Node's module linking, `CreateRequiredModuleFacade`): seen
+ * on Node 20 where module hooks are registered with `module.register()`, and on Node 24 under the test runner's
+ * threads. So wherever Node can require() an ES module, the workers get `--no-experimental-require-module`, and
+ * import() alone loads the task module (every task module is an ES module). Other flags are inherited as usual
+ * (flags given explicitly must all be valid in a worker; inherited ones need not be, so nothing else is added).
  */
 function execArgvFor(given: readonly string[] | undefined): string[] | undefined {
-  const hooksInThread = 'registerHooks' in nodeModule;
-  if (hooksInThread || !process.features.require_module) return given === undefined ? undefined : [...given];
+  if (!process.features.require_module) return given === undefined ? undefined : [...given];
   return [...(given ?? []), '--no-experimental-require-module'];
 }
