@@ -5,11 +5,22 @@
 // empty files, symbolic links to files and folders, and nested folders. Unique files of the same size are
 // common (sizes come from a limited set) and differ at a random place, so every stage of the pipeline works.
 //
-//   node bench/corpus.mjs OUT [--files 20000] [--bytes 5e9] [--seed 1] [--small]
+//   node bench/corpus.mjs OUT [--files 20000] [--bytes 5e9] [--seed 1] [--small | --flat]
 //
-// --small makes the scale corpus: many small files (100 B to 4 KiB). Prints a JSON line describing the tree.
-import { linkSync, mkdirSync, rmSync, symlinkSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// --small makes many small files (100 B to 4 KiB) in the same kind of tree. --flat makes the scale tree: files of
+// 1 B to 2 KiB, about 30 % of them copies, 100 to a folder (see generateFlatCorpus). Prints a JSON line describing
+// the tree. Before writing, the free space and inodes are checked; a short disk is refused with what is needed.
+import {
+  linkSync,
+  mkdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  existsSync,
+  readFileSync,
+  statfsSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
 
 /** mulberry32: a small seeded PRNG, good enough to shape a corpus. */
 function prng(seed) {
@@ -25,8 +36,8 @@ function prng(seed) {
 
 const POOL = 64 << 20;
 
-function makePool(seed) {
-  const words = new Uint32Array(POOL / 4);
+function makePool(seed, bytes = POOL) {
+  const words = new Uint32Array(bytes / 4);
   let x = seed >>> 0 || 1;
   for (let i = 0; i < words.length; i++) {
     x ^= x << 13;
@@ -52,12 +63,13 @@ export function generateCorpus(root, options = {}) {
   const pool = makePool(seed);
   const int = (n) => Math.floor(rand() * n);
 
+  const dirCount = Math.max(4, Math.floor(files / 40));
+  checkSpace(root, totalBytes + files * 4096, files + dirCount);
   rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true });
 
   // Folders: a random tree, up to six levels deep.
   const dirs = [''];
-  const dirCount = Math.max(4, Math.floor(files / 40));
   for (let i = 1; i < dirCount; i++) {
     const parent = dirs[int(dirs.length)];
     const depth = parent === '' ? 0 : parent.split('/').length;
@@ -149,32 +161,141 @@ export function generateCorpus(root, options = {}) {
   return description;
 }
 
-/** The corpus at `root` if one made with the same options is already there; otherwise makes it. */
+const FLAT_PER_FOLDER = 100;
+const FLAT_MAX_SIZE = 2048;
+
+/**
+ * Writes the scale tree under `root` (replacing what is there): `files` files of 1 B to 2 KiB (uniform), about
+ * `redundancy` of them copies of an earlier file, in folders of 100 files, grouped 100 folders to a parent.
+ * Unique files carry their number in their first bytes, so only files of a few bytes collide by chance.
+ * Plain synchronous writes: about what the file system takes (one open, write and close a file).
+ * @param {string} root
+ * @param {{ files?: number, seed?: number, redundancy?: number }} [options]
+ */
+export function generateFlatCorpus(root, options = {}) {
+  const files = options.files ?? 1_000_000;
+  const seed = options.seed ?? 1;
+  const redundancy = options.redundancy ?? 0.3;
+  const rand = prng(seed);
+  const int = (n) => Math.floor(rand() * n);
+  const leaves = Math.ceil(files / FLAT_PER_FOLDER);
+  checkSpace(root, files * 4096 + leaves * 4096 * 1.02, files + leaves * 1.02);
+  const started = performance.now();
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(root, { recursive: true });
+
+  const poolBytes = 4 << 20;
+  const pool = makePool(seed, poolBytes);
+  const offsets = new Uint32Array(files);
+  const sizes = new Uint16Array(files);
+  const scratch = Buffer.allocUnsafe(FLAT_MAX_SIZE);
+  let unique = 0;
+  let copies = 0;
+  let bytes = 0;
+  let dir = root;
+  for (let i = 0; i < files; i++) {
+    if (i % FLAT_PER_FOLDER === 0) {
+      const leaf = i / FLAT_PER_FOLDER;
+      dir = join(root, `g${Math.floor(leaf / 100)}`, `d${leaf}`);
+      mkdirSync(dir, { recursive: true });
+    }
+    let k;
+    if (unique > 0 && rand() < redundancy) {
+      k = int(unique);
+      copies++;
+    } else {
+      k = unique++;
+      sizes[k] = 1 + int(FLAT_MAX_SIZE);
+      offsets[k] = int(poolBytes - FLAT_MAX_SIZE);
+    }
+    const size = sizes[k];
+    pool.copy(scratch, 0, offsets[k], offsets[k] + size);
+    scratch.writeUInt32LE(k, 0);
+    writeFileSync(join(dir, `f${i}`), scratch.subarray(0, size));
+    bytes += size;
+  }
+  const description = {
+    root,
+    kind: 'flat',
+    files,
+    seed,
+    small: false,
+    dirs: leaves + Math.ceil(leaves / 100),
+    paths: files,
+    unique,
+    copies,
+    bytes,
+    generateS: Math.round(performance.now() - started) / 1000,
+  };
+  writeFileSync(join(root, '.corpus.json'), JSON.stringify(description));
+  return description;
+}
+
+/** Refuses, before anything is written, when the file system of `root` has too little room or too few inodes. */
+function checkSpace(root, bytes, inodes) {
+  let at = root;
+  while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
+  const fs = statfsSync(at);
+  const freeBytes = fs.bavail * fs.bsize;
+  if (freeBytes < bytes * 1.1 || fs.ffree < inodes * 1.1) {
+    const gb = (n) => `${(n / 1e9).toFixed(1)} GB`;
+    throw new Error(
+      `not enough room for the corpus in ${at}: it needs about ${gb(bytes)} and ${Math.ceil(inodes)} inodes, ` +
+        `there are ${gb(freeBytes)} and ${fs.ffree} free (set NODUPE_BENCH_DIR to a roomier folder, or lower FILES)`,
+    );
+  }
+}
+
+/**
+ * @typedef {{ root: string, kind?: string, files: number, seed: number, small: boolean, dirs: number, paths: number,
+ *   unique: number, copies: number, bytes: number, generateS?: number }} CorpusDescription
+ */
+
+/**
+ * The corpus at `root` if one made with the same options is already there; otherwise makes it.
+ * @param {string} root
+ * @param {{ files?: number, bytes?: number, seed?: number, small?: boolean, flat?: boolean }} [options]
+ * @returns {CorpusDescription & { generated: boolean }}
+ */
 export function ensureCorpus(root, options = {}) {
   const marker = join(root, '.corpus.json');
+  const kind = options.flat ? 'flat' : 'tree';
   if (existsSync(marker)) {
     const found = JSON.parse(readFileSync(marker, 'utf8'));
     const want = { files: options.files ?? 20_000, seed: options.seed ?? 1, small: options.small ?? false };
-    if (found.files === want.files && found.seed === want.seed && found.small === want.small) return found;
+    if (
+      (found.kind ?? 'tree') === kind &&
+      found.files === want.files &&
+      found.seed === want.seed &&
+      found.small === want.small
+    ) {
+      // The tree may have been moved or renamed since it was made: it is where it was found.
+      return { ...found, root, generated: false };
+    }
   }
-  return generateCorpus(root, options);
+  const made = options.flat ? generateFlatCorpus(root, options) : generateCorpus(root, options);
+  return { ...made, generated: true };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [out, ...rest] = process.argv.slice(2);
   if (!out) {
-    process.stderr.write('usage: node bench/corpus.mjs OUT [--files N] [--bytes N] [--seed N] [--small]\n');
+    process.stderr.write(
+      'usage: node bench/corpus.mjs OUT [--files N] [--bytes N] [--seed N] [--small | --flat]\n',
+    );
     process.exit(2);
   }
   const opt = (name) => {
     const i = rest.indexOf(name);
     return i >= 0 ? Number(rest[i + 1]) : undefined;
   };
-  const description = generateCorpus(out, {
-    files: opt('--files'),
-    bytes: opt('--bytes'),
-    seed: opt('--seed'),
-    small: rest.includes('--small'),
-  });
+  const description = rest.includes('--flat')
+    ? generateFlatCorpus(out, { files: opt('--files'), seed: opt('--seed') })
+    : generateCorpus(out, {
+        files: opt('--files'),
+        bytes: opt('--bytes'),
+        seed: opt('--seed'),
+        small: rest.includes('--small'),
+      });
   process.stdout.write(`${JSON.stringify(description)}\n`);
 }

@@ -33,6 +33,21 @@ export function jdupes(roots, extra = []) {
   return parseFdupes(result.stdout.toString('latin1')).map((g) => g.map((p) => Buffer.from(p, 'latin1')));
 }
 
+/** Canonical groups of fdupes-style output (nodupe's `--format fdupes`, jdupes's), read as raw bytes. */
+export function groupsOfFdupes(stdout) {
+  return canonical(parseFdupes(stdout.toString('latin1')).map((g) => g.map((p) => Buffer.from(p, 'latin1'))));
+}
+
+/** Canonical groups of nodupe's `--format json` report, from the device and inode of each physical file. */
+export function groupsOfJsonReport(report) {
+  return groupsOf(report.groups.map((g) => [...new Set(g.files.map((f) => `${f.dev}:${f.ino}`))].sort()));
+}
+
+/** Whether two canonical group lists are the same. */
+export function sameGroups(a, b) {
+  return a.length === b.length && a.every((g, i) => g === b[i]);
+}
+
 /** Groups from fdupes-style output: paths one a line, groups separated by blank lines. */
 export function parseFdupes(text) {
   return text

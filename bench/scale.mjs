@@ -1,49 +1,144 @@
-// Scale: a tree of 300,000 small files (made once by the corpus generator's --small mode). nodupe scans it into
-// a fresh catalog; the figures are peak RSS (target: at most 400 MB) and files per second, then a rescan.
+// Scale: a tree of FILES (default 1,000,000) files of 1 B to 2 KiB, about 30 % of them copies, 100 to a folder,
+// made once by the corpus generator's flat mode (its generation time is printed). nodupe's first scan into a fresh
+// catalog against `jdupes -r -q`, alternating, medians (target: at most 1.0x); peak RSS of both (target for nodupe:
+// at most 400 MB); the same groups as jdupes in every run; then rescans of the unchanged tree against the
+// stat-walk floor (`find TREE -printf '%s %T@ %i\n'`).
 //
-//   npm run bench:scale          (FILES=300000 by default)
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+//   npm run bench:scale                          # 1,000,000 files, ROUNDS=3
+//   FILES=300000 ROUNDS=5 npm run bench:scale    # the smaller run
+//   SHAPE=small FILES=300000 npm run bench:scale # the earlier scale corpus: 100 B to 4 KiB in a random folder tree
+//   NODUPE_BIN=/other/build/bin/nodupe.js npm run bench:scale
+//
+// The tree and catalogs live in $NODUPE_BENCH_DIR (default: the system temp folder, nodupe-bench/); about 4.2 GB
+// and 1.01 M inodes for 1 M files (checked before anything is written).
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ensureCorpus } from './corpus.mjs';
-import { emit, round } from './lib.mjs';
+import {
+  benchDir,
+  emit,
+  freshCatalog,
+  jdupesRun,
+  median,
+  nodupeDupes,
+  orFailure,
+  removeCatalog,
+  rotated,
+  round,
+  statWalk,
+} from './lib.mjs';
+import { groupsOfFdupes, groupsOfJsonReport, sameGroups } from './oracle.mjs';
 
-const BIN = fileURLToPath(new URL('../bin/nodupe.js', import.meta.url));
-const FILES = Number(process.env.FILES ?? 300_000);
-const work = join(process.env.NODUPE_BENCH_DIR ?? join(tmpdir(), 'nodupe-bench'));
-mkdirSync(work, { recursive: true });
-const corpus = ensureCorpus(join(work, `corpus-small-${FILES}`), { files: FILES, small: true });
-const catalog = join(work, 'catalog-scale.db');
-for (const suffix of ['', '-wal', '-shm']) rmSync(catalog + suffix, { force: true });
+const FILES = Number(process.env.FILES ?? 1_000_000);
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const SHAPE = process.env.SHAPE ?? 'flat';
+const TARGET_RATIO = 1.0;
+const TARGET_RSS_MB = 400;
 
-function run(label) {
-  const start = performance.now();
-  const result = spawnSync(
-    '/usr/bin/time',
-    ['-f', '%M', process.execPath, BIN, 'dupes', '--catalog', catalog, '--format', 'json', '-q', corpus.root],
-    {
-      maxBuffer: 1 << 30,
-    },
-  );
-  const wallS = (performance.now() - start) / 1000;
-  if (result.status !== 0) throw new Error(result.stderr.toString());
-  const rssMb = Number(result.stderr.toString().trim().split('\n').pop()) / 1024;
-  const report = JSON.parse(result.stdout.toString());
+const medianS = (runs) => round(median(runs.map((r) => r.wallS)));
+const runsS = (runs) => runs.map((r) => round(r.wallS));
+const maxRssMb = (runs) => round(Math.max(...runs.map((r) => r.rssMb)), 1);
+const figures = ({ wallS, rssMb }) => ({ wallS, rssMb });
+
+function main() {
+  if (SHAPE !== 'flat' && SHAPE !== 'small')
+    throw new Error(`SHAPE: expected flat or small, received ${SHAPE}`);
+  const work = benchDir();
+  const corpus = ensureCorpus(join(work, `corpus-${SHAPE}-${FILES}`), {
+    files: FILES,
+    ...(SHAPE === 'flat' ? { flat: true } : { small: true }),
+  });
+  emit({ bench: 'scale/corpus', ...corpus });
+  const tree = corpus.root;
+
+  // Warm the page cache (not counted).
+  jdupesRun(tree);
+  statWalk(tree);
+
+  const catalog0 = freshCatalog(work, 'scale-first');
+  const runs = { nodupe: [], jdupes: [] };
+  const equal = [];
+  const errors = [];
+  let theirs = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const catalog = r === 0 ? catalog0 : freshCatalog(work, 'scale-round');
+    const got = {};
+    for (const peer of rotated(['nodupe', 'jdupes'], r)) {
+      got[peer] = peer === 'nodupe' ? orFailure(() => nodupeDupes(catalog, tree, 'fdupes')) : jdupesRun(tree);
+      if (got[peer].error) errors.push(got[peer].error);
+      else runs[peer].push(figures(got[peer]));
+    }
+    if (r > 0) removeCatalog(catalog);
+    theirs = groupsOfFdupes(got.jdupes.stdout);
+    equal.push(!got.nodupe.error && sameGroups(groupsOfFdupes(got.nodupe.stdout), theirs));
+  }
+  const ratio = median(runs.nodupe.map((r) => r.wallS)) / median(runs.jdupes.map((r) => r.wallS));
+  const nodupeRssMb = maxRssMb(runs.nodupe);
   emit({
-    bench: `scale/${label}`,
-    paths: corpus.paths,
-    files: report.scan.files,
-    groups: report.summary.groups,
-    wallS: round(wallS),
-    filesPerSec: Math.round(report.scan.files / wallS),
-    peakRssMb: round(rssMb, 1),
-    targetRssMb: 400,
-    bytesRead: report.scan.bytesRead,
-    pass: rssMb <= 400,
+    bench: 'scale/first-scan',
+    shape: SHAPE,
+    files: FILES,
+    rounds: ROUNDS,
+    nodupeS: medianS(runs.nodupe),
+    jdupesS: medianS(runs.jdupes),
+    ratio: round(ratio),
+    target: TARGET_RATIO,
+    filesPerSec: Math.round(FILES / median(runs.nodupe.map((r) => r.wallS))),
+    nodupeRssMb,
+    jdupesRssMb: maxRssMb(runs.jdupes),
+    rssTargetMb: TARGET_RSS_MB,
+    groups: theirs.length,
+    sameGroups: equal.every(Boolean),
+    pass: ratio <= TARGET_RATIO && nodupeRssMb <= TARGET_RSS_MB && equal.every(Boolean),
+    sameGroupsRuns: equal,
+    ...(errors.length > 0 ? { nodupeErrors: errors } : {}),
+    nodupeRunsS: runsS(runs.nodupe),
+    jdupesRunsS: runsS(runs.jdupes),
+  });
+
+  // Rescans of the unchanged tree from the first round's catalog, alternating with the floor.
+  const again = { rescan: [], floor: [] };
+  const bytesRead = [];
+  const rescanEqual = [];
+  errors.length = 0;
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const peer of rotated(['rescan', 'floor'], r)) {
+      if (peer === 'floor') {
+        again.floor.push(figures(statWalk(tree)));
+        continue;
+      }
+      const result = orFailure(() => nodupeDupes(catalog0, tree, 'json'));
+      if (result.error) {
+        errors.push(result.error);
+        rescanEqual.push(false);
+        continue;
+      }
+      const report = JSON.parse(result.stdout.toString());
+      bytesRead.push(report.scan.bytesRead);
+      rescanEqual.push(sameGroups(groupsOfJsonReport(report), theirs));
+      again.rescan.push(figures(result));
+    }
+  }
+  removeCatalog(catalog0);
+  emit({
+    bench: 'scale/rescan',
+    shape: SHAPE,
+    files: FILES,
+    rounds: ROUNDS,
+    rescanS: medianS(again.rescan),
+    floorS: medianS(again.floor),
+    ratioToFloor: round(median(again.rescan.map((r) => r.wallS)) / median(again.floor.map((r) => r.wallS))),
+    bytesRead: Math.max(...bytesRead),
+    nodupeRssMb: maxRssMb(again.rescan),
+    sameGroups: rescanEqual.every(Boolean),
+    ...(errors.length > 0 ? { nodupeErrors: errors } : {}),
+    rescanRunsS: runsS(again.rescan),
+    floorRunsS: runsS(again.floor),
   });
 }
 
-run('first-scan');
-run('rescan');
+try {
+  main();
+} catch (error) {
+  process.stderr.write(`bench:scale: ${error.message}\n`);
+  process.exitCode = 1;
+}

@@ -6,6 +6,7 @@ import { setFlagsFromString } from 'node:v8';
 // speed measured on the benchmarks, and without a hard limit that a very large tree could hit.
 setFlagsFromString('--heap-growing-percent=20');
 
-const { main } = await import('../dist/cli/main.js');
+// The command line, bundled at build time (scripts/bundle-cli.mjs): a few files to load instead of one per module.
+const { main } = await import('../dist/bundle/nodupe.js');
 // A failed write of the output (see the CLI context) has set 1 already; it stands.
 process.exitCode = (await main(process.argv.slice(2))) || process.exitCode;

@@ -54,12 +54,16 @@ say "npm ci with Node $version (compiles better-sqlite3 13 for it; builds dist/)
 start=$SECONDS
 npm ci --no-audit --no-fund --ignore-scripts
 npm rebuild better-sqlite3-v13
+# The native folder reader, skipped by --ignore-scripts with the rest: built here with Node $major's node-gyp.
+npm run build:native
 npm run build
 node --input-type=module -e "
   const { Database } = await import('./dist/catalog/sqlite/driver.js');
   new Database(':memory:').close();
   const { createRequire } = await import('node:module');
   console.error('test-node$major: SQLite driver', createRequire(import.meta.url)('better-sqlite3-v13/package.json').version);
+  const { walkReader } = await import('./dist/scan/native-reader.js');
+  console.error('test-node$major: folder reader', JSON.stringify(walkReader()));
 "
 say "npm ci took $((SECONDS - start)) s"
 

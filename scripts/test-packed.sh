@@ -55,6 +55,15 @@ else
   how="compiled better-sqlite3"
 fi
 say "installed in $((SECONDS - start)) s ($how)"
+# The install builds the native folder reader, or says why not and leaves nodupe reading folders in JavaScript;
+# under CI it must be built.
+reader=$(cd "$installed" && node --input-type=module -e "
+  const { walkReader } = await import('./dist/scan/native-reader.js');
+  const r = walkReader();
+  console.log(r.reader === 'native' ? 'native' : 'js (' + r.reason + ')');
+")
+if [ "$reader" != native ] && [ "${CI:-}" = true ]; then fail "the native folder reader was not built: $reader"; fi
+say "folder reader: $reader"
 
 # From here on nodupe runs as a user would run it: from the PATH, in an empty folder, with a home of its own.
 export PATH="$work/prefix/bin:$PATH" HOME="$work/home"

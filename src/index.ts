@@ -25,16 +25,11 @@ export {
 } from './core/progress.js';
 export { Profiler, startCpuProfile, type SpanTiming } from './core/profiler.js';
 
-export {
-  scan,
-  type ScanOptions,
-  type ScanReport,
-  type DuplicateGroup,
-  type PhysicalFile,
-} from './scan/scan.js';
+export { scan, type ScanOptions } from './scan/scan.js';
+export type { ScanReport, DuplicateGroup, PhysicalFile } from './model/groups.js';
 export type { FsPath } from './model/paths.js';
 export { SqliteCatalog } from './catalog/sqlite/sqlite-store.js';
-export type { CatalogStore, CatalogFile, KnownFile, SeenFile, StoredHashes } from './catalog/store.js';
+export type { CatalogStore, CatalogFile, StoredHashes } from './catalog/store.js';
 export { HASH_ALGORITHMS, type HashAlgorithm } from './hash/algorithms.js';
 export { dupesFromCatalog } from './dupes/from-catalog.js';
 export { reportFromScan, type DupesReport, type DupesSummary } from './dupes/report.js';

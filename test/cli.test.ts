@@ -120,8 +120,10 @@ describe('nodupe dupes', () => {
   it('prints per-phase timings with --profile and writes a CPU profile with --cpu-prof', async () => {
     const { code, stderr } = await cli('scan', '--profile', '--cpu-prof', 'scan.cpuprofile', 't');
     expect(code).toBe(0);
-    expect(stderr).toMatch(/^phase\s+time\s+share$/m);
-    expect(stderr).toMatch(/^walk\s+[\d.]+ ms/m);
+    expect(stderr).toMatch(/^phase\s+time\s+share\s+µs\/file\s+main$/m);
+    // Each phase: its time, its share, its cost per file, and how much of it the main thread was busy.
+    expect(stderr).toMatch(/^walk\s+[\d.]+ ms\s+[\d.]+ %\s+[\d.]+\s+[\d.]+ %/m);
+    expect(stderr).toMatch(/^6 files; main: /m);
     const profile = JSON.parse(readFileSync(dir.path('scan.cpuprofile'), 'utf8')) as { nodes: unknown[] };
     expect(profile.nodes.length).toBeGreaterThan(0);
   });

@@ -6,7 +6,8 @@ import { generateCorpus } from '../bench/corpus.mjs';
 import { canonical, hasJdupes, jdupes, reference } from '../bench/oracle.mjs';
 import { SqliteCatalog } from '../src/catalog/sqlite/sqlite-store.js';
 import { toBytes } from '../src/model/paths.js';
-import { scan, type ScanReport } from '../src/scan/scan.js';
+import type { ScanReport } from '../src/model/groups.js';
+import { scan } from '../src/scan/scan.js';
 
 let work: string;
 let corpus: string;

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../src/core/fake-clock.js';
 import { PluginHost } from '../src/plugins/host.js';
 import { restoreBuffers } from '../src/plugins/plugin-paths.js';
-import type { PhysicalFile } from '../src/scan/scan.js';
+import type { PhysicalFile } from '../src/model/groups.js';
 import { runCli } from './helpers/cli.js';
 import { scratch } from './helpers/tree.js';
 

@@ -1,6 +1,7 @@
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteCatalog } from '../src/catalog/sqlite/sqlite-store.js';
+import { testRows, writeRows } from './helpers/catalog-rows.js';
 import { runCli } from './helpers/cli.js';
 import { bytes, scratch } from './helpers/tree.js';
 
@@ -136,11 +137,11 @@ describe('a rescan without --follow-symlinks', () => {
     try {
       const known = catalog.liveFiles().filter((f) => String(f.path).startsWith(dir.path('real/')));
       const scanId = catalog.startScan([dir.root], Date.now());
-      catalog.upsert(
-        scanId,
-        known.map((f) => ({ ...f, path: String(f.path).replace('/real/', '/alink/') })),
-        Date.now(),
-      );
+      const rows = testRows(known).map((r) => ({
+        ...r,
+        path: String(r.path).replace('/real/', '/alink/'),
+      }));
+      await writeRows(catalog, scanId, rows, Date.now());
       catalog.finishScan(scanId, [], Date.now());
     } finally {
       catalog.close();
@@ -186,11 +187,14 @@ describe('the catalog inside a scanned folder', () => {
 describe('a scan that did not finish', () => {
   it('is named after the groups, with what it covered, and dupes exits 1 until a scan finishes', async () => {
     expect((await cli('scan', 'real')).code).toBe(0);
-    // What Ctrl-C leaves: a scan record never finished, and the rows it wrote before it stopped.
+    // What Ctrl-C leaves: a scan record never finished, with how many files it had seen (here, unchanged ones,
+    // whose rows it did not rewrite), and the rows it wrote before it stopped.
     const catalog = SqliteCatalog.open(catalogPath);
     try {
       const id = catalog.startScan([dir.path('real')], Date.UTC(2026, 10, 30, 10, 0));
-      catalog.upsert(id, catalog.liveFiles().slice(0, 1), Date.now());
+      const writer = catalog.scanWriter(id);
+      writer.seen(2);
+      await writer.close();
     } finally {
       catalog.close();
     }
@@ -199,12 +203,12 @@ describe('a scan that did not finish', () => {
     expect(run.stdout).toContain('1 group');
     expect(run.stderr).toContain(
       `nodupe: the last scan of ${dir.path('real')} (started 2026-11-30 10:00 UTC) did not finish: ` +
-        'it saw 1 file before it stopped',
+        'it saw 2 files before it stopped',
     );
     expect(run.stderr).toContain(`scan again: nodupe scan ${dir.path('real')}`);
     const json = await jsonOf('dupes');
     expect(json.doc.unfinishedScans).toEqual([
-      expect.objectContaining({ roots: [dir.path('real')], filesSeen: 1 }),
+      expect.objectContaining({ roots: [dir.path('real')], filesSeen: 2 }),
     ]);
     const plan = await cli('plan');
     expect(plan.code).toBe(0);

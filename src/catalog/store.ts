@@ -2,6 +2,7 @@ import type { HashAlgorithm } from '../hash/algorithms.js';
 import type { Journal } from '../apply/journal.js';
 import type { FileIdentity } from '../model/identity.js';
 import type { FsPath } from '../model/paths.js';
+import type { FileRecords } from '../model/records.js';
 
 /** Hashes of one file, all by the same algorithm. `full` covers the whole content. */
 export interface StoredHashes {
@@ -11,23 +12,68 @@ export interface StoredHashes {
   full: string | undefined;
 }
 
-/** A path the catalog knows, as a rescan needs it: its row, its identity, its hashes. */
-export interface KnownFile {
-  id: number;
-  identity: string;
-  hashes: StoredHashes | undefined;
-}
-
 /** One path as the catalog knows it. Times in nanoseconds are file times; the others are wall-clock ms. */
 export interface CatalogFile extends FileIdentity {
   path: FsPath;
   hashes: StoredHashes | undefined;
 }
 
-/** What a scan writes for a path it saw. */
-export interface SeenFile extends FileIdentity {
-  path: FsPath;
-  hashes: StoredHashes | undefined;
+/**
+ * What a scan writes, in columns: records plus their hashes, all by `algorithm` (a scan uses one). A row whose
+ * three hashes are null has none (it is written with no algorithm).
+ */
+export interface CatalogRows extends FileRecords {
+  algorithm: HashAlgorithm;
+  head: (string | null)[];
+  tail: (string | null)[];
+  full: (string | null)[];
+}
+
+/**
+ * The rows a rescan compares the walk with, in columns, in path byte order (the order of SQLite's BLOB
+ * comparison and of `Buffer.compare`): each row's id, its record and its hashes (null: none; `algorithm` is null
+ * exactly when the row has no hashes).
+ */
+export interface KnownRows extends FileRecords {
+  id: Float64Array;
+  algorithm: (HashAlgorithm | null)[];
+  head: (string | null)[];
+  tail: (string | null)[];
+  full: (string | null)[];
+}
+
+export interface ScanWriterOptions {
+  /**
+   * Rows written up to which the writer works on the calling thread; past them it moves to a
+   * thread of its own. A thread costs ~30 ms to start: a small scan is done sooner without one. Default 5000;
+   * 0 starts the thread at the first row. A catalog in memory is always written on the calling thread.
+   */
+  threadAbove?: number;
+}
+
+/**
+ * Writes one scan's rows in order, off the calling thread once there are many (see ScanWriterOptions). `write`
+ * and `seen` return at once; `flush` says when all of it is committed, or why not.
+ */
+export interface ScanWriter {
+  /**
+   * Inserts or updates the rows of paths the scan saw new, changed, or with new hashes: a row's `first_seen` is
+   * kept unless it was gone (then it is seen first again), `gone_at` is cleared, `last_seen` and `last_scan` say
+   * when a scan last wrote it (an unchanged file's row is not rewritten). The batch is taken: its column buffers are moved (detached), so the caller must not read them afterwards.
+   */
+  write(rows: CatalogRows, at: number): void;
+  /**
+   * Records how many files the scan has seen so far: what an unfinished scan reports. (Rows of files seen again
+   * unchanged are not rewritten: a rescan writes only what changed.)
+   */
+  seen(files: number): void;
+  /**
+   * Resolves once everything queued so far is committed. Rejects with the error of the first write that failed;
+   * after one failed, later writes are dropped and every later flush rejects with that error.
+   */
+  flush(): Promise<void>;
+  /** Flushes, then ends the writer's thread (if it had one). Nothing may be written after. */
+  close(): Promise<void>;
 }
 
 export interface ScanRecord {
@@ -37,23 +83,26 @@ export interface ScanRecord {
   roots: string[];
 }
 
-/**
- * Where nodupe remembers what it saw. SQLite now; the same interface will run on PostgreSQL.
- * Each writing method is one transaction, and every row it writes is whole and true on its own: a scan
- * interrupted midway leaves an unfinished scan record and rows that are right, never a half-written row.
- */
 /** A path whose file an apply or undo changed: its identity now, or undefined when no regular file is there. */
 export interface RefreshedPath {
   path: FsPath;
   now: FileIdentity | undefined;
 }
 
+/**
+ * Where nodupe remembers what it saw. SQLite now; the same interface will run on PostgreSQL.
+ * Each writing method is one transaction, and every row it writes is whole and true on its own: a scan
+ * interrupted midway leaves an unfinished scan record and rows that are right, never a half-written row.
+ */
 export interface CatalogStore {
   readonly location: string;
   /** A random id made when the catalog was created; plans name the catalog they came from. */
   readonly id: string;
-  /** Paths not marked gone that are a root or lie under one, keyed by `pathKey`. */
-  knownUnder(roots: readonly string[]): Map<string, KnownFile>;
+  /**
+   * The rows not marked gone whose path is a root or lies under one (a root given twice, or inside another,
+   * counts once), in columns and in path byte order: what a rescan merges with its walk.
+   */
+  knownRows(roots: readonly string[]): KnownRows;
   /** Files not marked gone that have a full hash by `algorithm`, and every empty file: what `dupes` groups. */
   hashedFiles(algorithm: HashAlgorithm): CatalogFile[];
   /** The algorithms of the full hashes the catalog holds (for files not gone). */
@@ -61,14 +110,15 @@ export interface CatalogStore {
   /** Every file not marked gone, hashed or not. */
   liveFiles(): CatalogFile[];
   startScan(roots: readonly string[], startedAt: number): number;
-  /** Marks rows as seen again by this scan, unchanged. */
-  touch(scanId: number, ids: readonly number[], at: number): void;
-  /** Inserts or updates rows for paths this scan saw new, changed, or with new hashes. */
-  upsert(scanId: number, files: readonly SeenFile[], at: number): void;
+  /** A writer of this scan's rows in order, on a thread of its own once there are many. */
+  scanWriter(scanId: number, options?: ScanWriterOptions): ScanWriter;
   /** Marks the rows of vanished paths gone and closes the scan. */
   finishScan(scanId: number, goneIds: readonly number[], at: number): void;
   scans(): ScanRecord[];
-  /** How many paths this scan saw (those it saw last: a later scan takes them over). */
+  /**
+   * How many files this scan had seen when it last said so (see `ScanWriter.seen`); for scans recorded before
+   * catalogs kept that count, the rows it was the last to see.
+   */
   filesSeenBy(scanId: number): number;
   /**
    * Brings known rows up to date after apply or undo changed their files: a new identity (hashes kept: the

@@ -1,20 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { AbortError, isAbortError, NodupeError } from '../core/errors.js';
-import { FORMATS } from '../dupes/formats/index.js';
-import { dupesCommand, type DupesCliOptions } from './commands/dupes.js';
-import { applyCommand } from './commands/apply.js';
-import { quarantineCommand, runsCommand, undoCommand } from './commands/journal.js';
-import { planCommand } from './commands/plan.js';
-import { pluginsCommand } from './commands/plugins.js';
-import { scanCommand } from './commands/scan.js';
-import { snapshotCommand } from './commands/snapshot.js';
-import { verifyCommand } from './commands/verify.js';
+import type { DupesCliOptions } from './commands/dupes.js';
 import { processContext, type CliContext } from './context.js';
-import { addHabitOptions, elsewhereHint, fclonesCommands } from './habits.js';
 import { onOwnLines } from './progress-renderer.js';
 import { SIGNAL_EXIT, STOPPED_BY, watchSignals } from './signals.js';
-import { addCommonOptions, addScanOptions, type ScanCliOptions } from './options.js';
+import type { ScanCliOptions } from './options.js';
 
 /** Exit codes, as the README lists them. */
 export const EXIT = {
@@ -36,7 +27,7 @@ function version(): string {
  * Where commander's own messages go. Its errors ("error: unknown option '-x'") get nodupe's one prefix, and a
  * hint when fdupes, jdupes or fclones have the option.
  */
-function outputTo(ctx: CliContext) {
+function outputTo(ctx: CliContext, elsewhereHint: (text: string) => string | undefined) {
   return {
     writeOut: (text: string) => ctx.stdout.write(text),
     writeErr: (text: string) => ctx.stderr.write(text),
@@ -49,21 +40,33 @@ function outputTo(ctx: CliContext) {
   };
 }
 
-export function buildProgram(ctx: CliContext): Command {
-  const program = new Command('nodupe')
-    .description(
-      'Find byte-identical files fast, and clean them up safely.\n\n`nodupe PATH...` is short for `nodupe dupes PATH...`.',
-    )
-    .version(version(), '-V, --version')
-    .showHelpAfterError('(run nodupe --help for usage)')
-    .exitOverride()
-    .configureOutput(outputTo(ctx));
+/** Adds a command to the program; its modules load only then. */
+type Define = (program: Command, ctx: CliContext) => Promise<unknown>;
 
+const adds =
+  (make: (ctx: CliContext) => Promise<Command>): Define =>
+  async (program, ctx) =>
+    program.addCommand(await make(ctx));
+
+async function defineScan(program: Command, ctx: CliContext): Promise<void> {
+  const [{ scanCommand }, { addCommonOptions, addScanOptions }] = await Promise.all([
+    import('./commands/scan.js'),
+    import('./options.js'),
+  ]);
   addScanOptions(addCommonOptions(program.command('scan')))
     .description('index PATHs into the catalog (incremental: unchanged files are not read again)')
     .argument('<path...>', 'files or folders to scan')
     .action((paths: string[], options: ScanCliOptions) => scanCommand(paths, options, ctx));
+}
 
+async function defineDupes(program: Command, ctx: CliContext): Promise<void> {
+  const [{ dupesCommand }, { addCommonOptions, addScanOptions }, { addHabitOptions }, { FORMATS }] =
+    await Promise.all([
+      import('./commands/dupes.js'),
+      import('./options.js'),
+      import('./habits.js'),
+      import('../dupes/formats/index.js'),
+    ]);
   addHabitOptions(addScanOptions(addCommonOptions(program.command('dupes', { isDefault: true }))))
     .alias('group')
     .description(
@@ -75,19 +78,83 @@ export function buildProgram(ctx: CliContext): Command {
       `output format: ${Object.keys(FORMATS).join(', ')}, or a plugin's (default: text)`,
     )
     .action((paths: string[], options: DupesCliOptions) => dupesCommand(paths, options, ctx));
+}
 
-  program.addCommand(planCommand(ctx));
-  program.addCommand(applyCommand(ctx));
-  program.addCommand(undoCommand(ctx));
-  program.addCommand(runsCommand(ctx));
-  program.addCommand(quarantineCommand(ctx));
-  program.addCommand(verifyCommand(ctx));
-  program.addCommand(snapshotCommand(ctx));
-  program.addCommand(pluginsCommand(ctx));
+async function defineFclonesCommands(program: Command): Promise<void> {
+  const { fclonesCommands } = await import('./habits.js');
   for (const command of fclonesCommands()) program.addCommand(command, { hidden: true });
+}
+
+/** A command by the names (and aliases) that choose it on a command line. */
+interface CommandEntry {
+  names: readonly string[];
+  define: Define;
+}
+
+/** The commands, in the order help lists them. */
+const COMMANDS: readonly CommandEntry[] = [
+  { names: ['scan'], define: defineScan },
+  { names: ['dupes', 'group'], define: defineDupes },
+  { names: ['plan'], define: adds(async (ctx) => (await import('./commands/plan.js')).planCommand(ctx)) },
+  { names: ['apply'], define: adds(async (ctx) => (await import('./commands/apply.js')).applyCommand(ctx)) },
+  { names: ['undo'], define: adds(async (ctx) => (await import('./commands/journal.js')).undoCommand(ctx)) },
+  { names: ['runs'], define: adds(async (ctx) => (await import('./commands/journal.js')).runsCommand(ctx)) },
+  {
+    names: ['quarantine'],
+    define: adds(async (ctx) => (await import('./commands/journal.js')).quarantineCommand(ctx)),
+  },
+  {
+    names: ['verify'],
+    define: adds(async (ctx) => (await import('./commands/verify.js')).verifyCommand(ctx)),
+  },
+  {
+    names: ['snapshot'],
+    define: adds(async (ctx) => (await import('./commands/snapshot.js')).snapshotCommand(ctx)),
+  },
+  {
+    names: ['plugins'],
+    define: adds(async (ctx) => (await import('./commands/plugins.js')).pluginsCommand(ctx)),
+  },
+  { names: ['remove', 'link', 'dedupe', 'move'], define: defineFclonesCommands },
+];
+
+const commandNamed = (name: string) => COMMANDS.find((command) => command.names.includes(name));
+const isVersion = (arg: string) => arg === '-V' || arg === '--version';
+const isHelp = (arg: string) => arg === '-h' || arg === '--help';
+
+/**
+ * The commands a command line can reach, by commander's rules, so that only their modules load: none when it
+ * asks for the version (an option of the program, wherever it stands); the command it names first; all of them
+ * for the program's help; else `dupes`, the default command.
+ */
+function commandsFor(argv: readonly string[]): readonly CommandEntry[] {
+  const end = argv.indexOf('--');
+  const options = end === -1 ? argv : argv.slice(0, end);
+  if (options.some(isVersion)) return [];
+  const named = commandNamed(argv[0] ?? '');
+  if (named) return [named];
+  if (options.some(isHelp) || argv[0] === 'help') return COMMANDS;
+  return [commandNamed('dupes')!];
+}
+
+/** The program, with the commands that `argv` can reach (see `commandsFor`). */
+export async function buildProgram(ctx: CliContext, argv: readonly string[]): Promise<Command> {
+  const commands = commandsFor(argv);
+  // The hints are about the commands' options: with no command, there are none to give.
+  const { elsewhereHint } =
+    commands.length === 0 ? { elsewhereHint: () => undefined } : await import('./habits.js');
+  const program = new Command('nodupe')
+    .description(
+      'Find byte-identical files fast, and clean them up safely.\n\n`nodupe PATH...` is short for `nodupe dupes PATH...`.',
+    )
+    .version(version(), '-V, --version')
+    .showHelpAfterError('(run nodupe --help for usage)')
+    .exitOverride()
+    .configureOutput(outputTo(ctx, elsewhereHint));
+  for (const command of commands) await command.define(program, ctx);
 
   const configure = (command: Command): void => {
-    command.exitOverride().configureOutput(outputTo(ctx));
+    command.exitOverride().configureOutput(outputTo(ctx, elsewhereHint));
     command.commands.forEach(configure);
   };
   program.commands.forEach(configure);
@@ -107,10 +174,11 @@ export async function main(argv: readonly string[], ctx?: CliContext): Promise<n
     : watchSignals((signal) => controller.abort(new AbortError(STOPPED_BY[signal])), {
         say: (message) => context.stderr.write(message),
       });
-  const program = buildProgram(context);
+  // Without arguments, help: a bare `nodupe` should not quietly list the whole catalog.
+  const args = argv.length === 0 ? ['--help'] : argv;
   try {
-    // Without arguments, help: a bare `nodupe` should not quietly list the whole catalog.
-    await program.parseAsync(argv.length === 0 ? ['--help'] : argv, { from: 'user' });
+    const program = await buildProgram(context, args);
+    await program.parseAsync(args, { from: 'user' });
     return EXIT.ok;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;

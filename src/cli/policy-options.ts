@@ -7,7 +7,7 @@ import { DEFAULT_POLICY, parseRule, type KeepRule, type Policy } from '../plan/p
 import { unknownRule, type RuleLookup } from '../plan/keepers.js';
 import { displayPath } from '../model/paths.js';
 import { globMatcher } from '../scan/filters.js';
-import type { DuplicateGroup } from '../scan/scan.js';
+import type { DuplicateGroup } from '../model/groups.js';
 import type { Config } from './config.js';
 import { parseCount } from './options.js';
 

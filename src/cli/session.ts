@@ -7,6 +7,7 @@ import { SqliteCatalog } from '../catalog/sqlite/sqlite-store.js';
 import type { CatalogStore } from '../catalog/store.js';
 import { NodupeError } from '../core/errors.js';
 import { Profiler, startCpuProfile } from '../core/profiler.js';
+import { describeWalkReader } from '../scan/native-reader.js';
 import { ProgressTracker } from '../core/progress.js';
 import { loadConfig, type Config } from './config.js';
 import type { CliContext } from './context.js';
@@ -117,7 +118,7 @@ export async function openSession(
       catalog.close();
       await plugins.stop();
       await stopCpuProfile?.();
-      if (options.profile && profiler) ctx.stderr.write(`${profiler.format()}\n`);
+      if (options.profile && profiler) ctx.stderr.write(`${profiler.format()}\n${describeWalkReader()}\n`);
     },
   };
 }

@@ -22,8 +22,12 @@ export function formatDuration(ms: number): string {
   return `${h > 0 ? `${h}:` : ''}${mm}:${String(s).padStart(2, '0')}`;
 }
 
+/**
+ * 1234567 → "1,234,567", as en-US writes it. Whole numbers are grouped here: a process's first toLocaleString
+ * sets up ICU, ~10 ms, a tenth of a short command's whole run.
+ */
 export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
+  return Number.isSafeInteger(n) ? String(n).replace(/\B(?=(\d{3})+$)/g, ',') : n.toLocaleString('en-US');
 }
 
 /**

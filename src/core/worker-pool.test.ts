@@ -50,6 +50,24 @@ describe('WorkerPool', () => {
     expect(squares.stats()).toMatchObject({ threads: 2, inFlight: 0, completed: 4, failed: 0 });
   });
 
+  it('runs an urgent task before the tasks not urgent that wait for a thread', async () => {
+    const g = gate();
+    const counter = new SharedArrayBuffer(4);
+    const one = pool<{ gate: SharedArrayBuffer; counter: SharedArrayBuffer }, number>('ordered', {
+      threads: 1,
+      maxQueue: 4,
+    });
+    const task = { gate: g.buffer, counter };
+    // One runs, two wait for the thread, then an urgent one is submitted.
+    const accepted = [];
+    for (let i = 0; i < 3; i++) accepted.push(await one.submit(task));
+    const urgent = await one.submit(task, { urgent: true });
+    g.open();
+    const places = await Promise.all([...accepted.map((a) => a.result), urgent.result]);
+    // The running task ran first; the urgent one came next, ahead of the two submitted before it.
+    expect(places).toEqual([0, 2, 3, 1]);
+  });
+
   it('makes submit wait while threads + maxQueue tasks are in flight', async () => {
     const g = gate();
     const gated = pool<{ gate: SharedArrayBuffer; value: number }, number>('gated', { maxQueue: 1 });

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { availableParallelism } from 'node:os';
 import type { ResourceLimits, Transferable } from 'node:worker_threads';
-import { Piscina } from 'piscina';
+import { Piscina, transferableSymbol, valueSymbol } from 'piscina';
 import {
   AbortError,
   NodupeError,
@@ -37,6 +37,11 @@ export interface SubmitOptions {
   signal?: AbortSignal;
   /** Buffers to move to the worker instead of copying. */
   transferList?: readonly Transferable[];
+  /**
+   * Runs before every task not urgent that still waits, for room or for a thread: a scan's folder reads go
+   * before its content reads, so the walk finds the work while the threads hash what it found already.
+   */
+  urgent?: boolean;
 }
 
 /** A task the pool has accepted; `result` settles with its outcome. */
@@ -85,6 +90,14 @@ export class WorkerPool<TTask, TResult> {
   readonly #piscina: Piscina<TTask, TResult>;
   readonly #shutdown = new AbortController();
   readonly #admissions = new Fifo<Admission>();
+  /** Submitters of urgent tasks waiting for room: served before `#admissions`. */
+  readonly #urgentAdmissions = new Fifo<Admission>();
+  /**
+   * Accepted tasks waiting for a thread, urgent ones first. piscina is handed a task only when a thread is free,
+   * so the order is ours (piscina's own queue is first in, first out).
+   */
+  readonly #turns = { urgent: new Fifo<Admission>(), normal: new Fifo<Admission>() };
+  #running = 0;
   #state: State = 'open';
   #inFlight = 0;
   #completed = 0;
@@ -151,13 +164,15 @@ export class WorkerPool<TTask, TResult> {
     const signal = checkSignal('submit signal', o.signal);
     if (this.#state !== 'open') throw this.#refusal();
     if (signal?.aborted) throw abortErrorFrom(signal);
-    if (this.#inFlight >= this.capacity || this.#admissions.size > 0) {
+    const urgent = o.urgent === true;
+    const waiting = this.#urgentAdmissions.size + (urgent ? 0 : this.#admissions.size);
+    if (this.#inFlight >= this.capacity || waiting > 0) {
       // A freed slot is handed straight to the first waiter (see #release), so inFlight already counts it.
-      await this.#admission(signal);
+      await this.#wait(urgent ? this.#urgentAdmissions : this.#admissions, signal);
     } else {
       this.#inFlight++;
     }
-    return { result: this.#run(task, signal, options.transferList) };
+    return { result: this.#run(task, signal, urgent, options.transferList) };
   }
 
   /** Submits a task and waits for its result. */
@@ -172,7 +187,7 @@ export class WorkerPool<TTask, TResult> {
     if (this.#state === 'open') {
       this.#state = 'closing';
       this.#closed = (async () => {
-        if (this.#inFlight > 0 || this.#admissions.size > 0) {
+        if (this.#inFlight > 0 || this.#admissions.size > 0 || this.#urgentAdmissions.size > 0) {
           await new Promise<void>((resolve) => (this.#drained = resolve));
         }
         if (this.#state === 'closing') await this.#piscina.close();
@@ -189,7 +204,9 @@ export class WorkerPool<TTask, TResult> {
       reason instanceof AbortError
         ? reason
         : new AbortError('The worker pool was destroyed', { cause: reason });
-    for (const admission of this.#admissions.drain()) admission.reject(error);
+    for (const admission of [...this.#urgentAdmissions.drain(), ...this.#admissions.drain()]) {
+      admission.reject(error);
+    }
     this.#shutdown.abort(error);
     this.#drained?.();
     this.#closed = this.#piscina.destroy();
@@ -200,7 +217,7 @@ export class WorkerPool<TTask, TResult> {
     return {
       threads: this.threads,
       inFlight: this.#inFlight,
-      waiting: this.#admissions.size,
+      waiting: this.#admissions.size + this.#urgentAdmissions.size,
       completed: this.#completed,
       failed: this.#failed,
     };
@@ -209,14 +226,25 @@ export class WorkerPool<TTask, TResult> {
   async #run(
     task: TTask,
     signal: AbortSignal | undefined,
+    urgent: boolean,
     transferList?: readonly Transferable[],
   ): Promise<TResult> {
     const abort = signal ? AbortSignal.any([this.#shutdown.signal, signal]) : this.#shutdown.signal;
     try {
-      const result = await this.#piscina.run(task, {
-        signal: abort,
-        ...(transferList ? { transferList: transferList as Transferable[] } : {}),
-      });
+      if (this.#running < this.threads) this.#running++;
+      else await this.#wait(urgent ? this.#turns.urgent : this.#turns.normal, abort);
+      let result: TResult;
+      try {
+        result = await this.#piscina.run(task, {
+          signal: abort,
+          ...(transferList ? { transferList: transferList as Transferable[] } : {}),
+        });
+      } finally {
+        // The thread goes straight to the next task waiting for one (counted as running from here).
+        const next = this.#turns.urgent.shift() ?? this.#turns.normal.shift();
+        if (next) next.resolve();
+        else this.#running--;
+      }
       this.#completed++;
       return result;
     } catch (error) {
@@ -228,16 +256,21 @@ export class WorkerPool<TTask, TResult> {
     }
   }
 
-  #admission(signal: AbortSignal | undefined): Promise<void> {
+  /**
+   * Waits in `queue` (for room, or for a thread) until a settling task hands over its place; an abort of
+   * `signal` takes the waiter out and rejects.
+   */
+  #wait(queue: Fifo<Admission>, signal: AbortSignal | undefined): Promise<void> {
+    if (signal?.aborted) return Promise.reject(abortErrorFrom(signal));
     return new Promise<void>((resolve, reject) => {
       if (!signal) {
-        this.#admissions.push({ resolve, reject });
+        queue.push({ resolve, reject });
         return;
       }
       const onAbort = (): void => {
-        if (this.#admissions.remove(node)) reject(abortErrorFrom(signal));
+        if (queue.remove(node)) reject(abortErrorFrom(signal));
       };
-      const node = this.#admissions.push({
+      const node = queue.push({
         resolve: () => {
           signal.removeEventListener('abort', onAbort);
           resolve();
@@ -250,7 +283,7 @@ export class WorkerPool<TTask, TResult> {
 
   /** A settled task frees its slot: the next waiting submitter takes it, or the pool may be drained. */
   #release(): void {
-    const next = this.#admissions.shift();
+    const next = this.#urgentAdmissions.shift() ?? this.#admissions.shift();
     if (next) {
       next.resolve();
       return;
@@ -264,6 +297,14 @@ export class WorkerPool<TTask, TResult> {
       ? new AbortError('The worker pool was destroyed')
       : new PoolClosedError('The worker pool is closed: no new tasks');
   }
+}
+
+/**
+ * For a task function's return: its result is moved to the main thread with these buffers (they become unusable
+ * in the worker) instead of copied. The pool hands the task's submitter the plain result.
+ */
+export function moveResult<T extends object>(result: T, buffers: readonly ArrayBuffer[]): T {
+  return Piscina.move({ [transferableSymbol]: buffers, [valueSymbol]: result }) as T;
 }
 
 /**

@@ -1,4 +1,5 @@
-import type { HashRange } from '../hash/task.js';
+import type { GroupingStats } from '../model/groups.js';
+import type { HashRange } from '../model/hashes.js';
 
 /** Files at most this large are hashed whole straight away: reading them is as cheap as reading a block. */
 export const SMALL_FILE = 64 * 1024;
@@ -8,56 +9,49 @@ export function firstRange(size: number): 'head' | 'full' {
   return size <= SMALL_FILE ? 'full' : 'head';
 }
 
-/** A physical file as the grouping sees it: an id, a size and the hashes known so far. */
-export interface Candidate {
-  readonly id: number;
-  readonly size: number;
-  head?: string | undefined;
-  tail?: string | undefined;
-  full?: string | undefined;
+/**
+ * How the grouping sees its candidates, whatever they are (entries of the scan's file table, objects in tests):
+ * a size, and the hash of each range once known.
+ */
+export interface CandidateView<C> {
+  size(file: C): number;
+  hash(file: C, range: HashRange): string | undefined;
 }
 
 /**
- * Computes one range's hash for each of `files` that lacks it, setting the field on the candidate. Files it
- * could not hash (unreadable, changed while read) are returned, and leave the race.
+ * Computes one range's hash for each of `files` that lacks it (the view then tells it). Files it could not hash
+ * (unreadable, changed while read) are returned, and leave the race.
  */
-export type RangeHasher = (files: Candidate[], range: HashRange) => Promise<Set<number>>;
+export type RangeHasher<C> = (files: C[], range: HashRange) => Promise<ReadonlySet<C>>;
 
 /**
  * Told of files as they leave the race, alone or for good in a group, with every hash they will get in this
  * run: each file exactly once. The scan writes them to the catalog then, while other files are still hashed.
  */
-export type Settled = (files: Candidate[]) => void;
-
-export interface GroupingStats {
-  sizeGroups: number;
-  /** Candidates that entered each stage (needing or already having that hash). */
-  head: number;
-  tail: number;
-  full: number;
-}
+export type Settled<C> = (files: C[]) => void;
 
 /**
  * Finds the groups of byte-identical files among physical files (hard links already collapsed): same size,
  * then, for files up to 64 KiB, same full hash; for larger ones, same head hash, same tail hash, then same
- * full hash. Only files that still collide with another are ever read further. Empty files form one group when `includeEmpty` is set, and are
- * never read. Each group is returned with at least two members, in input order.
+ * full hash. Only files that still collide with another are ever read further. Empty files form one group when
+ * `includeEmpty` is set, and are never read. Each group is returned with at least two members, in input order.
  */
-export async function findDuplicateGroups(
-  files: readonly Candidate[],
-  hashRange: RangeHasher,
-  options: { includeEmpty: boolean; onSettled?: Settled },
-): Promise<{ groups: Candidate[][]; stats: GroupingStats }> {
-  const settled: Settled = options.onSettled ?? (() => undefined);
+export async function findDuplicateGroups<C>(
+  files: readonly C[],
+  view: CandidateView<C>,
+  hashRange: RangeHasher<C>,
+  options: { includeEmpty: boolean; onSettled?: Settled<C> },
+): Promise<{ groups: C[][]; stats: GroupingStats }> {
+  const settled: Settled<C> = options.onSettled ?? (() => undefined);
   const stats: GroupingStats = { sizeGroups: 0, head: 0, tail: 0, full: 0 };
-  const bySize = groupBy(files, (f) => f.size);
-  const done: Candidate[][] = [];
-  const small: Candidate[][] = [];
-  const large: Candidate[][] = [];
-  const alone: Candidate[] = [];
+  const bySize = groupBy(files, (f) => view.size(f));
+  const done: C[][] = [];
+  const small: C[][] = [];
+  const large: C[][] = [];
+  const alone: C[] = [];
   for (const [size, group] of bySize) {
     if (group.length < 2 || (size === 0 && !options.includeEmpty)) {
-      alone.push(...group);
+      for (const f of group) alone.push(f);
       continue;
     }
     stats.sizeGroups++;
@@ -66,36 +60,37 @@ export async function findDuplicateGroups(
   }
   settled(alone);
 
+  const step = (groups: C[][], range: HashRange) => refine(groups, range, view, hashRange, stats, settled);
   // Small files are read whole at once: opening a file costs more than reading 64 KiB of it.
-  done.push(...(await refine(small, 'full', hashRange, stats, settled)));
+  // (Appended one by one: a spread of 200,000 groups would overflow the stack.)
+  for (const group of await step(small, 'full')) done.push(group);
   // Larger ones: the first block, then the last (where near-copies such as appended logs or re-encoded endings
   // differ), then the whole content, each only for what still collides.
-  const afterHead = await refine(large, 'head', hashRange, stats, settled);
-  const afterTail = await refine(afterHead, 'tail', hashRange, stats, settled);
-  done.push(...(await refine(afterTail, 'full', hashRange, stats, settled)));
+  for (const group of await step(await step(await step(large, 'head'), 'tail'), 'full')) done.push(group);
   settled(done.flat());
   return { groups: done, stats };
 }
 
-async function refine(
-  groups: Candidate[][],
+async function refine<C>(
+  groups: C[][],
   range: HashRange,
-  hashRange: RangeHasher,
+  view: CandidateView<C>,
+  hashRange: RangeHasher<C>,
   stats: GroupingStats,
-  settled: Settled,
-): Promise<Candidate[][]> {
+  settled: Settled<C>,
+): Promise<C[][]> {
   const members = groups.flat();
   stats[range] += members.length;
-  const missing = members.filter((f) => f[range] === undefined);
-  const failed = missing.length > 0 ? await hashRange(missing, range) : new Set<number>();
-  const refined: Candidate[][] = [];
-  const out: Candidate[] = [];
+  const missing = members.filter((f) => view.hash(f, range) === undefined);
+  const failed = missing.length > 0 ? await hashRange(missing, range) : new Set<C>();
+  const refined: C[][] = [];
+  const out: C[] = [];
   for (const group of groups) {
-    const alive: Candidate[] = [];
-    for (const f of group) (failed.has(f.id) || f[range] === undefined ? out : alive).push(f);
-    for (const sub of groupBy(alive, (f) => f[range]!).values()) {
+    const alive: C[] = [];
+    for (const f of group) (failed.has(f) || view.hash(f, range) === undefined ? out : alive).push(f);
+    for (const sub of groupBy(alive, (f) => view.hash(f, range)!).values()) {
       if (sub.length >= 2) refined.push(sub);
-      else out.push(...sub);
+      else out.push(sub[0]!);
     }
   }
   settled(out);

@@ -1,7 +1,7 @@
 import type { CatalogStore } from '../catalog/store.js';
 import type { HashAlgorithm } from '../hash/algorithms.js';
 import { comparePaths } from '../model/paths.js';
-import { sortGroups, type DuplicateGroup, type PhysicalFile } from '../scan/scan.js';
+import { sortGroups, type DuplicateGroup, type PhysicalFile } from '../model/groups.js';
 import { summarize, type DupesReport } from './report.js';
 import { unfinishedScans } from './unfinished.js';
 

@@ -1,6 +1,6 @@
 import type { HashAlgorithm } from '../hash/algorithms.js';
 import type { FsPath } from '../model/paths.js';
-import type { DuplicateGroup, ScanProblem, ScanReport } from '../scan/scan.js';
+import type { DuplicateGroup, ScanProblem, ScanReport } from '../model/groups.js';
 import type { UnfinishedScan } from './unfinished.js';
 
 export interface DupesSummary {

@@ -7,7 +7,7 @@ import { displayPath } from '../model/paths.js';
 import type { HashAlgorithm } from './algorithms.js';
 import { CallWatchdog, type StuckCall } from './call-watch.js';
 import { ReadMeter } from './read-meter.js';
-import type { HashItem, HashOutcome, HashTask } from './task.js';
+import type { HashItem, HashOutcome, HashTask, PoolTask, WalkTask, WalkTaskResult } from './task.js';
 import { hashWorkerUrl } from './worker-url.js';
 
 /** How long one call into a plugin's hasher may run, by default: as long as a plugin's synchronous call. */
@@ -46,7 +46,7 @@ export interface HashPoolOptions {
  */
 export class HashPool {
   readonly algorithm: HashAlgorithm;
-  readonly #pool: WorkerPool<HashTask, HashOutcome[]>;
+  readonly #pool: WorkerPool<PoolTask, HashOutcome[] | WalkTaskResult>;
   readonly #limiter: RateLimiter | undefined;
   readonly #signal: AbortSignal | undefined;
   readonly #watchdog: CallWatchdog<HashItem[]> | undefined;
@@ -63,7 +63,7 @@ export class HashPool {
     this.#limiter = options.limiter;
     this.#signal = options.signal;
     this.#meter = options.onBytesRead && new ReadMeter(options.clock ?? systemClock, options.onBytesRead);
-    this.#pool = new WorkerPool<HashTask, HashOutcome[]>({
+    this.#pool = new WorkerPool<PoolTask, HashOutcome[] | WalkTaskResult>({
       filename: hashWorkerUrl,
       workerData: {
         algorithm: options.algorithm,
@@ -99,9 +99,10 @@ export class HashPool {
     if (this.#failure) throw this.#failure;
     const watch = this.#watchdog?.watch(items);
     this.#meter?.started();
-    let submitted: Submitted<HashOutcome[]>;
+    let submitted: Submitted<HashOutcome[] | WalkTaskResult>;
     try {
       submitted = await this.#submit({
+        kind: 'hash',
         algorithm: this.algorithm,
         items,
         ...(watch ? { watch: watch.cell } : {}),
@@ -114,7 +115,8 @@ export class HashPool {
     return {
       result: submitted.result
         .then(
-          (outcomes) => outcomes,
+          // A worker answers a task with the result of its kind.
+          (outcomes) => outcomes as HashOutcome[],
           (error: unknown) => {
             throw this.#reason(error);
           },
@@ -124,6 +126,24 @@ export class HashPool {
           this.#meter?.settled();
         }),
     };
+  }
+
+  /**
+   * Reads a batch of folders for the walk on a worker (waiting while the pool is full); see `walk({ pool })`.
+   * The files found arrive in columns moved from the worker, not copied.
+   */
+  async walk(task: WalkTask): Promise<WalkTaskResult> {
+    if (this.#failure) throw this.#failure;
+    const { result } = await this.#pool.submit(task, { urgent: true }).catch((error: unknown) => {
+      throw this.#reason(error);
+    });
+    return result.then(
+      // A worker answers a task with the result of its kind.
+      (report) => report as WalkTaskResult,
+      (error: unknown) => {
+        throw this.#reason(error);
+      },
+    );
   }
 
   close(): Promise<void> {
@@ -136,7 +156,7 @@ export class HashPool {
     return this.#pool.destroy();
   }
 
-  #submit(task: HashTask): Promise<Submitted<HashOutcome[]>> {
+  #submit(task: HashTask): Promise<Submitted<HashOutcome[] | WalkTaskResult>> {
     if (!this.#limiter) return this.#pool.submit(task);
     const limiter = this.#limiter;
     const { port1, port2 } = new MessageChannel();

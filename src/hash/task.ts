@@ -1,5 +1,8 @@
 import type { MessagePort } from 'node:worker_threads';
+import type { WalkTask, WalkTaskResult } from '../scan/read-folders.js';
 import type { HashAlgorithm } from './algorithms.js';
+
+export type { WalkTask, WalkTaskResult };
 
 /** The part of a file a hash covers: its first block, its last block, or all of it. */
 export type HashRange = 'head' | 'tail' | 'full';
@@ -17,6 +20,7 @@ export interface HashItem {
 }
 
 export interface HashTask {
+  kind: 'hash';
   algorithm: HashAlgorithm;
   items: HashItem[];
   /** When reads are throttled: before each read the worker asks here for its bytes and waits for the answer. */
@@ -24,6 +28,9 @@ export interface HashTask {
   /** For a plugin's hasher: where the worker marks its calls into the plugin, for the pool's watchdog. */
   watch?: Int32Array;
 }
+
+/** What the pool's workers do: hash ranges of files, or read folders for the walk (see `readFolders`). */
+export type PoolTask = HashTask | WalkTask;
 
 export type HashOutcome =
   | { kind: 'hash'; hash: string; bytes: number }

@@ -5,7 +5,15 @@ import { resolveOwnApi } from '../plugins/own-api.js';
 import type { HashAlgorithm } from './algorithms.js';
 import { inAsyncCall, markItem, watchedState } from './call-watch.js';
 import { createHashState, type HashState } from './hashers.js';
-import { NOT_REGULAR, rangeSpan, type HashItem, type HashOutcome, type HashTask } from './task.js';
+import {
+  NOT_REGULAR,
+  rangeSpan,
+  type HashItem,
+  type HashOutcome,
+  type HashTask,
+  type PoolTask,
+  type WalkTaskResult,
+} from './task.js';
 
 /** One large read buffer per worker, reused by every read of every task. */
 const CHUNK = 1 << 20;
@@ -39,7 +47,13 @@ ready.catch(() => undefined);
 
 type Budget = (bytes: number) => Promise<void>;
 
-export default async function hashBatch(task: HashTask): Promise<HashOutcome[]> {
+/** A task of either kind; the walk's code loads on the first walk task, so a pool that only hashes never loads it. */
+export default async function runTask(task: PoolTask): Promise<HashOutcome[] | WalkTaskResult> {
+  if (task.kind === 'walk') return (await import('../scan/walk-thread.js')).readFoldersInThread(task);
+  return hashBatch(task);
+}
+
+async function hashBatch(task: HashTask): Promise<HashOutcome[]> {
   await ready;
   const watch = task.watch;
   let state = states.get(task.algorithm);

@@ -1,6 +1,6 @@
 import type { HashAlgorithm } from '../hash/algorithms.js';
 import { identityOf } from '../model/identity.js';
-import type { DuplicateGroup, PhysicalFile } from '../scan/scan.js';
+import type { DuplicateGroup, PhysicalFile } from '../model/groups.js';
 import { builtinRuleLookup, compilePolicy, type RuleLookup } from './keepers.js';
 import type { ActionOp, Plan, PlanGroup, PlannedKeeper } from './plan.js';
 import { ruleText, type Policy } from './policy.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DuplicateGroup, PhysicalFile } from '../scan/scan.js';
+import type { DuplicateGroup, PhysicalFile } from '../model/groups.js';
 import { compilePolicy } from './keepers.js';
 import { DEFAULT_POLICY, parseRule, type Policy } from './policy.js';
 

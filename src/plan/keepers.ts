@@ -1,6 +1,6 @@
 import { globMatcher } from '../scan/filters.js';
 import { comparePaths, displayPath, toBytes, type FsPath } from '../model/paths.js';
-import type { DuplicateGroup, PhysicalFile } from '../scan/scan.js';
+import type { DuplicateGroup, PhysicalFile } from '../model/groups.js';
 import { NodupeError } from '../core/errors.js';
 import { byNumber, BUILTIN_RANKING_RULES } from './ranking-rules.js';
 import { ruleText, type KeepRule, type Policy, type RankingRule } from './policy.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildPlan } from './build.js';
 import { planToJson, readPlan } from './plan-json.js';
 import { DEFAULT_POLICY } from './policy.js';
-import type { PhysicalFile } from '../scan/scan.js';
+import type { PhysicalFile } from '../model/groups.js';
 
 const raw = Buffer.concat([Buffer.from('/t/caf'), Buffer.from([0xe9, 0xff])]);
 const member = (path: string | Buffer, ino: bigint): PhysicalFile => ({

@@ -1,4 +1,4 @@
-import type { PhysicalFile } from '../scan/scan.js';
+import type { PhysicalFile } from '../model/groups.js';
 
 /**
  * A rule that ranks the copies of a group by one property: built in (newest, oldest, ...), or from a plugin.

@@ -1,5 +1,5 @@
 import { toBytes } from '../model/paths.js';
-import type { PhysicalFile } from '../scan/scan.js';
+import type { PhysicalFile } from '../model/groups.js';
 import type { RankingRule } from './policy.js';
 
 /** A comparator by a number: smaller first, or larger first. */

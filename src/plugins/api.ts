@@ -4,7 +4,7 @@ import type { DupesFormat, Output } from '../dupes/formats/format.js';
 import type { DupesReport } from '../dupes/report.js';
 import type { HashState } from '../hash/hashers.js';
 import type { FsPath } from '../model/paths.js';
-import type { PhysicalFile } from '../scan/scan.js';
+import type { PhysicalFile } from '../model/groups.js';
 import { checkManifest } from './manifest.js';
 
 /**

@@ -2,7 +2,7 @@ import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_thread
 import { pathToFileURL } from 'node:url';
 import type { Clock } from '../core/clock.js';
 import type { RateLimiter } from '../core/rate-limiter.js';
-import type { PhysicalFile } from '../scan/scan.js';
+import type { PhysicalFile } from '../model/groups.js';
 import type { PluginContext, PluginDefinition } from './api.js';
 import type { SafetyOptions } from './safety.js';
 import type {
@@ -13,11 +13,7 @@ import type {
   SyncReply,
   ToSandbox,
 } from './sandbox-protocol.js';
-
-/** The sandbox worker's module: beside this file when built; the compiled copy when run from sources (tests). */
-const WORKER_URL: URL = import.meta.url.endsWith('.ts')
-  ? new URL('../../dist/plugins/sandbox-worker.js', import.meta.url)
-  : new URL('./sandbox-worker.js', import.meta.url);
+import { sandboxWorkerUrl } from './sandbox-worker-url.js';
 
 export interface SandboxOptions {
   config: Record<string, Record<string, unknown>>;
@@ -41,7 +37,7 @@ export interface Sandboxed {
 }
 
 function spawn(): Worker {
-  const worker = new Worker(WORKER_URL, { stdout: false, stderr: false });
+  const worker = new Worker(sandboxWorkerUrl, { stdout: false, stderr: false });
   // A spare that fails to boot must not take the host down; its loader finds it dead (and times out).
   worker.on('error', () => undefined);
   return worker;

@@ -1,17 +1,13 @@
-import type { Dirent } from 'node:fs';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { abortErrorFrom } from '../core/errors.js';
 import { nodeFileOps, type FileOps, type Stat } from '../fs/file-ops.js';
-import type { FileIdentity } from '../model/identity.js';
-import type { Filters } from './filters.js';
-import { displayPath, fromBytes, joinName, toBytes, type FsPath } from '../model/paths.js';
+import { WalkedFilesBuilder, type FileRecords, type WalkedFiles } from '../model/records.js';
+import { compileFilters, type FilterOptions, type Filters } from './filters.js';
+import { FolderQueue, type WalkPool } from './folder-queue.js';
+import { readFolders, type FolderProblem, type FoundFolder, type WalkTaskResult } from './read-folders.js';
+import { displayPath, fromBytes, toBytes, type FsPath } from '../model/paths.js';
 
-/** A regular file as the walk saw it (lstat, or stat of a followed link). */
-export interface WalkedFile extends FileIdentity {
-  path: FsPath;
-  /** Index of the root it was found under, in command-line order. */
-  root: number;
-}
+export type { WalkPool };
 
 /** Something the walk could not read; it is counted and reported, and never stops the walk. */
 export interface WalkProblem {
@@ -23,17 +19,22 @@ export interface WalkProblem {
 
 export interface WalkOptions {
   roots: readonly string[];
-  filters: Filters;
+  /**
+   * The filters, as options: each thread that reads folders compiles them once. Each glob that matched is added
+   * to `filters.matched`, as `compileFilters` does.
+   */
+  filters: FilterOptions;
   followSymlinks?: boolean;
   oneFileSystem?: boolean;
   /** Folder levels to enter below each root; 0 reads only the root's own entries. */
   maxDepth?: number;
   signal?: AbortSignal;
   /**
-   * Called every thousand or so entries, and at the end, with the files found since the last call, so that
-   * work on them (hashing) can start while the walk goes on.
+   * Called as the walk goes, every thousand or two entries, with the files found since the last call (full
+   * paths, in columns) and the folders read so far, so that work on them (hashing) can start while the walk
+   * goes on. The walk keeps no file: a large tree is never held twice.
    */
-  onFiles?: (files: WalkedFile[], dirs: number) => void;
+  onFiles: (files: WalkedFiles, dirs: number) => void;
   /** Folders never entered, whatever the roots: nodupe's own (the catalog, the quarantine, snapshots). */
   skipFolders?: readonly string[];
   /**
@@ -41,7 +42,12 @@ export interface WalkOptions {
    * start with `c.db-` (its write-ahead log, its lock).
    */
   skipFiles?: readonly string[];
-  /** The file system calls (readdir, lstat, stat); tests inject failures and races here. */
+  /**
+   * Worker threads to read folders on (a `HashPool`). Without it, or with `ops` other than `nodeFileOps` (they
+   * cannot cross to another thread), folders are read on this thread.
+   */
+  pool?: WalkPool;
+  /** The file system calls (readdir, lstat, stat, realpath); tests inject failures and races here. */
   ops?: FileOps;
 }
 
@@ -51,9 +57,8 @@ export interface FollowedLink {
   real: FsPath;
 }
 
+/** What the walk found besides the files (those went to `onFiles`). Lists are in the byte order of paths. */
 export interface WalkResult {
-  /** The files found; empty when `onFiles` took them as the walk went (see `paths`). */
-  files: WalkedFile[];
   /** How many file paths the walk found. */
   paths: number;
   /** Symbolic links met and not followed: never part of a group. */
@@ -69,39 +74,28 @@ export interface WalkResult {
   special: number;
 }
 
-const YIELD_EVERY = 1024;
+/** Tasks in flight per worker thread, and entries per task: a thread never waits for the main thread. */
+const TASKS_PER_THREAD = 2;
+const ENTRIES_PER_TASK = 2048;
+/** On the walk's own thread: entries between two yields to the event loop (progress, aborts). */
+const ENTRIES_PER_YIELD = 1024;
 
-interface Dir {
-  path: FsPath;
-  relative: string;
-  depth: number;
-  root: number;
-  /** In a folder that holds one of nodupe's own files: the names to leave out (see `skipFiles`). */
-  own?: (name: string) => boolean;
-}
+let walks = 0;
 
 /**
- * Walks the roots depth-first with synchronous readdir and lstat: on a warm cache that is the fastest way from
- * Node (no thread-pool hop per call), and it yields to the event loop every few thousand entries so progress
- * and aborts are served. Names are read as bytes, so names that are not UTF-8 survive. A folder reached twice
- * (overlapping roots, `.` and its absolute path, a followed link) is entered once, which also stops link loops.
- * A root that is a symbolic link is followed, as `find -H` does; links below the roots only with
- * `followSymlinks`, and then what they lead to is walked by its real path.
+ * Walks the roots: folders are read (readdir, then lstat of each entry) on the pool's worker threads in
+ * batches, or on this thread between yields to the event loop, and files arrive in columns through `onFiles`.
+ * Names are read as bytes, so names that are not UTF-8 survive. A folder reached twice (overlapping roots, `.`
+ * and its absolute path, a followed link) is entered once, which also stops link loops. A root that is a
+ * symbolic link is followed, as `find -H` does; links below the roots only with `followSymlinks`, and then what
+ * they lead to is walked by its real path.
  */
 export async function walk(options: WalkOptions): Promise<WalkResult> {
-  const { filters, signal } = options;
+  const { signal } = options;
+  if (signal?.aborted) throw abortErrorFrom(signal);
   const ops = options.ops ?? nodeFileOps;
-  const follow = options.followSymlinks ?? false;
-  const maxDepth = options.maxDepth ?? Infinity;
-  const result: WalkResult = {
-    files: [],
-    paths: 0,
-    symlinks: [],
-    followed: [],
-    problems: [],
-    dirs: 0,
-    special: 0,
-  };
+  const filters = compileFilters(options.filters);
+  const found = new Findings();
   const entered = new Set<string>();
   // Marked entered before the walk begins, by device and inode: reached by any path below a root, they are
   // not entered. A folder the user named as a root is scanned all the same.
@@ -110,129 +104,118 @@ export async function walk(options: WalkOptions): Promise<WalkResult> {
     const id = identityOf(ops, folder);
     if (id !== undefined && !rootIds.has(id)) entered.add(id);
   }
-  const ownIn = ownFilesByFolder(ops, options.skipFiles ?? []);
-  let sinceYield = 0;
-  // With a consumer, files are handed over in chunks and not kept: a large tree is never held twice.
-  const report = (): void => {
-    if (!options.onFiles || result.files.length === 0) return;
-    const files = result.files;
-    result.files = [];
-    options.onFiles(files, result.dirs);
-  };
 
-  const problem = (path: FsPath, op: WalkProblem['op'], error: unknown): void => {
-    const e = error as NodeJS.ErrnoException;
-    result.problems.push({ path, op, code: e.code ?? 'EIO', message: e.message });
-  };
-  const statOf = (path: FsPath, op: 'lstat' | 'stat'): Stat | undefined => {
-    try {
-      return op === 'lstat' ? ops.lstat(path) : ops.stat(path);
-    } catch (error) {
-      problem(path, op, error);
-      return undefined;
-    }
-  };
-  /** Where a followed link leads, every link resolved; recorded, so its path can be shown as an alias. */
-  const resolveLink = (link: FsPath): FsPath | undefined => {
-    try {
-      const real = fromBytes(toBytes(ops.realpath(link)));
-      result.followed.push({ link, real });
-      return real;
-    } catch (error) {
-      problem(link, 'stat', error);
-      return undefined;
-    }
-  };
-  const addFile = (path: FsPath, root: number, st: Stat): void => {
-    result.paths++;
-    result.files.push({
-      path,
-      root,
-      dev: st.dev,
-      ino: st.ino,
-      size: Number(st.size),
-      mtimeNs: st.mtimeNs,
-      ctimeNs: st.ctimeNs,
-    });
-  };
-
+  const rootFolders: FoundFolder[] = [];
+  const rootDevs: bigint[] = [];
+  const rootFiles = new WalkedFilesBuilder(16);
   for (let root = 0; root < options.roots.length; root++) {
-    const rootPath = options.roots[root]!;
+    const path = toBytes(options.roots[root]!);
     // A root is followed if it is a link (as `find -H` does): the user named what it leads to.
-    const rootStat = statOf(rootPath, 'stat');
-    if (!rootStat) continue;
-    const rootDev = rootStat.dev;
-    if (rootStat.isFile()) {
-      if (!filters.skipSize(Number(rootStat.size))) addFile(rootPath, root, rootStat);
+    let st: Stat;
+    try {
+      st = ops.stat(path);
+    } catch (error) {
+      found.problem(path, 'stat', error);
       continue;
     }
-    if (!rootStat.isDirectory()) {
-      result.special++;
-      continue;
-    }
-    const stack: Dir[] = [];
-    const enter = (dir: Dir, st: Stat): void => {
+    rootDevs[root] = st.dev;
+    if (st.isFile()) {
+      if (!filters.skipSize(Number(st.size))) rootFiles.add(path, undefined, st, root);
+    } else if (st.isDirectory()) {
       const id = `${st.dev}:${st.ino}`;
-      if (entered.has(id)) return;
-      entered.add(id);
-      const own = ownIn.get(id);
-      stack.push(own ? { ...dir, own } : dir);
-    };
-    enter({ path: rootPath, relative: '', depth: 0, root }, rootStat);
-
-    for (let dir = stack.pop(); dir; dir = stack.pop()) {
-      result.dirs++;
-      let entries: Dirent<Buffer>[];
-      try {
-        entries = ops.readdir(dir.path);
-      } catch (error) {
-        problem(dir.path, 'readdir', error);
-        continue;
-      }
-      for (const entry of entries) {
-        const path = joinName(dir.path, entry.name);
-        const name = entry.name.toString();
-        const relative = filters.needsRelative ? (dir.relative ? `${dir.relative}/${name}` : name) : '';
-        if (entry.isDirectory()) {
-          if (dir.depth >= maxDepth || filters.skipDir(name, relative)) continue;
-          const st = statOf(path, 'lstat');
-          if (st && (!options.oneFileSystem || st.dev === rootDev)) {
-            enter({ path, relative, depth: dir.depth + 1, root }, st);
-          }
-        } else if (entry.isFile()) {
-          if (filters.skipFile(name, relative) || dir.own?.(name)) continue;
-          const st = statOf(path, 'lstat');
-          if (st && !filters.skipSize(Number(st.size))) addFile(path, root, st);
-        } else if (entry.isSymbolicLink()) {
-          if (!follow) {
-            result.symlinks.push(path);
-            continue;
-          }
-          const st = statOf(path, 'stat');
-          if (!st) continue;
-          if (st.isDirectory()) {
-            if (dir.depth >= maxDepth || filters.skipDir(name, relative)) continue;
-            if (options.oneFileSystem && st.dev !== rootDev) continue;
-            const real = resolveLink(path);
-            if (real !== undefined) enter({ path: real, relative, depth: dir.depth + 1, root }, st);
-          } else if (st.isFile() && !filters.skipFile(name, relative) && !filters.skipSize(Number(st.size))) {
-            const real = resolveLink(path);
-            if (real !== undefined) addFile(real, root, st);
-          }
-        } else {
-          result.special++;
-        }
-        if (++sinceYield >= YIELD_EVERY) {
-          sinceYield = 0;
-          report();
-          await yieldToLoop();
-          if (signal?.aborted) throw abortErrorFrom(signal);
-        }
-      }
+      rootFolders.push({ path: new Uint8Array(path), id, depth: 0, root, relative: '' });
+    } else {
+      found.special++;
     }
   }
-  report();
-  return result;
+  if (rootFiles.count > 0) found.files(rootFiles.finish(), options.onFiles);
+
+  const { matched, ...plain } = options.filters;
+  // Injected file operations cannot cross to another thread: the walk then reads on its own.
+  const inThread = options.pool === undefined || (options.ops !== undefined && options.ops !== nodeFileOps);
+  const queue = new FolderQueue({
+    reader: inThread ? threadReader(ops, filters) : options.pool!,
+    tasksPerThread: inThread ? 1 : TASKS_PER_THREAD,
+    entriesPerTask: inThread ? ENTRIES_PER_YIELD : ENTRIES_PER_TASK,
+    template: {
+      kind: 'walk',
+      walk: `${process.pid}.${++walks}`,
+      filters: plain,
+      followSymlinks: options.followSymlinks ?? false,
+      maxDepth: options.maxDepth ?? Infinity,
+      ...(options.oneFileSystem ? { rootDevs } : {}),
+    },
+    entered,
+    ownIn: ownFilesByFolder(ops, options.skipFiles ?? []),
+    signal,
+    onReport: (report) => {
+      found.add(report, options.onFiles);
+      if (matched) for (const glob of report.matched) matched.add(glob);
+    },
+  });
+  await queue.run(rootFolders);
+  return found.result();
+}
+
+/** Reads folders on the walk's own thread, one batch per turn of the event loop. */
+function threadReader(ops: FileOps, filters: Filters): WalkPool {
+  return {
+    threads: 1,
+    walk: async (task) => {
+      await yieldToLoop();
+      // The filters were compiled here with the caller's `matched`: nothing to pass on.
+      return { ...readFolders(task, ops, filters), matched: [] };
+    },
+  };
+}
+
+/** What the walk found, gathered from every batch; sorted by path at the end, as batches arrive in any order. */
+class Findings {
+  paths = 0;
+  dirs = 0;
+  special = 0;
+  readonly #symlinks: Uint8Array[] = [];
+  readonly #followed: { link: Uint8Array; real: Uint8Array }[] = [];
+  readonly #problems: FolderProblem[] = [];
+
+  problem(path: Uint8Array, op: WalkProblem['op'], error: unknown): void {
+    const e = error as NodeJS.ErrnoException;
+    this.#problems.push({ path, op, code: e.code ?? 'EIO', message: e.message });
+  }
+
+  files(files: WalkedFiles, onFiles: WalkOptions['onFiles']): void {
+    this.paths += files.count;
+    onFiles(files, this.dirs);
+  }
+
+  add(report: WalkTaskResult, onFiles: WalkOptions['onFiles']): void {
+    this.dirs += report.dirs;
+    this.special += report.special;
+    for (const s of report.symlinks) this.#symlinks.push(s);
+    for (const f of report.followed) this.#followed.push(f);
+    for (const p of report.problems) this.#problems.push(p);
+    if (report.files.count > 0) this.files(report.files, onFiles);
+  }
+
+  result(): WalkResult {
+    return {
+      paths: this.paths,
+      symlinks: this.#symlinks.sort((a, b) => Buffer.compare(a, b)).map(fromBytes),
+      followed: this.#followed
+        .sort((a, b) => Buffer.compare(a.link, b.link))
+        .map((f) => ({ link: fromBytes(f.link), real: fromBytes(f.real) })),
+      problems: this.#problems
+        .sort((a, b) => Buffer.compare(a.path, b.path))
+        .map((p) => ({ path: fromBytes(p.path), op: p.op, code: p.code, message: p.message })),
+      dirs: this.dirs,
+      special: this.special,
+    };
+  }
+}
+
+/** The path of record `i`, as nodupe keeps paths (a string when its bytes are UTF-8). */
+export function pathAt(files: FileRecords, i: number): FsPath {
+  return fromBytes(files.paths.subarray(files.pathStart[i], files.pathStart[i + 1]));
 }
 
 /** "EACCES: permission denied, scandir '/x'" → "/x: permission denied (readdir)". */
@@ -241,8 +224,8 @@ export function describeProblem(p: { path: FsPath; op: string; message: string }
   return `${displayPath(p.path)}: ${reason} (${p.op})`;
 }
 
-/** `skipFiles` by the device and inode of their folders, each with a test of names. */
-function ownFilesByFolder(ops: FileOps, files: readonly string[]): Map<string, (name: string) => boolean> {
+/** The names in `skipFiles`, by the device and inode of their folders. */
+function ownFilesByFolder(ops: FileOps, files: readonly string[]): Map<string, string[]> {
   const byFolder = new Map<string, string[]>();
   for (const file of files) {
     const slash = file.lastIndexOf('/');
@@ -250,12 +233,7 @@ function ownFilesByFolder(ops: FileOps, files: readonly string[]): Map<string, (
     if (folder === undefined) continue;
     byFolder.set(folder, [...(byFolder.get(folder) ?? []), file.slice(slash + 1)]);
   }
-  return new Map(
-    [...byFolder].map(([id, names]) => [
-      id,
-      (name: string) => names.some((own) => name === own || name.startsWith(`${own}-`)),
-    ]),
-  );
+  return byFolder;
 }
 
 function identityOf(ops: FileOps, path: string): string | undefined {

@@ -4,9 +4,8 @@ import { dirname, join, resolve } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { NodupeError } from '../core/errors.js';
 import { nodeFileOps, type FileOps } from '../fs/file-ops.js';
-import { compileFilters } from '../scan/filters.js';
 import { comparePaths, displayPath, pathKey, toBytes, type FsPath } from '../model/paths.js';
-import { walk } from '../scan/walk.js';
+import { pathAt, walk } from '../scan/walk.js';
 import {
   CHUNK_BYTES,
   checkAborted,
@@ -155,14 +154,17 @@ async function collectFiles(
   // command line's roots are strings.
   const walked = await walk({
     roots: folders as string[],
-    filters: compileFilters({}),
+    filters: {},
     ...(signal ? { signal } : {}),
     ops,
+    onFiles: (found) => {
+      for (let i = 0; i < found.count; i++) {
+        const path = pathAt(found, i);
+        const bytes = toBytes(path);
+        if (!store.some((prefix) => bytes.subarray(0, prefix.length).equals(prefix))) files.push(path);
+      }
+    },
   });
-  for (const file of walked.files) {
-    const bytes = toBytes(file.path);
-    if (!store.some((prefix) => bytes.subarray(0, prefix.length).equals(prefix))) files.push(file.path);
-  }
   for (const p of walked.problems)
     problems.push({ path: p.path, code: p.code, message: describeFsError(p.message) });
   const seen = new Set<string>();

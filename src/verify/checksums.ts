@@ -1,10 +1,9 @@
-import { handledLater } from '../core/handled-later.js';
 import type { CatalogFile } from '../catalog/store.js';
 import { isBuiltinHashAlgorithm, type HashAlgorithm } from '../hash/algorithms.js';
-import { NOT_REGULAR, type HashItem } from '../hash/task.js';
+import { hashInBatches } from '../hash/batch-hasher.js';
+import { NOT_REGULAR } from '../hash/task.js';
 import type { VerifyError, VerifyOptions } from './verify.js';
 
-const BATCH = 128;
 /** A failed read, in the words of the integrity check. */
 const ERROR_CODES: Partial<Record<string, string>> = { ENOENT: 'missing', [NOT_REGULAR]: 'not-a-file' };
 
@@ -57,39 +56,29 @@ export async function checkChecksums(
       ...(options.signal ? { signal: options.signal } : {}),
     });
     try {
-      const pending: Promise<void>[] = [];
-      for (let i = 0; i < list.length; i += BATCH) {
-        const batch = list.slice(i, i + BATCH);
-        const items: HashItem[] = batch.map((f) => ({
-          path: f.path,
-          range: 'full',
-          size: f.size,
-          mtimeNs: f.mtimeNs,
-        }));
-        const { result } = await pool.submit(items);
-        pending.push(
-          handledLater(
-            result.then((outcomes) => {
-              outcomes.forEach((o, j) => {
-                const f = batch[j]!;
-                checked++;
-                const fail = (code: string, message: string) =>
-                  errors.push({ check: 'checksums', path: f.path, code, message });
-                if (o.kind === 'changed') fail('changed', 'changed since the last scan; not compared');
-                else if (o.kind === 'error') fail(ERROR_CODES[o.code] ?? 'unreadable', o.message);
-                else if (o.hash !== f.hashes!.full) {
-                  fail(
-                    'checksum-mismatch',
-                    `content hash ${o.hash} (${algorithm}), the catalog says ${f.hashes!.full!}: the bytes changed without the size or mtime changing`,
-                  );
-                }
-              });
-              phase?.add({ items: batch.length, bytes: batch.reduce((n, f) => n + f.size, 0) });
-            }),
-          ),
-        );
-      }
-      await Promise.all(pending);
+      await hashInBatches(
+        pool,
+        list,
+        (f) => ({ path: f.path, range: 'full', size: f.size, mtimeNs: f.mtimeNs }),
+        (batch, outcomes) => {
+          outcomes.forEach((o, j) => {
+            const f = batch[j]!;
+            checked++;
+            const fail = (code: string, message: string) =>
+              errors.push({ check: 'checksums', path: f.path, code, message });
+            if (o.kind === 'changed') fail('changed', 'changed since the last scan; not compared');
+            else if (o.kind === 'error') fail(ERROR_CODES[o.code] ?? 'unreadable', o.message);
+            else if (o.hash !== f.hashes!.full) {
+              fail(
+                'checksum-mismatch',
+                `content hash ${o.hash} (${algorithm}), the catalog says ${f.hashes!.full!}: the bytes changed without the size or mtime changing`,
+              );
+            }
+          });
+          phase?.add({ items: batch.length, bytes: batch.reduce((n, f) => n + f.size, 0) });
+        },
+        options.signal,
+      );
       await pool.close();
     } catch (error) {
       await pool.destroy();

@@ -1,21 +1,26 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Database, type SqliteDatabase, type SqliteStatement } from './driver.js';
+import { Database, type SqliteDatabase } from './driver.js';
 import { NodupeError } from '../../core/errors.js';
 import { fromBytes, toBytes } from '../../model/paths.js';
 import type { Journal } from '../../apply/journal.js';
 import type {
   CatalogFile,
   CatalogStore,
-  KnownFile,
+  KnownRows,
   RefreshedPath,
   ScanRecord,
-  SeenFile,
+  ScanWriter,
+  ScanWriterOptions,
   StoredHashes,
 } from '../store.js';
 import { catalogFileProblem, createCatalogFile } from './catalog-file.js';
 import { SqliteJournal } from './journal-store.js';
 import { LATEST_VERSION, MIGRATIONS } from './migrations.js';
+import { configure } from './pragmas.js';
+import { readKnownRows } from './known-rows.js';
+import { RowWriter } from './row-writer.js';
+import { SqliteScanWriter } from './scan-writer.js';
 
 interface FileRow {
   path: Buffer;
@@ -33,11 +38,6 @@ interface FileRow {
   last_scan: bigint;
 }
 
-type KnownRow = [number, Buffer, string, string | null, string | null, string | null, string | null];
-
-/** The same text as identityString() in the store interface, built by SQLite from the stored integers. */
-const IDENTITY_SQL = `dev || ':' || ino || ':' || size || ':' || mtime_ns || ':' || ctime_ns`;
-
 const FILE_COLUMNS = `path, dev, ino, size, mtime_ns, ctime_ns, hash_alg, head_hash, tail_hash, full_hash,
   first_seen, last_seen, last_scan`;
 
@@ -46,8 +46,8 @@ export class SqliteCatalog implements CatalogStore {
   readonly location: string;
   readonly id: string;
   readonly #db: SqliteDatabase;
-  #upsert: SqliteStatement | undefined;
   #journal: SqliteJournal | undefined;
+  #rowWriter: RowWriter | undefined;
 
   private constructor(location: string, db: SqliteDatabase) {
     this.location = location;
@@ -132,35 +132,8 @@ export class SqliteCatalog implements CatalogStore {
     }
   }
 
-  knownUnder(roots: readonly string[]): Map<string, KnownFile> {
-    // Integers come back as numbers here (ids fit); the identity is built as text by SQLite, exact.
-    const select = (where: string) =>
-      this.#db
-        .prepare(
-          `SELECT id, path, ${IDENTITY_SQL}, hash_alg, head_hash, tail_hash, full_hash
-           FROM files WHERE gone_at IS NULL AND ${where}`,
-        )
-        .safeIntegers(false)
-        .raw();
-    const exact = select('path = ?');
-    const under = select('path >= ? AND path < ?');
-    const known = new Map<string, KnownFile>();
-    for (const root of roots) {
-      const base = root.endsWith('/') ? root.slice(0, -1) : root;
-      const rows = [
-        ...(exact.all(Buffer.from(base)) as KnownRow[]),
-        // Everything below `base/`: byte strings from `base/` up to, not including, `base0` ('0' follows '/').
-        ...(under.all(Buffer.from(`${base}/`), Buffer.from(`${base}0`)) as KnownRow[]),
-      ];
-      for (const [id, path, identity, algorithm, head, tail, full] of rows) {
-        known.set(path.toString('latin1'), {
-          id,
-          identity,
-          hashes: toHashes(algorithm, head, tail, full),
-        });
-      }
-    }
-    return known;
+  knownRows(roots: readonly string[]): KnownRows {
+    return readKnownRows(this.#db, roots);
   }
 
   hashedFiles(algorithm: string): CatalogFile[] {
@@ -195,51 +168,9 @@ export class SqliteCatalog implements CatalogStore {
     return Number(info.lastInsertRowid);
   }
 
-  touch(scanId: number, ids: readonly number[], at: number): void {
-    if (ids.length === 0) return;
-    this.#db
-      .prepare('UPDATE files SET last_seen = ?, last_scan = ? WHERE id IN (SELECT value FROM json_each(?))')
-      .run(BigInt(Math.round(at)), BigInt(scanId), JSON.stringify(ids));
-  }
-
-  upsert(scanId: number, files: readonly SeenFile[], at: number): void {
-    if (files.length === 0) return;
-    const now = BigInt(Math.round(at));
-    const scan = BigInt(scanId);
-    const statement = (this.#upsert ??= this.#db.prepare(`
-      INSERT INTO files (${FILE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (path) DO UPDATE SET
-        dev = excluded.dev, ino = excluded.ino, size = excluded.size,
-        mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns,
-        hash_alg = excluded.hash_alg, head_hash = excluded.head_hash,
-        tail_hash = excluded.tail_hash, full_hash = excluded.full_hash,
-        first_seen = CASE WHEN files.gone_at IS NULL THEN files.first_seen ELSE excluded.first_seen END,
-        last_seen = excluded.last_seen, last_scan = excluded.last_scan, gone_at = NULL`));
-    // In path order, so that a transaction fills neighbouring pages of the path index instead of touching (and
-    // writing to the WAL) pages all over it.
-    const rows = files
-      .map((f) => ({ f, path: toBytes(f.path) }))
-      .sort((a, b) => Buffer.compare(a.path, b.path));
-    this.#db.transaction(() => {
-      for (const { f, path } of rows) {
-        const h = f.hashes;
-        statement.run(
-          path,
-          f.dev,
-          f.ino,
-          BigInt(f.size),
-          f.mtimeNs,
-          f.ctimeNs,
-          h?.algorithm ?? null,
-          h?.head ?? null,
-          h?.tail ?? null,
-          h?.full ?? null,
-          now,
-          now,
-          scan,
-        );
-      }
-    })();
+  scanWriter(scanId: number, options?: ScanWriterOptions): ScanWriter {
+    const local = () => (this.#rowWriter ??= new RowWriter(this.#db));
+    return new SqliteScanWriter(this.location, local, scanId, options);
   }
 
   finishScan(scanId: number, goneIds: readonly number[], at: number): void {
@@ -275,9 +206,13 @@ export class SqliteCatalog implements CatalogStore {
 
   filesSeenBy(scanId: number): number {
     const row = this.#db
-      .prepare('SELECT count(*) AS n FROM files WHERE last_scan = ?')
+      .prepare(
+        `SELECT coalesce(files_seen, (SELECT count(*) FROM files WHERE last_scan = scans.id)) AS n
+         FROM scans WHERE id = ?`,
+      )
       .safeIntegers(false)
-      .get(BigInt(scanId)) as { n: number };
+      .get(BigInt(scanId)) as { n: number } | undefined;
+    if (row === undefined) return 0;
     return row.n;
   }
 
@@ -313,16 +248,6 @@ export class SqliteCatalog implements CatalogStore {
   close(): void {
     this.#db.close();
   }
-}
-
-/** Pragmas of every connection to a catalog. WAL is recorded in the file: set on a catalog, it writes nothing. */
-function configure(db: SqliteDatabase): void {
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  // A large tree's rows and path index outgrow SQLite's 2 MB default page cache many times over.
-  db.pragma('cache_size = -16384');
 }
 
 /** Fills a new catalog file (see createCatalogFile): the schema, in WAL mode from the start. */

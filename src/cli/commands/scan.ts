@@ -1,7 +1,8 @@
 import { realpathSync } from 'node:fs';
 import type { CliContext } from '../context.js';
 import type { ScanCliOptions } from '../options.js';
-import { scan, type ScanReport } from '../../scan/scan.js';
+import type { ScanReport } from '../../model/groups.js';
+import { scan } from '../../scan/scan.js';
 import { describeProblem } from '../../scan/walk.js';
 import { displayPath } from '../../model/paths.js';
 import { count, formatBytes } from '../../core/format.js';

@@ -1,6 +1,6 @@
 import { count, formatBytes } from '../../core/format.js';
 import { joinName, toBytes, type FsPath } from '../../model/paths.js';
-import type { PhysicalFile } from '../../scan/scan.js';
+import type { PhysicalFile } from '../../model/groups.js';
 import type { DupesReport } from '../report.js';
 import type { DupesFormat } from './format.js';
 import { sizeLine, type GroupOptions } from './text.js';

@@ -1,4 +1,4 @@
-import type { DuplicateGroup, PhysicalFile, ScanProblem } from '../../scan/scan.js';
+import type { DuplicateGroup, PhysicalFile, ScanProblem } from '../../model/groups.js';
 import { jsonPath } from '../../model/paths.js';
 import type { DupesFormat } from './format.js';
 
