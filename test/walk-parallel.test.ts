@@ -61,7 +61,7 @@ async function walkWith(options: Options, onPool: boolean | WalkPool): Promise<W
   let calls = 0;
   const result = await walk({
     ...options,
-    ...(onPool === false ? {} : { pool: onPool === true ? pool : onPool }),
+    ...(onPool === false ? {} : { pool: onPool === true ? pool : onPool, readHereFirst: 0 }),
     onFiles: (batch) => {
       calls++;
       for (let i = 0; i < batch.count; i++) {
@@ -201,6 +201,33 @@ describe('the walk on worker threads and on its own thread', () => {
   });
 });
 
+describe('a small tree', () => {
+  it('is walked on the walk own thread, and a larger one goes to the pool once it shows its size', async () => {
+    for (let i = 0; i < 30; i++) dir.write(`s/f${i}/a`, 'a');
+    let tasks = 0;
+    const counting: WalkPool = {
+      threads: pool.threads,
+      walk: (task) => {
+        tasks++;
+        return pool.walk(task);
+      },
+    };
+    const roots = [dir.path('s')];
+    await walk({ roots, filters: {}, pool: counting, onFiles: () => undefined });
+    expect(tasks).toBe(0);
+    // 31 folders and 60 entries: past 10 entries read here, the rest of the folders go to the pool.
+    const { dirs } = await walk({
+      roots,
+      filters: {},
+      pool: counting,
+      readHereFirst: 10,
+      onFiles: () => undefined,
+    });
+    expect(dirs).toBe(31);
+    expect(tasks).toBeGreaterThan(0);
+  });
+});
+
 describe('a folder gone before it was read', () => {
   it('is reported the same way on the pool and on the walk own thread, and the walk goes on', async () => {
     const gone = dir.path('g/gone');
@@ -244,7 +271,7 @@ describe('a walk aborted midway', () => {
         roots: [dir.path('t')],
         filters: {},
         signal: controller.signal,
-        ...(onPool ? { pool } : {}),
+        ...(onPool ? { pool, readHereFirst: 0 } : {}),
         onFiles: () => {
           calls++;
           controller.abort();

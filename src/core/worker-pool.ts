@@ -114,10 +114,7 @@ export class WorkerPool<TTask, TResult> {
     if (o.task !== undefined && typeof o.task !== 'string') {
       throw new TypeError(`WorkerPool task: expected an export name, received ${typeof o.task}`);
     }
-    this.threads =
-      o.threads === undefined
-        ? availableParallelism()
-        : checkNumber('WorkerPool threads', o.threads, { integer: true, min: 1, max: 1024 });
+    this.threads = poolThreads(o.threads);
     const maxQueue =
       o.maxQueue === undefined
         ? this.threads * 4
@@ -297,6 +294,13 @@ export class WorkerPool<TTask, TResult> {
       ? new AbortError('The worker pool was destroyed')
       : new PoolClosedError('The worker pool is closed: no new tasks');
   }
+}
+
+/** The threads a pool of `threads` (validated) has: by default, as many as the machine runs at once. */
+export function poolThreads(threads: unknown): number {
+  return threads === undefined
+    ? availableParallelism()
+    : checkNumber('WorkerPool threads', threads, { integer: true, min: 1, max: 1024 });
 }
 
 /**

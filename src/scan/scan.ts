@@ -3,6 +3,7 @@ import type { Profiler } from '../core/profiler.js';
 import type { Phase, ProgressTracker } from '../core/progress.js';
 import { byteRateLimiter } from '../core/byte-rate.js';
 import { handledLater } from '../core/handled-later.js';
+import { poolThreads } from '../core/worker-pool.js';
 import { nodeFileOps, type FileOps } from '../fs/file-ops.js';
 import type { CatalogStore, KnownRows, ScanWriter } from '../catalog/store.js';
 import { findDuplicateGroups, firstRange } from '../dupes/candidates.js';
@@ -15,6 +16,7 @@ import {
 } from '../model/groups.js';
 import type { HashAlgorithm } from '../hash/algorithms.js';
 import { hashInBatches } from '../hash/batch-hasher.js';
+import type { HashPool } from '../hash/hash-pool.js';
 import { rangeSpan, type HashRange } from '../hash/task.js';
 import type { FilterOptions } from './filters.js';
 import { comparePaths, fromBytes, parentOf, pathKey, toBytes, type FsPath } from '../model/paths.js';
@@ -79,19 +81,23 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
   const limiter = options.maxReadRate === undefined ? undefined : byteRateLimiter(options.maxReadRate, clock);
   // The phase that the workers' reads count into, as they read (the walk's, then each hashing phase's).
   let reading: Phase | undefined;
-  const { HashPool } = await import('../hash/hash-pool.js');
-  const pool = new HashPool({
-    algorithm,
-    ...(options.hasherModule === undefined ? {} : { module: options.hasherModule }),
-    ...(options.hasherPlugin === undefined ? {} : { plugin: options.hasherPlugin }),
-    ...(options.hasherTimeLimitMs === undefined ? {} : { hasherTimeLimitMs: options.hasherTimeLimitMs }),
-    followSymlinks: options.followSymlinks ?? false,
-    clock,
-    ...(options.threads === undefined ? {} : { threads: options.threads }),
-    ...(limiter ? { limiter } : {}),
-    ...(progress ? { onBytesRead: (bytes: number) => reading?.add({ bytes }) } : {}),
-    ...(signal ? { signal } : {}),
-  });
+  const { HashPool: Pool } = await import('../hash/hash-pool.js');
+  // The threads start when there is work for them: the walk of a small tree, and a scan that hashes nothing
+  // (an empty folder), never start them.
+  let started: HashPool | undefined;
+  const pool = (): HashPool =>
+    (started ??= new Pool({
+      algorithm,
+      ...(options.hasherModule === undefined ? {} : { module: options.hasherModule }),
+      ...(options.hasherPlugin === undefined ? {} : { plugin: options.hasherPlugin }),
+      ...(options.hasherTimeLimitMs === undefined ? {} : { hasherTimeLimitMs: options.hasherTimeLimitMs }),
+      followSymlinks: options.followSymlinks ?? false,
+      clock,
+      ...(options.threads === undefined ? {} : { threads: options.threads }),
+      ...(limiter ? { limiter } : {}),
+      ...(progress ? { onBytesRead: (bytes: number) => reading?.add({ bytes }) } : {}),
+      ...(signal ? { signal } : {}),
+    }));
   let writer: ScanWriter | undefined;
   try {
     // The threads start while the catalog is read.
@@ -102,7 +108,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     return await scanWith(known, writer);
   } finally {
     // Whatever happened (an abort during the walk too), the workers and the writer's thread end with the scan.
-    await pool.close();
+    await started?.close();
     await writer?.close().catch(() => undefined);
   }
 
@@ -119,7 +125,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     /** Hashes one range of `ids` in batches; outcomes land in the table. Resolves when all are in. */
     const hashFiles = (ids: readonly number[], range: HashRange, onBatch?: (items: number) => void) =>
       hashInBatches(
-        pool,
+        pool(),
         ids,
         (id) => ({ path: table.pathBytes(id), range, size: table.size(id), mtimeNs: table.mtimeNs(id) }),
         (batch, outcomes) => {
@@ -172,7 +178,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }),
       ...(signal ? { signal } : {}),
       ...(options.ops ? { ops: options.ops } : {}),
-      pool,
+      pool: { threads: poolThreads(options.threads), walk: (task) => pool().walk(task) },
       onFiles: (files, dirs) => {
         const before = table.count;
         table.add(files, onCandidate);

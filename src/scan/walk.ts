@@ -47,6 +47,11 @@ export interface WalkOptions {
    * cannot cross to another thread), folders are read on this thread.
    */
   pool?: WalkPool;
+  /**
+   * With a pool: entries read on this thread before folders go to the pool; by default 2,048, so that a small
+   * tree starts no thread. 0 sends every folder to the pool.
+   */
+  readHereFirst?: number;
   /** The file system calls (readdir, lstat, stat, realpath); tests inject failures and races here. */
   ops?: FileOps;
 }
@@ -79,6 +84,8 @@ const TASKS_PER_THREAD = 2;
 const ENTRIES_PER_TASK = 2048;
 /** On the walk's own thread: entries between two yields to the event loop (progress, aborts). */
 const ENTRIES_PER_YIELD = 1024;
+/** Entries read on the walk's own thread before it hands folders to the pool (see `startingHere`). */
+const SMALL_TREE = 2048;
 
 let walks = 0;
 
@@ -133,8 +140,9 @@ export async function walk(options: WalkOptions): Promise<WalkResult> {
   const { matched, ...plain } = options.filters;
   // Injected file operations cannot cross to another thread: the walk then reads on its own.
   const inThread = options.pool === undefined || (options.ops !== undefined && options.ops !== nodeFileOps);
+  const local = threadReader(ops, filters);
   const queue = new FolderQueue({
-    reader: inThread ? threadReader(ops, filters) : options.pool!,
+    reader: inThread ? local : startingHere(local, options.pool!, options.readHereFirst ?? SMALL_TREE),
     tasksPerThread: inThread ? 1 : TASKS_PER_THREAD,
     entriesPerTask: inThread ? ENTRIES_PER_YIELD : ENTRIES_PER_TASK,
     template: {
@@ -155,6 +163,23 @@ export async function walk(options: WalkOptions): Promise<WalkResult> {
   });
   await queue.run(rootFolders);
   return found.result();
+}
+
+/**
+ * Reads the first folders on this thread, and the rest on the pool once the tree has shown `first` entries: a
+ * small tree (an empty folder, a handful of files) is walked without starting a thread.
+ */
+function startingHere(local: WalkPool, pool: WalkPool, first: number): WalkPool {
+  let entries = 0;
+  return {
+    threads: pool.threads,
+    walk: async (task) => {
+      if (entries >= first) return pool.walk(task);
+      const report = await local.walk(task);
+      entries += report.entries;
+      return report;
+    },
+  };
 }
 
 /** Reads folders on the walk's own thread, one batch per turn of the event loop. */
