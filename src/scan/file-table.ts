@@ -18,6 +18,8 @@ const FRESH = 1; // hashed by this scan: every path's row gets the hashes
 const CHANGED = 2; // changed while read: written without hashes, in no group
 const FAILED = 4; // could not be read: in no group
 const DIRTY = 8; // the first path's row is new or changed (rescans)
+const SINGLE = 16; // one link, reached by one path: no other path of it can turn up later in the walk
+const SETTLED = 32; // its hashes are final and its rows are on their way to the catalog
 
 export interface TableOptions {
   /** The catalog's rows under the roots (a rescan), or undefined (a first scan). */
@@ -159,7 +161,7 @@ export class FileTable {
       this.#pathBatch[id] = b;
       this.#pathStart[id] = start;
       this.#pathEnd[id] = end;
-      this.#flags[id] = unchanged || known === undefined ? 0 : DIRTY;
+      this.#flags[id] = (unchanged || known === undefined ? 0 : DIRTY) | (shared ? 0 : SINGLE);
       this.head.push(undefined);
       this.tail.push(undefined);
       this.full.push(undefined);
@@ -232,6 +234,21 @@ export class FileTable {
 
   markFailed(id: number): void {
     this.#flags[id]! |= FAILED;
+  }
+
+  /** A file no other path can reach (see `SINGLE`): its rows may be written before the walk ends. */
+  isSingle(id: number): boolean {
+    return (this.#flags[id]! & SINGLE) !== 0;
+  }
+
+  /**
+   * Marks the file settled (its hashes final, its rows to be written); false when it already was, so that each
+   * file's rows are written once.
+   */
+  settle(id: number): boolean {
+    if (this.#flags[id]! & SETTLED) return false;
+    this.#flags[id]! |= SETTLED;
+    return true;
   }
 
   isChanged(id: number): boolean {

@@ -122,8 +122,24 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       everyFileShared: options.roots.length > 1 || (options.followSymlinks ?? false),
     });
 
+    // Settled files are written a chunk at a time: the rows are built here, and written on the writer's thread.
+    let settledIds: number[] = [];
+    const writeSettled = (): void => {
+      const endWrite = span('catalog-write');
+      writer.write(table.rowsOf(settledIds), clock.wallNow());
+      settledIds = [];
+      endWrite();
+    };
+    const onSettled = (ids: readonly number[]): void => {
+      for (const id of ids) {
+        if (!table.settle(id)) continue;
+        settledIds.push(id);
+        if (settledIds.length >= WRITE_CHUNK) writeSettled();
+      }
+    };
+
     /** Hashes one range of `ids` in batches; outcomes land in the table. Resolves when all are in. */
-    const hashFiles = (ids: readonly number[], range: HashRange, onBatch?: (items: number) => void) =>
+    const hashFiles = (ids: readonly number[], range: HashRange, onBatch?: (done: number[]) => void) =>
       hashInBatches(
         pool(),
         ids,
@@ -144,7 +160,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
               });
             }
           });
-          onBatch?.(batch.length);
+          onBatch?.(batch);
         },
         signal,
       );
@@ -161,7 +177,13 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     const send = (range: 'head' | 'full', all: boolean): void => {
       const ids = waiting[range];
       if (ids.length === 0 || (!all && ids.length < EARLY_BATCH)) return;
-      early.push(handledLater(hashFiles(ids, range)));
+      // A small file read whole during the walk has its final hash: if no other path can reach it, its row is
+      // written now, while the walk goes on, instead of with everything else at the end.
+      const onBatch =
+        range === 'full'
+          ? (done: readonly number[]) => onSettled(done.filter((id) => table.isSingle(id)))
+          : undefined;
+      early.push(handledLater(hashFiles(ids, range, onBatch)));
       waiting[range] = [];
     };
     const onCandidate = (id: number): void => {
@@ -203,21 +225,6 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     end();
     table.finishPaths();
     writer.seen(table.count);
-
-    // Settled files are written a chunk at a time: the rows are built here, and written on the writer's thread.
-    let settledIds: number[] = [];
-    const writeSettled = (): void => {
-      const endWrite = span('catalog-write');
-      writer.write(table.rowsOf(settledIds), clock.wallNow());
-      settledIds = [];
-      endWrite();
-    };
-    const onSettled = (ids: number[]): void => {
-      for (const id of ids) {
-        settledIds.push(id);
-        if (settledIds.length >= WRITE_CHUNK) writeSettled();
-      }
-    };
     const all = Array.from({ length: table.count }, (_, id) => id);
     // Files that could not be read, or changed under the scan, leave the race now.
     onSettled(all.filter((id) => table.isOut(id)));
@@ -233,7 +240,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
         bytes: ids.reduce((sum, id) => sum + rangeSpan(range, table.size(id)).length, 0),
       });
       reading = phase;
-      await hashFiles(ids, range, (items) => phase?.add({ items }));
+      await hashFiles(ids, range, (done) => phase?.add({ items: done.length }));
       phase?.end();
       reading = undefined;
       endRange();
