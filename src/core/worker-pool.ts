@@ -98,6 +98,8 @@ export class WorkerPool<TTask, TResult> {
    */
   readonly #turns = { urgent: new Fifo<Admission>(), normal: new Fifo<Admission>() };
   #running = 0;
+  /** A task has come back: the threads have loaded their module (see `idle`). */
+  #warm = false;
   #state: State = 'open';
   #inFlight = 0;
   #completed = 0;
@@ -210,6 +212,14 @@ export class WorkerPool<TTask, TResult> {
     return this.#closed;
   }
 
+  /**
+   * Whether a task submitted now would start at once: a task has come back already (the threads are up, their
+   * module loaded), a thread is free and none waits for one.
+   */
+  get idle(): boolean {
+    return this.#warm && this.#running < this.threads && this.#inFlight < this.capacity;
+  }
+
   stats(): WorkerPoolStats {
     return {
       threads: this.threads,
@@ -243,6 +253,7 @@ export class WorkerPool<TTask, TResult> {
         else this.#running--;
       }
       this.#completed++;
+      this.#warm = true;
       return result;
     } catch (error) {
       this.#failed++;

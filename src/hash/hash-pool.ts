@@ -3,15 +3,27 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { checkNumber, NodupeError } from '../core/errors.js';
 import type { RateLimiter } from '../core/rate-limiter.js';
 import { WorkerPool, type Submitted } from '../core/worker-pool.js';
-import { displayPath } from '../model/paths.js';
+import { displayPath, fromBytes } from '../model/paths.js';
 import type { HashAlgorithm } from './algorithms.js';
 import { CallWatchdog, type StuckCall } from './call-watch.js';
+import { hashFilesBuffers } from './hash-batch.js';
 import { ReadMeter } from './read-meter.js';
-import type { HashItem, HashOutcome, HashTask, PoolTask, WalkTask, WalkTaskResult } from './task.js';
+import type {
+  HashFiles,
+  HashRange,
+  HashResults,
+  HashTask,
+  PoolTask,
+  WalkTask,
+  WalkTaskResult,
+} from './task.js';
 import { hashWorkerUrl } from './worker-url.js';
 
 /** How long one call into a plugin's hasher may run, by default: as long as a plugin's synchronous call. */
 export const DEFAULT_HASHER_TIME_LIMIT_MS = 60_000;
+
+/** What the watchdog keeps of a task to name a stuck file: a copy of its paths (the task's own moved away). */
+type TaskPaths = Pick<HashFiles, 'count' | 'paths' | 'pathStart'>;
 
 export interface HashPoolOptions {
   algorithm: HashAlgorithm;
@@ -46,10 +58,10 @@ export interface HashPoolOptions {
  */
 export class HashPool {
   readonly algorithm: HashAlgorithm;
-  readonly #pool: WorkerPool<PoolTask, HashOutcome[] | WalkTaskResult>;
+  readonly #pool: WorkerPool<PoolTask, HashResults | WalkTaskResult>;
   readonly #limiter: RateLimiter | undefined;
   readonly #signal: AbortSignal | undefined;
-  readonly #watchdog: CallWatchdog<HashItem[]> | undefined;
+  readonly #watchdog: CallWatchdog<TaskPaths> | undefined;
   readonly #meter: ReadMeter | undefined;
   /** Set when a plugin's call was stopped: every task still pending, and every later submit, fails with it. */
   #failure: NodupeError | undefined;
@@ -63,7 +75,7 @@ export class HashPool {
     this.#limiter = options.limiter;
     this.#signal = options.signal;
     this.#meter = options.onBytesRead && new ReadMeter(options.clock ?? systemClock, options.onBytesRead);
-    this.#pool = new WorkerPool<PoolTask, HashOutcome[] | WalkTaskResult>({
+    this.#pool = new WorkerPool<PoolTask, HashResults | WalkTaskResult>({
       filename: hashWorkerUrl,
       workerData: {
         algorithm: options.algorithm,
@@ -81,7 +93,7 @@ export class HashPool {
         options.plugin === undefined
           ? `the hasher "${options.algorithm}" (${options.module})`
           : `plugin "${options.plugin}": its hasher "${options.algorithm}"`;
-      this.#watchdog = new CallWatchdog<HashItem[]>(limitMs, options.clock ?? systemClock, (stuck) =>
+      this.#watchdog = new CallWatchdog<TaskPaths>(limitMs, options.clock ?? systemClock, (stuck) =>
         this.#stopStuck(stuck, who, limitMs),
       );
     }
@@ -91,22 +103,36 @@ export class HashPool {
     return this.#pool.threads;
   }
 
+  /** Whether a thread is free right now (see `WorkerPool.idle`). */
+  get idle(): boolean {
+    return this.#pool.idle;
+  }
+
   /**
-   * Submits one batch (waiting while the pool is full); the outcomes come in the order of `items`. The pool's
+   * Submits one batch, `range` of each of `files` (waiting while the pool is full); the results come in the
+   * order of the files. The columns move to the worker: they are unusable here once submitted. The pool's
    * signal, not each task, carries cancellation: aborting it destroys the pool and rejects every task.
    */
-  async submit(items: HashItem[]): Promise<{ result: Promise<HashOutcome[]> }> {
+  async submit(range: HashRange, files: HashFiles): Promise<{ result: Promise<HashResults> }> {
     if (this.#failure) throw this.#failure;
-    const watch = this.#watchdog?.watch(items);
+    const watch = this.#watchdog?.watch({
+      count: files.count,
+      paths: files.paths.slice(0, files.pathStart[files.count]),
+      pathStart: files.pathStart.slice(0, files.count + 1),
+    });
     this.#meter?.started();
-    let submitted: Submitted<HashOutcome[] | WalkTaskResult>;
+    let submitted: Submitted<HashResults | WalkTaskResult>;
     try {
-      submitted = await this.#submit({
-        kind: 'hash',
-        algorithm: this.algorithm,
-        items,
-        ...(watch ? { watch: watch.cell } : {}),
-      });
+      submitted = await this.#submit(
+        {
+          kind: 'hash',
+          algorithm: this.algorithm,
+          range,
+          files,
+          ...(watch ? { watch: watch.cell } : {}),
+        },
+        hashFilesBuffers(files),
+      );
     } catch (error) {
       watch?.done();
       this.#meter?.settled();
@@ -116,7 +142,7 @@ export class HashPool {
       result: submitted.result
         .then(
           // A worker answers a task with the result of its kind.
-          (outcomes) => outcomes as HashOutcome[],
+          (results) => results as HashResults,
           (error: unknown) => {
             throw this.#reason(error);
           },
@@ -156,8 +182,8 @@ export class HashPool {
     return this.#pool.destroy();
   }
 
-  #submit(task: HashTask): Promise<Submitted<HashOutcome[] | WalkTaskResult>> {
-    if (!this.#limiter) return this.#pool.submit(task);
+  #submit(task: HashTask, transferList: ArrayBuffer[]): Promise<Submitted<HashResults | WalkTaskResult>> {
+    if (!this.#limiter) return this.#pool.submit(task, { transferList });
     const limiter = this.#limiter;
     const { port1, port2 } = new MessageChannel();
     port1.on('message', (bytes: number) => {
@@ -166,7 +192,7 @@ export class HashPool {
         () => port1.close(),
       );
     });
-    return this.#pool.submit({ ...task, throttle: port2 }, { transferList: [port2] }).then(
+    return this.#pool.submit({ ...task, throttle: port2 }, { transferList: [...transferList, port2] }).then(
       (submitted) => ({ result: submitted.result.finally(() => port1.close()) }),
       (error: unknown) => {
         port1.close();
@@ -181,12 +207,12 @@ export class HashPool {
   }
 
   /** A plugin's call ran past the limit: hashing cannot go on without it, so every worker ends now. */
-  #stopStuck(stuck: StuckCall<HashItem[]>, who: string, limitMs: number): void {
-    const path = stuck.task[stuck.item]?.path;
+  #stopStuck(stuck: StuckCall<TaskPaths>, who: string, limitMs: number): void {
+    const { count, paths, pathStart } = stuck.task;
     const where =
-      path === undefined
-        ? ''
-        : `, hashing ${displayPath(typeof path === 'string' ? path : Buffer.from(path))}`;
+      stuck.item < count
+        ? `, hashing ${displayPath(fromBytes(paths.subarray(pathStart[stuck.item], pathStart[stuck.item + 1])))}`
+        : '';
     this.#failure = new NodupeError(
       'FAILED',
       `${who} did not return from ${stuck.call}() within ${limitMs} ms${where} ` +

@@ -10,19 +10,26 @@ export type HashRange = 'head' | 'tail' | 'full';
 /** Bytes in a head or tail block. */
 export const BLOCK_SIZE = 4096;
 
-export interface HashItem {
-  /** A path as a string, or its raw bytes when they are not UTF-8 (they arrive in the worker as Uint8Array). */
-  path: string | Uint8Array;
-  range: HashRange;
-  /** What the walk saw; a file that no longer matches is reported as changed, never hashed into a group. */
-  size: number;
-  mtimeNs: bigint;
+/**
+ * The files of one hashing task, in columns: path `i` is the bytes `paths[pathStart[i]] .. paths[pathStart[i + 1]]`,
+ * with the size and mtime the walk saw (a file that no longer matches is reported as changed, never hashed into a
+ * group). Each column's buffer is its own and may be longer than `count`: the batch moves to its worker by transfer.
+ */
+export interface HashFiles {
+  count: number;
+  paths: Uint8Array;
+  /** `count + 1` offsets into `paths`. */
+  pathStart: Uint32Array;
+  size: Float64Array;
+  mtimeNs: BigInt64Array;
 }
 
 export interface HashTask {
   kind: 'hash';
   algorithm: HashAlgorithm;
-  items: HashItem[];
+  /** The one range every file of the task is hashed by. */
+  range: HashRange;
+  files: HashFiles;
   /** When reads are throttled: before each read the worker asks here for its bytes and waits for the answer. */
   throttle?: MessagePort;
   /** For a plugin's hasher: where the worker marks its calls into the plugin, for the pool's watchdog. */
@@ -32,10 +39,28 @@ export interface HashTask {
 /** What the pool's workers do: hash ranges of files, or read folders for the walk (see `readFolders`). */
 export type PoolTask = HashTask | WalkTask;
 
-export type HashOutcome =
-  | { kind: 'hash'; hash: string; bytes: number }
-  | { kind: 'changed'; bytes: number }
-  | { kind: 'error'; code: string; message: string; bytes: number };
+/** What became of a file, in {@link HashResults.kind}. */
+export const Outcome = { hash: 0, changed: 1, error: 2 } as const;
+
+/** A file that could not be hashed: its index in the task, and why. */
+export interface HashError {
+  index: number;
+  code: string;
+  message: string;
+}
+
+/**
+ * The answer to a hashing task, in columns, moved back from the worker: per file `i`, what became of it
+ * (`kind[i]`, an {@link Outcome}), the bytes read, and its hash (`hash[i]`, empty unless `kind[i]` is
+ * `Outcome.hash`). The few files that failed are listed in `errors`, in file order.
+ */
+export interface HashResults {
+  count: number;
+  kind: Uint8Array;
+  bytes: Float64Array;
+  hash: string[];
+  errors: HashError[];
+}
 
 /** The error code of a path that is no longer a regular file (a fifo, a folder, a device, an unfollowed link). */
 export const NOT_REGULAR = 'ENOTREG';

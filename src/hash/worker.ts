@@ -1,15 +1,18 @@
-// The hashing worker: runs in the worker pool's threads. Each task is a batch of ranges of files to hash.
+// The hashing worker: runs in the worker pool's threads. Each task is one range of a batch of files, in columns.
 import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
 import { workerData, type MessagePort } from 'node:worker_threads';
+import { moveResult } from '../core/worker-pool.js';
 import { resolveOwnApi } from '../plugins/own-api.js';
 import type { HashAlgorithm } from './algorithms.js';
 import { inAsyncCall, markItem, watchedState } from './call-watch.js';
 import { createHashState, type HashState } from './hashers.js';
 import {
   NOT_REGULAR,
+  Outcome,
   rangeSpan,
-  type HashItem,
-  type HashOutcome,
+  type HashFiles,
+  type HashRange,
+  type HashResults,
   type HashTask,
   type PoolTask,
   type WalkTaskResult,
@@ -48,12 +51,12 @@ ready.catch(() => undefined);
 type Budget = (bytes: number) => Promise<void>;
 
 /** A task of either kind; the walk's code loads on the first walk task, so a pool that only hashes never loads it. */
-export default async function runTask(task: PoolTask): Promise<HashOutcome[] | WalkTaskResult> {
+export default async function runTask(task: PoolTask): Promise<HashResults | WalkTaskResult> {
   if (task.kind === 'walk') return (await import('../scan/walk-thread.js')).readFoldersInThread(task);
   return hashBatch(task);
 }
 
-async function hashBatch(task: HashTask): Promise<HashOutcome[]> {
+async function hashBatch(task: HashTask): Promise<HashResults> {
   await ready;
   const watch = task.watch;
   let state = states.get(task.algorithm);
@@ -66,29 +69,48 @@ async function hashBatch(task: HashTask): Promise<HashOutcome[]> {
   // Picked once per task: a plugin's state has each call marked for the watchdog; a built-in one runs bare.
   const hasher = watch ? watchedState(state, watch) : state;
   const budget = task.throttle ? portBudget(task.throttle) : undefined;
-  const outcomes: HashOutcome[] = [];
-  for (let i = 0; i < task.items.length; i++) {
+  const { files, range } = task;
+  const kind = new Uint8Array(files.count);
+  const bytes = new Float64Array(files.count);
+  const out: HashResults = {
+    count: files.count,
+    kind,
+    bytes,
+    hash: new Array<string>(files.count).fill(''),
+    errors: [],
+  };
+  for (let i = 0; i < files.count; i++) {
     if (watch) markItem(watch, i);
-    outcomes.push(await hashItem(task.items[i]!, hasher, budget));
+    await hashItem(files, i, range, hasher, budget, out);
   }
-  return outcomes;
+  // The columns move back to the main thread; the hashes and the few errors are copied.
+  return moveResult(out, [kind.buffer, bytes.buffer]);
 }
 
-async function hashItem(item: HashItem, state: HashState, budget: Budget | undefined): Promise<HashOutcome> {
+/** Hashes `range` of file `i` of `files`; what became of it goes to row `i` of `out`. */
+async function hashItem(
+  files: HashFiles,
+  i: number,
+  range: HashRange,
+  state: HashState,
+  budget: Budget | undefined,
+  out: HashResults,
+): Promise<void> {
   let fd: number;
   try {
-    fd = openSync(pathOf(item), OPEN_FLAGS);
+    fd = openSync(pathOf(files, i), OPEN_FLAGS);
   } catch (error) {
-    return failure(error, 0);
+    return failure(out, i, error, 0);
   }
   // A hash that stands for the whole content is checked against what the walk saw, after the read: a file
   // written to meanwhile is read once more, and if it still does not match, reported, never grouped. Head and
   // tail hashes only narrow the field (every group ends with whole-content hashes), so they skip that check.
-  const { offset, length } = rangeSpan(item.range, item.size);
-  const whole = offset === 0 && length === item.size;
+  const size = files.size[i]!;
+  const { offset, length } = rangeSpan(range, size);
+  const whole = offset === 0 && length === size;
   let bytes = 0;
   try {
-    if (!fstatSync(fd).isFile()) return notRegular(0);
+    if (!fstatSync(fd).isFile()) return notRegular(out, i, 0);
     for (let attempt = 0; attempt < 2; attempt++) {
       state.reset();
       for (let done = 0; done < length;) {
@@ -101,36 +123,47 @@ async function hashItem(item: HashItem, state: HashState, budget: Budget | undef
         if (bytesRead) Atomics.add(bytesRead, 0, BigInt(got));
         state.update(got === CHUNK ? buffer : buffer.subarray(0, got));
       }
-      if (!whole || unchanged(fstatSync(fd, { bigint: true }), item)) {
-        return { kind: 'hash', hash: state.digest(), bytes };
+      if (!whole || unchanged(fstatSync(fd, { bigint: true }), size, files.mtimeNs[i]!)) {
+        out.kind[i] = Outcome.hash;
+        out.hash[i] = state.digest();
+        out.bytes[i] = bytes;
+        return;
       }
     }
-    return { kind: 'changed', bytes };
+    out.kind[i] = Outcome.changed;
+    out.bytes[i] = bytes;
   } catch (error) {
-    return failure(error, bytes);
+    failure(out, i, error, bytes);
   } finally {
     closeSync(fd);
   }
 }
 
-function pathOf(item: HashItem): string | Buffer {
-  const p = item.path;
-  return typeof p === 'string' ? p : Buffer.from(p.buffer, p.byteOffset, p.byteLength);
+/** Path `i` of the task, as a view of its bytes (no copy). */
+function pathOf(files: HashFiles, i: number): Buffer {
+  const start = files.pathStart[i]!;
+  return Buffer.from(files.paths.buffer, files.paths.byteOffset + start, files.pathStart[i + 1]! - start);
 }
 
-function unchanged(st: BigIntStats, item: HashItem): boolean {
-  return Number(st.size) === item.size && st.mtimeNs === item.mtimeNs;
+function unchanged(st: BigIntStats, size: number, mtimeNs: bigint): boolean {
+  return Number(st.size) === size && st.mtimeNs === mtimeNs;
 }
 
-function notRegular(bytes: number): HashOutcome {
-  return { kind: 'error', code: NOT_REGULAR, message: 'no longer a regular file', bytes };
+function notRegular(out: HashResults, i: number, bytes: number): void {
+  fail(out, i, NOT_REGULAR, 'no longer a regular file', bytes);
 }
 
-function failure(error: unknown, bytes: number): HashOutcome {
+function failure(out: HashResults, i: number, error: unknown, bytes: number): void {
   const e = error as NodeJS.ErrnoException;
   // O_NOFOLLOW refuses a final link with ELOOP: the walk saw a file there, a link stands there now.
-  if (e.code === 'ELOOP' && setup?.followSymlinks !== true) return notRegular(bytes);
-  return { kind: 'error', code: e.code ?? 'EIO', message: e.message, bytes };
+  if (e.code === 'ELOOP' && setup?.followSymlinks !== true) notRegular(out, i, bytes);
+  else fail(out, i, e.code ?? 'EIO', e.message, bytes);
+}
+
+function fail(out: HashResults, i: number, code: string, message: string, bytes: number): void {
+  out.kind[i] = Outcome.error;
+  out.bytes[i] = bytes;
+  out.errors.push({ index: i, code, message });
 }
 
 /** Asks the main thread's rate limiter for `bytes` through the task's port and waits for the grant. */

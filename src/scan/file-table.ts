@@ -1,5 +1,6 @@
 import type { CatalogRows, KnownRows } from '../catalog/store.js';
 import type { HashAlgorithm } from '../hash/algorithms.js';
+import type { HashBatch } from '../hash/hash-batch.js';
 import type { HashRange } from '../hash/task.js';
 import { comparePaths, fromBytes, type FsPath } from '../model/paths.js';
 import { exactNumber, halvesOf, type WalkedFiles } from '../model/records.js';
@@ -184,13 +185,10 @@ export class FileTable {
     return this.#size[id]!;
   }
 
-  mtimeNs(id: number): bigint {
-    return this.#mtimeNs[id]!;
-  }
-
-  /** The first path's bytes, copied (what a hashing task carries). */
-  pathBytes(id: number): Uint8Array {
-    return this.#arenas[this.#pathBatch[id]!]!.slice(this.#pathStart[id], this.#pathEnd[id]);
+  /** Adds the file to a hashing batch: its first path's bytes, size and mtime, copied into the batch's columns. */
+  addToBatch(id: number, batch: HashBatch): void {
+    const arena = this.#arenas[this.#pathBatch[id]!]!;
+    batch.addFrom(arena, this.#pathStart[id]!, this.#pathEnd[id]!, this.#size[id]!, this.#mtimeH, id);
   }
 
   /** The path to show and to read: after `finishPaths`, the first of the file's paths in path order. */

@@ -4,6 +4,8 @@ import type { FolderReport, FolderToRead, FoundFolder, WalkTask, WalkTaskResult 
 /** Where folders are read: a pool of worker threads (a `HashPool`), or the walk's own thread. */
 export interface WalkPool {
   readonly threads: number;
+  /** Whether a thread is free now; a walk sharing the pool reads a batch itself when none is (see `walk`). */
+  readonly idle?: boolean;
   walk(task: WalkTask): Promise<WalkTaskResult>;
 }
 

@@ -17,7 +17,7 @@ import {
 import type { HashAlgorithm } from '../hash/algorithms.js';
 import { hashInBatches } from '../hash/batch-hasher.js';
 import type { HashPool } from '../hash/hash-pool.js';
-import { rangeSpan, type HashRange } from '../hash/task.js';
+import { Outcome, rangeSpan, type HashRange } from '../hash/task.js';
 import type { FilterOptions } from './filters.js';
 import { comparePaths, fromBytes, parentOf, pathKey, toBytes, type FsPath } from '../model/paths.js';
 import { aliasFinder } from './aliases.js';
@@ -142,24 +142,21 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     const hashFiles = (ids: readonly number[], range: HashRange, onBatch?: (done: number[]) => void) =>
       hashInBatches(
         pool(),
+        range,
         ids,
-        (id) => ({ path: table.pathBytes(id), range, size: table.size(id), mtimeNs: table.mtimeNs(id) }),
-        (batch, outcomes) => {
-          outcomes.forEach((outcome, i) => {
+        (batch, id) => table.addToBatch(id, batch),
+        (batch, results) => {
+          for (let i = 0; i < results.count; i++) {
             const id = batch[i]!;
-            bytesRead += outcome.bytes;
-            if (outcome.kind === 'hash') table.setHash(id, range, outcome.hash);
-            else if (outcome.kind === 'changed') table.markChanged(id);
-            else {
-              table.markFailed(id);
-              problems.push({
-                path: table.pathOf(id),
-                op: 'read',
-                code: outcome.code,
-                message: outcome.message,
-              });
-            }
-          });
+            bytesRead += results.bytes[i]!;
+            const kind = results.kind[i];
+            if (kind === Outcome.hash) table.setHash(id, range, results.hash[i]!);
+            else if (kind === Outcome.changed) table.markChanged(id);
+            else table.markFailed(id);
+          }
+          for (const { index, code, message } of results.errors) {
+            problems.push({ path: table.pathOf(batch[index]!), op: 'read', code, message });
+          }
           onBatch?.(batch);
         },
         signal,
@@ -200,7 +197,14 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }),
       ...(signal ? { signal } : {}),
       ...(options.ops ? { ops: options.ops } : {}),
-      pool: { threads: poolThreads(options.threads), walk: (task) => pool().walk(task) },
+      // The walk shares the hashing threads: it never starts them (a rescan with nothing to hash walks here).
+      pool: {
+        threads: poolThreads(options.threads),
+        get idle() {
+          return started?.idle ?? false;
+        },
+        walk: (task) => pool().walk(task),
+      },
       onFiles: (files, dirs) => {
         const before = table.count;
         table.add(files, onCandidate);

@@ -43,13 +43,14 @@ export interface WalkOptions {
    */
   skipFiles?: readonly string[];
   /**
-   * Worker threads to read folders on (a `HashPool`). Without it, or with `ops` other than `nodeFileOps` (they
-   * cannot cross to another thread), folders are read on this thread.
+   * Worker threads to share (a scan's `HashPool`): a batch of folders goes to a thread when one is free (its
+   * `idle`; a pool without `idle` always takes it), else it is read on this thread. Without a pool, or with `ops`
+   * other than `nodeFileOps` (they cannot cross to another thread), every folder is read on this thread.
    */
   pool?: WalkPool;
   /**
-   * With a pool: entries read on this thread before folders go to the pool; by default 2,048, so that a small
-   * tree starts no thread. 0 sends every folder to the pool.
+   * With a pool: entries read on this thread before any batch goes to the pool; by default 2,048, so that a
+   * small tree starts no thread. 0 sends every batch to the pool, free thread or not.
    */
   readHereFirst?: number;
   /** The file system calls (readdir, lstat, stat, realpath); tests inject failures and races here. */
@@ -84,7 +85,7 @@ const TASKS_PER_THREAD = 2;
 const ENTRIES_PER_TASK = 2048;
 /** On the walk's own thread: entries between two yields to the event loop (progress, aborts). */
 const ENTRIES_PER_YIELD = 1024;
-/** Entries read on the walk's own thread before it hands folders to the pool (see `startingHere`). */
+/** Entries read on the walk's own thread before it hands folders to the pool (see `sharing`). */
 const SMALL_TREE = 2048;
 
 let walks = 0;
@@ -142,7 +143,7 @@ export async function walk(options: WalkOptions): Promise<WalkResult> {
   const inThread = options.pool === undefined || (options.ops !== undefined && options.ops !== nodeFileOps);
   const local = threadReader(ops, filters);
   const queue = new FolderQueue({
-    reader: inThread ? local : startingHere(local, options.pool!, options.readHereFirst ?? SMALL_TREE),
+    reader: inThread ? local : sharing(local, options.pool!, options.readHereFirst ?? SMALL_TREE),
     tasksPerThread: inThread ? 1 : TASKS_PER_THREAD,
     entriesPerTask: inThread ? ENTRIES_PER_YIELD : ENTRIES_PER_TASK,
     template: {
@@ -166,15 +167,16 @@ export async function walk(options: WalkOptions): Promise<WalkResult> {
 }
 
 /**
- * Reads the first folders on this thread, and the rest on the pool once the tree has shown `first` entries: a
- * small tree (an empty folder, a handful of files) is walked without starting a thread.
+ * Shares the pool's threads: the first `first` entries are read on this thread (a small tree starts no thread),
+ * then a batch goes to the pool when it has a thread free, and is read on this thread when none is. The threads
+ * are a scan's hashing threads: while they hash, the main thread (otherwise waiting for them) reads folders.
  */
-function startingHere(local: WalkPool, pool: WalkPool, first: number): WalkPool {
+function sharing(local: WalkPool, pool: WalkPool, first: number): WalkPool {
   let entries = 0;
   return {
     threads: pool.threads,
     walk: async (task) => {
-      if (entries >= first) return pool.walk(task);
+      if (first === 0 || (entries >= first && pool.idle !== false)) return pool.walk(task);
       const report = await local.walk(task);
       entries += report.entries;
       return report;

@@ -1,7 +1,7 @@
 import type { CatalogFile } from '../catalog/store.js';
 import { isBuiltinHashAlgorithm, type HashAlgorithm } from '../hash/algorithms.js';
 import { hashInBatches } from '../hash/batch-hasher.js';
-import { NOT_REGULAR } from '../hash/task.js';
+import { NOT_REGULAR, Outcome } from '../hash/task.js';
 import type { VerifyError, VerifyOptions } from './verify.js';
 
 /** A failed read, in the words of the integrity check. */
@@ -58,20 +58,26 @@ export async function checkChecksums(
     try {
       await hashInBatches(
         pool,
+        'full',
         list,
-        (f) => ({ path: f.path, range: 'full', size: f.size, mtimeNs: f.mtimeNs }),
-        (batch, outcomes) => {
-          outcomes.forEach((o, j) => {
-            const f = batch[j]!;
+        (batch, f) => batch.add(f.path, f.size, f.mtimeNs),
+        (batch, results) => {
+          // The errors are listed in file order: the next one belongs to the next file that failed.
+          let e = 0;
+          batch.forEach((f, j) => {
             checked++;
             const fail = (code: string, message: string) =>
               errors.push({ check: 'checksums', path: f.path, code, message });
-            if (o.kind === 'changed') fail('changed', 'changed since the last scan; not compared');
-            else if (o.kind === 'error') fail(ERROR_CODES[o.code] ?? 'unreadable', o.message);
-            else if (o.hash !== f.hashes!.full) {
+            const kind = results.kind[j];
+            const hash = results.hash[j];
+            if (kind === Outcome.changed) fail('changed', 'changed since the last scan; not compared');
+            else if (kind === Outcome.error) {
+              const error = results.errors[e++]!;
+              fail(ERROR_CODES[error.code] ?? 'unreadable', error.message);
+            } else if (hash !== f.hashes!.full) {
               fail(
                 'checksum-mismatch',
-                `content hash ${o.hash} (${algorithm}), the catalog says ${f.hashes!.full!}: the bytes changed without the size or mtime changing`,
+                `content hash ${hash} (${algorithm}), the catalog says ${f.hashes!.full!}: the bytes changed without the size or mtime changing`,
               );
             }
           });

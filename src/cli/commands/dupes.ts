@@ -1,6 +1,7 @@
 import { NodupeError } from '../../core/errors.js';
 import { dupesFromCatalog } from '../../dupes/from-catalog.js';
 import { describeUnfinished } from '../../dupes/unfinished.js';
+import { buffered } from '../../dupes/formats/buffered.js';
 import type { DupesFormat } from '../../dupes/formats/format.js';
 import { reportFromScan, type DupesReport } from '../../dupes/report.js';
 import type { CliContext } from '../context.js';
@@ -36,7 +37,12 @@ export async function dupesCommand(
     // Progress is finished before results are printed, so the two never interleave on a terminal; the
     // plugins stay up until then (a format may be a plugin's).
     session.endProgress();
-    format!.render(report, ctx.stdout);
+    const out = buffered(ctx.stdout);
+    try {
+      format!.render(report, out);
+    } finally {
+      out.flush();
+    }
     // An interrupted scan must not look like a clean answer: said after the groups, and the exit code is 1.
     const unfinished = report.unfinished ?? [];
     if (unfinished.length > 0) {
