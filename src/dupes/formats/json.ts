@@ -36,7 +36,7 @@ export const jsonFormat: DupesFormat = {
       roots: report.roots,
       summary: report.summary,
       ...(report.scan ? { scan: report.scan } : {}),
-      groups: report.groups.map(jsonGroup),
+      groups: GROUPS,
       problems: report.problems.map(jsonProblem),
       changed: report.changed.map(jsonPath),
       ...(report.unfinished
@@ -49,9 +49,25 @@ export const jsonFormat: DupesFormat = {
           }
         : {}),
     };
-    out.write(`${JSON.stringify(doc, null, 2)}\n`);
+    // The groups are written one by one into the document's place for them, as JSON.stringify would indent
+    // them: a report of a million files is never one string, nor one tree of objects.
+    const [head, tail] = JSON.stringify(doc, null, 2).split(JSON.stringify(GROUPS)) as [string, string];
+    out.write(head);
+    if (report.groups.length === 0) out.write('[]');
+    else {
+      out.write('[');
+      report.groups.forEach((group, i) => {
+        out.write(i === 0 ? '\n    ' : ',\n    ');
+        out.write(JSON.stringify(jsonGroup(group), null, 2).replaceAll('\n', '\n    '));
+      });
+      out.write('\n  ]');
+    }
+    out.write(`${tail}\n`);
   },
 };
+
+/** Where the groups go in the document while it is laid out (a string no report holds). */
+const GROUPS = '\u0000nodupe groups\u0000';
 
 /** One group a line, written as it is produced: for pipes into jq and the like. */
 export const ndjsonFormat: DupesFormat = {
