@@ -91,10 +91,10 @@ function concat(chunks: KnownRows[]): KnownRows {
     mtimeNs: new BigInt64Array(count),
     ctimeNs: new BigInt64Array(count),
     id: new Float64Array(count),
-    algorithm: chunks.flatMap((c) => c.algorithm),
-    head: chunks.flatMap((c) => c.head),
-    tail: chunks.flatMap((c) => c.tail),
-    full: chunks.flatMap((c) => c.full),
+    algorithm: joined(chunks.map((c) => c.algorithm)),
+    head: joined(chunks.map((c) => c.head)),
+    tail: joined(chunks.map((c) => c.tail)),
+    full: joined(chunks.map((c) => c.full)),
   };
   let row = 0;
   let byte = 0;
@@ -107,6 +107,13 @@ function concat(chunks: KnownRows[]): KnownRows {
     row += c.count;
     byte += c.paths.length;
   }
+  return all;
+}
+
+/** Arrays end to end, by a plain loop: `flatMap` over a million rows took a third of a second. */
+function joined<T>(parts: readonly (readonly T[])[]): T[] {
+  const all: T[] = [];
+  for (const part of parts) for (const item of part) all.push(item);
   return all;
 }
 
