@@ -6,7 +6,7 @@ import type { RowWriter } from './row-writer.js';
 import type { Flushed, ToWriter, WriterFailure, WriterSetup } from './scan-writer-protocol.js';
 import { scanWriterUrl } from './writer-url.js';
 
-const DEFAULT_THREAD_ABOVE = 50_000;
+const DEFAULT_THREAD_ABOVE = 5000;
 
 interface Waiter {
   resolve: () => void;
