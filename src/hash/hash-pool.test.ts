@@ -171,7 +171,7 @@ describe('HashPool answers each batch in columns', () => {
     expect(got.map((b) => b.results.count).sort((x, y) => x - y)).toEqual([88, 256, 256]);
     for (const { files: sent, results } of got) {
       expect(results.hash).toEqual(
-        sent.map((f) => sha256(`file ${f.path.slice(dir.root.length + 2).toString()}`)),
+        sent.map((f) => sha256(`file ${f.path.toString().slice(dir.root.length + 2)}`)),
       );
     }
     expect(new Set(got.flatMap((b) => b.files))).toEqual(new Set(files));

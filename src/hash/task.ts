@@ -1,5 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { WalkTask, WalkTaskResult } from '../scan/read-folders.js';
+import type { WalkTask, WalkTaskResult } from '../model/walk-task.js';
 import type { HashAlgorithm } from './algorithms.js';
 
 export type { WalkTask, WalkTaskResult };

@@ -1,14 +1,7 @@
 import picomatch from 'picomatch';
+import type { PlainFilters } from '../model/walk-task.js';
 
-export interface FilterOptions {
-  /** Globs of files and folders to leave out (a folder left out is not entered). */
-  exclude?: readonly string[];
-  /** When given, only files matching one of these globs are kept (folders are still entered). */
-  include?: readonly string[];
-  /** Leave out names that start with a dot, files and folders alike. */
-  hidden?: boolean;
-  minSize?: number;
-  maxSize?: number;
+export interface FilterOptions extends PlainFilters {
   /** Each glob of `exclude` and `include` that matched a path is added here: a glob left out matched nothing. */
   matched?: Set<string>;
 }

@@ -1,5 +1,11 @@
 import { abortErrorFrom } from '../core/errors.js';
-import type { FolderReport, FolderToRead, FoundFolder, WalkTask, WalkTaskResult } from './read-folders.js';
+import type {
+  FolderReport,
+  FolderToRead,
+  FoundFolder,
+  WalkTask,
+  WalkTaskResult,
+} from '../model/walk-task.js';
 
 /** Where folders are read: a pool of worker threads (a `HashPool`), or the walk's own thread. */
 export interface WalkPool {

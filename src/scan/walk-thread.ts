@@ -3,7 +3,8 @@ import { moveResult } from '../core/worker-pool.js';
 import { nodeFileOps } from '../fs/file-ops.js';
 import { transferables } from '../model/records.js';
 import { compileFilters, type Filters } from './filters.js';
-import { readFolders, type WalkTask, type WalkTaskResult } from './read-folders.js';
+import type { WalkTask, WalkTaskResult } from '../model/walk-task.js';
+import { readFolders } from './read-folders.js';
 
 /** The filters of the walk this thread last served, compiled once, and the globs they matched here so far. */
 let current: { walk: string; filters: Filters; matched: Set<string> } | undefined;

@@ -4,7 +4,8 @@ import { nodeFileOps, type FileOps, type Stat } from '../fs/file-ops.js';
 import { WalkedFilesBuilder, type FileRecords, type WalkedFiles } from '../model/records.js';
 import { compileFilters, type FilterOptions, type Filters } from './filters.js';
 import { FolderQueue, type WalkPool } from './folder-queue.js';
-import { readFolders, type FolderProblem, type FoundFolder, type WalkTaskResult } from './read-folders.js';
+import type { FolderProblem, FoundFolder, WalkTaskResult } from '../model/walk-task.js';
+import { readFolders } from './read-folders.js';
 import { displayPath, fromBytes, toBytes, type FsPath } from '../model/paths.js';
 
 export type { WalkPool };
