@@ -19,7 +19,7 @@ const FRESH = 1; // hashed by this scan: every path's row gets the hashes
 const CHANGED = 2; // changed while read: written without hashes, in no group
 const FAILED = 4; // could not be read: in no group
 const DIRTY = 8; // the first path's row is new or changed (rescans)
-const SINGLE = 16; // one link, reached by one path: no other path of it can turn up later in the walk
+const SINGLE = 16; // one link, one root, no followed link: no second path expected (a bind mount may bring one)
 const SETTLED = 32; // its hashes are final and its rows are on their way to the catalog
 
 export interface TableOptions {
@@ -27,8 +27,8 @@ export interface TableOptions {
   known: KnownRows | undefined;
   algorithm: HashAlgorithm;
   /**
-   * Every file may be reached by more than one path (several roots, followed links): each goes through the
-   * inode table. Otherwise only files with more than one hard link do.
+   * A file with one link may still be reached by more than one path (several roots, followed links): none is
+   * taken to have a single path (see `isSingle`).
    */
   everyFileShared: boolean;
 }
@@ -118,8 +118,10 @@ export class FileTable {
       const start = batch.pathStart[i]!;
       const end = batch.pathStart[i + 1]!;
       const device = this.#deviceIndex(batch.dev, dev, i);
+      // Every file goes through the inode table, one link or not: a file bind-mounted at a second path has one
+      // link and two paths, and must not be reported as a copy of itself.
       const shared = this.#everyFileShared || batch.links[i]! > 1;
-      const existing = shared ? this.#findInode(device, ino[2 * i]!, ino[2 * i + 1]!) : -1;
+      const existing = this.#findInode(device, ino[2 * i]!, ino[2 * i + 1]!);
       if (existing !== -1 && this.#hasPath(existing, batch.paths, start, end)) continue; // reached twice
 
       let row = -1;
@@ -145,6 +147,9 @@ export class FileTable {
         else this.#extra.set(existing, [ref]);
         this.#root[existing] = Math.min(this.#root[existing]!, batch.root[i]!);
         if (unchanged) this.#takeHashes(existing, row);
+        // Its rows may have gone out already, as a file of one path (a bind mount made a second): it is
+        // settled again, and then every path's row is written.
+        this.#flags[existing]! &= ~(SETTLED | SINGLE);
         continue;
       }
 
@@ -166,7 +171,7 @@ export class FileTable {
       this.head.push(undefined);
       this.tail.push(undefined);
       this.full.push(undefined);
-      if (shared) this.#addInode(id);
+      this.#addInode(id);
       if (unchanged) this.#takeHashes(id, row);
 
       if (size === 0) continue;

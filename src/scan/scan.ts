@@ -319,7 +319,8 @@ function toGroup(
 }
 
 /**
- * Whether a catalog row the walk did not see is gone: nothing is at its path, or its path runs through a
+ * Whether a catalog row the walk did not see is gone: nothing is at its path, what is there is no longer a regular
+ * file (a copy replaced by a symbolic link to its keeper, a folder of the same name), or its path runs through a
  * symbolic link (the catalog holds real paths; such a row came from a link followed once, and a walk never
  * reaches a file that way). A row only filtered out this time (`--exclude`, sizes, depth) stays.
  */
@@ -341,7 +342,7 @@ function unseenPaths(ops: FileOps) {
   return {
     gone(path: FsPath): boolean {
       try {
-        ops.lstat(path);
+        if (!ops.lstat(path).isFile()) return true;
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         return code === 'ENOENT' || code === 'ENOTDIR';

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { checkNumber } from '../../core/errors.js';
+import { checkNumber, NodupeError } from '../../core/errors.js';
 import { transferables } from '../../model/records.js';
 import type { CatalogRows, ScanWriter, ScanWriterOptions } from '../store.js';
 import type { RowWriter } from './row-writer.js';
@@ -136,7 +136,7 @@ export class SqliteScanWriter implements ScanWriter {
 
   /** Records the first failure and rejects every flush that waits. */
   #fail(error: Error): void {
-    this.#failure ??= error;
+    this.#failure ??= writeFailure(this.#location, error);
     for (const waiter of this.#waiting.values()) waiter.reject(this.#failure);
     this.#waiting.clear();
   }
@@ -144,6 +144,21 @@ export class SqliteScanWriter implements ScanWriter {
   #checkOpen(): void {
     if (this.#closed !== undefined) throw new Error('the scan writer is closed');
   }
+}
+
+/**
+ * A write SQLite refused (a full disk, an I/O error, a file made read-only) as the scan's failure: one line and
+ * exit 1, not a stack trace. What was committed stays; the scan is left unfinished, and says so.
+ */
+function writeFailure(location: string, error: Error): Error {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return error;
+  return new NodupeError(
+    'FAILED',
+    `could not write the catalog ${location}: ${error.message} (${code}); what the scan wrote so far stays, ` +
+      'and the scan is left unfinished: free space or mend the cause, then scan again',
+    { cause: error },
+  );
 }
 
 function errorOf(failure: WriterFailure): Error {
