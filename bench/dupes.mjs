@@ -19,11 +19,15 @@ import {
   benchDir,
   dropCaches,
   emit,
+  figures,
+  firstScanRounds,
+  maxRssMb,
+  medianS,
+  runsS,
   freshCatalog,
   jdupesRun,
   median,
   nodupeDupes,
-  orFailure,
   parseProfile,
   removeCatalog,
   rotated,
@@ -43,36 +47,15 @@ const TARGETS = {
 };
 const OTHER_TREE = { ratio: 1.0, goal: 0.8, rescanToFloor: 2.0 };
 
-const medianS = (runs) => round(median(runs.map((r) => r.wallS)));
-const runsS = (runs) => runs.map((r) => round(r.wallS));
-const maxRssMb = (runs) => round(Math.max(...runs.map((r) => r.rssMb)), 1);
-/** What a run leaves for the figures (not its output, which can be large). */
-const figures = ({ wallS, rssMb }) => ({ wallS, rssMb });
-
 /** First scans into a fresh catalog vs jdupes vs the floor. Returns the first round's catalog and jdupes's groups. */
 function firstScans(name, tree, target) {
-  // Warm the page cache (these runs are not counted).
-  jdupesRun(tree);
-  statWalk(tree);
-  const catalog0 = freshCatalog(work, `${name}-first`);
-  const runs = { nodupe: [], jdupes: [], floor: [] };
-  const equal = [];
-  const errors = [];
-  let theirs = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const catalog = r === 0 ? catalog0 : freshCatalog(work, `${name}-round`);
-    const got = {};
-    for (const peer of rotated(['nodupe', 'jdupes', 'floor'], r)) {
-      if (peer === 'nodupe') got.nodupe = orFailure(() => nodupeDupes(catalog, tree, 'fdupes'));
-      else if (peer === 'jdupes') got.jdupes = jdupesRun(tree);
-      else got.floor = statWalk(tree);
-      if (got[peer].error) errors.push(got[peer].error);
-      else runs[peer].push(figures(got[peer]));
-    }
-    if (r > 0) removeCatalog(catalog);
-    theirs = groupsOfFdupes(got.jdupes.stdout);
-    equal.push(!got.nodupe.error && sameGroups(groupsOfFdupes(got.nodupe.stdout), theirs));
-  }
+  const { runs, equal, errors, theirs, catalog0 } = firstScanRounds({
+    work,
+    label: name,
+    tree,
+    rounds: ROUNDS,
+    floor: true,
+  });
   const ratio = median(runs.nodupe.map((r) => r.wallS)) / median(runs.jdupes.map((r) => r.wallS));
   const nodupeRssMb = maxRssMb(runs.nodupe);
   emit({

@@ -4,6 +4,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { groupsOfFdupes, sameGroups } from './oracle.mjs';
 
 /** The nodupe under test: this checkout's bin/nodupe.js (build it first), or NODUPE_BIN (another build). */
 export const NODUPE_BIN =
@@ -160,4 +161,42 @@ export function parseProfile(stderr, files) {
     };
   });
   return { header: raw[headerAt].trim().split(/\s+/), phases, raw };
+}
+
+export const medianS = (runs) => round(median(runs.map((r) => r.wallS)));
+export const runsS = (runs) => runs.map((r) => round(r.wallS));
+export const maxRssMb = (runs) => round(Math.max(...runs.map((r) => r.rssMb)), 1);
+/** What a run leaves for the figures (not its output, which can be large). */
+export const figures = ({ wallS, rssMb }) => ({ wallS, rssMb });
+
+/**
+ * `rounds` first scans of `tree` into fresh catalogs against `jdupes -r -q` (and the stat-walk floor, when
+ * `floor`), the peers' order rotated every round, nodupe's groups checked against that round's jdupes. The page
+ * cache is warmed first. Returns each peer's runs (wall seconds, peak RSS), whether each round's groups were the
+ * same, nodupe's failures, jdupes's groups, and the first round's catalog (kept, for rescans).
+ */
+export function firstScanRounds({ work, label, tree, rounds, floor }) {
+  jdupesRun(tree);
+  statWalk(tree);
+  const catalog0 = freshCatalog(work, `${label}-first`);
+  const peers = floor ? ['nodupe', 'jdupes', 'floor'] : ['nodupe', 'jdupes'];
+  const runs = Object.fromEntries(peers.map((p) => [p, []]));
+  const equal = [];
+  const errors = [];
+  let theirs = [];
+  for (let r = 0; r < rounds; r++) {
+    const catalog = r === 0 ? catalog0 : freshCatalog(work, `${label}-round`);
+    const got = {};
+    for (const peer of rotated(peers, r)) {
+      if (peer === 'nodupe') got.nodupe = orFailure(() => nodupeDupes(catalog, tree, 'fdupes'));
+      else if (peer === 'jdupes') got.jdupes = jdupesRun(tree);
+      else got.floor = statWalk(tree);
+      if (got[peer].error) errors.push(got[peer].error);
+      else runs[peer].push(figures(got[peer]));
+    }
+    if (r > 0) removeCatalog(catalog);
+    theirs = groupsOfFdupes(got.jdupes.stdout);
+    equal.push(!got.nodupe.error && sameGroups(groupsOfFdupes(got.nodupe.stdout), theirs));
+  }
+  return { runs, equal, errors, theirs, catalog0 };
 }

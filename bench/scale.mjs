@@ -16,8 +16,11 @@ import { ensureCorpus } from './corpus.mjs';
 import {
   benchDir,
   emit,
-  freshCatalog,
-  jdupesRun,
+  figures,
+  firstScanRounds,
+  maxRssMb,
+  medianS,
+  runsS,
   median,
   nodupeDupes,
   orFailure,
@@ -26,18 +29,13 @@ import {
   round,
   statWalk,
 } from './lib.mjs';
-import { groupsOfFdupes, groupsOfJsonReport, sameGroups } from './oracle.mjs';
+import { groupsOfJsonReport, sameGroups } from './oracle.mjs';
 
 const FILES = Number(process.env.FILES ?? 1_000_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const SHAPE = process.env.SHAPE ?? 'flat';
 const TARGET_RATIO = 1.0;
 const TARGET_RSS_MB = 400;
-
-const medianS = (runs) => round(median(runs.map((r) => r.wallS)));
-const runsS = (runs) => runs.map((r) => round(r.wallS));
-const maxRssMb = (runs) => round(Math.max(...runs.map((r) => r.rssMb)), 1);
-const figures = ({ wallS, rssMb }) => ({ wallS, rssMb });
 
 function main() {
   if (SHAPE !== 'flat' && SHAPE !== 'small')
@@ -50,27 +48,13 @@ function main() {
   emit({ bench: 'scale/corpus', ...corpus });
   const tree = corpus.root;
 
-  // Warm the page cache (not counted).
-  jdupesRun(tree);
-  statWalk(tree);
-
-  const catalog0 = freshCatalog(work, 'scale-first');
-  const runs = { nodupe: [], jdupes: [] };
-  const equal = [];
-  const errors = [];
-  let theirs = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const catalog = r === 0 ? catalog0 : freshCatalog(work, 'scale-round');
-    const got = {};
-    for (const peer of rotated(['nodupe', 'jdupes'], r)) {
-      got[peer] = peer === 'nodupe' ? orFailure(() => nodupeDupes(catalog, tree, 'fdupes')) : jdupesRun(tree);
-      if (got[peer].error) errors.push(got[peer].error);
-      else runs[peer].push(figures(got[peer]));
-    }
-    if (r > 0) removeCatalog(catalog);
-    theirs = groupsOfFdupes(got.jdupes.stdout);
-    equal.push(!got.nodupe.error && sameGroups(groupsOfFdupes(got.nodupe.stdout), theirs));
-  }
+  const { runs, equal, errors, theirs, catalog0 } = firstScanRounds({
+    work,
+    label: 'scale',
+    tree,
+    rounds: ROUNDS,
+    floor: false,
+  });
   const ratio = median(runs.nodupe.map((r) => r.wallS)) / median(runs.jdupes.map((r) => r.wallS));
   const nodupeRssMb = maxRssMb(runs.nodupe);
   emit({

@@ -69,7 +69,7 @@ export class Profiler {
   }
 
   /** µs per item of `ms` milliseconds, when items were counted. */
-  perItem(ms: number): number | undefined {
+  #perItem(ms: number): number | undefined {
     return this.#items && this.#items.count > 0 ? (ms * 1000) / this.#items.count : undefined;
   }
 
@@ -79,7 +79,7 @@ export class Profiler {
     const mainTotal = rows.reduce((sum, r) => sum + r.mainMs, 0);
     const width = Math.max(5, ...rows.map((r) => r.name.length));
     const noun = this.#items?.noun ?? 'item';
-    const perItem = (ms: number) => (this.perItem(ms)?.toFixed(2) ?? '-').padStart(8 + noun.length);
+    const perItem = (ms: number) => (this.#perItem(ms)?.toFixed(2) ?? '-').padStart(8 + noun.length);
     const percent = (part: number, whole: number) =>
       (whole > 0 ? (part / whole) * 100 : 0).toFixed(1).padStart(5);
     const line = (name: string, ms: number, mainMs: number, count: number) =>

@@ -71,6 +71,7 @@ export class FileTable {
   readonly #extra = new Map<number, PathRef[]>();
   /** Device numbers by their index in `#device` (at most 65,535 devices a scan). */
   readonly #devices = new Map<number | bigint, number>();
+  #lastDevice: { key: number | bigint | undefined; index: number } = { key: undefined, index: 0 };
   /** Entry per slot, -1 when empty: the inode table. */
   #slots = new Int32Array(1024).fill(-1);
   #used = 0;
@@ -396,12 +397,15 @@ export class FileTable {
 
   #deviceIndex(column: BigUint64Array, halves: Uint32Array, i: number): number {
     const key = exactNumber(halves, i) ?? column[i]!;
+    // Nearly every file is on the device of the one before: no Map lookup then.
+    if (key === this.#lastDevice.key) return this.#lastDevice.index;
     let index = this.#devices.get(key);
     if (index === undefined) {
       index = this.#devices.size;
       if (index > 0xffff) throw new RangeError('a scan spans more than 65,535 devices');
       this.#devices.set(key, index);
     }
+    this.#lastDevice = { key, index };
     return index;
   }
 
