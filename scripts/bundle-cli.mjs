@@ -56,6 +56,79 @@ const workerUrlModules = {
   },
 };
 
+/**
+ * The command line imports the library through its one public entry, src/index.ts (a lint rule holds it there),
+ * which re-exports it all. esbuild splits code by the files each entry point (main.ts, each command's module)
+ * reaches through imports, so through the index every command, and `nodupe --version`, would reach, and load,
+ * the whole library. So the bundle reads each CLI module's imports of the index as imports of the modules that
+ * define the names, as if written so, and every command loads only its own modules, as before the index.
+ * The index's exports are read from its text: `export { a, type B, c as d } from './x.js';` only.
+ */
+function indexExports() {
+  const text = readFileSync(resolve(src, 'index.ts'), 'utf8');
+  const code = text.replace(/^\s*\/\/.*$|\/\*[\s\S]*?\*\//gm, '');
+  const statements = [...code.matchAll(/export\s+(type\s+)?\{([^}]*)\}\s+from\s+'([^']+)';/g)];
+  const rest = statements.reduce((left, [statement]) => left.replace(statement, ''), code).trim();
+  if (rest !== '') {
+    throw new Error(
+      `src/index.ts: only \`export { … } from '…';\` statements are read for the bundle: ${rest}`,
+    );
+  }
+  const exports = new Map();
+  for (const [, typeOnly, names, from] of statements) {
+    for (const spec of names
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '')) {
+      const isType = typeOnly !== undefined || spec.startsWith('type ');
+      const [name, alias = name] = spec.replace(/^type\s+/, '').split(/\s+as\s+/);
+      exports.set(alias, { name, isType, file: resolve(src, from) });
+    }
+  }
+  return exports;
+}
+
+/** `import { … } from '../index.js'` (or `../../index.js`, ...) in a CLI module. */
+const IMPORT_OF_INDEX = /import\s+(type\s+)?\{([^}]*)\}\s+from\s+'((?:\.\.\/)+index\.js)';/g;
+
+const cliImportsOfIndex = {
+  name: 'cli-imports-of-index',
+  setup(bundler) {
+    const exports = indexExports();
+    bundler.onLoad({ filter: /[\\/]src[\\/]cli[\\/].*\.ts$/ }, ({ path }) => {
+      const text = readFileSync(path, 'utf8');
+      const contents = text.replace(IMPORT_OF_INDEX, (statement, typeOnly, names, from) => {
+        if (resolve(dirname(path), from) !== resolve(src, 'index.js')) return statement;
+        const byFile = new Map();
+        for (const spec of names
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== '')) {
+          const [name, local = name] = spec.replace(/^type\s+/, '').split(/\s+as\s+/);
+          const found = exports.get(name);
+          if (found === undefined)
+            throw new Error(`${relative(root, path)}: src/index.ts exports no ${name}`);
+          const isType = typeOnly !== undefined || spec.startsWith('type ') || found.isType;
+          const specs = byFile.get(found.file) ?? [];
+          specs.push({ isType, text: `${found.name} as ${local}` });
+          byFile.set(found.file, specs);
+        }
+        const direct = [...byFile].map(([file, specs]) => {
+          const to = relative(dirname(path), file).split(sep).join('/');
+          const from = `'${to.startsWith('.') ? to : `./${to}`}'`;
+          // Types only: `import type`, which leaves nothing behind (an `import { type A }` would stay an import).
+          if (specs.every((s) => s.isType))
+            return `import type { ${specs.map((s) => s.text).join(', ')} } from ${from};`;
+          return `import { ${specs.map((s) => (s.isType ? `type ${s.text}` : s.text)).join(', ')} } from ${from};`;
+        });
+        // As many lines as the statement had, so that stack traces name the source's lines.
+        return direct.join(' ') + '\n'.repeat(statement.split('\n').length - 1);
+      });
+      return { contents, loader: 'ts' };
+    });
+  },
+};
+
 /** `new URL('…', import.meta.url)` in code (comments aside) of the bundled sources. */
 const URL_FROM_HERE = /^(?!\s*(?:\/\/|\*)).*new URL\(\s*'([^']+)',\s*import\.meta\.url\)/gm;
 
@@ -84,7 +157,7 @@ const { metafile } = await build({
   format: 'esm',
   platform: 'node',
   target: 'node20.19',
-  plugins: [otherPackages, workerUrlModules],
+  plugins: [otherPackages, workerUrlModules, cliImportsOfIndex],
   // The bundled packages are CommonJS that require() Node's own modules; in an ES module that takes a require.
   banner: {
     js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",

@@ -1,7 +1,16 @@
-// The library API: the CLI and, later, the server are thin layers over these.
+// The library's public entry: the command line (src/cli/, held to this file by a lint rule) and the server are
+// thin faces over these. Bundlers keep only what a face uses: the modules here have no side effects on import.
+
+// Core: clocks, errors, waiting lines, workers, progress, formatting.
 export { systemClock, type Clock, type Timer } from './core/clock.js';
 export { FakeClock } from './core/fake-clock.js';
-export { AbortError, NodupeError, type ErrorCode } from './core/errors.js';
+export {
+  AbortError,
+  NodupeError,
+  isAbortError,
+  type ErrorCode,
+  type NodupeErrorOptions,
+} from './core/errors.js';
 export {
   RateLimiter,
   type RateLimiterOptions,
@@ -24,35 +33,75 @@ export {
   type ProgressTrackerOptions,
 } from './core/progress.js';
 export { Profiler, startCpuProfile, type SpanTiming } from './core/profiler.js';
+export { throttle } from './core/throttle.js';
+export { byteRateLimiter } from './core/byte-rate.js';
+/** The words and numbers every face prints: "3 files", "1.2 MiB", "4.5 s". */
+export { count, formatBytes, formatCount, formatDuration, shellWord } from './core/format.js';
+/** nodupe's XDG folders: data (catalog, quarantine, snapshots), config, cache. */
+export { dataDir, configDir, cacheDir } from './core/xdg.js';
 
+// Paths and files written whole.
+export { displayPath, jsonPath } from './model/paths.js';
+export { outputProblem, writeOutput } from './fs/output-file.js';
+
+// Scan: the walk, the hashing, the catalog.
 export { scan, type ScanOptions } from './scan/scan.js';
+export { describeProblem } from './scan/walk.js';
+export { describeWalkReader } from './scan/native-reader.js';
 export type { ScanReport, DuplicateGroup, PhysicalFile } from './model/groups.js';
 export type { FsPath } from './model/paths.js';
 export { SqliteCatalog } from './catalog/sqlite/sqlite-store.js';
+export { catalogPlaceProblem } from './catalog/sqlite/catalog-file.js';
+export { catalogTrust } from './apply/catalog-trust.js';
 export type { CatalogStore, CatalogFile, StoredHashes } from './catalog/store.js';
 export { HASH_ALGORITHMS, type HashAlgorithm } from './hash/algorithms.js';
+
+// Reports: the groups, from a scan or from the catalog, and their formats.
 export { dupesFromCatalog } from './dupes/from-catalog.js';
+export { hashToAskFor } from './dupes/hash-to-ask-for.js';
+export { describeUnfinished, type UnfinishedScan } from './dupes/unfinished.js';
 export { reportFromScan, type DupesReport, type DupesSummary } from './dupes/report.js';
 export { FORMATS, type DupesFormat, type Output } from './dupes/formats/index.js';
+export { buffered } from './dupes/formats/buffered.js';
+export { textStyle, type GroupOptions } from './dupes/formats/text.js';
+export { fdupesStyle, fdupesSummaryFormat, type FdupesOptions } from './dupes/formats/fdupes.js';
 
+// Plans: keeper rules, the plan document.
 export { parseRule, DEFAULT_POLICY, type KeepRule, type Policy } from './plan/policy.js';
+export { builtinRuleLookup, unknownRule, type RuleLookup } from './plan/keepers.js';
+export { unmatchedRules } from './plan/unmatched-rules.js';
 export { buildPlan, type PlanMeta } from './plan/build.js';
 export { planToJson, readPlan } from './plan/plan-json.js';
 export { planToCsv } from './plan/plan-csv.js';
 export {
   ACTION_OPS,
+  isActionOp,
   summarizePlan,
+  describePlanBytes,
+  planWarnings,
   type ActionOp,
   type Plan,
   type PlanGroup,
   type PlannedAction,
   type PlannedKeeper,
 } from './plan/plan.js';
+
+// Apply, undo, purge: the journaled clean-up.
 export { applyPlan, resumeApply, type ApplyOptions, type ApplyReport, type Step } from './apply/apply.js';
-export { undoRun, runToUndo, type UndoOptions, type UndoReport } from './apply/undo.js';
+export { NoQuarantineError } from './apply/quarantine.js';
+export { describeSpace, runSpace, upTo, type SpaceTotals } from './apply/space.js';
+export { undoRun, runToUndo, anythingToUndo, type UndoOptions, type UndoReport } from './apply/undo.js';
 export { purgeQuarantine, type PurgeReport } from './apply/purge.js';
 export { nodeFileOps, type FileOps } from './fs/file-ops.js';
-export type { Journal, JournalEntry, RunRecord } from './apply/journal.js';
+export {
+  restoreCommand,
+  type Journal,
+  type JournalEntry,
+  type RunRecord,
+  type RunSnapshot,
+} from './apply/journal.js';
+
+// Verify: the catalog and the journal against the disk.
 export {
   verify,
   VERIFY_MODES,
@@ -60,22 +109,32 @@ export {
   type VerifyReport,
   type VerifyError,
 } from './verify/verify.js';
+export { verifyReportDocument, verifyReportJson } from './verify/verify-json.js';
+
+// Snapshots: copies kept by content.
 export {
   createSnapshot,
   listSnapshots,
   restoreSnapshot,
   deleteSnapshot,
-  defaultSnapshotDir,
+  type SnapshotProblem,
 } from './snapshot/snapshot-store.js';
+// From its own module: apply names the default store without loading the store's code (see snapshotPlanDeletes).
+export { defaultSnapshotDir } from './snapshot/layout.js';
+export { snapshotPlanDeletes } from './snapshot/plan-deletes.js';
 
+// Plugins: the host, its registry, what a name stands for.
 export {
   PluginHost,
+  describeSource,
   type PluginRecord,
   type PluginState,
   type HostEvent,
   type Candidate,
 } from './plugins/host.js';
 export { HotReloader, type ReloaderEvent } from './plugins/hot-reload.js';
+export { KINDS, Registry, type Kind, type Kinds, type RegisteredHasher } from './plugins/registry.js';
+export { hasherNamed, formatNamed, ruleLookup, hasherLookup } from './plugins/named.js';
 export { builtinCandidates } from './plugins/builtins.js';
 export { discoverPlugins } from './plugins/discovery.js';
 export {
@@ -84,3 +143,21 @@ export {
   type PluginDefinition,
   type PluginContext,
 } from './plugins/api.js';
+
+// The service and the server: every method of `nodupe serve` (src/serve/protocol.ts), without and with a transport.
+export { Service, type ServiceOptions } from './service/service.js';
+export { makePreviews, thumbCacheDir, type Preview, type Previews } from './service/previews.js';
+export { startServer, type ServerOptions, type RunningServer } from './serve/server.js';
+export { serviceBackend, servicePreviews } from './serve/service-backend.js';
+export {
+  API_VERSION,
+  RPC_ERRORS,
+  type Methods,
+  type MethodName,
+  type ServerEvent,
+  type JobView,
+  type PlanView,
+  type GroupSummary,
+  type GroupDetails,
+  type ErrorData,
+} from './serve/protocol.js';

@@ -184,7 +184,7 @@ describe('nodupe apply: bad input touches nothing', () => {
     const before = treeState(dir.path('t'));
     const refused = await cli('apply', 'plan.json', '--no-progress');
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/cannot be undone; pass --yes/);
+    expect(refused.stderr).toMatch(/cannot be undone\nnodupe: hint: pass --yes/);
     expect(treeState(dir.path('t'))).toEqual(before);
     const done = await cli('apply', 'plan.json', '--yes', '--no-progress');
     expect(done.code).toBe(0);
@@ -284,7 +284,7 @@ describe('mistakes that would otherwise pass unnoticed', () => {
       const r = await cli(...args, '--catalog', 'typo.db');
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(
-        /there is no catalog at .*typo\.db: `nodupe scan PATH` makes one \(is the --catalog path right\?\)/,
+        /there is no catalog at .*typo\.db\nnodupe: hint: `nodupe scan PATH` makes one \(is the --catalog path right\?\)/,
       );
     }
     expect(existsSync(dir.path('typo.db'))).toBe(false);

@@ -153,7 +153,9 @@ describe('a missing catalog', () => {
   it.each(EXISTING_CATALOG_COMMANDS)('is refused by %s, and none is made', async (...args) => {
     const { code, stderr } = await cli(...args);
     expect(code).toBe(2);
-    expect(stderr).toMatch(/there is no catalog at .*catalog\.db: `nodupe scan PATH` makes one/);
+    expect(stderr).toMatch(
+      /there is no catalog at .*catalog\.db\nnodupe: hint: `nodupe scan PATH` makes one/,
+    );
     expect(readdirSync(dir.path('state'))).toEqual([]);
   });
 

@@ -97,7 +97,7 @@ describe('bad input is refused before anything is touched (exit 2, nothing creat
   it('--run without --resume', async () => {
     await refused(
       ['apply', 'plan.json', '--run', '3'],
-      'nodupe: --run is for --resume: nodupe apply --resume --run 3',
+      'nodupe: --run is for --resume\nnodupe: hint: nodupe apply --resume --run 3',
     );
   });
 

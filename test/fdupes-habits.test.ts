@@ -192,10 +192,10 @@ describe('habits refused with a clear message (exit 2, nothing touched)', () => 
     const run = await nodupe('-r', '-s', 't');
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(
-      /^nodupe: unknown option '-s'\nnodupe: to follow symbolic links: --follow-symlinks\n/,
+      /^nodupe: unknown option '-s'\nnodupe: hint: to follow symbolic links: --follow-symlinks\n/,
     );
     expect((await nodupe('--minsize=10', 't')).stderr).toContain(
-      'nodupe: the smallest size: --min-size SIZE\n',
+      'nodupe: hint: the smallest size: --min-size SIZE\n',
     );
   });
 

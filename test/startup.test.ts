@@ -100,6 +100,7 @@ describe('commands load when they are chosen', () => {
       'verify',
       'snapshot',
       'plugins',
+      'serve',
     ]);
     for (const names of listed) {
       for (const name of names) {

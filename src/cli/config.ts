@@ -2,10 +2,15 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse } from 'smol-toml';
-import { NodupeError } from '../core/errors.js';
-import { configDir } from '../core/xdg.js';
-import { isActionOp, ACTION_OPS, type ActionOp } from '../plan/plan.js';
-import { parseRule, type KeepRule } from '../plan/policy.js';
+import {
+  ACTION_OPS,
+  configDir,
+  isActionOp,
+  NodupeError,
+  parseRule,
+  type ActionOp,
+  type KeepRule,
+} from '../index.js';
 
 /** The `[policy]` section of the config file: each key optional; the command line overrides each one. */
 export interface PolicyConfig {

@@ -1,5 +1,4 @@
-import { systemClock, type Clock } from '../core/clock.js';
-import type { Output } from '../dupes/formats/index.js';
+import { systemClock, type Clock, type Output } from '../index.js';
 import type { ProgressStream } from './progress-renderer.js';
 
 /** What a command may touch of the outside world; tests pass their own. */

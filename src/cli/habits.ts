@@ -1,11 +1,14 @@
 import { Command, Option } from 'commander';
-import { NodupeError } from '../core/errors.js';
-import { shellWord } from '../core/format.js';
-import { fdupesStyle, fdupesSummaryFormat } from '../dupes/formats/fdupes.js';
-import type { DupesFormat } from '../dupes/formats/format.js';
-import { textStyle } from '../dupes/formats/text.js';
-import type { PluginHost } from '../plugins/host.js';
-import { formatNamed } from './plugin-host.js';
+import {
+  fdupesStyle,
+  fdupesSummaryFormat,
+  formatNamed,
+  NodupeError,
+  shellWord,
+  textStyle,
+  type DupesFormat,
+  type PluginHost,
+} from '../index.js';
 
 /** The heading of the options that people coming from fdupes, jdupes and fclones reach for. */
 export const HABITS = 'Options for fdupes and jdupes users:';

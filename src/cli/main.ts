@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { AbortError, isAbortError, NodupeError } from '../core/errors.js';
+import { AbortError, isAbortError, NodupeError, type ErrorCode } from '../index.js';
 import type { DupesCliOptions } from './commands/dupes.js';
 import { processContext, type CliContext } from './context.js';
 import { onOwnLines } from './progress-renderer.js';
@@ -15,6 +15,20 @@ export const EXIT = {
   interrupted: SIGNAL_EXIT.SIGINT,
   terminated: SIGNAL_EXIT.SIGTERM,
 } as const;
+
+/**
+ * The exit code of an error nodupe threw on purpose, said in one line (and its hint in another) without a stack
+ * trace: bad input of every kind is 2 (nothing was touched), a command that ran and failed, or found what it
+ * needed busy, is 1. The other codes (an aborted queue or pool that escaped) are bugs: the stack is printed.
+ */
+const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
+  USAGE: EXIT.usage,
+  BAD_INPUT: EXIT.usage,
+  NOT_FOUND: EXIT.usage,
+  CONFIRM: EXIT.usage,
+  FAILED: EXIT.failure,
+  BUSY: EXIT.failure,
+};
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -35,7 +49,7 @@ function outputTo(ctx: CliContext, elsewhereHint: (text: string) => string | und
       // Commander's own "(Did you mean --max-size?)" already says it.
       const hint = text.includes('Did you mean') ? undefined : elsewhereHint(text);
       write(`nodupe: ${text.replace(/^error: /, '')}`);
-      if (hint !== undefined) write(`nodupe: ${hint}\n`);
+      if (hint !== undefined) write(`nodupe: hint: ${hint}\n`);
     },
   };
 }
@@ -60,23 +74,15 @@ async function defineScan(program: Command, ctx: CliContext): Promise<void> {
 }
 
 async function defineDupes(program: Command, ctx: CliContext): Promise<void> {
-  const [{ dupesCommand }, { addCommonOptions, addScanOptions }, { addHabitOptions }, { FORMATS }] =
-    await Promise.all([
-      import('./commands/dupes.js'),
-      import('./options.js'),
-      import('./habits.js'),
-      import('../dupes/formats/index.js'),
-    ]);
+  const [{ dupesCommand, formatNames }, { addCommonOptions, addScanOptions }, { addHabitOptions }] =
+    await Promise.all([import('./commands/dupes.js'), import('./options.js'), import('./habits.js')]);
   addHabitOptions(addScanOptions(addCommonOptions(program.command('dupes', { isDefault: true }))))
     .alias('group')
     .description(
       'list groups of duplicate files (scanning PATHs first when given; else from the catalog); `fclones group` is this',
     )
     .argument('[path...]', 'files or folders to scan')
-    .option(
-      '--format <format>',
-      `output format: ${Object.keys(FORMATS).join(', ')}, or a plugin's (default: text)`,
-    )
+    .option('--format <format>', `output format: ${formatNames().join(', ')}, or a plugin's (default: text)`)
     .action((paths: string[], options: DupesCliOptions) => dupesCommand(paths, options, ctx));
 }
 
@@ -115,6 +121,7 @@ const COMMANDS: readonly CommandEntry[] = [
     names: ['plugins'],
     define: adds(async (ctx) => (await import('./commands/plugins.js')).pluginsCommand(ctx)),
   },
+  { names: ['serve'], define: adds(async (ctx) => (await import('./commands/serve.js')).serveCommand(ctx)) },
   { names: ['remove', 'link', 'dedupe', 'move'], define: defineFclonesCommands },
 ];
 
@@ -187,13 +194,11 @@ export async function main(argv: readonly string[], ctx?: CliContext): Promise<n
       context.stderr.write(`nodupe: ${STOPPED_BY[signal]}\n`);
       return SIGNAL_EXIT[signal];
     }
-    if (error instanceof NodupeError && (error.code === 'BAD_INPUT' || error.code === 'USAGE')) {
+    const exit = error instanceof NodupeError ? EXIT_BY_CODE[error.code] : undefined;
+    if (error instanceof NodupeError && exit !== undefined) {
       context.stderr.write(`nodupe: ${error.message}\n`);
-      return EXIT.usage;
-    }
-    if (error instanceof NodupeError && error.code === 'FAILED') {
-      context.stderr.write(`nodupe: ${error.message}\n`);
-      return EXIT.failure;
+      if (error.hint !== undefined) context.stderr.write(`nodupe: hint: ${error.hint}\n`);
+      return exit;
     }
     context.stderr.write(
       `nodupe: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,

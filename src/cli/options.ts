@@ -1,9 +1,6 @@
 import { join } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { NodupeError } from '../core/errors.js';
-import { count } from '../core/format.js';
-import { dataDir } from '../core/xdg.js';
-import { HASH_ALGORITHMS, type HashAlgorithm } from '../hash/algorithms.js';
+import { count, dataDir, HASH_ALGORITHMS, NodupeError, type HashAlgorithm } from '../index.js';
 import { HABITS } from './habits.js';
 
 const UNITS: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };

@@ -1,8 +1,5 @@
 import { resolve } from 'node:path';
-import { NodupeError } from '../core/errors.js';
-import { nodeFileOps } from '../fs/file-ops.js';
-import { outputProblem, writeOutput } from '../fs/output-file.js';
-import { displayPath } from '../model/paths.js';
+import { displayPath, nodeFileOps, NodupeError, outputProblem, writeOutput } from '../index.js';
 import type { CliContext } from './context.js';
 
 /** `-o -`: stdout, as `sort -o -` and curl's `-o -` mean it. A file named `-` is `-o ./-`. */

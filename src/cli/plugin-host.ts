@@ -1,12 +1,11 @@
 import { resolve } from 'node:path';
-import { NodupeError } from '../core/errors.js';
-import type { RateLimiter } from '../core/rate-limiter.js';
-import type { DupesFormat } from '../dupes/formats/format.js';
-import { builtinRuleLookup, type RuleLookup } from '../plan/keepers.js';
-import { builtinCandidates } from '../plugins/builtins.js';
-import { discoverPlugins } from '../plugins/discovery.js';
-import { PluginHost, type HostEvent } from '../plugins/host.js';
-import type { Kind, Kinds, RegisteredHasher } from '../plugins/registry.js';
+import {
+  builtinCandidates,
+  discoverPlugins,
+  PluginHost,
+  type HostEvent,
+  type RateLimiter,
+} from '../index.js';
 import type { Config } from './config.js';
 import type { CliContext } from './context.js';
 import type { CommonOptions } from './options.js';
@@ -53,34 +52,4 @@ export async function openPluginHost(
   }
   await host.start([...builtinCandidates(), ...found.files.map((path) => ({ path }))]);
   return host;
-}
-
-/** What a name stands for in the registry, or a USAGE error listing the names there are ("unknown hash"). */
-function named<K extends Kind>(host: PluginHost, kind: K, what: string, name: string): Kinds[K] {
-  const found = host.registry.get(kind, name);
-  if (!found) {
-    throw new NodupeError(
-      'USAGE',
-      `unknown ${what} "${name}"; known: ${host.registry.names(kind).join(', ')}`,
-    );
-  }
-  return found;
-}
-
-/** The hasher a name stands for. */
-export function hasherNamed(host: PluginHost, name: string): RegisteredHasher {
-  return named(host, 'hashers', 'hash', name);
-}
-
-/** The output format a name stands for. */
-export function formatNamed(host: PluginHost, name: string): DupesFormat {
-  return named(host, 'formats', 'format', name);
-}
-
-/** Keeper rules by name, from the host's registry. */
-export function ruleLookup(host: PluginHost | undefined): RuleLookup {
-  if (!host) return builtinRuleLookup;
-  return Object.assign((name: string) => host.registry.get('rules', name), {
-    names: () => host.registry.names('rules'),
-  });
 }

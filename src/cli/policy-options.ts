@@ -1,13 +1,17 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { NodupeError } from '../core/errors.js';
-import { ACTION_OPS, type ActionOp } from '../plan/plan.js';
-import { DEFAULT_POLICY, parseRule, type KeepRule, type Policy } from '../plan/policy.js';
-import { unknownRule, type RuleLookup } from '../plan/keepers.js';
-import { displayPath } from '../model/paths.js';
-import { globMatcher } from '../scan/filters.js';
-import type { DuplicateGroup } from '../model/groups.js';
+import {
+  ACTION_OPS,
+  DEFAULT_POLICY,
+  NodupeError,
+  parseRule,
+  unknownRule,
+  type ActionOp,
+  type KeepRule,
+  type Policy,
+  type RuleLookup,
+} from '../index.js';
 import type { Config } from './config.js';
 import { parseCount } from './options.js';
 
@@ -142,17 +146,4 @@ export function resolvePolicy(
     to: action === 'move' ? to : undefined,
     from: fromConfig ? configFile.file : undefined,
   };
-}
-
-/**
- * The `prefer-match` and `avoid-match` rules whose glob matches no path of any group (so they decided nothing),
- * as written: `prefer-match *.jpg`. With no groups there is nothing to say.
- */
-export function unmatchedRules(rules: readonly KeepRule[], groups: readonly DuplicateGroup[]): string[] {
-  return rules.flatMap((rule) => {
-    if (rule.kind !== 'prefer-match' && rule.kind !== 'avoid-match') return [];
-    const matches = globMatcher(rule.glob);
-    const hit = groups.some((g) => g.files.some((f) => f.paths.some((p) => matches(displayPath(p)))));
-    return hit || groups.length === 0 ? [] : [`${rule.kind} ${rule.glob}`];
-  });
 }

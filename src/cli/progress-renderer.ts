@@ -1,7 +1,15 @@
-import { systemClock, type Clock, type Timer } from '../core/clock.js';
-import type { PhaseSnapshot, ProgressTracker } from '../core/progress.js';
-import { throttle } from '../core/throttle.js';
-import { count, formatBytes, formatCount, formatDuration } from '../core/format.js';
+import {
+  count,
+  formatBytes,
+  formatCount,
+  formatDuration,
+  systemClock,
+  throttle,
+  type Clock,
+  type PhaseSnapshot,
+  type ProgressTracker,
+  type Timer,
+} from '../index.js';
 import type { CliContext } from './context.js';
 
 /** What the renderer writes to: stderr, or a test double. */

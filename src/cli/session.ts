@@ -1,18 +1,21 @@
 import { isUtf8 } from 'node:buffer';
 import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { catalogTrust } from '../apply/catalog-trust.js';
-import { catalogPlaceProblem } from '../catalog/sqlite/catalog-file.js';
-import { SqliteCatalog } from '../catalog/sqlite/sqlite-store.js';
-import type { CatalogStore } from '../catalog/store.js';
-import { NodupeError } from '../core/errors.js';
-import { Profiler, startCpuProfile } from '../core/profiler.js';
-import { describeWalkReader } from '../scan/native-reader.js';
-import { ProgressTracker } from '../core/progress.js';
+import {
+  catalogPlaceProblem,
+  catalogTrust,
+  describeWalkReader,
+  NodupeError,
+  Profiler,
+  ProgressTracker,
+  SqliteCatalog,
+  startCpuProfile,
+  type CatalogStore,
+  type PluginHost,
+} from '../index.js';
 import { loadConfig, type Config } from './config.js';
 import type { CliContext } from './context.js';
 import { openPluginHost } from './plugin-host.js';
-import type { PluginHost } from '../plugins/host.js';
 import { defaultCatalogPath, type CommonOptions } from './options.js';
 import { renderProgress } from './progress-renderer.js';
 
@@ -62,10 +65,9 @@ export async function openSession(
   });
   if (place !== undefined) throw new NodupeError('BAD_INPUT', place);
   if (use !== 'scan' && !existsSync(location)) {
-    throw new NodupeError(
-      'BAD_INPUT',
-      `there is no catalog at ${location}: \`nodupe scan PATH\` makes one${options.catalog === undefined ? '' : ' (is the --catalog path right?)'}`,
-    );
+    throw new NodupeError('BAD_INPUT', `there is no catalog at ${location}`, {
+      hint: `\`nodupe scan PATH\` makes one${options.catalog === undefined ? '' : ' (is the --catalog path right?)'}`,
+    });
   }
   if (use === 'change') {
     // A journal someone else could have written is never followed; the path checked is the one opened.

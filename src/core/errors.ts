@@ -1,16 +1,42 @@
 /**
  * Error codes that callers may branch on. BAD_INPUT and USAGE: the user's input is wrong, nothing was touched
  * (exit 2). FAILED: the command ran and says why it did not fully succeed (exit 1), without a stack trace.
+ * BUSY: another job holds what this one needs, try again later (exit 1). NOT_FOUND: what was named does not exist,
+ * and CONFIRM: the request needs an explicit confirmation (exit 2, as bad input: nothing was touched).
  */
-export type ErrorCode = 'ABORT_ERR' | 'QUEUE_CLOSED' | 'POOL_CLOSED' | 'USAGE' | 'BAD_INPUT' | 'FAILED';
+export type ErrorCode =
+  | 'ABORT_ERR'
+  | 'QUEUE_CLOSED'
+  | 'POOL_CLOSED'
+  | 'USAGE'
+  | 'BAD_INPUT'
+  | 'FAILED'
+  | 'BUSY'
+  | 'NOT_FOUND'
+  | 'CONFIRM';
 
-/** Base class for the errors nodupe throws on purpose: each carries a stable `code` and, where known, a `cause`. */
+/** What a NodupeError may carry besides its message. */
+export interface NodupeErrorOptions {
+  cause?: unknown;
+  /**
+   * What the user can do about it, kept apart from the message (which says what is wrong), so that each face
+   * shows both its own way: the command line as `nodupe: hint: …`, the page beside the message.
+   */
+  hint?: string;
+}
+
+/**
+ * Base class for the errors nodupe throws on purpose: each carries a stable `code`, where known a `cause`, and
+ * where there is one a `hint`: the fix, such as "`nodupe scan PATH` makes one".
+ */
 export class NodupeError extends Error {
   readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  readonly hint: string | undefined;
+  constructor(code: ErrorCode, message: string, options?: NodupeErrorOptions) {
+    super(message, options !== undefined && 'cause' in options ? { cause: options.cause } : undefined);
     this.name = 'NodupeError';
     this.code = code;
+    this.hint = options?.hint;
   }
 }
 

@@ -1,18 +1,30 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { applyPlan, resumeApply, type ApplyOptions, type ApplyReport, type Step } from '../../apply/apply.js';
-import type { RunSnapshot } from '../../apply/journal.js';
-import { NoQuarantineError } from '../../apply/quarantine.js';
-import { describeSpace } from '../../apply/space.js';
-import { byteRateLimiter } from '../../core/byte-rate.js';
-import { isAbortError, NodupeError } from '../../core/errors.js';
-import { count, formatBytes, formatCount } from '../../core/format.js';
-import { readPlan } from '../../plan/plan-json.js';
-import { summarizePlan, type Plan } from '../../plan/plan.js';
-import { displayPath } from '../../model/paths.js';
+import {
+  applyPlan,
+  byteRateLimiter,
+  count,
+  dataDir,
+  defaultSnapshotDir,
+  describeSpace,
+  displayPath,
+  formatBytes,
+  formatCount,
+  isAbortError,
+  NodupeError,
+  NoQuarantineError,
+  readPlan,
+  resumeApply,
+  snapshotPlanDeletes,
+  summarizePlan,
+  type ApplyOptions,
+  type ApplyReport,
+  type Plan,
+  type RunSnapshot,
+  type Step,
+} from '../../index.js';
 import type { CliContext } from '../context.js';
-import { dataDir } from '../../core/xdg.js';
 import { addCommonOptions, parseCount, parseRate, type CommonOptions } from '../options.js';
 import { openSession } from '../session.js';
 
@@ -57,7 +69,9 @@ export function applyCommand(ctx: CliContext): Command {
         throw new NodupeError('USAGE', '--resume takes no plan file: the journal keeps the plan');
       }
       if (!options.resume && options.run !== undefined) {
-        throw new NodupeError('USAGE', `--run is for --resume: nodupe apply --resume --run ${options.run}`);
+        throw new NodupeError('USAGE', '--run is for --resume', {
+          hint: `nodupe apply --resume --run ${options.run}`,
+        });
       }
       if (!options.resume && planFile === undefined)
         throw new NodupeError('USAGE', 'apply needs a plan file (or --resume)');
@@ -135,8 +149,11 @@ async function confirmDeletes(plan: Plan, options: ApplyCliOptions, ctx: CliCont
   const question = `this plan deletes ${count(irreversible, 'file')}, which cannot be undone. Go on? [y/N] `;
   if (!ctx.confirm) {
     throw new NodupeError(
-      'BAD_INPUT',
-      `this plan deletes ${count(irreversible, 'file')}, which cannot be undone; pass --yes to confirm (or make a quarantine plan)`,
+      'CONFIRM',
+      `this plan deletes ${count(irreversible, 'file')}, which cannot be undone`,
+      {
+        hint: 'pass --yes to confirm (or make a quarantine plan)',
+      },
     );
   }
   if (!(await ctx.confirm(question)))
@@ -152,16 +169,10 @@ async function snapshotDeletes(
   options: ApplyCliOptions,
   ctx: CliContext,
 ): Promise<RunSnapshot | undefined> {
-  const paths = plan.groups.flatMap((g) => g.actions.filter((a) => a.op === 'delete').map((a) => a.path));
-  if (paths.length === 0) return undefined;
-  const { createSnapshot, defaultSnapshotDir } = await import('../../snapshot/snapshot-store.js');
   const dir =
     options.snapshots === undefined ? defaultSnapshotDir(ctx.env) : resolve(ctx.cwd, options.snapshots);
-  const snapshot = await createSnapshot(dir, paths, {
-    clock: ctx.clock,
-    signal: ctx.signal,
-    note: `before applying plan ${plan.id}`,
-  });
+  const snapshot = await snapshotPlanDeletes(plan, dir, { clock: ctx.clock, signal: ctx.signal });
+  if (snapshot === undefined) return undefined;
   if (snapshot.problems.length > 0) {
     for (const p of snapshot.problems)
       ctx.stderr.write(`nodupe: snapshot: ${displayPath(p.path)}: ${p.message}\n`);

@@ -1,17 +1,27 @@
-import { NodupeError } from '../../core/errors.js';
-import { dupesFromCatalog } from '../../dupes/from-catalog.js';
-import { describeUnfinished } from '../../dupes/unfinished.js';
-import { buffered } from '../../dupes/formats/buffered.js';
-import type { DupesFormat } from '../../dupes/formats/format.js';
-import { reportFromScan, type DupesReport } from '../../dupes/report.js';
+import {
+  buffered,
+  describeUnfinished,
+  dupesFromCatalog,
+  FORMATS,
+  hashToAskFor,
+  hasherNamed,
+  NodupeError,
+  reportFromScan,
+  type DupesFormat,
+  type DupesReport,
+} from '../../index.js';
 import type { CliContext } from '../context.js';
 import type { ScanCliOptions } from '../options.js';
 import { dupesFormat, type HabitOptions } from '../habits.js';
-import { hasherNamed } from '../plugin-host.js';
 import { openSession, type Session } from '../session.js';
 import { scanPaths } from './scan.js';
 
 export type DupesCliOptions = ScanCliOptions & HabitOptions;
+
+/** The built-in output formats' names, for `--help`. */
+export function formatNames(): string[] {
+  return Object.keys(FORMATS);
+}
 
 /** `nodupe dupes [PATH...]`: scans the paths when given, then prints the groups in the chosen format. */
 export async function dupesCommand(
@@ -61,9 +71,10 @@ export function catalogReport(session: Session, options: ScanCliOptions): DupesR
   const report = dupesFromCatalog(session.catalog, options.hash, options.includeEmpty ?? false);
   if (report.groups.length > 0) return report;
   const held = session.catalog.hashAlgorithms();
-  if (held.length > 0 && !held.includes(options.hash)) {
+  const askFor = hashToAskFor(held, options.hash);
+  if (askFor !== options.hash) {
     session.warn(
-      `the catalog holds ${held.join(', ')} hashes, none by ${options.hash}: pass --hash ${held[0]!}`,
+      `the catalog holds ${held.join(', ')} hashes, none by ${options.hash}: pass --hash ${askFor}`,
     );
   }
   return report;

@@ -1,15 +1,23 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { restoreCommand } from '../../apply/journal.js';
-import { purgeQuarantine } from '../../apply/purge.js';
-import { describeSpace, runSpace, upTo } from '../../apply/space.js';
-import { anythingToUndo, runToUndo, undoRun } from '../../apply/undo.js';
-import { NodupeError } from '../../core/errors.js';
-import { count, formatBytes, formatCount } from '../../core/format.js';
-import { displayPath } from '../../model/paths.js';
-import { ACTION_OPS } from '../../plan/plan.js';
+import {
+  ACTION_OPS,
+  anythingToUndo,
+  byteRateLimiter,
+  count,
+  describeSpace,
+  displayPath,
+  formatBytes,
+  formatCount,
+  NodupeError,
+  purgeQuarantine,
+  restoreCommand,
+  runSpace,
+  runToUndo,
+  undoRun,
+  upTo,
+} from '../../index.js';
 import type { CliContext } from '../context.js';
 import { addCommonOptions, parseCount, parseRate, type CommonOptions } from '../options.js';
-import { byteRateLimiter } from '../../core/byte-rate.js';
 import { openSession } from '../session.js';
 
 /** `nodupe undo [RUN]`: reverses an apply run (default: the last one not undone). */
@@ -59,10 +67,9 @@ export function undoCommand(ctx: CliContext): Command {
           );
         }
         if (!report.complete) {
-          throw new NodupeError(
-            'FAILED',
-            `run ${run.id} is not fully undone; the run stays "undoing": put right what is said above and undo again`,
-          );
+          throw new NodupeError('FAILED', `run ${run.id} is not fully undone; the run stays "undoing"`, {
+            hint: `put right what is said above and undo again: nodupe undo ${run.id}`,
+          });
         }
       } finally {
         await session.close();

@@ -1,20 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import { Command, Option } from 'commander';
-import { count, formatBytes } from '../../core/format.js';
-import { reportFromScan } from '../../dupes/report.js';
-import { buildPlan } from '../../plan/build.js';
-import { planToCsv } from '../../plan/plan-csv.js';
-import { planToJson } from '../../plan/plan-json.js';
-import { describePlanBytes, planWarnings, summarizePlan, type Plan } from '../../plan/plan.js';
-import { displayPath } from '../../model/paths.js';
+import {
+  buildPlan,
+  count,
+  describePlanBytes,
+  describeUnfinished,
+  displayPath,
+  formatBytes,
+  hasherNamed,
+  planToCsv,
+  planToJson,
+  planWarnings,
+  reportFromScan,
+  ruleLookup,
+  summarizePlan,
+  unmatchedRules,
+  type Plan,
+} from '../../index.js';
 import type { CliContext } from '../context.js';
 import { addCommonOptions, addScanOptions, type ScanCliOptions } from '../options.js';
-import { addPolicyOptions, resolvePolicy, unmatchedRules, type PolicyCliOptions } from '../policy-options.js';
-import { hasherNamed, ruleLookup } from '../plugin-host.js';
+import { addPolicyOptions, resolvePolicy, type PolicyCliOptions } from '../policy-options.js';
 import { openSession } from '../session.js';
 import { checkOutputFile, isStdout, STDOUT, writeOutputFile } from '../output-file.js';
 import { catalogReport } from './dupes.js';
-import { describeUnfinished } from '../../dupes/unfinished.js';
 import { scanPaths } from './scan.js';
 
 interface PlanCliOptions extends ScanCliOptions, PolicyCliOptions {

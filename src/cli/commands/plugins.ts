@@ -1,8 +1,13 @@
 import { Command, Option } from 'commander';
-import { NodupeError } from '../../core/errors.js';
-import { HotReloader } from '../../plugins/hot-reload.js';
-import { describeSource, type HostEvent, type PluginRecord } from '../../plugins/host.js';
-import { KINDS, type Registry } from '../../plugins/registry.js';
+import {
+  describeSource,
+  HotReloader,
+  KINDS,
+  NodupeError,
+  type HostEvent,
+  type PluginRecord,
+  type Registry,
+} from '../../index.js';
 import { loadConfig } from '../config.js';
 import type { CliContext } from '../context.js';
 import { addCommonOptions, parseCount, type CommonOptions } from '../options.js';
@@ -72,10 +77,9 @@ export function pluginsCommand(ctx: CliContext): Command {
         const folders = pluginFolders(options, config, ctx);
         if (folders.length === 0) {
           await host.stop();
-          throw new NodupeError(
-            'USAGE',
-            'no plugin folders to watch: pass --plugins DIR or set plugins.dirs in the config',
-          );
+          throw new NodupeError('USAGE', 'no plugin folders to watch', {
+            hint: 'pass --plugins DIR or set plugins.dirs in the config',
+          });
         }
         const interval = typeof options.poll === 'number' ? options.poll : config.plugins.pollIntervalMs;
         const reloader = new HotReloader({

@@ -1,13 +1,16 @@
 import { realpathSync } from 'node:fs';
 import type { CliContext } from '../context.js';
 import type { ScanCliOptions } from '../options.js';
-import type { ScanReport } from '../../model/groups.js';
-import { scan } from '../../scan/scan.js';
-import { describeProblem } from '../../scan/walk.js';
-import { displayPath } from '../../model/paths.js';
-import { count, formatBytes } from '../../core/format.js';
-import { dataDir } from '../../core/xdg.js';
-import { hasherNamed } from '../plugin-host.js';
+import {
+  count,
+  dataDir,
+  describeProblem,
+  displayPath,
+  formatBytes,
+  hasherNamed,
+  scan,
+  type ScanReport,
+} from '../../index.js';
 import { openSession, resolveRoots, type Session } from '../session.js';
 
 /** Scans the paths with the command line's options, reporting problems on stderr. */

@@ -1,16 +1,18 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { NodupeError } from '../../core/errors.js';
-import { count, formatBytes, formatCount } from '../../core/format.js';
-import { displayPath } from '../../model/paths.js';
 import {
+  count,
   createSnapshot,
   defaultSnapshotDir,
   deleteSnapshot,
+  displayPath,
+  formatBytes,
+  formatCount,
   listSnapshots,
+  NodupeError,
   restoreSnapshot,
   type SnapshotProblem,
-} from '../../snapshot/snapshot-store.js';
+} from '../../index.js';
 import type { CliContext } from '../context.js';
 import { resolveRoots } from '../session.js';
 

@@ -1,9 +1,17 @@
 import { Command, Option } from 'commander';
-import { byteRateLimiter } from '../../core/byte-rate.js';
-import { NodupeError } from '../../core/errors.js';
-import { count, formatCount } from '../../core/format.js';
-import { displayPath, jsonPath } from '../../model/paths.js';
-import { verify, VERIFY_MODES, type VerifyMode, type VerifyReport } from '../../verify/verify.js';
+import {
+  byteRateLimiter,
+  count,
+  displayPath,
+  formatCount,
+  hasherLookup,
+  NodupeError,
+  verify,
+  verifyReportJson,
+  VERIFY_MODES,
+  type VerifyMode,
+  type VerifyReport,
+} from '../../index.js';
 import type { CliContext } from '../context.js';
 import { addCommonOptions, MAX_THREADS, parseCount, parseRate, type CommonOptions } from '../options.js';
 import { openSession } from '../session.js';
@@ -14,28 +22,6 @@ interface VerifyCliOptions extends CommonOptions {
   output?: string;
   threads?: number;
   maxReadRate?: number;
-}
-
-/** The report as JSON, schema `nodupe.verify/1`. */
-export function verifyReportJson(report: VerifyReport, at: number): string {
-  return `${JSON.stringify(
-    {
-      schema: 'nodupe.verify/1',
-      finishedAt: new Date(at).toISOString(),
-      modes: report.modes,
-      checked: report.checked,
-      ok: report.errors.length === 0,
-      errors: report.errors.map((e) => ({
-        check: e.check,
-        ...jsonPath(e.path),
-        code: e.code,
-        message: e.message,
-        ...(e.run === undefined ? {} : { run: e.run }),
-      })),
-    },
-    null,
-    2,
-  )}\n`;
 }
 
 /** `nodupe verify`: checks the catalog and the journal against the disk; exit 1 when anything is wrong. */
@@ -63,11 +49,7 @@ export function verifyCommand(ctx: CliContext): Command {
         report = await verify(session.catalog, {
           mode: options.mode,
           signal: ctx.signal,
-          hasher: (name) => {
-            const found = session.plugins.registry.get('hashers', name);
-            const plugin = session.plugins.registry.providerOf('hashers', name);
-            return { known: found !== undefined, module: found?.module, ...(plugin ? { plugin } : {}) };
-          },
+          hasher: hasherLookup(session.plugins),
           ...(session.config.plugins.hasherTimeLimitMs === undefined
             ? {}
             : { hasherTimeLimitMs: session.config.plugins.hasherTimeLimitMs }),
