@@ -14,6 +14,8 @@ export interface StoredHashes {
 
 /** One path as the catalog knows it. Times in nanoseconds are file times; the others are wall-clock ms. */
 export interface CatalogFile extends FileIdentity {
+  /** The row's id: stable while the path stays in the catalog. */
+  id: number;
   path: FsPath;
   hashes: StoredHashes | undefined;
 }
@@ -83,6 +85,19 @@ export interface ScanRecord {
   roots: string[];
 }
 
+/** A group marked "not duplicates": its size and full-content hash, and when (wall-clock ms). */
+export interface IgnoredGroup {
+  size: number;
+  hash: string;
+  at: number;
+}
+
+/** Files not marked gone, and their bytes (hard links counted once per path). */
+export interface CatalogCounts {
+  files: number;
+  bytes: number;
+}
+
 /** A path whose file an apply or undo changed: its identity now, or undefined when no regular file is there. */
 export interface RefreshedPath {
   path: FsPath;
@@ -105,10 +120,28 @@ export interface CatalogStore {
   knownRows(roots: readonly string[]): KnownRows;
   /** Files not marked gone that have a full hash by `algorithm`, and every empty file: what `dupes` groups. */
   hashedFiles(algorithm: HashAlgorithm): CatalogFile[];
+  /**
+   * The rows of `hashedFiles` that can be in a group: those whose size and full hash another row shares (hard
+   * links of one file among them), and the empty files when asked for. Read one by one, not as one array.
+   */
+  sharedHashFiles(algorithm: HashAlgorithm, includeEmpty: boolean): IterableIterator<CatalogFile>;
   /** The algorithms of the full hashes the catalog holds (for files not gone). */
   hashAlgorithms(): string[];
   /** Every file not marked gone, hashed or not. */
   liveFiles(): CatalogFile[];
+  /** The row `id` when it is not marked gone. */
+  fileById(id: number): CatalogFile | undefined;
+  /**
+   * A number that changes whenever another connection (another process, a scan's writer thread) commits a change
+   * to the catalog; this store's own writes leave it as it is. Cheap: read it on every request to notice them.
+   */
+  dataVersion(): number;
+  /** How many files are not marked gone, and their bytes. */
+  counts(): CatalogCounts;
+  /** The groups marked "not duplicates". */
+  ignoredGroups(): IgnoredGroup[];
+  /** Marks a group "not duplicates" (at `at`), or unmarks it. */
+  setIgnored(group: { size: number; hash: string }, ignored: boolean, at: number): void;
   startScan(roots: readonly string[], startedAt: number): number;
   /** A writer of this scan's rows in order, on a thread of its own once there are many. */
   scanWriter(scanId: number, options?: ScanWriterOptions): ScanWriter;

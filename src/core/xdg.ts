@@ -11,6 +11,11 @@ export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(base(env.XDG_DATA_HOME, ['.local', 'share']), 'nodupe');
 }
 
+/** nodupe's cache folder, `$XDG_CACHE_HOME/nodupe`: what can be made again (thumbnails). */
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(base(env.XDG_CACHE_HOME, ['.cache']), 'nodupe');
+}
+
 /** nodupe's config folder, `$XDG_CONFIG_HOME/nodupe`. */
 export function configDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(base(env.XDG_CONFIG_HOME, ['.config']), 'nodupe');

@@ -16,8 +16,7 @@ export function dupesFromCatalog(
   includeEmpty: boolean,
 ): DupesReport {
   const byKey = new Map<string, { hash: string; files: Map<string, PhysicalFile> }>();
-  let id = 0;
-  for (const row of catalog.hashedFiles(algorithm)) {
+  for (const row of catalog.sharedHashFiles(algorithm, includeEmpty)) {
     if (row.size === 0 && !includeEmpty) continue;
     const key = row.size === 0 ? 'empty' : `${row.size}:${row.hashes?.full ?? ''}`;
     let entry = byKey.get(key);
@@ -28,9 +27,11 @@ export function dupesFromCatalog(
     if (existing) {
       existing.paths.push(row.path);
       existing.paths.sort(comparePaths);
+      // A file is named by the row of its first path.
+      if (existing.paths[0] === row.path) existing.id = row.id;
     } else {
       files.set(inode, {
-        id: id++,
+        id: row.id,
         paths: [row.path],
         root: 0,
         dev: row.dev,

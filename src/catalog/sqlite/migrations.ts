@@ -142,6 +142,19 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP INDEX IF EXISTS files_by_full_hash;
     `,
   },
+  {
+    version: 9,
+    sql: `
+      -- Groups a person marked "not duplicates" (by their size and full-content hash): left out of what the review
+      -- page lists and of the plans it builds, until unmarked.
+      CREATE TABLE ignored_groups (
+        size       INTEGER NOT NULL,
+        hash       TEXT NOT NULL,
+        ignored_at INTEGER NOT NULL,  -- wall-clock ms
+        PRIMARY KEY (size, hash)
+      );
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

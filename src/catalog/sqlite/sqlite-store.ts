@@ -1,12 +1,14 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Database, type SqliteDatabase } from './driver.js';
+import { Database, type SqliteDatabase, type SqliteStatement } from './driver.js';
 import { NodupeError } from '../../core/errors.js';
 import { fromBytes, toBytes } from '../../model/paths.js';
 import type { Journal } from '../../apply/journal.js';
 import type {
+  CatalogCounts,
   CatalogFile,
   CatalogStore,
+  IgnoredGroup,
   KnownRows,
   RefreshedPath,
   ScanRecord,
@@ -23,6 +25,7 @@ import { RowWriter } from './row-writer.js';
 import { SqliteScanWriter } from './scan-writer.js';
 
 interface FileRow {
+  id: bigint;
   path: Buffer;
   dev: bigint;
   ino: bigint;
@@ -38,7 +41,7 @@ interface FileRow {
   last_scan: bigint;
 }
 
-const FILE_COLUMNS = `path, dev, ino, size, mtime_ns, ctime_ns, hash_alg, head_hash, tail_hash, full_hash,
+const FILE_COLUMNS = `id, path, dev, ino, size, mtime_ns, ctime_ns, hash_alg, head_hash, tail_hash, full_hash,
   first_seen, last_seen, last_scan`;
 
 /** The catalog in an SQLite file (better-sqlite3): WAL, migrations, one transaction per write. */
@@ -48,6 +51,7 @@ export class SqliteCatalog implements CatalogStore {
   readonly #db: SqliteDatabase;
   #journal: SqliteJournal | undefined;
   #rowWriter: RowWriter | undefined;
+  #dataVersion: SqliteStatement | undefined;
 
   private constructor(location: string, db: SqliteDatabase) {
     this.location = location;
@@ -145,6 +149,22 @@ export class SqliteCatalog implements CatalogStore {
     return rows.map(toFile);
   }
 
+  *sharedHashFiles(algorithm: string, includeEmpty: boolean): IterableIterator<CatalogFile> {
+    const live = 'gone_at IS NULL AND hash_alg = ? AND full_hash IS NOT NULL AND size > 0';
+    const rows = this.#db
+      .prepare(
+        `SELECT ${FILE_COLUMNS} FROM files WHERE ${live} AND (size, full_hash) IN
+           (SELECT size, full_hash FROM files WHERE ${live} GROUP BY size, full_hash HAVING count(*) > 1)`,
+      )
+      .iterate(algorithm, algorithm) as IterableIterator<FileRow>;
+    for (const row of rows) yield toFile(row);
+    if (!includeEmpty) return;
+    const empty = this.#db
+      .prepare(`SELECT ${FILE_COLUMNS} FROM files WHERE gone_at IS NULL AND size = 0`)
+      .iterate() as IterableIterator<FileRow>;
+    for (const row of empty) yield toFile(row);
+  }
+
   hashAlgorithms(): string[] {
     return this.#db
       .prepare(
@@ -159,6 +179,46 @@ export class SqliteCatalog implements CatalogStore {
       .prepare(`SELECT ${FILE_COLUMNS} FROM files WHERE gone_at IS NULL`)
       .all() as FileRow[];
     return rows.map(toFile);
+  }
+
+  fileById(id: number): CatalogFile | undefined {
+    const row = this.#db
+      .prepare(`SELECT ${FILE_COLUMNS} FROM files WHERE id = ? AND gone_at IS NULL`)
+      .get(BigInt(id)) as FileRow | undefined;
+    return row === undefined ? undefined : toFile(row);
+  }
+
+  dataVersion(): number {
+    this.#dataVersion ??= this.#db.prepare('PRAGMA data_version').pluck().safeIntegers(false);
+    return this.#dataVersion.get() as number;
+  }
+
+  counts(): CatalogCounts {
+    const row = this.#db
+      .prepare('SELECT count(*) AS files, coalesce(sum(size), 0) AS bytes FROM files WHERE gone_at IS NULL')
+      .safeIntegers(false)
+      .get() as CatalogCounts;
+    return { files: row.files, bytes: row.bytes };
+  }
+
+  ignoredGroups(): IgnoredGroup[] {
+    const rows = this.#db
+      .prepare('SELECT size, hash, ignored_at AS at FROM ignored_groups ORDER BY size, hash')
+      .safeIntegers(false)
+      .all() as IgnoredGroup[];
+    return rows.map((r) => ({ size: r.size, hash: r.hash, at: r.at }));
+  }
+
+  setIgnored(group: { size: number; hash: string }, ignored: boolean, at: number): void {
+    if (ignored) {
+      this.#db
+        .prepare('INSERT OR IGNORE INTO ignored_groups (size, hash, ignored_at) VALUES (?, ?, ?)')
+        .run(BigInt(group.size), group.hash, BigInt(Math.round(at)));
+    } else {
+      this.#db
+        .prepare('DELETE FROM ignored_groups WHERE size = ? AND hash = ?')
+        .run(BigInt(group.size), group.hash);
+    }
   }
 
   startScan(roots: readonly string[], startedAt: number): number {
@@ -304,6 +364,7 @@ function toHashes(
 
 function toFile(row: FileRow): CatalogFile {
   return {
+    id: Number(row.id),
     path: fromBytes(row.path),
     dev: row.dev,
     ino: row.ino,

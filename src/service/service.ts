@@ -1,0 +1,642 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, realpathSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { applyPlan } from '../apply/apply.js';
+import { catalogLockHolder, describeHolder, lockCatalog } from '../apply/catalog-lock.js';
+import { catalogTrust } from '../apply/catalog-trust.js';
+import { anythingToUndo, runToUndo, undoRun } from '../apply/undo.js';
+import { SqliteCatalog } from '../catalog/sqlite/sqlite-store.js';
+import type { CatalogStore } from '../catalog/store.js';
+import type { Clock } from '../core/clock.js';
+import { abortErrorFrom, isAbortError } from '../core/errors.js';
+import { ProgressTracker } from '../core/progress.js';
+import { byteRateLimiter } from '../core/byte-rate.js';
+import { dupesFromCatalog } from '../dupes/from-catalog.js';
+import { FORMATS, type DupesFormat } from '../dupes/formats/index.js';
+import type { DupesReport } from '../dupes/report.js';
+import type { FsPath } from '../model/paths.js';
+import type { RuleLookup } from '../plan/keepers.js';
+import { hasherLookup, ruleLookup } from '../plugins/named.js';
+import { hashToAskFor } from '../dupes/hash-to-ask-for.js';
+import { buildPlan } from '../plan/build.js';
+import { planToJson, readPlan } from '../plan/plan-json.js';
+import type { PluginHost } from '../plugins/host.js';
+import {
+  FILE_KINDS,
+  GROUP_SORTS,
+  type EventBody,
+  type FileId,
+  type FileKind,
+  type GroupDetails,
+  type JobView,
+  type MemberView,
+  type MethodName,
+  type Methods,
+  type PlanView,
+  type StatsResult,
+} from '../serve/protocol.js';
+import { VERIFY_MODES, verify } from '../verify/verify.js';
+import { verifyReportDocument } from '../verify/verify-json.js';
+import { badInput, notFound, serviceError } from './errors.js';
+import { ServiceEvents } from './events.js';
+import { GroupIndex, type GroupQuery } from './group-index.js';
+import { Jobs } from './jobs.js';
+import { kindOf } from './kinds.js';
+import { memberView } from './members.js';
+import { editPlan, forcedKeeper, readEdits } from './plan-edit.js';
+import { PlanStore } from './plan-store.js';
+import { planView } from './plan-view.js';
+import { Params } from './params.js';
+import { readPolicy } from './policy-params.js';
+import { runScanThread } from './scan-job.js';
+import { applyStepView, pluginViews, runView, undoStepView } from './views.js';
+
+export interface ServiceOptions {
+  catalogPath: string;
+  env: NodeJS.ProcessEnv;
+  clock: Clock;
+  /** nodupe's data folder (the CLI's): plans go to `plans/` in it, the default quarantine is in it. */
+  dataDir: string;
+  plugins: PluginHost;
+  /** Bytes per second for the reads of scans, verify and apply's compares (`--max-read-rate`). */
+  maxReadRate?: number;
+  /** The content hash groups are read by and scans use; default xxh3, or the one the catalog holds. */
+  algorithm?: string;
+  /** Hashing threads per scan. */
+  scanThreads?: number;
+}
+
+type Handler<M extends MethodName> = (
+  params: unknown,
+  signal?: AbortSignal,
+) => Methods[M]['result'] | Promise<Methods[M]['result']>;
+
+const DEFAULT_ALGORITHM = 'xxh3';
+const PAGE_LIMIT = { min: 1, max: 500, default: 100 };
+
+/**
+ * Everything `nodupe serve` answers, without the transport: the methods of `Methods` (src/serve/protocol.ts), the
+ * events, the downloads. Reads are answered from an index of the catalog's groups kept per catalog generation;
+ * scans run on a thread of their own, apply, undo and verify in this process; one mutating job at a time, and
+ * the catalog's lock keeps a CLI apply and this service apart.
+ */
+export class Service {
+  readonly events = new ServiceEvents();
+  readonly #options: ServiceOptions;
+  readonly #catalog: CatalogStore;
+  readonly #plans: PlanStore;
+  readonly #jobs: Jobs;
+  readonly #epoch = randomUUID().slice(0, 8);
+  readonly #unsubscribePlugins: () => void;
+  #generation = 1;
+  /** The catalog's data version when the index was last known to be current (see `#noticeOthers`). */
+  #seenVersion: number;
+  /** A scan job of this service is writing (from its own thread): its commits are not another process's. */
+  #scanning = false;
+  /** `plugins.reload` is at work: the host's events of each plugin are summed up in one event at its end. */
+  #reloading = false;
+  #index: { index: GroupIndex; report: DupesReport } | undefined;
+  /** The catalog's own figures for `stats`, read once per generation (counting the rows takes a while). */
+  #figures: (Pick<StatsResult, 'files' | 'bytes' | 'scans'> & { generation: number }) | undefined;
+  #closed: Promise<void> | undefined;
+  readonly #handlers: { [M in MethodName]: Handler<M> };
+
+  private constructor(options: ServiceOptions, catalog: CatalogStore) {
+    this.#options = options;
+    this.#catalog = catalog;
+    this.#seenVersion = catalog.dataVersion();
+    this.#plans = new PlanStore(join(options.dataDir, 'plans'), options.clock);
+    this.#jobs = new Jobs(options.clock, (e) => this.events.emit(e));
+    this.#unsubscribePlugins = options.plugins.on((event) => {
+      // A plugin file changed while serving (the host's hot reload); `plugins.reload` sends one event of its own.
+      if (event.type !== 'log' && !this.#reloading)
+        this.#emit({ type: 'plugins.reloaded', plugins: pluginViews(options.plugins) });
+    });
+    this.#handlers = {
+      stats: (p) => (new Params('stats', p, []), this.#stats()),
+      groups: (p) => this.#groups(p),
+      group: (p) => this.#group(p),
+      'group.ignore': (p) => this.#ignore(p),
+      scan: (p) => this.#scan(p),
+      jobs: (p) => (new Params('jobs', p, []), this.#jobs.list()),
+      job: (p) => this.#jobs.get(new Params('job', p, ['id']).string('id')),
+      'job.cancel': (p) => this.#jobs.cancel(new Params('job.cancel', p, ['id']).string('id')),
+      'plan.build': (p) => this.#planBuild(p),
+      'plan.get': (p) => this.#planView(new Params('plan.get', p, ['id']).string('id')),
+      'plan.edit': (p) => this.#planEdit(p),
+      apply: (p) => this.#apply(p),
+      undo: (p) => this.#undo(p),
+      runs: (p) => (new Params('runs', p, []), this.#catalog.journal().runs().map(runView)),
+      verify: (p) => this.#verify(p),
+      'plugins.list': (p) => (new Params('plugins.list', p, []), pluginViews(this.#options.plugins)),
+      'plugins.reload': (p) => this.#reloadPlugins(p),
+    };
+  }
+
+  /**
+   * Opens the catalog (made when there is none; brought up to date when older), refusing one that others could
+   * have written, as apply and undo do.
+   */
+  static open(options: ServiceOptions): Promise<Service> {
+    return new Promise((resolve) => resolve(Service.#openNow(options)));
+  }
+
+  static #openNow(options: ServiceOptions): Service {
+    if (!isAbsolute(options.catalogPath)) {
+      throw badInput(`the catalog path ${JSON.stringify(options.catalogPath)}: expected an absolute path`);
+    }
+    if (!existsSync(options.catalogPath)) SqliteCatalog.open(options.catalogPath, { create: true }).close();
+    const trust = catalogTrust(options.catalogPath);
+    if ('problem' in trust) throw badInput(trust.problem);
+    const catalog = SqliteCatalog.open(trust.real, { create: false, migrate: true });
+    return new Service(options, catalog);
+  }
+
+  /** Answers one method. Bad params are a BAD_INPUT error; nothing is touched then. */
+  async call<M extends MethodName>(
+    method: M,
+    params: Methods[M]['params'],
+    signal?: AbortSignal,
+  ): Promise<Methods[M]['result']> {
+    if (this.#closed) throw serviceError('BUSY', 'the service is closing', 'try again once it is back');
+    if (signal?.aborted) throw abortErrorFrom(signal);
+    if (!Object.hasOwn(this.#handlers, method)) throw badInput(`unknown method ${JSON.stringify(method)}`);
+    const handler = this.#handlers[method] as unknown as Handler<M>;
+    return handler(params, signal);
+  }
+
+  /** A catalog file, for thumbnails and text excerpts: its path, size, content hash and kind. */
+  fileForPreview(
+    id: FileId,
+  ): { path: FsPath; size: number; hash: string | undefined; kind: FileKind } | undefined {
+    if (!Number.isSafeInteger(id) || id < 0) return undefined;
+    const file = this.#catalog.fileById(id);
+    if (!file) return undefined;
+    return { path: file.path, size: file.size, hash: file.hashes?.full, kind: kindOf(file.path) };
+  }
+
+  /** The catalog's groups in a format of FORMATS or a plugin's: what `nodupe dupes --format F` prints. */
+  reportText(format: string): Promise<string | Uint8Array> {
+    return new Promise((resolve) => resolve(this.#reportNow(format)));
+  }
+
+  #reportNow(format: string): string | Uint8Array {
+    const chosen: DupesFormat | undefined =
+      this.#options.plugins.registry.get('formats', format) ??
+      (Object.hasOwn(FORMATS, format) ? FORMATS[format] : undefined);
+    if (!chosen) {
+      const known = [
+        ...new Set([...Object.keys(FORMATS), ...this.#options.plugins.registry.names('formats')]),
+      ];
+      throw badInput(`unknown format ${JSON.stringify(format)}; known: ${known.join(', ')}`);
+    }
+    const parts: (string | Buffer)[] = [];
+    chosen.render(this.#current().report, { write: (chunk) => parts.push(chunk) });
+    if (parts.every((p) => typeof p === 'string')) return parts.join('');
+    return Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p)));
+  }
+
+  /** A plan's JSON (`nodupe.plan/1`), as apply reads it; undefined when there is no such plan. */
+  planText(id: string): string | undefined {
+    try {
+      return this.#plans.find(id)?.text;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Stops: running jobs are cancelled (an apply stops at a batch boundary; `nodupe apply --resume` finishes it)
+   * and waited for, the catalog closed. `signal` only cuts the wait short.
+   */
+  close(signal?: AbortSignal): Promise<void> {
+    this.#closed ??= (async () => {
+      const ended = this.#jobs.close();
+      if (signal) {
+        await Promise.race([
+          ended,
+          new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true })),
+        ]);
+      } else await ended;
+      this.#unsubscribePlugins();
+      this.#catalog.close();
+    })();
+    return this.#closed;
+  }
+
+  // ----- reads
+
+  #emit(event: EventBody): void {
+    this.events.emit(event);
+  }
+
+  /** The groups of the catalog as it is now (read once per generation). */
+  #current(): { index: GroupIndex; report: DupesReport } {
+    this.#noticeOthers();
+    if (this.#index) return this.#index;
+    const report = dupesFromCatalog(this.#catalog, this.#algorithm(), false);
+    const ignored = this.#catalog.ignoredGroups().map((g) => `${g.size}:${g.hash}`);
+    this.#index = { index: new GroupIndex(report.groups, ignored, this.#epoch, this.#generation), report };
+    return this.#index;
+  }
+
+  /** The algorithm asked for; else xxh3, unless the catalog holds hashes by another only (as the CLI advises). */
+  #algorithm(): string {
+    if (this.#options.algorithm !== undefined) return this.#options.algorithm;
+    return hashToAskFor(this.#catalog.hashAlgorithms(), DEFAULT_ALGORITHM);
+  }
+
+  /**
+   * Notices a change another process committed to the catalog (a `nodupe scan`, `apply` or `undo` from the
+   * command line): the catalog changed. A scan job of this service writes from another connection too; its end
+   * is the change, not each of its commits.
+   */
+  #noticeOthers(): void {
+    if (this.#scanning || this.#closed) return;
+    if (this.#catalog.dataVersion() !== this.#seenVersion) this.#changed();
+  }
+
+  /** The catalog changed (a scan, an apply, an undo): cursors and the index of the old state go. */
+  #changed(): void {
+    if (this.#closed) return;
+    this.#seenVersion = this.#catalog.dataVersion();
+    this.#generation++;
+    this.#index = undefined;
+    this.#emit({ type: 'catalog.changed', generation: this.#generation });
+  }
+
+  #stats(): StatsResult {
+    const { index } = this.#current();
+    const counts = index.counts();
+    if (this.#figures?.generation !== this.#generation) {
+      this.#figures = {
+        generation: this.#generation,
+        ...this.#catalog.counts(),
+        scans: this.#catalog.scans().map((s) => ({
+          id: s.id,
+          roots: s.roots,
+          startedAt: new Date(s.startedAt).toISOString(),
+          ...(s.finishedAt === undefined ? {} : { finishedAt: new Date(s.finishedAt).toISOString() }),
+        })),
+      };
+    }
+    const { files, bytes, scans } = this.#figures;
+    return {
+      catalog: { location: this.#catalog.location, id: this.#catalog.id },
+      files,
+      bytes,
+      groups: counts.groups,
+      reclaimable: counts.reclaimable,
+      ignoredGroups: counts.ignored,
+      scans: scans.map((s) => ({ ...s, roots: [...s.roots] })),
+      generation: this.#generation,
+    };
+  }
+
+  #groups(raw: unknown) {
+    const p = new Params('groups', raw, [
+      'cursor',
+      'limit',
+      'sort',
+      'order',
+      'path',
+      'minSize',
+      'maxSize',
+      'kind',
+      'includeIgnored',
+    ]);
+    const sort = p.optionalChoice('sort', GROUP_SORTS) ?? 'reclaimable';
+    const query: GroupQuery = {
+      cursor: p.optionalString('cursor'),
+      limit: p.optionalInteger('limit', PAGE_LIMIT.min, PAGE_LIMIT.max) ?? PAGE_LIMIT.default,
+      sort,
+      order: p.optionalChoice('order', ['asc', 'desc'] as const) ?? (sort === 'path' ? 'asc' : 'desc'),
+      path: p.optionalString('path'),
+      minSize: p.optionalInteger('minSize', 0),
+      maxSize: p.optionalInteger('maxSize', 0),
+      kind: p.optionalChoice('kind', FILE_KINDS),
+      includeIgnored: p.optionalBoolean('includeIgnored') ?? false,
+    };
+    return this.#current().index.page(query);
+  }
+
+  #group(raw: unknown): GroupDetails {
+    const p = new Params('group', raw, ['key', 'plan']);
+    const key = p.string('key');
+    const planId = p.optionalString('plan');
+    const { index } = this.#current();
+    const entry = index.get(key);
+    if (!entry)
+      throw notFound(`there is no group ${key}`, 'the catalog may have changed: list the groups again');
+    const plan = planId === undefined ? undefined : this.#plans.get(planId).plan;
+    const planned = plan?.groups.find((g) => g.size === entry.group.size && g.hash === entry.group.hash);
+    const forced = plan ? forcedKeeper(plan.policy) : undefined;
+    const roleOf = (paths: readonly FsPath[]): MemberView['plan'] => {
+      if (!plan) return undefined;
+      const first = String(paths[0]);
+      const protectedFile = forced!(paths) !== undefined;
+      const keeper = planned?.keepers.find((k) => String(k.path) === first);
+      if (keeper) return { role: 'keeper', reason: keeper.reason, protected: protectedFile };
+      const action = planned?.actions.find((a) => String(a.path) === first);
+      if (action) return { role: 'action', op: action.op, reason: action.reason };
+      return { role: 'keeper', reason: 'the plan acts on no copy of this group', protected: protectedFile };
+    };
+    return {
+      ...index.summary(entry),
+      members: entry.group.files.map((f) => memberView(f, roleOf(f.paths))),
+    };
+  }
+
+  #ignore(raw: unknown): { key: string; ignored: boolean } {
+    const p = new Params('group.ignore', raw, ['key', 'ignored']);
+    const key = p.string('key');
+    const ignored = p.boolean('ignored');
+    const { index } = this.#current();
+    const entry = index.get(key);
+    if (!entry) throw notFound(`there is no group ${key}`);
+    this.#setIgnored(index, entry.group, ignored);
+    return { key, ignored };
+  }
+
+  #setIgnored(index: GroupIndex, group: { size: number; hash: string }, ignored: boolean): void {
+    const key = `${group.size}:${group.hash}`;
+    if (index.isIgnored(key) === ignored) return;
+    this.#catalog.setIgnored(group, ignored, this.#options.clock.wallNow());
+    this.#generation++;
+    index.setIgnored(key, ignored, this.#generation);
+    this.#emit({ type: 'catalog.changed', generation: this.#generation });
+  }
+
+  // ----- plans
+
+  #rules(): RuleLookup {
+    return ruleLookup(this.#options.plugins);
+  }
+
+  #applied(id: string): boolean {
+    return this.#catalog.journal().runsOfPlan(id).length > 0;
+  }
+
+  #planView(id: string): PlanView {
+    return planView(this.#plans.get(id).plan, this.#applied(id));
+  }
+
+  #planBuild(raw: unknown): PlanView {
+    const p = new Params('plan.build', raw, ['policy', 'action', 'to']);
+    const rules = this.#rules();
+    const { policy, action } = readPolicy(p, rules);
+    const { index, report } = this.#current();
+    const groups = index
+      .all()
+      .filter((e) => !index.isIgnored(e.key))
+      .map((e) => e.group);
+    const plan = buildPlan(
+      groups,
+      policy,
+      action,
+      {
+        id: randomUUID(),
+        createdAt: new Date(this.#options.clock.wallNow()).toISOString(),
+        catalog: { id: this.#catalog.id, location: this.#catalog.location },
+        algorithm: report.algorithm,
+      },
+      rules,
+    );
+    return planView(this.#plans.save(plan).plan, false);
+  }
+
+  #planEdit(raw: unknown): PlanView {
+    const p = new Params('plan.edit', raw, ['id', 'edits']);
+    const id = p.string('id');
+    const edits = readEdits(p);
+    const { plan } = this.#plans.get(id);
+    const runs = this.#catalog.journal().runsOfPlan(id);
+    if (runs.length > 0) {
+      throw badInput(`plan ${id} was applied (run ${runs[0]!.id}): it cannot be edited`, 'build a new plan');
+    }
+    const { index } = this.#current();
+    const edited = editPlan(plan, edits, index);
+    // The same checks as apply's reading of a plan file, before anything is kept.
+    const checked = readPlan(planToJson(edited.plan), `plan ${id}`);
+    for (const key of edited.ignored) this.#setIgnored(index, index.get(key)!.group, true);
+    return planView(this.#plans.save(checked).plan, false);
+  }
+
+  // ----- jobs
+
+  /** BUSY when another process holds the catalog's lock (an apply, undo or purge from the command line). */
+  #checkLock(): void {
+    const holder = catalogLockHolder(this.#catalog);
+    if (holder !== undefined) {
+      throw serviceError(
+        'BUSY',
+        `another nodupe${describeHolder(holder, { since: true })} is applying, undoing or purging with this catalog`,
+        'wait for it to finish',
+      );
+    }
+  }
+
+  #limiter() {
+    const rate = this.#options.maxReadRate;
+    return rate === undefined ? {} : { limiter: byteRateLimiter(rate, this.#options.clock) };
+  }
+
+  #scan(raw: unknown): JobView {
+    const p = new Params('scan', raw, ['paths']);
+    const paths = p.optionalStrings('paths');
+    if (paths === undefined || paths.length === 0)
+      throw badInput('scan: paths: expected an array of absolute paths');
+    const roots = paths.map((path) => {
+      if (!isAbsolute(path)) throw badInput(`scan: ${JSON.stringify(path)}: expected an absolute path`);
+      try {
+        return realpathSync.native(path);
+      } catch {
+        throw badInput(`scan: ${path}: no such file or directory`);
+      }
+    });
+    this.#jobs.checkIdle('scan');
+    let release: () => void;
+    try {
+      release = lockCatalog(this.#catalog);
+    } catch (error) {
+      throw serviceError('BUSY', (error as Error).message, 'wait for it to finish');
+    }
+    const algorithm = this.#algorithm();
+    const host = this.#options.plugins;
+    const hasher = host.registry.get('hashers', algorithm);
+    const plugin = host.registry.providerOf('hashers', algorithm);
+    this.#scanning = true;
+    try {
+      return this.#jobs.start(
+        'scan',
+        `scan ${roots.join(' ')}`,
+        true,
+        async (ctx) => ({
+          ...(await runScanThread(
+            {
+              catalogPath: this.#catalog.location,
+              roots,
+              algorithm,
+              ...(hasher?.module === undefined
+                ? {}
+                : { hasherModule: hasher.module, hasherPlugin: plugin ?? hasher.module }),
+              skipFolders: [this.#options.dataDir],
+              skipFiles: [realpathSync(this.#catalog.location)],
+              ...(this.#options.maxReadRate === undefined ? {} : { maxReadRate: this.#options.maxReadRate }),
+              ...(this.#options.scanThreads === undefined ? {} : { threads: this.#options.scanThreads }),
+            },
+            ctx.signal,
+            (progress) => ctx.progress(progress),
+          )),
+        }),
+        () => {
+          release();
+          this.#scanning = false;
+          this.#changed();
+        },
+      );
+    } catch (error) {
+      this.#scanning = false;
+      release();
+      throw error;
+    }
+  }
+
+  #apply(raw: unknown): JobView {
+    const p = new Params('apply', raw, ['plan', 'confirm', 'dryRun']);
+    const id = p.string('plan');
+    const confirm = p.optionalBoolean('confirm') ?? false;
+    const dryRun = p.optionalBoolean('dryRun') ?? false;
+    const { plan, text } = this.#plans.get(id);
+    const view = planView(plan, this.#applied(id));
+    if (view.applied && !dryRun) {
+      throw badInput(
+        `plan ${id} was applied already`,
+        '`undo` reverses its run; build a new plan for what is left',
+      );
+    }
+    if (view.summary.irreversible > 0 && !confirm && !dryRun) {
+      throw serviceError(
+        'CONFIRM',
+        `this plan deletes ${view.summary.irreversible} file(s), which cannot be undone`,
+        'apply it again with confirm: true (or make a quarantine plan)',
+      );
+    }
+    if (!dryRun) {
+      this.#jobs.checkIdle('apply');
+      this.#checkLock();
+    }
+    return this.#jobs.start(
+      'apply',
+      `${dryRun ? 'dry run of' : 'apply'} plan ${id}`,
+      !dryRun,
+      async (ctx) => {
+        const progress = new ProgressTracker({ clock: this.#options.clock });
+        ctx.track(progress);
+        try {
+          const report = await applyPlan(plan, text, {
+            catalog: this.#catalog,
+            clock: this.#options.clock,
+            dataDir: this.#options.dataDir,
+            signal: ctx.signal,
+            dryRun,
+            progress,
+            onStep: (step) => ctx.step(applyStepView(step)),
+            ...this.#limiter(),
+          });
+          return {
+            runId: report.runId ?? null,
+            dryRun: report.dryRun,
+            done: report.done,
+            skipped: report.skipped,
+            bytes: report.bytes,
+            space: report.space,
+            alreadySettled: report.alreadySettled,
+            stopped: report.stopped,
+          };
+        } catch (error) {
+          if (isAbortError(error) && !dryRun) {
+            throw serviceError(
+              'ABORT_ERR',
+              'the run was interrupted at a batch boundary',
+              '`nodupe apply --resume` finishes it, `undo` reverses it',
+            );
+          }
+          throw error;
+        }
+      },
+      dryRun ? undefined : () => this.#changed(),
+    );
+  }
+
+  #undo(raw: unknown): JobView {
+    const p = new Params('undo', raw, ['run']);
+    const runId = p.optionalInteger('run', 1);
+    if (runId === undefined && !anythingToUndo(this.#catalog)) {
+      throw badInput('nothing left to undo', '`runs` lists the runs');
+    }
+    const run = runToUndo(this.#catalog, runId);
+    this.#jobs.checkIdle('undo');
+    this.#checkLock();
+    return this.#jobs.start(
+      'undo',
+      `undo run ${run.id}`,
+      true,
+      (ctx) => {
+        const report = undoRun(run, {
+          catalog: this.#catalog,
+          clock: this.#options.clock,
+          signal: ctx.signal,
+          onStep: (entry, outcome, reason) => ctx.step(undoStepView(entry, outcome, reason)),
+        });
+        return {
+          runId: report.runId,
+          undone: report.undone,
+          already: report.already,
+          notUndone: report.problems.length,
+          deleted: report.deleted,
+          purged: report.purged,
+          gone: report.gone,
+          state: report.state,
+          complete: report.complete,
+        };
+      },
+      () => this.#changed(),
+    );
+  }
+
+  #verify(raw: unknown): JobView {
+    const p = new Params('verify', raw, ['mode']);
+    const mode = p.optionalChoice('mode', VERIFY_MODES) ?? 'all';
+    const host = this.#options.plugins;
+    return this.#jobs.start('verify', `verify ${mode}`, false, async (ctx) => {
+      const progress = new ProgressTracker({ clock: this.#options.clock });
+      ctx.track(progress);
+      const report = await verify(this.#catalog, {
+        mode,
+        signal: ctx.signal,
+        progress,
+        clock: this.#options.clock,
+        hasher: hasherLookup(host),
+        ...this.#limiter(),
+      });
+      return verifyReportDocument(report, this.#options.clock.wallNow());
+    });
+  }
+
+  async #reloadPlugins(raw: unknown) {
+    new Params('plugins.reload', raw, []);
+    const host = this.#options.plugins;
+    this.#reloading = true;
+    try {
+      for (const record of host.list()) {
+        if (record.source.kind === 'file') await host.reloadFile(record.source.path);
+      }
+    } finally {
+      this.#reloading = false;
+    }
+    const plugins = pluginViews(host);
+    this.#emit({ type: 'plugins.reloaded', plugins });
+    return plugins;
+  }
+}
