@@ -1,0 +1,168 @@
+import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join, resolve } from 'node:path';
+import { Command } from 'commander';
+import {
+  AbortError,
+  byteRateLimiter,
+  dataDir,
+  HotReloader,
+  isAbortError,
+  makePreviews,
+  Service,
+  serviceBackend,
+  servicePreviews,
+  startServer,
+  thumbCacheDir,
+} from '../../index.js';
+import { loadConfig } from '../config.js';
+import type { CliContext } from '../context.js';
+import {
+  addCommonOptions,
+  defaultCatalogPath,
+  parseCount,
+  parseRate,
+  type CommonOptions,
+} from '../options.js';
+import { openPluginHost, pluginFolders } from '../plugin-host.js';
+
+interface ServeCliOptions extends CommonOptions {
+  port: number;
+  host: string;
+  open?: boolean;
+  maxReadRate?: number;
+  requestRate?: number;
+}
+
+const isLoopback = (host: string): boolean =>
+  host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+/** A program on the PATH, or undefined. */
+function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    try {
+      accessSync(join(dir, name), constants.X_OK);
+      return join(dir, name);
+    } catch {
+      // Not here.
+    }
+  }
+  return undefined;
+}
+
+/** Waits until the command is asked to stop (Ctrl-C, SIGTERM). */
+const stopped = (signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+
+/**
+ * `nodupe serve`: the review page and the JSON-RPC API (HTTP on loopback, and a unix socket) over the catalog,
+ * until Ctrl-C or SIGTERM: then running jobs are cancelled (an apply stops at a batch boundary, resumable), the
+ * catalog lock released, and the command exits 130 or 143.
+ */
+export function serveCommand(ctx: CliContext): Command {
+  return addCommonOptions(new Command('serve'))
+    .description('serve the review page and the JSON-RPC API on this machine, until Ctrl-C')
+    .option('--port <n>', 'the HTTP port; 0: a free port, which is printed', parseCount(0, 65535), 0)
+    .option(
+      '--host <host>',
+      'the address to listen on; anything but loopback lets other machines reach the server',
+      '127.0.0.1',
+    )
+    .option('--open', 'open the page in the browser (with xdg-open)')
+    .option(
+      '--max-read-rate <rate>',
+      'throttle file reads (scans, verify, apply, previews), such as 50MiB/s',
+      parseRate,
+    )
+    .option(
+      '--request-rate <n>',
+      'requests per second each client may make (default 50; the burst is twice that, at least 100)',
+      parseCount(1),
+    )
+    .action(async (options: ServeCliOptions) => {
+      const host = options.host.replace(/^\[(.*)\]$/, '$1');
+      const say = (message: string) => ctx.stderr.write(`nodupe: ${message}\n`);
+      if (!isLoopback(host)) {
+        say(
+          `warning: listening on ${host}: other machines can reach this server (the token still guards it, over plain HTTP)`,
+        );
+      }
+      const catalogPath =
+        options.catalog === undefined ? defaultCatalogPath(ctx.env) : resolve(ctx.cwd, options.catalog);
+      const config = loadConfig(options.config, ctx.env, ctx.cwd);
+      const plugins = await openPluginHost(options, config, ctx);
+      let service: Service;
+      try {
+        service = await Service.open({
+          catalogPath,
+          env: ctx.env,
+          clock: ctx.clock,
+          dataDir: dataDir(ctx.env),
+          plugins,
+          ...(options.maxReadRate === undefined ? {} : { maxReadRate: options.maxReadRate }),
+        });
+      } catch (error) {
+        await plugins.stop();
+        throw error;
+      }
+      const previews = makePreviews({
+        cacheDir: thumbCacheDir(ctx.env),
+        limiter:
+          options.maxReadRate === undefined ? undefined : byteRateLimiter(options.maxReadRate, ctx.clock),
+        clock: ctx.clock,
+        onMiss: options.verbose ? (miss) => say(`no ${miss.preview} preview: ${miss.reason}`) : undefined,
+      });
+      let server;
+      try {
+        server = await startServer({
+          backend: serviceBackend(service),
+          previews: servicePreviews(service, previews),
+          host,
+          port: options.port,
+          env: ctx.env,
+          clock: ctx.clock,
+          requestRate: options.requestRate,
+          log: (message) => ctx.stderr.write(message),
+        });
+      } catch (error) {
+        await service.close();
+        await plugins.stop();
+        throw error;
+      }
+      const folders = pluginFolders(options, config, ctx);
+      const reloader =
+        folders.length === 0 ? undefined : new HotReloader({ host: plugins, folders, clock: ctx.clock });
+      reloader?.start();
+
+      ctx.stdout.write(`${server.url}\n`);
+      if (!options.quiet) {
+        say(
+          `serving ${catalogPath} on port ${server.port}${options.port === 0 ? ' (a free port; --port N to choose one)' : ''}; ` +
+            `token in ${server.tokenFile}, JSON-RPC also on ${server.socketPath}; Ctrl-C stops`,
+        );
+      }
+      if (options.open) {
+        const opener = onPath('xdg-open', ctx.env);
+        if (opener === undefined) say('--open: xdg-open is not installed: open the URL above in a browser');
+        else
+          spawn(opener, [server.url], { detached: true, stdio: 'ignore' })
+            .on('error', () => {})
+            .unref();
+      }
+
+      await stopped(ctx.signal);
+      reloader?.close();
+      try {
+        await server.close();
+      } finally {
+        await plugins.stop();
+      }
+      // As every command stopped by a signal: main says "interrupted" and exits 130 (143 for SIGTERM).
+      const reason: unknown = ctx.signal.reason;
+      throw isAbortError(reason) ? reason : new AbortError();
+    });
+}

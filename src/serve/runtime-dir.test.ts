@@ -1,0 +1,76 @@
+import { chmodSync, mkdirSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { scratch } from '../../test/helpers/tree.js';
+import { openRuntimeDir, runtimeDirPath, writeTokenFile } from './runtime-dir.js';
+
+const dirs: ReturnType<typeof scratch>[] = [];
+const temp = () => {
+  const dir = scratch();
+  dirs.push(dir);
+  return dir;
+};
+afterEach(() => {
+  for (const dir of dirs.splice(0)) dir.remove();
+});
+
+const mode = (path: string) => statSync(path).mode & 0o777;
+
+/** The error `run` throws. */
+function refusal(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('not refused');
+}
+
+describe('the runtime folder of nodupe serve', () => {
+  it('is $XDG_RUNTIME_DIR/nodupe, else nodupe-UID in the temporary folder', () => {
+    expect(runtimeDirPath({ XDG_RUNTIME_DIR: '/run/user/1000' }, 1000)).toBe('/run/user/1000/nodupe');
+    expect(runtimeDirPath({}, 1000)).toBe(join(tmpdir(), 'nodupe-1000'));
+    expect(runtimeDirPath({ XDG_RUNTIME_DIR: 'relative' }, 7)).toBe(join(tmpdir(), 'nodupe-7'));
+  });
+
+  it('is made 0700, and the token file 0600', () => {
+    const dir = temp();
+    const made = openRuntimeDir({ XDG_RUNTIME_DIR: dir.root });
+    expect(made).toBe(dir.path('nodupe'));
+    expect(mode(made)).toBe(0o700);
+    const file = writeTokenFile(made, 'secret');
+    expect(mode(file)).toBe(0o600);
+    writeTokenFile(made, 'again');
+    expect(mode(file)).toBe(0o600);
+  });
+
+  it('refuses a folder others can write', () => {
+    const dir = temp();
+    mkdirSync(dir.path('nodupe'));
+    chmodSync(dir.path('nodupe'), 0o777);
+    expect(() => openRuntimeDir({ XDG_RUNTIME_DIR: dir.root })).toThrow(
+      /can be written by others \(mode 777\)/,
+    );
+    expect(refusal(() => openRuntimeDir({ XDG_RUNTIME_DIR: dir.root }))).toMatchObject({ code: 'BAD_INPUT' });
+    chmodSync(dir.path('nodupe'), 0o770);
+    expect(() => openRuntimeDir({ XDG_RUNTIME_DIR: dir.root })).toThrow(/can be written by others/);
+  });
+
+  it('refuses a symbolic link, even to a good folder', () => {
+    const dir = temp();
+    mkdirSync(dir.path('real'), { mode: 0o700 });
+    symlinkSync(dir.path('real'), dir.path('nodupe'));
+    expect(() => openRuntimeDir({ XDG_RUNTIME_DIR: dir.root })).toThrow(/is a symbolic link/);
+  });
+
+  it("refuses a folder of another user's", () => {
+    const dir = temp();
+    mkdirSync(dir.path('nodupe'), { mode: 0o700 });
+    const other = (process.getuid?.() ?? 0) + 1;
+    expect(() => openRuntimeDir({ XDG_RUNTIME_DIR: dir.root }, other)).toThrow(/belongs to another user/);
+    expect(refusal(() => openRuntimeDir({ XDG_RUNTIME_DIR: dir.root }, other))).toMatchObject({
+      code: 'BAD_INPUT',
+    });
+  });
+});
