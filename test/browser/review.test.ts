@@ -1,0 +1,222 @@
+// The review page in a real browser, against `nodupe serve` started as a user starts it: scan a folder from the
+// page, review the groups (largest reclaimable first), open one with the keyboard and see its image previews,
+// mark by rule, protect a reference folder, mark and unmark by hand, build the plan, apply it, check the files on
+// disk, undo, check again. And the server refuses requests without the token, or for another Host.
+import { readFileSync } from 'node:fs';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scratch } from '../helpers/tree.js';
+import { makeImages, photoTree } from './fixtures.js';
+import {
+  browserAvailable,
+  DESKTOP,
+  filesUnder,
+  imagesLoaded,
+  launchBrowser,
+  PHONE,
+  rawRequest,
+  screenshot,
+  serverEnv,
+  startServer,
+  type Served,
+} from './harness.js';
+
+/** An attribute of every element the locator finds, in order. */
+async function attributes(locator: Locator, name: string): Promise<(string | null)[]> {
+  return Promise.all((await locator.all()).map((element) => element.getAttribute(name)));
+}
+
+describe.skipIf(!browserAvailable())('the review page, end to end', () => {
+  let dir: ReturnType<typeof scratch>;
+  let tree: Record<string, Buffer>;
+  let browser: Browser;
+  let server: Served;
+  let page: Page;
+  /** The tree as it was made: relative path → SHA-256. */
+  let before: Map<string, string>;
+  /** Uncaught errors in the page: a bug of the page, whatever the screen shows. */
+  const pageErrors: string[] = [];
+  /** Every URL the page asked for: all of them nodupe's own (no fonts, scripts or icons from elsewhere). */
+  const requested = new Set<string>();
+
+  beforeAll(async () => {
+    dir = scratch();
+    tree = photoTree(await makeImages());
+    for (const [path, content] of Object.entries(tree)) dir.write(`Pictures/${path}`, content);
+    before = filesUnder(dir.path('Pictures'));
+    [browser, server] = await Promise.all([
+      launchBrowser(),
+      startServer(dir.path('catalog.db'), serverEnv(dir.root)),
+    ]);
+    page = await browser.newPage({ viewport: DESKTOP });
+    page.on('pageerror', (error) => pageErrors.push(error.stack ?? error.message));
+    page.on('request', (request) => requested.add(request.url()));
+  });
+  afterAll(async () => {
+    await browser.close();
+    // Stopped as a service manager stops it: a clean end, 143.
+    const code = await server.stop('SIGTERM');
+    dir.remove();
+    expect(code, server.stderr()).toBe(143);
+  });
+
+  /** A member row of the open group, by the end of its path. */
+  const member = (path: string, role?: 'keeper' | 'action') =>
+    page
+      .locator(`[data-testid="member-row"]${role ? `[data-role="${role}"]` : ''}`)
+      .filter({ hasText: `/Pictures/${path}` });
+
+  it('scans, reviews, marks, applies and undoes, with the files on disk as the page says', async () => {
+    // The printed URL trades the token for a cookie and sends the browser on to the page itself.
+    const landed = await page.goto(server.url);
+    expect(new URL(page.url()).search).toBe('');
+    expect(landed?.status()).toBe(200);
+
+    // Scan the tree from the page.
+    await page.getByTestId('scan-path').fill(dir.path('Pictures'));
+    await page.getByTestId('scan-start').click();
+    await page.locator('[data-testid="job-status"][data-state="done"]').waitFor();
+
+    // Three groups (the resized photo has other bytes: no group), the largest reclaimable first.
+    const rows = page.getByTestId('group-row');
+    await rows.nth(2).waitFor();
+    const copies = new Map<number, number>();
+    for (const content of Object.values(tree))
+      copies.set(content.length, (copies.get(content.length) ?? 0) + 1);
+    const expected = [tree['photos/beach.jpg']!, tree['photos/logo.png']!, tree['docs/notes.txt']!].map(
+      (content) => content.length,
+    );
+    const reclaimable = (size: number) => size * (copies.get(size)! - 1);
+    expect(expected.map(reclaimable)).toEqual(expected.map(reclaimable).sort((a, b) => b - a));
+    const keys = await attributes(rows, 'data-key');
+    expect(keys.map((key) => Number(key?.split(':')[0]))).toEqual(expected);
+    // The plan the page builds once the scan is done.
+    await page
+      .locator('#decide')
+      .getByText(/marked ·/)
+      .waitFor();
+    await screenshot(page, 'group-list');
+    await page.setViewportSize(PHONE);
+    await screenshot(page, 'group-list-phone');
+    await page.setViewportSize(DESKTOP);
+
+    // Enter opens the first group: the photo, its two copies with thumbnails made by the server.
+    const thumbnail = page.waitForResponse((r) => /\/files\/\d+\/thumb/.test(r.url()));
+    await page.getByTestId('group-list').focus();
+    await page.keyboard.press('Enter');
+    await page.getByTestId('group-detail').waitFor();
+    expect((await thumbnail).headers()['content-type']).toBe('image/webp');
+    await imagesLoaded(page, '[data-testid="member-row"] [data-testid="thumb"]', 2);
+
+    // Mark by rule: keep the copies in photos/.
+    await page.getByTestId('rule-select').selectOption('prefer');
+    await page.getByTestId('rule-folder').fill(dir.path('Pictures/photos'));
+    await page.getByTestId('rule-apply').click();
+    await member('photos/beach.jpg', 'keeper').filter({ hasText: 'inside over outside' }).waitFor();
+    await member('backup/beach.jpg', 'action').waitFor();
+    await screenshot(page, 'group-images');
+
+    // The text group (the third): a reference folder protects docs/.
+    await page.keyboard.press('Escape');
+    await page.getByTestId('group-list').focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    expect(await attributes(rows, 'aria-selected')).toEqual(['false', 'false', 'true']);
+    await page.keyboard.press('Enter');
+    await member('docs/notes.txt').waitFor();
+    await expect
+      .poll(() => page.getByTestId('text-preview').first().textContent())
+      .toContain('Shopping list');
+    await page.getByTestId('reference-input').fill(dir.path('Pictures/docs'));
+    await page.getByTestId('reference-add').click();
+    await member('docs/notes.txt', 'keeper').filter({ hasText: 'protected' }).waitFor();
+    await member('backup/notes.txt', 'action').waitFor();
+
+    // The PNG group (the second): Space keeps old/logo.png, marks it again, and keeps it.
+    await page.keyboard.press('Escape');
+    await page.getByTestId('group-list').focus();
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('Enter');
+    await member('photos/logo.png', 'keeper').waitFor();
+    await member('backup/logo.png', 'action').waitFor();
+    const old = member('old/logo.png', 'action');
+    const oldId = await old.getAttribute('data-file-id');
+    const row = (role: string) =>
+      page.locator(`[data-testid="member-row"][data-file-id="${oldId}"][data-role="${role}"]`);
+    for (const role of ['keeper', 'action', 'keeper']) {
+      await page.locator(`[data-testid="member-row"][data-file-id="${oldId}"]`).focus();
+      await page.keyboard.press('Space');
+      await row(role).waitFor();
+      expect(await row(role).getByTestId('member-mark').isChecked()).toBe(role === 'action');
+    }
+
+    // The plan: one copy in each group goes to quarantine; nothing is irreversible.
+    await page.getByTestId('plan-review').click();
+    const summary = page.getByTestId('plan-summary');
+    await summary.waitFor();
+    const text = await summary.textContent();
+    expect(text).toContain('3 files in 3 groups go to quarantine');
+    expect(text).toContain('Every action can be undone');
+    await screenshot(page, 'plan-summary');
+
+    // Apply it, and watch it end.
+    await page.getByTestId('apply-start').click();
+    await page.locator('[data-testid="apply-result"][data-state="done"]').waitFor();
+    const steps = page.getByTestId('apply-step');
+    expect(await steps.count()).toBe(3);
+    expect(await attributes(steps, 'data-outcome')).toEqual(['done', 'done', 'done']);
+    await screenshot(page, 'apply-result');
+
+    // On disk: the three copies left their folders for the quarantine, whole; the rest is untouched.
+    const acted = ['backup/beach.jpg', 'backup/logo.png', 'backup/notes.txt'];
+    const after = filesUnder(dir.path('Pictures'));
+    expect([...after.keys()].sort()).toEqual(
+      [...before.keys()].filter((path) => !acted.includes(path)).sort(),
+    );
+    for (const [path, hash] of after) expect(hash, path).toBe(before.get(path));
+    const quarantined = filesUnder(dir.path('data/nodupe/quarantine'));
+    expect([...quarantined.values()].sort()).toEqual(acted.map((path) => before.get(path)).sort());
+    expect(readFileSync(dir.path('Pictures/old/logo.png')).equals(tree['old/logo.png']!)).toBe(true);
+
+    // Undo the run: everything back where it was, the same bytes, the quarantine empty.
+    await page.getByTestId('undo-start').click();
+    const undone = page.locator('[data-testid="undo-result"][data-state="done"]');
+    await undone.waitFor();
+    // The page then makes a new plan from the same choices: the four copies the rule and the reference folder
+    // mark (the marks made by hand went with the plan that ran).
+    await page.locator('#decide').getByText('4 files marked').waitFor();
+    await undone.scrollIntoViewIfNeeded();
+    await screenshot(page, 'undo-result');
+    expect(filesUnder(dir.path('Pictures'))).toEqual(before);
+    expect(filesUnder(dir.path('data/nodupe/quarantine')).size).toBe(0);
+    expect(pageErrors).toEqual([]);
+    expect([...requested].filter((url) => !url.startsWith(`${server.origin}/`))).toEqual([]);
+  });
+
+  it('refuses a request without the token (401), for another Host or from another origin (403)', async () => {
+    for (const path of ['/', '/events', '/files/1/thumb', '/assets/app.js', '/report.json']) {
+      expect((await rawRequest(server.origin, path)).status, path).toBe(401);
+    }
+    const rpc = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'stats', params: {} });
+    const json = { 'Content-Type': 'application/json' };
+    const post = (headers: Record<string, string>) =>
+      rawRequest(server.origin, '/rpc', { method: 'POST', headers: { ...json, ...headers }, body: rpc });
+    expect((await post({})).status).toBe(401);
+    expect((await post({ Authorization: 'Bearer not-the-token' })).status).toBe(401);
+    const bearer = { Authorization: `Bearer ${server.token}` };
+    // With the token all is well; the same request naming another host (DNS rebinding) or from a page of
+    // another origin is refused.
+    const ok = await post(bearer);
+    expect(ok.status, ok.body).toBe(200);
+    expect(ok.headers['access-control-allow-origin']).toBeUndefined();
+    const port = new URL(server.origin).port;
+    expect((await post({ ...bearer, Host: `attacker.example:${port}` })).status).toBe(403);
+    expect(
+      (await rawRequest(server.origin, '/', { headers: { ...bearer, Host: `attacker.example:${port}` } }))
+        .status,
+    ).toBe(403);
+    expect((await post({ ...bearer, Origin: 'http://attacker.example' })).status).toBe(403);
+    // The page's own origin may post.
+    expect((await post({ ...bearer, Origin: server.origin })).status).toBe(200);
+  });
+});
