@@ -122,9 +122,16 @@ export interface CatalogStore {
   hashedFiles(algorithm: HashAlgorithm): CatalogFile[];
   /**
    * The rows of `hashedFiles` that can be in a group: those whose size and full hash another row shares (hard
-   * links of one file among them), and the empty files when asked for. Read one by one, not as one array.
+   * links of one file among them), and the empty files when asked for. Read one by one, not as one array; the
+   * rows of one size and full hash come one after another (the empty files last), so a group is read whole
+   * before the next begins.
    */
   sharedHashFiles(algorithm: HashAlgorithm, includeEmpty: boolean): IterableIterator<CatalogFile>;
+  /**
+   * Every row not marked gone, as its id and its path as text (bytes that are not UTF-8 replaced, as
+   * `displayPath` does), in no particular order, one by one: what a path pattern is matched against.
+   */
+  pathTexts(): IterableIterator<[id: number, text: string]>;
   /** The algorithms of the full hashes the catalog holds (for files not gone). */
   hashAlgorithms(): string[];
   /** Every file not marked gone, hashed or not. */

@@ -133,23 +133,32 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   // The path as the client sent it, encoded: names with `%` are not the page's, and are not found.
   app.get('/assets/*', (c) => sendPageFile(c, new URL(c.req.url).pathname.slice('/assets/'.length)));
 
+  const streamedLimit = bodyLimit({
+    maxSize: maxBodyBytes,
+    onError: (c) =>
+      c.json(
+        {
+          jsonrpc: '2.0',
+          id: null,
+          error: {
+            code: RPC_ERRORS.invalidRequest,
+            message: `request too large (at most ${maxBodyBytes} bytes)`,
+          },
+        },
+        413,
+      ),
+  });
   app.post(
     '/rpc',
-    bodyLimit({
-      maxSize: maxBodyBytes,
-      onError: (c) =>
-        c.json(
-          {
-            jsonrpc: '2.0',
-            id: null,
-            error: {
-              code: RPC_ERRORS.invalidRequest,
-              message: `request too large (at most ${maxBodyBytes} bytes)`,
-            },
-          },
-          413,
-        ),
-    }),
+    // A body of a stated length is judged by that length. hono's bodyLimit asks for the web Request's body
+    // first, which makes a Request (a stream, an abort listener held until finalization) of every request:
+    // under load that garbage outgrew the collector (RSS past 300 MB) and halved the requests answered.
+    (c, next) => {
+      const length = c.req.header('content-length');
+      if (length === undefined || c.req.header('transfer-encoding') !== undefined)
+        return streamedLimit(c, next);
+      return Number(length) > maxBodyBytes ? streamedLimit(c, next) : next();
+    },
     async (c) => {
       const answer = await dispatcher.dispatchText(await c.req.text(), c.req.raw.signal);
       return answer === undefined ? c.body(null, 204) : c.json(answer);

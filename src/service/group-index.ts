@@ -1,19 +1,28 @@
 import { globMatcher } from '../scan/filters.js';
-import { comparePaths, displayPath } from '../model/paths.js';
+import { comparePaths, type FsPath } from '../model/paths.js';
+import { groupOf, physicalFiles } from '../catalog/groups.js';
+import type { CatalogFile } from '../catalog/store.js';
 import type { DuplicateGroup, PhysicalFile } from '../model/groups.js';
 import type { FileKind, GroupKey, GroupSort, GroupSummary, GroupsResult } from '../serve/protocol.js';
 import { badInput } from './errors.js';
 import { kindOf } from './kinds.js';
 import { pathView } from './path-view.js';
 
-/** One group as the index keeps it: its summary (but whether it is ignored), the group, its paths as text. */
+/** A group of the index: its place in it, its key, its size and content hash. */
 export interface IndexedGroup {
-  /** Its place in the reclaimable order (the index's own numbering). */
+  /** The index's own numbering. */
   ordinal: number;
   key: GroupKey;
-  group: DuplicateGroup;
-  summary: Omit<GroupSummary, 'ignored'>;
-  texts: string[];
+  size: number;
+  hash: string;
+}
+
+/** Where the index reads what it does not keep: the rows of a group's files, and the paths of the catalog. */
+export interface GroupSource {
+  /** The rows `ids` that are not gone (any that are, left out). */
+  rows(ids: readonly number[]): CatalogFile[];
+  /** Every row's id and path as text (`CatalogStore.pathTexts`), for the path filter. */
+  paths(): Iterable<readonly [id: number, text: string]>;
 }
 
 /** What a `groups` request asks for, checked. */
@@ -55,20 +64,40 @@ export const groupKey = (size: number, hash: string): GroupKey => `${size}:${has
  * asked for), and each set of filters is tested once against every group (its totals and which groups match,
  * a byte per group); a page then costs what it shows, whatever the filters. A cursor names the state it was made
  * in (`epoch`, `generation`); one from another state is refused.
+ *
+ * It keeps what a page shows, in columns (a group's size, hash, counts, first path and kind; the row ids of its
+ * files), not the groups: a group's files are read from the catalog when asked for, and the path filter reads
+ * the paths of every group once per filter.
  */
 export class GroupIndex {
   readonly #epoch: string;
   #generation: number;
   readonly #ignored: Set<GroupKey>;
-  readonly #byKey = new Map<GroupKey, IndexedGroup>();
-  readonly #files = new Map<number, { entry: IndexedGroup; file: PhysicalFile }>();
-  /** The groups in the report's order: reclaimable bytes first. */
-  readonly #base: IndexedGroup[];
-  readonly #views = new Map<string, IndexedGroup[]>();
+  readonly #source: GroupSource;
+  /** Per group, by ordinal. */
+  readonly #size: Float64Array;
+  readonly #hash: string[] = [];
+  readonly #files: Uint32Array;
+  readonly #paths: Uint32Array;
+  readonly #first: FsPath[] = [];
+  readonly #kind: FileKind[] = [];
+  /** The row ids of group `o` are `#rowIds[#rowStart[o] .. #rowStart[o + 1]]`. */
+  readonly #rowStart: Uint32Array;
+  readonly #rowIds: Float64Array;
+  /** Every row id in ascending order, and the ordinal of its group. */
+  readonly #idsSorted: Float64Array;
+  readonly #idGroup: Uint32Array;
+  /** Ordinals in (size, hash) order, for finding a group by its key. */
+  readonly #byKey: Uint32Array;
+  /** Ordinals in the report's order: reclaimable bytes first. */
+  readonly #base: Uint32Array;
+  readonly #views = new Map<string, Uint32Array>();
   readonly #filtered = new Map<string, Filtered>();
 
+  /** `runs`: the rows of each group together (`sharedHashRuns`); runs of a single file are left out. */
   constructor(
-    groups: readonly DuplicateGroup[],
+    runs: Iterable<readonly CatalogFile[]>,
+    source: GroupSource,
     ignored: Iterable<GroupKey>,
     epoch: string,
     generation: number,
@@ -76,29 +105,44 @@ export class GroupIndex {
     this.#epoch = epoch;
     this.#generation = generation;
     this.#ignored = new Set(ignored);
-    this.#base = groups.map((group, ordinal) => {
+    this.#source = source;
+    const sizes: number[] = [];
+    const files: number[] = [];
+    const paths: number[] = [];
+    const rowStart: number[] = [0];
+    const rowIds: number[] = [];
+    for (const rows of runs) {
+      const group = groupOf(rows);
+      if (!group) continue;
       const first = group.files[0]!.paths[0]!;
-      const key = groupKey(group.size, group.hash);
-      const entry: IndexedGroup = {
-        ordinal,
-        key,
-        group,
-        texts: group.files.flatMap((f) => f.paths.map(displayPath)),
-        summary: {
-          key,
-          size: group.size,
-          hash: group.hash,
-          files: group.files.length,
-          paths: group.files.reduce((n, f) => n + f.paths.length, 0),
-          reclaimable: group.size * (group.files.length - 1),
-          first: pathView(first),
-          kind: kindOf(first),
-        },
-      };
-      this.#byKey.set(key, entry);
-      for (const file of group.files) this.#files.set(file.id, { entry, file });
-      return entry;
-    });
+      sizes.push(group.size);
+      this.#hash.push(group.hash);
+      files.push(group.files.length);
+      paths.push(rows.length);
+      this.#first.push(first);
+      this.#kind.push(kindOf(first));
+      for (const row of rows) rowIds.push(row.id);
+      rowStart.push(rowIds.length);
+    }
+    this.#size = Float64Array.from(sizes);
+    this.#files = Uint32Array.from(files);
+    this.#paths = Uint32Array.from(paths);
+    this.#rowStart = Uint32Array.from(rowStart);
+    this.#rowIds = Float64Array.from(rowIds);
+    const count = sizes.length;
+    const rowGroup = new Uint32Array(rowIds.length);
+    for (let o = 0; o < count; o++) rowGroup.fill(o, rowStart[o], rowStart[o + 1]);
+    const rowOrder = Uint32Array.from(rowIds.keys()).sort((a, b) => rowIds[a]! - rowIds[b]!);
+    this.#idsSorted = Float64Array.from(rowOrder, (r) => rowIds[r]!);
+    this.#idGroup = rowOrder.map((r) => rowGroup[r]!);
+    const ordinals = () => Uint32Array.from({ length: count }, (_, o) => o);
+    this.#byKey = ordinals().sort((a, b) => this.#compareKey(a, this.#size[b]!, this.#hash[b]!));
+    this.#base = ordinals().sort(
+      (a, b) =>
+        this.#reclaimable(b) - this.#reclaimable(a) ||
+        this.#size[b]! - this.#size[a]! ||
+        comparePaths(this.#first[a]!, this.#first[b]!),
+    );
   }
 
   get generation(): number {
@@ -106,20 +150,48 @@ export class GroupIndex {
   }
 
   get(key: GroupKey): IndexedGroup | undefined {
-    return this.#byKey.get(key);
+    const colon = key.indexOf(':');
+    if (colon < 0) return undefined;
+    const size = Number(key.slice(0, colon));
+    const hash = key.slice(colon + 1);
+    if (!Number.isSafeInteger(size)) return undefined;
+    let lo = 0;
+    let hi = this.#byKey.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.#compareKey(this.#byKey[mid]!, size, hash) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    const ordinal = this.#byKey[lo];
+    if (ordinal === undefined || this.#compareKey(ordinal, size, hash) !== 0) return undefined;
+    return this.#entry(ordinal);
   }
 
-  file(id: number): { entry: IndexedGroup; file: PhysicalFile } | undefined {
-    return this.#files.get(id);
+  /** The group of the file named by row `id` (a member's id), read from the catalog, and that file. */
+  file(id: number): { entry: IndexedGroup; group: DuplicateGroup; file: PhysicalFile } | undefined {
+    const ordinal = this.#groupOfRow(id);
+    if (ordinal === undefined) return undefined;
+    const entry = this.#entry(ordinal);
+    const group = this.group(entry);
+    const file = group.files.find((f) => f.id === id);
+    return file === undefined ? undefined : { entry, group, file };
+  }
+
+  /**
+   * A group's files as the catalog holds them now: its rows that still have the group's size and hash (another
+   * process may have changed the catalog since the index was made; a scan of this service does not wait).
+   */
+  group(entry: IndexedGroup): DuplicateGroup {
+    const o = entry.ordinal;
+    const ids = Array.from(this.#rowIds.subarray(this.#rowStart[o], this.#rowStart[o + 1]));
+    const rows = this.#source
+      .rows(ids)
+      .filter((row) => row.size === entry.size && row.hashes?.full === entry.hash);
+    return { size: entry.size, hash: entry.hash, files: physicalFiles(rows) };
   }
 
   isIgnored(key: GroupKey): boolean {
     return this.#ignored.has(key);
-  }
-
-  /** Every group, in reclaimable order. */
-  all(): readonly IndexedGroup[] {
-    return this.#base;
   }
 
   /** Marks or unmarks a group "not duplicates": a new generation (cursors and totals of the old one go). */
@@ -135,12 +207,12 @@ export class GroupIndex {
     const { total, reclaimable } = this.#filter(this.#defaultQuery());
     let ignored = 0;
     // Ignored groups may include some the catalog no longer holds.
-    for (const key of this.#ignored) if (this.#byKey.has(key)) ignored++;
+    for (const key of this.#ignored) if (this.get(key)) ignored++;
     return { groups: total, reclaimable, ignored };
   }
 
   summary(entry: IndexedGroup): GroupSummary {
-    return { ...entry.summary, ignored: this.#ignored.has(entry.key) };
+    return this.#summary(entry.ordinal);
   }
 
   page(query: GroupQuery): GroupsResult {
@@ -157,8 +229,8 @@ export class GroupIndex {
     const groups: GroupSummary[] = [];
     let i = at;
     for (; i < view.length && groups.length < query.limit; i++) {
-      const entry = view[i]!;
-      if (matches[entry.ordinal] === 1) groups.push(this.summary(entry));
+      const ordinal = view[i]!;
+      if (matches[ordinal] === 1) groups.push(this.#summary(ordinal));
     }
     const seen = before + groups.length;
     const next =
@@ -174,6 +246,52 @@ export class GroupIndex {
           ).toString('base64url')
         : null;
     return { groups, next, total, reclaimable };
+  }
+
+  #entry(ordinal: number): IndexedGroup {
+    const size = this.#size[ordinal]!;
+    const hash = this.#hash[ordinal]!;
+    return { ordinal, key: groupKey(size, hash), size, hash };
+  }
+
+  #summary(ordinal: number): GroupSummary {
+    const size = this.#size[ordinal]!;
+    const hash = this.#hash[ordinal]!;
+    const key = groupKey(size, hash);
+    const first = this.#first[ordinal]!;
+    return {
+      key,
+      size,
+      hash,
+      files: this.#files[ordinal]!,
+      paths: this.#paths[ordinal]!,
+      reclaimable: this.#reclaimable(ordinal),
+      first: pathView(first),
+      kind: this.#kind[ordinal]!,
+      ignored: this.#ignored.has(key),
+    };
+  }
+
+  #reclaimable(ordinal: number): number {
+    return this.#size[ordinal]! * (this.#files[ordinal]! - 1);
+  }
+
+  /** Group `ordinal`'s key compared with (size, hash). */
+  #compareKey(ordinal: number, size: number, hash: string): number {
+    const h = this.#hash[ordinal]!;
+    return this.#size[ordinal]! - size || (h < hash ? -1 : h > hash ? 1 : 0);
+  }
+
+  /** The ordinal of the group row `id` is in, if any. */
+  #groupOfRow(id: number): number | undefined {
+    let lo = 0;
+    let hi = this.#idsSorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.#idsSorted[mid]! < id) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.#idsSorted[lo] === id ? this.#idGroup[lo] : undefined;
   }
 
   #readCursor(text: string, queryKey: string): Cursor {
@@ -209,29 +327,30 @@ export class GroupIndex {
     return cursor;
   }
 
-  #view(sort: GroupSort, order: 'asc' | 'desc'): IndexedGroup[] {
+  #view(sort: GroupSort, order: 'asc' | 'desc'): Uint32Array {
     const name = `${sort}:${order}`;
     let view = this.#views.get(name);
     if (view) return view;
-    const byPath = (a: IndexedGroup, b: IndexedGroup) =>
-      comparePaths(a.group.files[0]!.paths[0]!, b.group.files[0]!.paths[0]!);
+    const byPath = (a: number, b: number) => comparePaths(this.#first[a]!, this.#first[b]!);
     switch (sort) {
       case 'reclaimable':
-        view = [...this.#base];
+        view = this.#base.slice();
         break;
       case 'size':
-        view = [...this.#base].sort((a, b) => b.group.size - a.group.size || byPath(a, b));
+        view = this.#base.slice().sort((a, b) => this.#size[b]! - this.#size[a]! || byPath(a, b));
         break;
       case 'path':
-        view = [...this.#base].sort(byPath).reverse();
+        view = this.#base.slice().sort(byPath).reverse();
         break;
       case 'count':
-        view = [...this.#base].sort(
-          (a, b) =>
-            b.summary.files - a.summary.files ||
-            b.summary.reclaimable - a.summary.reclaimable ||
-            byPath(a, b),
-        );
+        view = this.#base
+          .slice()
+          .sort(
+            (a, b) =>
+              this.#files[b]! - this.#files[a]! ||
+              this.#reclaimable(b) - this.#reclaimable(a) ||
+              byPath(a, b),
+          );
         break;
       default: {
         const unknown: never = sort;
@@ -244,26 +363,51 @@ export class GroupIndex {
     return view;
   }
 
-  #matcher(query: GroupQuery): (entry: IndexedGroup) => boolean {
-    const tests: ((entry: IndexedGroup) => boolean)[] = [];
-    if (!query.includeIgnored) tests.push((e) => !this.#ignored.has(e.key));
+  #matcher(query: GroupQuery): (ordinal: number) => boolean {
+    const tests: ((ordinal: number) => boolean)[] = [];
+    if (!query.includeIgnored) {
+      const ignored = this.#marks(this.#ignoredOrdinals());
+      tests.push((o) => ignored[o] === 0);
+    }
     if (query.minSize !== undefined) {
       const min = query.minSize;
-      tests.push((e) => e.group.size >= min);
+      tests.push((o) => this.#size[o]! >= min);
     }
     if (query.maxSize !== undefined) {
       const max = query.maxSize;
-      tests.push((e) => e.group.size <= max);
+      tests.push((o) => this.#size[o]! <= max);
     }
     if (query.kind !== undefined) {
       const kind = query.kind;
-      tests.push((e) => e.summary.kind === kind);
+      tests.push((o) => this.#kind[o] === kind);
     }
     if (query.path !== undefined) {
-      const matches = globMatcher(query.path);
-      tests.push((e) => e.texts.some(matches));
+      const onPath = this.#marks(this.#pathMatches(globMatcher(query.path)));
+      tests.push((o) => onPath[o] === 1);
     }
-    return (entry) => tests.every((t) => t(entry));
+    return (ordinal) => tests.every((t) => t(ordinal));
+  }
+
+  /** A byte per group: 1 for the ordinals given. */
+  #marks(ordinals: Iterable<number>): Uint8Array {
+    const marks = new Uint8Array(this.#size.length);
+    for (const o of ordinals) marks[o] = 1;
+    return marks;
+  }
+
+  *#ignoredOrdinals(): Generator<number> {
+    for (const key of this.#ignored) {
+      const entry = this.get(key);
+      if (entry) yield entry.ordinal;
+    }
+  }
+
+  /** The groups with a path that `matches`: the paths are read from the catalog, once. */
+  *#pathMatches(matches: (text: string) => boolean): Generator<number> {
+    for (const [id, text] of this.#source.paths()) {
+      const ordinal = this.#groupOfRow(id);
+      if (ordinal !== undefined && matches(text)) yield ordinal;
+    }
   }
 
   /** The filters of `query` tested once against every group (kept for the next pages and requests). */
@@ -272,12 +416,12 @@ export class GroupIndex {
     let filtered = this.#filtered.get(key);
     if (filtered) return filtered;
     const test = this.#matcher(query);
-    filtered = { total: 0, reclaimable: 0, matches: new Uint8Array(this.#base.length) };
-    for (const entry of this.#base) {
-      if (!test(entry)) continue;
-      filtered.matches[entry.ordinal] = 1;
+    filtered = { total: 0, reclaimable: 0, matches: new Uint8Array(this.#size.length) };
+    for (let ordinal = 0; ordinal < this.#size.length; ordinal++) {
+      if (!test(ordinal)) continue;
+      filtered.matches[ordinal] = 1;
       filtered.total++;
-      filtered.reclaimable += entry.summary.reclaimable;
+      filtered.reclaimable += this.#reclaimable(ordinal);
     }
     if (this.#filtered.size >= FILTERS_KEPT) this.#filtered.delete(this.#filtered.keys().next().value!);
     this.#filtered.set(key, filtered);

@@ -100,9 +100,9 @@ export function editPlan(
     }
     let members = groups.get(key);
     if (!members) {
-      members = found.entry.group.files.map((f) => keptFromCatalog(f, action, to));
+      members = found.group.files.map((f) => keptFromCatalog(f, action, to));
       groups.set(key, members);
-      sizes.set(key, { size: found.entry.group.size, hash: found.entry.group.hash });
+      sizes.set(key, { size: found.group.size, hash: found.group.hash });
     }
     const inode = `${found.file.dev}:${found.file.ino}`;
     const member = members.find((m) => m.inode === inode);

@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import type sharpModule from 'sharp';
 
 /** The formats thumbnails are made of, told by their first bytes (not by the name, which may lie). */
 export type ImageFormat = 'jpeg' | 'png' | 'gif' | 'webp' | 'tiff' | 'heif';
@@ -42,6 +42,7 @@ export type ThumbDecoder = (image: Buffer) => Promise<Decoded>;
  */
 export const decodeThumb: ThumbDecoder = async (image) => {
   try {
+    const sharp = await loadSharp();
     const webp = await sharp(image, { failOn: 'error' })
       .autoOrient()
       .resize(THUMB_EDGE, THUMB_EDGE, { fit: 'inside', withoutEnlargement: true })
@@ -55,12 +56,19 @@ export const decodeThumb: ThumbDecoder = async (image) => {
   }
 };
 
+let loaded: Promise<typeof sharpModule> | undefined;
+
 /**
- * Keeps libvips to one thread per image and without its operation cache: thumbnails share two cores with the
- * server and any scan, and each image is decoded once (its thumbnail is cached on disk), so a cache in memory
- * only holds memory. Process-wide, as sharp's settings are.
+ * sharp, loaded at the first thumbnail (libvips costs ~24 MB of memory from the moment it loads; a server whose
+ * page shows no image needs none of it). Keeps libvips to one thread per image and without its operation cache:
+ * thumbnails share two cores with the server and any scan, and each image is decoded once (its thumbnail is
+ * cached on disk), so a cache in memory only holds memory. Process-wide, as sharp's settings are.
  */
-export function settleSharp(): void {
-  sharp.concurrency(1);
-  sharp.cache(false);
+function loadSharp(): Promise<typeof sharpModule> {
+  loaded ??= import('sharp').then(({ default: sharp }) => {
+    sharp.concurrency(1);
+    sharp.cache(false);
+    return sharp;
+  });
+  return loaded;
 }

@@ -5,14 +5,7 @@ import { cacheDir } from '../core/xdg.js';
 import type { RateLimiter } from '../core/rate-limiter.js';
 import { hasTextExtension } from './kinds.js';
 import { ThumbCache } from './previews-cache.js';
-import {
-  decodeThumb,
-  settleSharp,
-  SNIFF_BYTES,
-  sniffImage,
-  THUMB_EDGE,
-  type ThumbDecoder,
-} from './previews-image.js';
+import { decodeThumb, SNIFF_BYTES, sniffImage, THUMB_EDGE, type ThumbDecoder } from './previews-image.js';
 import { openForPreview, readThrough, type PreviewFile } from './previews-read.js';
 import { EXCERPT_BYTES, textExcerpt } from './previews-text.js';
 
@@ -73,7 +66,6 @@ const TEXT = 'text/plain; charset=utf-8';
  * const preview = await previews.thumb(service.fileForPreview(id), signal); // { type: 'image/webp', body }
  */
 export function makePreviews(options: PreviewsOptions): Previews {
-  settleSharp();
   const { limiter, onMiss } = options;
   const cache = new ThumbCache(options.cacheDir, options.clock);
   const decode = options.decode ?? decodeThumb;

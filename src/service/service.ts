@@ -11,9 +11,10 @@ import type { Clock } from '../core/clock.js';
 import { abortErrorFrom, isAbortError } from '../core/errors.js';
 import { ProgressTracker } from '../core/progress.js';
 import { byteRateLimiter } from '../core/byte-rate.js';
+import { catalogGroups, sharedHashRuns } from '../catalog/groups.js';
 import { dupesFromCatalog } from '../dupes/from-catalog.js';
 import { FORMATS, type DupesFormat } from '../dupes/formats/index.js';
-import type { DupesReport } from '../dupes/report.js';
+import { sortGroups } from '../model/groups.js';
 import type { FsPath } from '../model/paths.js';
 import type { RuleLookup } from '../plan/keepers.js';
 import { hasherLookup, ruleLookup } from '../plugins/named.js';
@@ -95,7 +96,8 @@ export class Service {
   #scanning = false;
   /** `plugins.reload` is at work: the host's events of each plugin are summed up in one event at its end. */
   #reloading = false;
-  #index: { index: GroupIndex; report: DupesReport } | undefined;
+  /** The groups, and the algorithm of their hashes. */
+  #index: { index: GroupIndex; algorithm: string } | undefined;
   /** The catalog's own figures for `stats`, read once per generation (counting the rows takes a while). */
   #figures: (Pick<StatsResult, 'files' | 'bytes' | 'scans'> & { generation: number }) | undefined;
   #closed: Promise<void> | undefined;
@@ -191,7 +193,8 @@ export class Service {
       throw badInput(`unknown format ${JSON.stringify(format)}; known: ${known.join(', ')}`);
     }
     const parts: (string | Buffer)[] = [];
-    chosen.render(this.#current().report, { write: (chunk) => parts.push(chunk) });
+    const report = dupesFromCatalog(this.#catalog, this.#current().algorithm, false);
+    chosen.render(report, { write: (chunk) => parts.push(chunk) });
     if (parts.every((p) => typeof p === 'string')) return parts.join('');
     return Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p)));
   }
@@ -230,13 +233,25 @@ export class Service {
     this.events.emit(event);
   }
 
-  /** The groups of the catalog as it is now (read once per generation). */
-  #current(): { index: GroupIndex; report: DupesReport } {
+  /**
+   * The groups of the catalog as it is now (read once per generation). The index keeps what pages show; the
+   * files of a group are read from the catalog when asked for.
+   */
+  #current(): { index: GroupIndex; algorithm: string } {
     this.#noticeOthers();
     if (this.#index) return this.#index;
-    const report = dupesFromCatalog(this.#catalog, this.#algorithm(), false);
-    const ignored = this.#catalog.ignoredGroups().map((g) => `${g.size}:${g.hash}`);
-    this.#index = { index: new GroupIndex(report.groups, ignored, this.#epoch, this.#generation), report };
+    const algorithm = this.#algorithm();
+    const catalog = this.#catalog;
+    const ignored = catalog.ignoredGroups().map((g) => `${g.size}:${g.hash}`);
+    const source = {
+      rows: (ids: readonly number[]) => ids.flatMap((id) => catalog.fileById(id) ?? []),
+      paths: () => catalog.pathTexts(),
+    };
+    const runs = sharedHashRuns(catalog, algorithm, false);
+    this.#index = {
+      index: new GroupIndex(runs, source, ignored, this.#epoch, this.#generation),
+      algorithm,
+    };
     return this.#index;
   }
 
@@ -329,7 +344,7 @@ export class Service {
     if (!entry)
       throw notFound(`there is no group ${key}`, 'the catalog may have changed: list the groups again');
     const plan = planId === undefined ? undefined : this.#plans.get(planId).plan;
-    const planned = plan?.groups.find((g) => g.size === entry.group.size && g.hash === entry.group.hash);
+    const planned = plan?.groups.find((g) => g.size === entry.size && g.hash === entry.hash);
     const forced = plan ? forcedKeeper(plan.policy) : undefined;
     const roleOf = (paths: readonly FsPath[]): MemberView['plan'] => {
       if (!plan) return undefined;
@@ -343,7 +358,7 @@ export class Service {
     };
     return {
       ...index.summary(entry),
-      members: entry.group.files.map((f) => memberView(f, roleOf(f.paths))),
+      members: index.group(entry).files.map((f) => memberView(f, roleOf(f.paths))),
     };
   }
 
@@ -354,7 +369,7 @@ export class Service {
     const { index } = this.#current();
     const entry = index.get(key);
     if (!entry) throw notFound(`there is no group ${key}`);
-    this.#setIgnored(index, entry.group, ignored);
+    this.#setIgnored(index, entry, ignored);
     return { key, ignored };
   }
 
@@ -385,11 +400,13 @@ export class Service {
     const p = new Params('plan.build', raw, ['policy', 'action', 'to']);
     const rules = this.#rules();
     const { policy, action } = readPolicy(p, rules);
-    const { index, report } = this.#current();
-    const groups = index
-      .all()
-      .filter((e) => !index.isIgnored(e.key))
-      .map((e) => e.group);
+    const { index, algorithm } = this.#current();
+    // The groups read again from the catalog for this plan alone (the index keeps no files).
+    const groups = sortGroups(
+      [...catalogGroups(this.#catalog, algorithm, false)].filter(
+        (g) => !index.isIgnored(`${g.size}:${g.hash}`),
+      ),
+    );
     const plan = buildPlan(
       groups,
       policy,
@@ -398,7 +415,7 @@ export class Service {
         id: randomUUID(),
         createdAt: new Date(this.#options.clock.wallNow()).toISOString(),
         catalog: { id: this.#catalog.id, location: this.#catalog.location },
-        algorithm: report.algorithm,
+        algorithm,
       },
       rules,
     );
@@ -418,7 +435,7 @@ export class Service {
     const edited = editPlan(plan, edits, index);
     // The same checks as apply's reading of a plan file, before anything is kept.
     const checked = readPlan(planToJson(edited.plan), `plan ${id}`);
-    for (const key of edited.ignored) this.#setIgnored(index, index.get(key)!.group, true);
+    for (const key of edited.ignored) this.#setIgnored(index, index.get(key)!, true);
     return planView(this.#plans.save(checked).plan, false);
   }
 

@@ -154,7 +154,8 @@ export class SqliteCatalog implements CatalogStore {
     const rows = this.#db
       .prepare(
         `SELECT ${FILE_COLUMNS} FROM files WHERE ${live} AND (size, full_hash) IN
-           (SELECT size, full_hash FROM files WHERE ${live} GROUP BY size, full_hash HAVING count(*) > 1)`,
+           (SELECT size, full_hash FROM files WHERE ${live} GROUP BY size, full_hash HAVING count(*) > 1)
+         ORDER BY size, full_hash`,
       )
       .iterate(algorithm, algorithm) as IterableIterator<FileRow>;
     for (const row of rows) yield toFile(row);
@@ -163,6 +164,14 @@ export class SqliteCatalog implements CatalogStore {
       .prepare(`SELECT ${FILE_COLUMNS} FROM files WHERE gone_at IS NULL AND size = 0`)
       .iterate() as IterableIterator<FileRow>;
     for (const row of empty) yield toFile(row);
+  }
+
+  pathTexts(): IterableIterator<[id: number, text: string]> {
+    return this.#db
+      .prepare('SELECT id, CAST(path AS TEXT) FROM files WHERE gone_at IS NULL')
+      .raw()
+      .safeIntegers(false)
+      .iterate() as IterableIterator<[number, string]>;
   }
 
   hashAlgorithms(): string[] {
