@@ -286,4 +286,55 @@ describe('the review page actions', () => {
     actions.back();
     expect(store.state.view).toBe('none');
   });
+
+  it('shows the runs as soon as an apply starts, not only when it ends', async () => {
+    const runs = [
+      { id: 7, planId: 'p1', state: 'running', startedAt: '', entries: { intent: 2 }, undoable: true },
+    ];
+    const server = fakeServer({ runs: () => runs });
+    const store = new Store();
+    const actions = new Actions(store, server.call);
+    await actions.handleEvent({ id: 1, at: '', type: 'job.started', job: job('j1', 'apply') });
+    expect(store.state.runs).toEqual(runs);
+  });
+
+  it('says the plan is being rebuilt after a job, until the new one comes', async () => {
+    let answer: (plan: PlanView) => void = () => {};
+    const built = new Promise<PlanView>((resolve) => (answer = resolve));
+    const server = fakeServer({
+      groups: () => ({ groups: [group(1)], next: null, total: 1, reclaimable: 1 }),
+      runs: () => [],
+      'plan.build': (() => built) as unknown as () => PlanView,
+    });
+    const store = new Store();
+    store.update({ plan: plan('p1') });
+    const actions = new Actions(store, server.call);
+    const handled = actions.handleEvent({
+      id: 1,
+      at: '',
+      type: 'job.finished',
+      job: { ...job('j1', 'undo'), state: 'done' },
+    });
+    expect(store.state.rebuilding).toBe(true);
+    answer(plan('p2'));
+    await handled;
+    expect(store.state).toMatchObject({ rebuilding: false, plan: { id: 'p2' } });
+  });
+
+  it('says when the server is gone, and fetches what happened meanwhile when it is back', async () => {
+    const server = fakeServer({
+      jobs: () => [],
+      groups: () => ({ groups: [], next: null, total: 0, reclaimable: 0 }),
+      runs: () => [],
+    });
+    const store = new Store();
+    store.update({ jobs: { j1: job('j1', 'apply') } });
+    const actions = new Actions(store, server.call);
+    await actions.connection('lost');
+    expect(store.state.error?.message).toBe('The connection to nodupe serve is lost.');
+    await actions.connection('back');
+    expect(store.state.error).toBeUndefined();
+    expect(store.state.jobs['j1']?.state).toBe('cancelled');
+    expect(server.calls.map((c) => c.method)).toEqual(['jobs', 'groups', 'runs']);
+  });
 });

@@ -4,6 +4,7 @@
  */
 import type { ActionOp } from '../plan/plan.js';
 import type { MemberView, PlanBuildParams, PlanEdit, PlanView, ServerEvent } from '../serve/protocol.js';
+import type { Connection } from './events.js';
 import { RpcFailure, type Call } from './rpc.js';
 import {
   applyEvent,
@@ -13,11 +14,25 @@ import {
   needsConfirmation,
   ruleRequest,
   withJob,
+  settleJobs,
   type Filters,
   type RuleChoice,
+  type ShownError,
   type State,
 } from './state.js';
 import type { Store } from './store.js';
+
+/** What the error box says while the page cannot hear the server (kept by identity: "back" clears only these). */
+const CONNECTION_ERRORS: Record<'lost' | 'closed', ShownError> = {
+  lost: {
+    message: 'The connection to nodupe serve is lost.',
+    hint: 'Is it still running? The page reconnects by itself as soon as the server answers again.',
+  },
+  closed: {
+    message: 'nodupe serve no longer accepts this page.',
+    hint: 'A server started again has a new token: open the URL (with ?token=…) it printed.',
+  },
+};
 
 export class Actions {
   readonly #store: Store;
@@ -162,8 +177,16 @@ export class Actions {
   buildPlan(rules = this.#state.rules, inBackground = false): Promise<void> {
     return this.#guard(async () => {
       const plan = await this.#call('plan.build', this.#planParams(rules));
-      this.#store.update({ plan, rules, confirming: false, ...this.#reviewing(plan, inBackground) });
+      this.#store.update({
+        plan,
+        rules,
+        rebuilding: false,
+        confirming: false,
+        ...this.#reviewing(plan, inBackground),
+      });
       await this.#refreshOpen();
+    }).finally(() => {
+      if (this.#state.rebuilding) this.#store.update({ rebuilding: false });
     });
   }
 
@@ -292,12 +315,46 @@ export class Actions {
     this.#store.update({ runs });
   }
 
+  /**
+   * The event stream was lost, came back, or was refused. Lost: say so, with what to do. Back: what happened
+   * meanwhile (jobs that ended, the catalog, the runs) is fetched again. Refused (a new server, a new token): the
+   * jobs the page followed are left as they were last seen, and the page says how to reach the new server.
+   */
+  async connection(connection: Connection): Promise<void> {
+    if (connection === 'lost') {
+      this.#store.update({ error: CONNECTION_ERRORS.lost });
+      return;
+    }
+    if (connection === 'closed') {
+      // The server the page followed is gone: its jobs ended with it.
+      this.#store.update((state) => ({ ...settleJobs(state, []), error: CONNECTION_ERRORS.closed }));
+      return;
+    }
+    if (Object.values(CONNECTION_ERRORS).includes(this.#state.error as ShownError))
+      this.#store.update({ error: undefined });
+    await this.#guard(async () => {
+      const jobs = await this.#call('jobs', {});
+      this.#store.update((state) => settleJobs(state, jobs));
+    });
+    await this.reloadGroups();
+    await this.#guard(() => this.#loadRuns());
+    if (this.#state.total > 0) await this.buildPlan(this.#state.rules, true);
+  }
+
   /** A server event: jobs and steps into the state; a changed catalog reloads the list; a finished job refreshes. */
   async handleEvent(event: ServerEvent): Promise<void> {
+    const firstStep = event.type === 'job.step' && (this.#state.steps[event.jobId] ?? []).length === 0;
     this.#store.update((state) => applyEvent(state, event));
     if (event.type === 'catalog.changed') {
       await this.reloadGroups();
+    } else if (event.type === 'job.started' && event.job.kind !== 'scan' && event.job.kind !== 'verify') {
+      // An apply or undo under way shows in the runs at once (its run is written by its first step at the latest).
+      await this.#guard(() => this.#loadRuns());
+    } else if (firstStep && this.#state.jobs[event.jobId]?.kind === 'apply') {
+      await this.#guard(() => this.#loadRuns());
     } else if (event.type === 'job.finished' && event.job.kind !== 'verify') {
+      // The plan in the decide bar is the one the job used (or of the catalog before it): say so until the new one comes.
+      this.#store.update({ rebuilding: true });
       await this.reloadGroups();
       await this.#guard(() => this.#loadRuns());
       // The review shows what became of the plan it showed (applied).
@@ -309,7 +366,7 @@ export class Actions {
       }
       // The catalog moved on (scan) or the plan was used (apply, undo): a new plan from the same choices.
       if (this.#state.total > 0) await this.buildPlan(this.#state.rules, true);
-      else this.#store.update({ plan: undefined });
+      else this.#store.update({ plan: undefined, rebuilding: false });
     }
   }
 }

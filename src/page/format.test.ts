@@ -38,6 +38,20 @@ describe('formatJob', () => {
     );
   });
 
+  it("shows an apply's files done of all, and its bytes as the bytes compared (each file and its keeper)", () => {
+    const apply = {
+      ...phase,
+      name: 'apply',
+      items: 1,
+      itemsTotal: 12,
+      bytes: 2 * 1024 ** 2,
+      fraction: 0.083,
+    };
+    expect(formatProgress({ current: apply, phases: [apply], elapsedMs: 1000 })).toBe(
+      'apply · 1 of 12 files · compared 2.00 MiB · 8%',
+    );
+  });
+
   it('shows a failed job with its message', () => {
     const job = {
       id: 'j1',

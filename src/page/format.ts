@@ -1,5 +1,5 @@
 /** What the page shows and reads: sizes, dates, progress, paths. */
-import { count, formatBytes } from '../core/format.js';
+import { count, formatBytes, formatCount } from '../core/format.js';
 import type { ProgressSnapshot } from '../core/progress.js';
 import type { JobView } from '../serve/protocol.js';
 
@@ -47,19 +47,35 @@ export function formatTime(iso: string): string {
   );
 }
 
-/** A job's progress in one line: "hash · 1,204 files · 45 MiB · 37%". */
-export function formatProgress(progress: ProgressSnapshot | undefined): string {
+/**
+ * Phases whose bytes are not the files' sizes: an apply reads each file and its keeper to compare them before it
+ * acts, so it counts both.
+ */
+const BYTES_COMPARED = new Set(['apply', 'check']);
+
+/** A job's progress in one line: "hash · 1,204 files · 45 MiB · 37%"; "apply · 1 of 12 files · compared 2.00 MiB". */
+export function formatProgress(progress: ProgressSnapshot | undefined, withPhase = true): string {
   const phase = progress?.current ?? progress?.phases.at(-1);
   if (!phase) return '';
-  const parts = [phase.name, count(phase.items, 'file')];
-  if (phase.bytes > 0) parts.push(formatBytes(phase.bytes));
+  const files =
+    phase.itemsTotal === undefined
+      ? count(phase.items, 'file')
+      : `${formatCount(phase.items)} of ${count(phase.itemsTotal, 'file')}`;
+  const parts = withPhase ? [phase.name, files] : [files];
+  if (phase.bytes > 0)
+    parts.push(
+      BYTES_COMPARED.has(phase.name) ? `compared ${formatBytes(phase.bytes)}` : formatBytes(phase.bytes),
+    );
   if (phase.fraction !== undefined) parts.push(`${Math.floor(phase.fraction * 100)}%`);
   return parts.join(' · ');
 }
 
-/** A job's status line: "scan /photos: running · hash · 1,204 files". */
+/** Plan ids are UUIDs: their first eight characters tell them apart on screen. */
+const UUID = /\b([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
+
+/** A job's status line: "scan /photos: running · hash · 1,204 files"; "apply plan 1f3a9c2e: done". */
 export function formatJob(job: JobView): string {
   const progress = job.state === 'running' ? formatProgress(job.progress) : '';
   const error = job.error?.message ? ` · ${job.error.message}` : '';
-  return `${job.title}: ${job.state}${progress ? ` · ${progress}` : ''}${error}`;
+  return `${job.title.replace(UUID, '$1')}: ${job.state}${progress ? ` · ${progress}` : ''}${error}`;
 }

@@ -91,5 +91,8 @@ top(store.state);
 decide(store.state);
 list(store.state);
 drawDetail(store.state);
-listen((event) => void actions.handleEvent(event));
+listen(
+  (event) => void actions.handleEvent(event),
+  (connection) => void actions.connection(connection),
+);
 void actions.start();

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { JobView } from '../serve/protocol.js';
-import { applyEvent, initialState, lastUndoableRun, ruleRequest, withJob } from './state.js';
+import {
+  applyEvent,
+  initialState,
+  lastUndoableRun,
+  ruleChoiceOf,
+  ruleRequest,
+  settleJobs,
+  withJob,
+} from './state.js';
 
 const running: JobView = { id: 'j1', kind: 'scan', state: 'running', startedAt: '', title: 'scan /photos' };
 
@@ -45,5 +53,22 @@ describe('state', () => {
     });
     expect(lastUndoableRun([run(1, true), run(3, false), run(2, true)])?.id).toBe(2);
     expect(lastUndoableRun([run(1, false)])).toBeUndefined();
+  });
+
+  it('shows in the rule picker the rule the plan was built with, and none before a rule is chosen', () => {
+    expect(ruleChoiceOf([])).toBeUndefined();
+    expect(ruleChoiceOf(['oldest'])).toEqual({ choice: 'oldest', argument: '' });
+    expect(ruleChoiceOf(['prefer:/photos/best'])).toEqual({ choice: 'prefer', argument: '/photos/best' });
+  });
+
+  it('marks a job the server no longer knows (it stopped) as ended, with how to finish an apply', () => {
+    const apply: JobView = { ...running, id: 'j2', kind: 'apply', title: 'apply plan p1' };
+    const state = { ...initialState(), jobs: { j1: running, j2: apply } };
+    const settled = settleJobs(state, [{ ...running, state: 'done' }]);
+    expect(settled.jobs['j1']?.state).toBe('done');
+    expect(settled.jobs['j2']).toMatchObject({
+      state: 'cancelled',
+      error: { hint: '`nodupe apply --resume` finishes the run' },
+    });
   });
 });

@@ -46,6 +46,8 @@ export interface State {
   action: ActionOp;
   to: string | undefined;
   plan: PlanView | undefined;
+  /** A job changed the catalog or used the plan: a new plan is on its way, the one in `plan` is stale. */
+  rebuilding: boolean;
   /** The plan as the review shows it, and the one apply carries out (it stays shown, applied, after its run). */
   reviewed: PlanView | undefined;
   /** The delete confirmation is showing. */
@@ -83,6 +85,7 @@ export function initialState(): State {
     action: 'quarantine',
     to: undefined,
     plan: undefined,
+    rebuilding: false,
     reviewed: undefined,
     confirming: false,
     jobs: {},
@@ -136,6 +139,30 @@ export function withJob(state: State, job: JobView): State {
   return { ...state, jobs, lastJob: job.id };
 }
 
+/**
+ * The jobs as the server lists them after the page lost it for a while: each job the page saw running and the
+ * server no longer runs (it ended unseen, or a restarted server never knew it) takes the server's word, or, when the
+ * server does not know it, is marked as stopped with the server.
+ */
+export function settleJobs(state: State, listed: JobView[]): State {
+  const jobs = { ...state.jobs };
+  for (const job of listed) jobs[job.id] = job;
+  const known = new Set(listed.map((job) => job.id));
+  for (const job of Object.values(state.jobs)) {
+    if (job.state !== 'running' || known.has(job.id)) continue;
+    jobs[job.id] = {
+      ...job,
+      state: 'cancelled',
+      error: {
+        code: 'INTERRUPTED',
+        message: 'the server stopped before the job ended',
+        hint: job.kind === 'apply' ? '`nodupe apply --resume` finishes the run' : 'start it again',
+      },
+    };
+  }
+  return { ...state, jobs };
+}
+
 export const RULE_CHOICES = [
   'newest',
   'oldest',
@@ -171,6 +198,21 @@ export function ruleRequest(choice: RuleChoice, folder: string, glob: string): R
     default:
       return assertNever(choice);
   }
+}
+
+/** The rule choice (and its folder or glob) that gave these rules, as `ruleRequest` makes them; none for []. */
+export function ruleChoiceOf(
+  rules: readonly string[],
+): { choice: Exclude<RuleChoice, 'invert'>; argument: string } | undefined {
+  const [first] = rules;
+  if (first === undefined) return undefined;
+  if (first === 'newest' || first === 'oldest' || first === 'shortest-path')
+    return { choice: first, argument: '' };
+  const colon = first.indexOf(':');
+  const name = first.slice(0, colon);
+  if (colon > 0 && (name === 'prefer' || name === 'prefer-match'))
+    return { choice: name, argument: first.slice(colon + 1) };
+  return undefined;
 }
 
 /** A member's mark: checked means the plan acts on it. */

@@ -5,11 +5,22 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { request } from 'node:http';
-import { join, relative } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import sharp from 'sharp';
 import { findChromium, INSTALL_HINT } from '../../scripts/chromium.mjs';
 
 export const BIN = fileURLToPath(new URL('../../bin/nodupe.js', import.meta.url));
@@ -39,10 +50,58 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** Saves what the page shows (the viewport, as a user sees it) as test-results/screenshots/NAME.png. */
-export async function screenshot(page: Page, name: string): Promise<void> {
+/**
+ * Where the README's screenshots go when they are made (`NODUPE_SCREENSHOTS=docs/screenshots npx vitest run
+ * test/browser`, from the repository's folder), else undefined.
+ */
+export const DOC_SCREENSHOTS =
+  process.env.NODUPE_SCREENSHOTS === undefined || process.env.NODUPE_SCREENSHOTS === ''
+    ? undefined
+    : resolve(process.env.NODUPE_SCREENSHOTS);
+
+/**
+ * Saves what the page shows (the viewport, as a user sees it) as test-results/screenshots/NAME.png, and, when the
+ * README's screenshots are being made, as DOC_NAME.png there too.
+ */
+export async function screenshot(page: Page, name: string, docName?: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), animations: 'disabled', caret: 'hide' });
+  const options = { animations: 'disabled', caret: 'hide' } as const;
+  await page.screenshot({ ...options, path: join(SCREENSHOTS, `${name}.png`) });
+  if (docName !== undefined && DOC_SCREENSHOTS !== undefined) {
+    mkdirSync(DOC_SCREENSHOTS, { recursive: true });
+    // A palette of 256 colours keeps each well under 200 KB; text and the page's flat colours lose nothing.
+    const png = await sharp(await page.screenshot(options))
+      .png({ palette: true, quality: 95, compressionLevel: 9, effort: 10 })
+      .toBuffer();
+    writeFileSync(join(DOC_SCREENSHOTS, `${docName}.png`), png);
+  }
+}
+
+/**
+ * The folder a test scans, named as a user's (`…/home/ann/Pictures`). Inside the test's scratch folder, except
+ * when the README's screenshots are made: then `<tmp>/home/ann/NAME`, so that the paths on the screens read like a
+ * user's (it must not exist yet; it is removed after).
+ */
+export function userFolder(scratchRoot: string, name: string): { path: string; remove(): void } {
+  if (DOC_SCREENSHOTS === undefined) {
+    return { path: join(scratchRoot, 'home', 'ann', name), remove: () => {} };
+  }
+  const path = join(tmpdir(), 'home', 'ann', name);
+  if (existsSync(path)) throw new Error(`${path} exists: remove it to make the README's screenshots`);
+  return {
+    path,
+    remove() {
+      rmSync(path, { recursive: true, force: true });
+      // The parents go too when nothing else is in them.
+      for (const parent of [dirname(path), dirname(dirname(path))]) {
+        try {
+          rmdirSync(parent);
+        } catch {
+          break;
+        }
+      }
+    },
+  };
 }
 
 /** The DOM as the page functions below use it: this code is type-checked without the DOM's types. */

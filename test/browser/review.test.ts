@@ -2,9 +2,11 @@
 // page, review the groups (largest reclaimable first), open one with the keyboard and see its image previews,
 // mark by rule, protect a reference folder, mark and unmark by hand, build the plan, apply it, check the files on
 // disk, undo, check again. And the server refuses requests without the token, or for another Host.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatBytes } from '../../src/core/format.js';
 import { scratch } from '../helpers/tree.js';
 import { makeImages, photoTree } from './fixtures.js';
 import {
@@ -18,6 +20,7 @@ import {
   screenshot,
   serverEnv,
   startServer,
+  userFolder,
   type Served,
 } from './harness.js';
 
@@ -28,6 +31,8 @@ async function attributes(locator: Locator, name: string): Promise<(string | nul
 
 describe.skipIf(!browserAvailable())('the review page, end to end', () => {
   let dir: ReturnType<typeof scratch>;
+  /** The scanned folder, `…/home/ann/Pictures`. */
+  let pictures: ReturnType<typeof userFolder>;
   let tree: Record<string, Buffer>;
   let browser: Browser;
   let server: Served;
@@ -42,8 +47,12 @@ describe.skipIf(!browserAvailable())('the review page, end to end', () => {
   beforeAll(async () => {
     dir = scratch();
     tree = photoTree(await makeImages());
-    for (const [path, content] of Object.entries(tree)) dir.write(`Pictures/${path}`, content);
-    before = filesUnder(dir.path('Pictures'));
+    pictures = userFolder(dir.root, 'Pictures');
+    for (const [path, content] of Object.entries(tree)) {
+      mkdirSync(dirname(join(pictures.path, path)), { recursive: true });
+      writeFileSync(join(pictures.path, path), content);
+    }
+    before = filesUnder(pictures.path);
     [browser, server] = await Promise.all([
       launchBrowser(),
       startServer(dir.path('catalog.db'), serverEnv(dir.root)),
@@ -56,6 +65,7 @@ describe.skipIf(!browserAvailable())('the review page, end to end', () => {
     await browser.close();
     // Stopped as a service manager stops it: a clean end, 143.
     const code = await server.stop('SIGTERM');
+    pictures.remove();
     dir.remove();
     expect(code, server.stderr()).toBe(143);
   });
@@ -73,7 +83,7 @@ describe.skipIf(!browserAvailable())('the review page, end to end', () => {
     expect(landed?.status()).toBe(200);
 
     // Scan the tree from the page.
-    await page.getByTestId('scan-path').fill(dir.path('Pictures'));
+    await page.getByTestId('scan-path').fill(pictures.path);
     await page.getByTestId('scan-start').click();
     await page.locator('[data-testid="job-status"][data-state="done"]').waitFor();
 
@@ -95,9 +105,27 @@ describe.skipIf(!browserAvailable())('the review page, end to end', () => {
       .locator('#decide')
       .getByText(/marked ·/)
       .waitFor();
-    await screenshot(page, 'group-list');
+    // No rule chosen yet: the picker says so, and the plan line tells how the plan keeps.
+    expect(await page.getByTestId('rule-select').inputValue()).toBe('');
+    await page.locator('#decide').getByText('Keeps the first path of each group').waitFor();
+    const review = page.getByTestId('plan-review');
+    const reviewAt = await review.boundingBox();
+    await screenshot(page, 'group-list', 'groups');
+
+    // On a phone the marking tools and the filters wait behind a toggle: the groups start high on the screen.
     await page.setViewportSize(PHONE);
-    await screenshot(page, 'group-list-phone');
+    await expect.poll(() => page.getByTestId('rule-select').isVisible()).toBe(false);
+    // (The rows are drawn again as the list resizes: read the first one once it is there.)
+    await expect
+      .poll(async () => (await rows.first().boundingBox())?.y ?? PHONE.height)
+      .toBeLessThan(PHONE.height * 0.4);
+    await screenshot(page, 'group-list-phone', 'phone');
+    const toggle = page.getByRole('button', { name: 'Filters & marks' });
+    await toggle.click();
+    await page.getByTestId('rule-select').waitFor();
+    expect(await page.getByPlaceholder('Path glob, e.g. **/*.jpg').isVisible()).toBe(true);
+    await toggle.click();
+    await page.getByTestId('rule-select').waitFor({ state: 'hidden' });
     await page.setViewportSize(DESKTOP);
 
     // Enter opens the first group: the photo, its two copies with thumbnails made by the server.
@@ -110,11 +138,29 @@ describe.skipIf(!browserAvailable())('the review page, end to end', () => {
 
     // Mark by rule: keep the copies in photos/.
     await page.getByTestId('rule-select').selectOption('prefer');
-    await page.getByTestId('rule-folder').fill(dir.path('Pictures/photos'));
+    await page.getByTestId('rule-folder').fill(join(pictures.path, 'photos'));
     await page.getByTestId('rule-apply').click();
     await member('photos/beach.jpg', 'keeper').filter({ hasText: 'inside over outside' }).waitFor();
     await member('backup/beach.jpg', 'action').waitFor();
-    await screenshot(page, 'group-images');
+    await page.locator('#decide').getByText('Keeps the one in').waitFor();
+    // The folder box appeared: the decide bar keeps its one row, the plan's button stays where it was.
+    expect(await review.boundingBox()).toEqual(reviewAt);
+    // Side by side, the thumbnails show at their own size (at most 256 px), never scaled up.
+    await imagesLoaded(page, '[data-testid="compare"] [data-testid="thumb"]', 2);
+    const sizes = await page
+      .getByTestId('compare')
+      .getByTestId('thumb')
+      .evaluateAll((images) =>
+        images.map((image) => {
+          const img = image as unknown as { naturalWidth: number; clientWidth: number };
+          return [img.naturalWidth, img.clientWidth];
+        }),
+      );
+    for (const [natural, shown] of sizes) {
+      expect(natural).toBeLessThanOrEqual(256);
+      expect(shown).toBe(natural);
+    }
+    await screenshot(page, 'group-images', 'group');
 
     // The text group (the third): a reference folder protects docs/.
     await page.keyboard.press('Escape');
@@ -127,10 +173,13 @@ describe.skipIf(!browserAvailable())('the review page, end to end', () => {
     await expect
       .poll(() => page.getByTestId('text-preview').first().textContent())
       .toContain('Shopping list');
-    await page.getByTestId('reference-input').fill(dir.path('Pictures/docs'));
+    await page.getByTestId('reference-input').fill(join(pictures.path, 'docs'));
     await page.getByTestId('reference-add').click();
     await member('docs/notes.txt', 'keeper').filter({ hasText: 'protected' }).waitFor();
     await member('backup/notes.txt', 'action').waitFor();
+    // The reference folder's chip goes on a row of its own: the plan's button does not move.
+    await page.locator('#decide').getByText(join(pictures.path, 'docs')).waitFor();
+    expect(await review.boundingBox()).toEqual(reviewAt);
 
     // The PNG group (the second): Space keeps old/logo.png, marks it again, and keeps it.
     await page.keyboard.press('Escape');
@@ -157,7 +206,10 @@ describe.skipIf(!browserAvailable())('the review page, end to end', () => {
     const text = await summary.textContent();
     expect(text).toContain('3 files in 3 groups go to quarantine');
     expect(text).toContain('Every action can be undone');
-    await screenshot(page, 'plan-summary');
+    // The command to empty the quarantine shows as code, not in backticks.
+    expect(await summary.locator('code').textContent()).toBe('nodupe quarantine purge');
+    expect(text).not.toContain('`');
+    await screenshot(page, 'plan-summary', 'plan');
 
     // Apply it, and watch it end.
     await page.getByTestId('apply-start').click();
@@ -165,18 +217,25 @@ describe.skipIf(!browserAvailable())('the review page, end to end', () => {
     const steps = page.getByTestId('apply-step');
     expect(await steps.count()).toBe(3);
     expect(await attributes(steps, 'data-outcome')).toEqual(['done', 'done', 'done']);
+    const moved = ['backup/beach.jpg', 'backup/logo.png', 'backup/notes.txt'].reduce(
+      (sum, path) => sum + tree[path]!.length,
+      0,
+    );
+    expect(await page.getByTestId('apply-result').textContent()).toContain(
+      `Run 1: 3 files moved to quarantine (${formatBytes(moved)}), 0 skipped`,
+    );
     await screenshot(page, 'apply-result');
 
     // On disk: the three copies left their folders for the quarantine, whole; the rest is untouched.
     const acted = ['backup/beach.jpg', 'backup/logo.png', 'backup/notes.txt'];
-    const after = filesUnder(dir.path('Pictures'));
+    const after = filesUnder(pictures.path);
     expect([...after.keys()].sort()).toEqual(
       [...before.keys()].filter((path) => !acted.includes(path)).sort(),
     );
     for (const [path, hash] of after) expect(hash, path).toBe(before.get(path));
     const quarantined = filesUnder(dir.path('data/nodupe/quarantine'));
     expect([...quarantined.values()].sort()).toEqual(acted.map((path) => before.get(path)).sort());
-    expect(readFileSync(dir.path('Pictures/old/logo.png')).equals(tree['old/logo.png']!)).toBe(true);
+    expect(readFileSync(join(pictures.path, 'old/logo.png')).equals(tree['old/logo.png']!)).toBe(true);
 
     // Undo the run: everything back where it was, the same bytes, the quarantine empty.
     await page.getByTestId('undo-start').click();
@@ -185,9 +244,14 @@ describe.skipIf(!browserAvailable())('the review page, end to end', () => {
     // The page then makes a new plan from the same choices: the four copies the rule and the reference folder
     // mark (the marks made by hand went with the plan that ran).
     await page.locator('#decide').getByText('4 files marked').waitFor();
+    expect(await undone.textContent()).toContain('Undone: 3 files back in place');
+    // The runs, as a table: run, when, plan, state, what happened, undoable.
+    const run = page.getByTestId('runs').locator('tbody tr');
+    const cells = await run.locator('td').allTextContents();
+    expect([cells[0], cells[3], cells[4], cells[5]]).toEqual(['1', 'undone', '3 undone', 'no']);
     await undone.scrollIntoViewIfNeeded();
-    await screenshot(page, 'undo-result');
-    expect(filesUnder(dir.path('Pictures'))).toEqual(before);
+    await screenshot(page, 'undo-result', 'undo');
+    expect(filesUnder(pictures.path)).toEqual(before);
     expect(filesUnder(dir.path('data/nodupe/quarantine')).size).toBe(0);
     expect(pageErrors).toEqual([]);
     expect([...requested].filter((url) => !url.startsWith(`${server.origin}/`))).toEqual([]);

@@ -3,7 +3,8 @@ import { ACTION_OPS, type ActionOp } from '../../plan/plan.js';
 import type { Actions } from '../actions.js';
 import { h } from '../dom.js';
 import { count, formatBytes } from '../format.js';
-import { RULE_CHOICES, type RuleChoice, type State } from '../state.js';
+import { keeping } from '../results.js';
+import { RULE_CHOICES, ruleChoiceOf, type RuleChoice, type State } from '../state.js';
 
 const RULE_LABELS: Record<RuleChoice, string> = {
   newest: 'Keep the newest',
@@ -23,12 +24,19 @@ const ACTION_LABELS: Record<ActionOp, string> = {
   move: 'Move to a folder…',
 };
 
+/**
+ * The bar keeps one row on a laptop (the fields shrink; reference folders get a row of their own below); on a
+ * phone only the plan and its button show, the rest (and the list's filters) behind "Filters & marks".
+ */
 export function mountDecide(root: HTMLElement, actions: Actions): (state: State) => void {
+  // A choice shows the rule the plan was built with; before any, "Mark by rule…" (the plan keeps by path order).
   const rule = h(
     'select',
     { testid: 'rule-select', 'aria-label': 'Mark by rule' },
+    h('option', { value: '', disabled: true, hidden: true }, 'Mark by rule…'),
     RULE_CHOICES.map((value) => h('option', { value }, RULE_LABELS[value])),
   );
+  rule.value = '';
   const folder = h('input', {
     type: 'text',
     testid: 'rule-folder',
@@ -41,25 +49,39 @@ export function mountDecide(root: HTMLElement, actions: Actions): (state: State)
     placeholder: 'Glob, e.g. **/originals/**',
     'aria-label': 'Glob to prefer',
   });
+  const mark = h('button', { type: 'submit', testid: 'rule-apply' }, 'Mark');
   const showRuleInputs = () => {
     folder.hidden = rule.value !== 'prefer';
     glob.hidden = rule.value !== 'prefer-match';
+    mark.disabled = rule.value === '';
+  };
+  /** The select as the plan's rules are (after an inversion, which is a one-off edit, not a rule). */
+  const showRules = (rules: readonly string[]) => {
+    const shown = ruleChoiceOf(rules);
+    rule.value = shown?.choice ?? '';
+    if (shown?.choice === 'prefer') folder.value = shown.argument;
+    if (shown?.choice === 'prefer-match') glob.value = shown.argument;
+    showRuleInputs();
   };
   rule.addEventListener('change', showRuleInputs);
   showRuleInputs();
   const ruleForm = h(
     'form',
     {
-      class: 'tool',
+      class: 'tool rule-tool',
       onsubmit: (event: Event) => {
         event.preventDefault();
-        void actions.applyRule(rule.value as RuleChoice, folder.value, glob.value);
+        if (rule.value === '') return;
+        const choice = rule.value as RuleChoice;
+        void actions.applyRule(choice, folder.value, glob.value).then(() => {
+          if (choice === 'invert') showRules(currentRules);
+        });
       },
     },
     rule,
     folder,
     glob,
-    h('button', { type: 'submit', testid: 'rule-apply' }, 'Mark'),
+    mark,
   );
 
   const reference = h('input', {
@@ -72,7 +94,7 @@ export function mountDecide(root: HTMLElement, actions: Actions): (state: State)
   const referenceForm = h(
     'form',
     {
-      class: 'tool',
+      class: 'tool reference-tool',
       onsubmit: (event: Event) => {
         event.preventDefault();
         void actions.addReference(reference.value).then(() => (reference.value = ''));
@@ -84,7 +106,6 @@ export function mountDecide(root: HTMLElement, actions: Actions): (state: State)
       { type: 'submit', testid: 'reference-add', title: 'Files below it are never acted on' },
       'Protect',
     ),
-    references,
   );
 
   const action = h(
@@ -108,22 +129,49 @@ export function mountDecide(root: HTMLElement, actions: Actions): (state: State)
   to.addEventListener('change', () => {
     if (to.value.trim() !== '') void actions.setAction('move', to.value.trim());
   });
-  const plan = h('span', { class: 'plan-line', 'aria-live': 'polite' });
+  const planCounts = h('span', { class: 'plan-counts' });
+  const planRules = h('span', { class: 'plan-rules' });
+  const plan = h('span', { class: 'plan-line', 'aria-live': 'polite' }, planCounts, planRules);
   const review = h(
     'button',
     { type: 'button', class: 'primary', testid: 'plan-review', onclick: () => void actions.reviewPlan() },
     'Review the plan',
   );
+  const more = h(
+    'button',
+    {
+      type: 'button',
+      class: 'more-tools',
+      'aria-expanded': 'false',
+      'aria-controls': 'decide list-pane',
+      onclick: () => {
+        const open = document.body.classList.toggle('tools-open');
+        more.setAttribute('aria-expanded', String(open));
+      },
+    },
+    'Filters & marks',
+  );
   root.append(
-    ruleForm,
-    referenceForm,
-    h('div', { class: 'tool' }, action, to),
-    h('div', { class: 'tool' }, plan, review),
+    h(
+      'div',
+      { class: 'decide-row' },
+      ruleForm,
+      referenceForm,
+      h('div', { class: 'tool action-tool' }, action, to),
+      h('div', { class: 'tool plan-tool' }, plan, review, more),
+    ),
+    references,
   );
 
   let shown: State | undefined;
+  let currentRules: readonly string[] = [];
   return (state) => {
+    if (shown?.rules !== state.rules) {
+      currentRules = state.rules;
+      showRules(state.rules);
+    }
     if (shown?.protect !== state.protect) {
+      references.hidden = state.protect.length === 0;
       references.replaceChildren(
         ...state.protect.map((item) =>
           h(
@@ -148,9 +196,19 @@ export function mountDecide(root: HTMLElement, actions: Actions): (state: State)
       action.value = state.action;
       action.classList.toggle('irreversible', state.action === 'delete');
     }
-    if (shown?.plan !== state.plan) {
+    if (shown?.plan !== state.plan || shown?.rebuilding !== state.rebuilding) {
       const s = state.plan?.summary;
-      plan.textContent = s ? `${count(s.actions, 'file')} marked · ${formatBytes(s.bytes)}` : 'No plan yet';
+      planCounts.textContent = state.rebuilding
+        ? 'Rebuilding the plan…'
+        : s
+          ? `${count(s.actions, 'file')} marked · ${formatBytes(s.bytes)}`
+          : 'No plan yet';
+      const rules = state.rebuilding || !state.plan ? '' : keeping(state.plan.policy.rules);
+      const protect = state.plan?.policy.protect.length ?? 0;
+      planRules.textContent =
+        rules === '' ? '' : `${rules}${protect > 0 ? ` · protects ${count(protect, 'folder')}` : ''}`;
+      planRules.title = planRules.textContent;
+      review.disabled = state.rebuilding;
     }
     shown = state;
   };

@@ -2,7 +2,8 @@
 import type { JobView, PlanView, RunView, StepView } from '../../serve/protocol.js';
 import type { Actions } from '../actions.js';
 import { h } from '../dom.js';
-import { count, formatBytes, formatJob, formatTime } from '../format.js';
+import { count, formatBytes, formatJob, formatProgress, formatTime } from '../format.js';
+import { applySummary, runOutcome, runState, shortId, undoSummary } from '../results.js';
 import { lastUndoableRun, needsConfirmation, type State } from '../state.js';
 
 /** Steps drawn per result list: the latest ones (a big apply has thousands; the totals say the rest). */
@@ -14,6 +15,7 @@ export function renderPlan(state: State, actions: Actions): HTMLElement {
   const undoJob = state.undoJob === undefined ? undefined : state.jobs[state.undoJob];
   const busy = Object.values(state.jobs).some((job) => job.state === 'running');
   const undoable = lastUndoableRun(state.runs);
+  const applying = applyJob?.state === 'running';
   return h(
     'article',
     { class: 'plan' },
@@ -60,13 +62,14 @@ export function renderPlan(state: State, actions: Actions): HTMLElement {
         )
       : null,
     plan && state.confirming ? confirmation(plan, actions) : null,
-    applyJob ? progress(applyJob, 'apply-progress') : null,
-    applyJob ? results(applyJob, state.steps[applyJob.id] ?? [], 'apply-result') : null,
+    applyJob ? progress(applyJob) : null,
+    applyJob ? results(applyJob, state.steps[applyJob.id] ?? [], plan) : null,
     h(
       'section',
       { class: 'runs-box', 'aria-label': 'Runs' },
       h('h3', {}, 'Runs'),
-      runs(state.runs),
+      runs(state.runs, applying),
+      cutShort(state.runs, applying),
       h(
         'button',
         {
@@ -85,11 +88,10 @@ export function renderPlan(state: State, actions: Actions): HTMLElement {
 function summary(plan: PlanView): HTMLElement {
   const s = plan.summary;
   const goes = `${count(s.actions, 'file')} in ${count(s.groups, 'group')} ${verb(plan)}: ${formatBytes(s.bytes)}.`;
-  const frees = `Frees ${formatBytes(s.freedNow)} now and ${formatBytes(s.freedAfterPurge)} more after \`nodupe quarantine purge\`.`;
   return h(
     'div',
     { class: 'plan-summary', testid: 'plan-summary' },
-    h('p', {}, h('strong', {}, goes), ' ', frees),
+    h('p', {}, h('strong', {}, goes), ' ', frees(plan)),
     s.irreversible > 0
       ? h(
           'p',
@@ -112,6 +114,19 @@ function summary(plan: PlanView): HTMLElement {
       : null,
     plan.applied ? h('p', { class: 'note' }, 'This plan has been applied.') : null,
   );
+}
+
+/** What the plan frees: now (deletes, links), and after the quarantine is purged. */
+function frees(plan: PlanView): (string | HTMLElement)[] {
+  const { freedNow, freedAfterPurge } = plan.summary;
+  if (plan.action === 'move') return ['Frees nothing here: the files take their space where they go.'];
+  const now = freedNow > 0 ? `Frees ${formatBytes(freedNow)} now` : 'Frees nothing yet';
+  if (freedAfterPurge === 0) return [`${now}.`];
+  return [
+    `${now}, and ${formatBytes(freedAfterPurge)} ${freedNow > 0 ? 'more ' : ''}once `,
+    h('code', {}, 'nodupe quarantine purge'),
+    ' empties the quarantine.',
+  ];
 }
 
 function verb(plan: PlanView): string {
@@ -150,11 +165,23 @@ function confirmation(plan: PlanView, actions: Actions): HTMLElement {
   );
 }
 
-function progress(job: JobView, testid: string): HTMLElement {
+/** The apply's progress bar and line: "Applying: 1 of 12 files · compared 2.00 MiB · 8%". */
+function progress(job: JobView): HTMLElement {
   const fraction = job.progress?.current?.fraction;
+  const line =
+    job.state === 'running'
+      ? `Applying${job.progress ? `: ${formatProgress(job.progress, false)}` : '…'}`
+      : `${job.state.charAt(0).toUpperCase()}${job.state.slice(1)}${job.error?.message ? `: ${job.error.message}` : ''}` +
+        (job.error?.hint ? ` (${job.error.hint})` : '');
   return h(
     'div',
-    { class: 'progress', testid, 'data-state': job.state, role: 'status', 'aria-live': 'polite' },
+    {
+      class: 'progress',
+      testid: 'apply-progress',
+      'data-state': job.state,
+      role: 'status',
+      'aria-live': 'polite',
+    },
     h(
       'progress',
       job.state === 'running'
@@ -163,27 +190,24 @@ function progress(job: JobView, testid: string): HTMLElement {
           : { max: 1, value: fraction }
         : { max: 1, value: 1 },
     ),
-    h('span', {}, formatJob(job)),
+    h('span', {}, line),
   );
 }
 
-function resultLine(job: JobView): string {
-  if (!job.result) return '';
-  return Object.entries(job.result)
-    .filter(
-      ([, value]) => typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean',
-    )
-    .map(([key, value]) => `${key}: ${String(value)}`)
-    .join(' · ');
-}
-
-function results(job: JobView, steps: StepView[], testid: string): HTMLElement {
+function results(job: JobView, steps: StepView[], plan: PlanView | undefined): HTMLElement {
   const shown = steps.slice(-STEPS_SHOWN);
   return h(
     'section',
-    { class: 'results', testid, 'data-state': job.state, 'aria-label': 'What happened to each file' },
+    {
+      class: 'results',
+      testid: 'apply-result',
+      'data-state': job.state,
+      'aria-label': 'What happened to each file',
+    },
     h('h3', {}, 'Result per file'),
-    job.state === 'running' ? null : h('p', { class: 'note' }, resultLine(job) || job.state),
+    job.state === 'running'
+      ? null
+      : h('p', { class: 'result-line' }, applySummary(job, plan?.action, plan?.to) || job.state),
     shown.length < steps.length
       ? h('p', { class: 'note' }, `The last ${shown.length} of ${steps.length} steps:`)
       : null,
@@ -217,8 +241,9 @@ function undoResult(job: JobView, steps: StepView[]): HTMLElement {
       role: 'status',
       'aria-live': 'polite',
     },
-    h('p', {}, formatJob(job)),
-    job.state === 'running' ? null : h('p', { class: 'note' }, resultLine(job)),
+    job.state === 'running'
+      ? h('p', {}, formatJob(job))
+      : h('p', { class: 'result-line' }, undoSummary(job) || formatJob(job)),
     steps.length > 0
       ? h(
           'ol',
@@ -231,26 +256,52 @@ function undoResult(job: JobView, steps: StepView[]): HTMLElement {
   );
 }
 
-function runs(list: RunView[]): HTMLElement {
-  if (list.length === 0) return h('p', { class: 'note', testid: 'runs' }, 'No runs yet.');
+/** A run left "running" with no apply under way was cut short (the server stopped): say how to finish it. */
+function cutShort(list: RunView[], applying: boolean): HTMLElement | null {
+  const run = applying ? undefined : list.find((r) => r.state === 'running');
+  if (!run) return null;
   return h(
-    'ol',
-    { class: 'runs', testid: 'runs', reversed: true },
-    [...list]
-      .sort((a, b) => b.id - a.id)
-      .map((run) =>
-        h(
-          'li',
-          { 'data-run': run.id },
-          h('strong', {}, `Run ${run.id}`),
-          ` · ${run.state} · ${formatTime(run.startedAt)}`,
-          ` · ${
-            Object.entries(run.entries)
-              .map(([k, v]) => `${k} ${v}`)
-              .join(', ') || 'no entries'
-          }`,
-          run.undoneAt ? ` · undone ${formatTime(run.undoneAt)}` : run.undoable ? ' · can be undone' : '',
-        ),
+    'p',
+    { class: 'note irreversible' },
+    `Run ${run.id} stopped part way. `,
+    h('code', {}, 'nodupe apply --resume'),
+    ' finishes it; undo puts back what it did.',
+  );
+}
+
+/** The runs, newest first, as a small table: what each did, and whether undo can still bring it back. */
+function runs(list: RunView[], applying: boolean): HTMLElement {
+  if (list.length === 0) return h('p', { class: 'note', testid: 'runs' }, 'No runs yet.');
+  const head = ['Run', 'When', 'Plan', 'State', 'What happened', 'Undoable'];
+  return h(
+    'table',
+    { class: 'runs', testid: 'runs' },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        head.map((title) => h('th', { scope: 'col' }, title)),
       ),
+    ),
+    h(
+      'tbody',
+      {},
+      [...list]
+        .sort((a, b) => b.id - a.id)
+        .map((run) =>
+          h(
+            'tr',
+            { 'data-run': run.id },
+            h('td', {}, String(run.id)),
+            h('td', {}, formatTime(run.startedAt)),
+            h('td', { title: run.planId }, shortId(run.planId)),
+            h('td', {}, runState(run, applying)),
+            h('td', {}, runOutcome(run)),
+            h('td', {}, run.undoable ? 'yes' : 'no'),
+          ),
+        ),
+    ),
   );
 }
