@@ -1,19 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dupesFromCatalog } from '../../dupes/from-catalog.js';
-import { scratch } from '../../../test/helpers/tree.js';
+import { catalogForEachTest } from '../../../test/helpers/scratch-catalog.js';
 import { writeRows, type TestRow } from '../../../test/helpers/catalog-rows.js';
-import { SqliteCatalog } from './sqlite-store.js';
+import type { SqliteCatalog } from './sqlite-store.js';
 
-let dir: ReturnType<typeof scratch>;
 let catalog: SqliteCatalog;
-beforeEach(() => {
-  dir = scratch();
-  catalog = SqliteCatalog.open(dir.path('c.db'));
-});
-afterEach(() => {
-  catalog.close();
-  dir.remove();
-});
+catalogForEachTest((opened) => (catalog = opened));
 
 const row = (path: string, ino: bigint, size: number, full: string | undefined): TestRow => ({
   path,

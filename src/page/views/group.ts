@@ -2,6 +2,7 @@
 import type { GroupDetails, MemberView } from '../../serve/protocol.js';
 import type { Actions } from '../actions.js';
 import { h } from '../dom.js';
+import { backButton } from './back.js';
 import { count, formatBytes } from '../format.js';
 import { isMarked, isProtected, type State } from '../state.js';
 import { facts, pathLines, preview, role } from './member.js';
@@ -27,16 +28,7 @@ export function renderGroup(
     h(
       'header',
       { class: 'detail-head' },
-      h(
-        'button',
-        {
-          type: 'button',
-          class: 'quiet back',
-          onclick: () => actions.back(),
-          title: 'Back to the list (Escape)',
-        },
-        '← Groups',
-      ),
+      backButton(actions),
       h('h2', {}, group.first.text),
       h(
         'p',

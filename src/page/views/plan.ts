@@ -2,6 +2,7 @@
 import type { JobView, PlanView, RunView, StepView } from '../../serve/protocol.js';
 import type { Actions } from '../actions.js';
 import { h } from '../dom.js';
+import { backButton } from './back.js';
 import { count, formatBytes, formatJob, formatProgress, formatTime } from '../format.js';
 import { applySummary, runOutcome, runState, shortId, undoSummary } from '../results.js';
 import { lastUndoableRun, needsConfirmation, type State } from '../state.js';
@@ -19,21 +20,7 @@ export function renderPlan(state: State, actions: Actions): HTMLElement {
   return h(
     'article',
     { class: 'plan' },
-    h(
-      'header',
-      { class: 'detail-head' },
-      h(
-        'button',
-        {
-          type: 'button',
-          class: 'quiet back',
-          onclick: () => actions.back(),
-          title: 'Back to the list (Escape)',
-        },
-        '← Groups',
-      ),
-      h('h2', {}, 'Plan'),
-    ),
+    h('header', { class: 'detail-head' }, backButton(actions), h('h2', {}, 'Plan')),
     plan
       ? summary(plan)
       : h('p', { class: 'plan-summary', testid: 'plan-summary' }, 'No plan: there are no duplicate groups.'),
