@@ -26,7 +26,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = resolve(root, 'dist/bundle');
 
 /** Packages bundled: JavaScript only, finding no files by their own place; the rest stay imports. */
-const BUNDLED_PACKAGES = new Set(['commander', 'picomatch', 'smol-toml']);
+const BUNDLED_PACKAGES = new Set(['commander', 'smol-toml']);
 
 /** Imports of packages not in BUNDLED_PACKAGES stay imports, resolved by Node at run time. */
 const otherPackages = {

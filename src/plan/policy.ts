@@ -1,4 +1,5 @@
 import type { PhysicalFile } from '../model/groups.js';
+import { checkGlob } from '../scan/glob.js';
 
 /**
  * A rule that ranks the copies of a group by one property: built in (newest, oldest, ...), or from a plugin.
@@ -43,14 +44,15 @@ const RULE_NAME = /^[a-z0-9][a-z0-9._-]*$/;
 
 /**
  * Reads a rule as written on the command line or in the config file: `newest`, `prefer /mnt/a`. Whether a
- * ranking rule's name exists is checked when the policy is compiled, once plugins have registered theirs.
+ * ranking rule's name exists is checked when the policy is compiled, once plugins have registered theirs. A glob
+ * out of bounds is refused here, as BAD_INPUT (see `compileGlob`).
  */
 export function parseRule(text: string): KeepRule {
   const trimmed = text.trim();
   const match = /^(prefer|prefer-match|avoid-match)\s+(\S.*)$/.exec(trimmed);
   if (match) {
     const [, kind, arg] = match as unknown as [string, 'prefer' | 'prefer-match' | 'avoid-match', string];
-    return kind === 'prefer' ? { kind, path: arg } : { kind, glob: arg };
+    return kind === 'prefer' ? { kind, path: arg } : { kind, glob: checkGlob(arg) };
   }
   if (RULE_NAME.test(trimmed) && !['prefer', 'prefer-match', 'avoid-match'].includes(trimmed)) {
     return { kind: 'rank', name: trimmed };

@@ -1,5 +1,5 @@
-import picomatch from 'picomatch';
 import type { PlainFilters } from '../model/walk-task.js';
+import { compileGlob } from './glob.js';
 
 export interface FilterOptions extends PlainFilters {
   /** Each glob of `exclude` and `include` that matched a path is added here: a glob left out matched nothing. */
@@ -60,15 +60,13 @@ function matcher(
   };
 }
 
-/** One matcher for globs: one without a slash matches a name anywhere, one with a slash the whole path. */
+/**
+ * One matcher for globs: one without a slash matches a name anywhere, one with a slash the whole path. A glob
+ * out of bounds (see `compileGlob`) is refused as BAD_INPUT.
+ */
 export function globMatcher(globs: string | readonly string[]): (path: string) => boolean {
-  const list = typeof globs === 'string' ? [globs] : [...globs];
-  // picomatch's `basename` option would make a glob with a slash match nothing: the two kinds go apart.
-  const names = list.filter((g) => !g.includes('/'));
-  const paths = list.filter((g) => g.includes('/'));
-  const byName = names.length > 0 ? picomatch(names, { dot: true, basename: true }) : undefined;
-  const byPath = paths.length > 0 ? picomatch(paths, { dot: true }) : undefined;
-  return (path) => (byName?.(path) ?? false) || (byPath?.(path) ?? false);
+  const tests = (typeof globs === 'string' ? [globs] : globs).map((g) => compileGlob(g, !g.includes('/')));
+  return (path) => tests.some((matches) => matches(path));
 }
 
 /** `.nodupe-quarantine`, or a user's own `.nodupe-quarantine-UID` beside it on a shared file system. */

@@ -49,7 +49,7 @@ export interface GroupsParams {
   /** Default `reclaimable`; `order` defaults to `desc` (`asc` for `path`). */
   sort?: GroupSort;
   order?: 'asc' | 'desc';
-  /** A glob (picomatch) that some path of the group must match. */
+  /** A glob (as the README's Globs say) that some path of the group must match. */
   path?: string;
   minSize?: number;
   maxSize?: number;

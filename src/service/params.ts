@@ -1,4 +1,5 @@
-import { invalidParams } from './errors.js';
+import { checkGlob } from '../scan/glob.js';
+import { badInput, invalidParams } from './errors.js';
 
 /**
  * Hand checks of a method's params, in the house style: each refusal names the param, what was expected and
@@ -36,6 +37,18 @@ export class Params {
 
   optionalString(name: string): string | undefined {
     return this.#values[name] === undefined ? undefined : this.string(name);
+  }
+
+  /** A glob; one out of bounds (too long, too many wildcards or alternatives) is BAD_INPUT. */
+  optionalGlob(name: string): string | undefined {
+    const value = this.optionalString(name);
+    if (value === undefined) return undefined;
+    try {
+      return checkGlob(value);
+    } catch (error) {
+      const { message, hint } = error as { message: string; hint?: string };
+      throw badInput(`${this.#method}: ${name}: ${message}`, hint);
+    }
   }
 
   optionalInteger(name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {

@@ -1,5 +1,7 @@
+import { expect } from 'vitest';
 import { SqliteCatalog } from '../../src/catalog/sqlite/sqlite-store.js';
 import { systemClock } from '../../src/core/clock.js';
+import { NodupeError } from '../../src/core/errors.js';
 import { FakeClock } from '../../src/core/fake-clock.js';
 import { builtinCandidates } from '../../src/plugins/builtins.js';
 import { PluginHost } from '../../src/plugins/host.js';
@@ -81,4 +83,14 @@ export async function serviceFixture(options: { extra?: number; plugins?: Record
       dir.remove();
     },
   };
+}
+
+/** The NodupeError `work` is refused with (the test fails when it is not refused so). */
+export async function refusal(work: Promise<unknown>): Promise<NodupeError> {
+  const error = await work.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(NodupeError);
+  return error as NodupeError;
 }
