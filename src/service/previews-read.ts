@@ -11,10 +11,15 @@ import type { FsPath } from '../model/paths.js';
 export interface PreviewFile {
   path: FsPath;
   size: number;
-  /** The full-content hash the catalog holds for it: the thumbnail cache's key (none: nothing is cached). */
+  /**
+   * The full-content hash the catalog holds for it: the thumbnail cache's key, once the bytes read are seen to
+   * have it (none: nothing is cached).
+   */
   hash: string | undefined;
+  /** The algorithm of `hash`, as the catalog records it with the hash. */
+  hashAlgorithm: string | undefined;
   /** Device, inode, size and times at the scan: the file on disk must still be this one to be shown. */
-  identity?: FileIdentity | undefined;
+  identity: FileIdentity | undefined;
 }
 
 /** The file opened, checked to be the catalog's, and what fstat saw. The caller closes `handle`. */

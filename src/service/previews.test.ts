@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
+  existsSync,
   lstatSync,
   mkdtempSync,
   renameSync,
@@ -57,13 +59,13 @@ function previews(options: Partial<PreviewsOptions> = {}) {
   });
 }
 
-let hashes = 0;
-/** Writes a file and describes it as the catalog would: size, a content hash, the identity at the scan. */
+/** Writes a file and describes it as the catalog would: size, full hash (SHA-256), the identity at the scan. */
 function catalogFile(name: string, bytes: Uint8Array | string): PreviewFile {
   const path = join(work, name);
   writeFileSync(path, bytes);
-  const hash = `${(++hashes).toString(16).padStart(8, '0')}c0ffee`;
-  return { path, size: statSync(path).size, hash, identity: identityOf(lstatSync(path, { bigint: true })) };
+  const hash = createHash('sha256').update(bytes).digest('hex');
+  const identity = identityOf(lstatSync(path, { bigint: true }));
+  return { path, size: statSync(path).size, hash, hashAlgorithm: 'sha256', identity };
 }
 
 const solid = (width: number, height: number) =>
@@ -157,6 +159,18 @@ describe('thumbnails', () => {
     expect(decodes).toBe(2);
   });
 
+  it('are made each time, uncached, for a file hashed by a plugin (its hasher never runs in the server)', async () => {
+    const p = previews();
+    const file = {
+      ...catalogFile('plugin.png', await solid(10, 10).png().toBuffer()),
+      hashAlgorithm: 'crc-x',
+    };
+    expect(await p.thumb(file)).toBeDefined();
+    expect(await p.thumb(file)).toBeDefined();
+    expect(decodes).toBe(2);
+    expect(existsSync(join(work, 'cache', 'thumbs', file.hash!.slice(0, 2)))).toBe(false);
+  });
+
   it('are not made of a corrupt image, nor of a file that is no image: undefined, and the reason', async () => {
     const png = await solid(64, 48).png().toBuffer();
     const corrupt = Buffer.concat([png.subarray(0, 40), Buffer.alloc(200, 0x5a)]);
@@ -196,8 +210,9 @@ describe('what is never previewed', () => {
     execFileSync('mkfifo', [fifo]);
     expect(await p.thumb({ ...target, path: link, identity: undefined })).toBeUndefined();
     expect(await p.text({ ...target, path: link })).toBeUndefined();
-    expect(await p.thumb({ path: fifo, size: 0, hash: undefined })).toBeUndefined();
-    expect(await p.text({ path: fifo, size: 0, hash: undefined })).toBeUndefined();
+    const atFifo = { path: fifo, size: 0, hash: undefined, hashAlgorithm: undefined, identity: undefined };
+    expect(await p.thumb(atFifo)).toBeUndefined();
+    expect(await p.text(atFifo)).toBeUndefined();
     expect(misses.map((m) => m.reason)).toEqual([
       'the path is a symbolic link now',
       'the path is a symbolic link now',

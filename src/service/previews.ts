@@ -5,6 +5,7 @@ import { cacheDir } from '../core/xdg.js';
 import type { RateLimiter } from '../core/rate-limiter.js';
 import { hasTextExtension } from './kinds.js';
 import { ThumbCache } from './previews-cache.js';
+import { checkableHash, hasHash } from './previews-hash.js';
 import { decodeThumb, SNIFF_BYTES, sniffImage, THUMB_EDGE, type ThumbDecoder } from './previews-image.js';
 import { openForPreview, readThrough, type PreviewFile } from './previews-read.js';
 import { EXCERPT_BYTES, textExcerpt } from './previews-text.js';
@@ -53,13 +54,16 @@ export function thumbCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 export const MAX_THUMB_SOURCE_BYTES = 64 * 2 ** 20;
 
 const WEBP = 'image/webp';
+/** Why a thumbnail is refused when the bytes read do not have the catalog's hash. */
+const NOT_THE_HASHED_CONTENT = "the file's content changed since the scan (its hash is not the catalog's)";
 const TEXT = 'text/plain; charset=utf-8';
 
 /**
  * Previews of catalog files for the review page. Each file is opened the safe way (a regular file, not through a
  * symlink, still the one the scan saw: see `openForPreview`), read through the read budget, and for thumbnails
- * decoded one at a time; a thumbnail is kept by content hash, so an image is decoded once. Files that cannot be
- * previewed give `undefined`, and `onMiss` the reason: never a thrown stack.
+ * decoded one at a time; a thumbnail is kept by content hash, so an image is decoded once, and only when the
+ * bytes decoded have the catalog's hash (bytes without it are not shown either: see `hasHash`). Files that cannot
+ * be previewed give `undefined`, and `onMiss` the reason: never a thrown stack.
  *
  * @example
  * const previews = makePreviews({ cacheDir: thumbCacheDir(process.env), limiter, clock });
@@ -81,7 +85,10 @@ export function makePreviews(options: PreviewsOptions): Previews {
       if (!opening.ok) return miss(file, 'thumb', opening.reason);
       const { handle, st } = opening;
       try {
-        const cached = cache.get(file.hash, THUMB_EDGE);
+        // Kept under the catalog's hash only once made of bytes seen to have it, so a hit (for a file still
+        // the one the scan saw) is a thumbnail of the catalog's content, and reads nothing of the file.
+        const key = checkableHash(file);
+        const cached = cache.get(key?.hash, THUMB_EDGE);
         if (cached) return { type: WEBP, body: cached };
         const size = Number(st.size);
         if (size > MAX_THUMB_SOURCE_BYTES) {
@@ -95,9 +102,11 @@ export function makePreviews(options: PreviewsOptions): Previews {
           const rest = await readThrough(handle, head.length, size - head.length, limiter, signal);
           if (head.length + rest.length < size)
             return miss(file, 'thumb', 'the file shrank while being read');
-          const decoded = await decode(Buffer.concat([head, rest]));
+          const image = Buffer.concat([head, rest]);
+          if (key && !(await hasHash(image, key, signal))) return miss(file, 'thumb', NOT_THE_HASHED_CONTENT);
+          const decoded = await decode(image);
           if (!decoded.ok) return miss(file, 'thumb', decoded.reason);
-          cache.put(file.hash, THUMB_EDGE, decoded.webp);
+          cache.put(key?.hash, THUMB_EDGE, decoded.webp); // no key: made each time, uncached
           return { type: WEBP, body: decoded.webp };
         });
       } finally {
@@ -110,6 +119,8 @@ export function makePreviews(options: PreviewsOptions): Previews {
       if (!opening.ok) return miss(file, 'text', opening.reason);
       const { handle, st } = opening;
       try {
+        // Not hashed: an excerpt is 4 KiB of a file that may be gigabytes, and is never cached. The identity
+        // check of `openForPreview` (device, inode, size and both times, against the catalog's) is its guard.
         const size = Number(st.size);
         const head = await readThrough(handle, 0, Math.min(EXCERPT_BYTES, size), limiter, signal);
         const excerpt = textExcerpt(head, size > head.length, hasTextExtension(file.path));
