@@ -15,6 +15,7 @@ import { catalogGroups, sharedHashRuns } from '../catalog/groups.js';
 import { dupesFromCatalog } from '../dupes/from-catalog.js';
 import { FORMATS, type DupesFormat } from '../dupes/formats/index.js';
 import { sortGroups } from '../model/groups.js';
+import { identityOf } from '../model/identity.js';
 import type { FsPath } from '../model/paths.js';
 import type { RuleLookup } from '../plan/keepers.js';
 import { hasherLookup, ruleLookup } from '../plugins/named.js';
@@ -43,6 +44,7 @@ import { ServiceEvents } from './events.js';
 import { GroupIndex, type GroupQuery } from './group-index.js';
 import { Jobs } from './jobs.js';
 import { kindOf } from './kinds.js';
+import type { PreviewFile } from './previews.js';
 import { memberView } from './members.js';
 import { editPlan, forcedKeeper, readEdits } from './plan-edit.js';
 import { PlanStore } from './plan-store.js';
@@ -101,13 +103,25 @@ export class Service {
   /** The catalog's own figures for `stats`, read once per generation (counting the rows takes a while). */
   #figures: (Pick<StatsResult, 'files' | 'bytes' | 'scans'> & { generation: number }) | undefined;
   #closed: Promise<void> | undefined;
+  /** Running apply jobs (dry runs too) by job id, with the plan each carries out: that plan is not edited meanwhile. */
+  readonly #applying = new Map<string, { plan: string; title: string }>();
   readonly #handlers: { [M in MethodName]: Handler<M> };
 
   private constructor(options: ServiceOptions, catalog: CatalogStore) {
     this.#options = options;
     this.#catalog = catalog;
     this.#seenVersion = catalog.dataVersion();
-    this.#plans = new PlanStore(join(options.dataDir, 'plans'), options.clock);
+    this.#plans = new PlanStore(join(options.dataDir, 'plans'), options.clock, {
+      catalogId: catalog.id,
+      inUse: () =>
+        new Set([
+          ...catalog
+            .journal()
+            .runs()
+            .map((run) => run.planId),
+          ...[...this.#applying.values()].map((job) => job.plan),
+        ]),
+    });
     this.#jobs = new Jobs(options.clock, (e) => this.events.emit(e));
     this.#unsubscribePlugins = options.plugins.on((event) => {
       // A plugin file changed while serving (the host's hot reload); `plugins.reload` sends one event of its own.
@@ -167,14 +181,17 @@ export class Service {
     return handler(params, signal);
   }
 
-  /** A catalog file, for thumbnails and text excerpts: its path, size, content hash and kind. */
-  fileForPreview(
-    id: FileId,
-  ): { path: FsPath; size: number; hash: string | undefined; kind: FileKind } | undefined {
+  /**
+   * A catalog file, for thumbnails and text excerpts: its path, size, full hash (and the hash's algorithm),
+   * identity at the scan (the previews refuse a file that is no longer this one) and kind.
+   */
+  fileForPreview(id: FileId): (PreviewFile & { kind: FileKind }) | undefined {
     if (!Number.isSafeInteger(id) || id < 0) return undefined;
     const file = this.#catalog.fileById(id);
     if (!file) return undefined;
-    return { path: file.path, size: file.size, hash: file.hashes?.full, kind: kindOf(file.path) };
+    const { path, size, hashes } = file;
+    const identity = identityOf(file);
+    return { path, size, hash: hashes?.full, hashAlgorithm: hashes?.algorithm, identity, kind: kindOf(path) };
   }
 
   /** The catalog's groups in a format of FORMATS or a plugin's: what `nodupe dupes --format F` prints. */
@@ -326,7 +343,7 @@ export class Service {
       limit: p.optionalInteger('limit', PAGE_LIMIT.min, PAGE_LIMIT.max) ?? PAGE_LIMIT.default,
       sort,
       order: p.optionalChoice('order', ['asc', 'desc'] as const) ?? (sort === 'path' ? 'asc' : 'desc'),
-      path: p.optionalString('path'),
+      path: p.optionalGlob('path'),
       minSize: p.optionalInteger('minSize', 0),
       maxSize: p.optionalInteger('maxSize', 0),
       kind: p.optionalChoice('kind', FILE_KINDS),
@@ -419,17 +436,38 @@ export class Service {
       },
       rules,
     );
-    return planView(this.#plans.save(plan).plan, false);
+    return planView(this.#plans.add(plan).plan, false);
   }
 
   #planEdit(raw: unknown): PlanView {
     const p = new Params('plan.edit', raw, ['id', 'edits']);
     const id = p.string('id');
     const edits = readEdits(p);
+    for (const [jobId, job] of this.#applying) {
+      if (job.plan === id) {
+        throw serviceError(
+          'BUSY',
+          `cannot edit plan ${id}: ${job.title} is running (job ${jobId})`,
+          'wait for it to finish (job.finished), or cancel it with job.cancel',
+        );
+      }
+    }
     const { plan } = this.#plans.get(id);
     const runs = this.#catalog.journal().runsOfPlan(id);
-    if (runs.length > 0) {
-      throw badInput(`plan ${id} was applied (run ${runs[0]!.id}): it cannot be edited`, 'build a new plan');
+    const last = runs[runs.length - 1];
+    // A run marked running under another process's lock is that process's apply (a `nodupe apply` of the
+    // downloaded plan), not an interrupted one. This process holds the lock only for a job of another plan.
+    if (last?.state === 'running' && catalogLockHolder(this.#catalog)?.pid !== process.pid) this.#checkLock();
+    if (last) {
+      // As apply refuses a plan with a run: an interrupted run is finished or undone, never run from a new plan.
+      throw badInput(
+        last.state === 'running'
+          ? `plan ${id} was partly applied (run ${last.id} was interrupted): it cannot be edited`
+          : `plan ${id} was applied (run ${last.id}): it cannot be edited`,
+        last.state === 'running'
+          ? `\`nodupe apply --resume\` finishes run ${last.id}, \`undo\` reverses it; build a new plan for the rest`
+          : 'build a new plan',
+      );
     }
     const { index } = this.#current();
     const edited = editPlan(plan, edits, index);
@@ -542,10 +580,14 @@ export class Service {
     if (!dryRun) {
       this.#jobs.checkIdle('apply');
       this.#checkLock();
+      // The plan applied stays on file, as its run names it: `plan.get` and its download answer after a restart.
+      this.#plans.getOnFile(id);
     }
-    return this.#jobs.start(
+    const title = `${dryRun ? 'dry run of' : 'apply'} plan ${id}`;
+    let jobId = '';
+    const job = this.#jobs.start(
       'apply',
-      `${dryRun ? 'dry run of' : 'apply'} plan ${id}`,
+      title,
       !dryRun,
       async (ctx) => {
         const progress = new ProgressTracker({ clock: this.#options.clock });
@@ -582,8 +624,15 @@ export class Service {
           throw error;
         }
       },
-      dryRun ? undefined : () => this.#changed(),
+      () => {
+        this.#applying.delete(jobId);
+        if (!dryRun) this.#changed();
+      },
     );
+    // The job's work starts after this turn, and `after` runs after its work: the entry is in place before both.
+    jobId = job.id;
+    this.#applying.set(jobId, { plan: id, title });
+    return job;
   }
 
   #undo(raw: unknown): JobView {
