@@ -39,8 +39,12 @@ function startServer(catalog, runtime) {
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`nodupe serve exited ${code} before it printed its URL`)));
     createInterface({ input: child.stdout }).on('line', (line) => {
-      const found = /(http:\/\/[^\s/]+)\/\?token=([\w-]+)/.exec(line);
-      if (found) resolve({ child, origin: found[1], token: found[2] });
+      // The printed URL carries a login ticket for a browser; scripts use the token in the runtime folder.
+      const found = /(http:\/\/[^\s/]+)\/#login=/.exec(line);
+      if (found) {
+        const token = readFileSync(join(runtime, 'nodupe', 'token'), 'utf8').trim();
+        resolve({ child, origin: found[1], token });
+      }
     });
   });
 }

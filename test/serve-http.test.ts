@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../src/core/fake-clock.js';
 import { EventLog } from '../src/serve/events.js';
+import { LoginTickets } from '../src/serve/auth.js';
 import { createHttpApp, type HttpApp } from '../src/serve/http-app.js';
 import { RPC_ERRORS } from '../src/serve/protocol.js';
 import { fakeBackend } from './helpers/serve.js';
@@ -16,6 +17,7 @@ let events: EventLog;
 let backend: ReturnType<typeof fakeBackend>;
 let logged: string[];
 let http: HttpApp;
+let tickets: LoginTickets;
 
 function makeApp(options: { requestRate?: number; requestBurst?: number; maxBodyBytes?: number } = {}) {
   http = createHttpApp({
@@ -32,6 +34,7 @@ function makeApp(options: { requestRate?: number; requestBurst?: number; maxBody
         ),
     },
     token: TOKEN,
+    tickets,
     host: '127.0.0.1',
     port: () => PORT,
     clock,
@@ -52,6 +55,7 @@ beforeEach(() => {
   events = new EventLog(clock);
   backend = fakeBackend();
   logged = [];
+  tickets = new LoginTickets();
   makeApp();
 });
 afterEach(() => {
@@ -88,10 +92,8 @@ async function rpc(body: unknown) {
 }
 
 const ROUTES: [string, string][] = [
-  ['GET', '/'],
-  ['GET', '/assets/app.js'],
-  ['GET', '/assets/icon.svg'],
   ['POST', '/rpc'],
+  ['POST', '/session'],
   ['GET', '/events'],
   ['GET', '/files/7/thumb'],
   ['GET', '/files/7/text'],
@@ -108,37 +110,59 @@ describe('nodupe serve over HTTP: who may ask', () => {
     expect(backend.calls).toEqual([]);
   });
 
-  it('a wrong token is 401 too, as a Bearer header or as ?token=', async () => {
-    expect(
-      (
-        await send('/rpc', {
-          method: 'POST',
-          body: '{}',
-          auth: false,
-          headers: { authorization: 'Bearer nope' },
-        })
-      ).status,
-    ).toBe(401);
-    expect((await send('/?token=nope', { auth: false })).status).toBe(401);
+  it('the page itself (its HTML, script, styles) needs no credential: it holds no data', async () => {
+    for (const path of ['/', '/assets/app.js', '/assets/icon.svg']) {
+      expect((await send(path, { auth: false })).status).toBe(200);
+    }
+    expect(backend.calls).toEqual([]);
   });
 
-  it('GET /?token= sets an HttpOnly SameSite=Strict cookie and redirects to /, where the cookie is enough', async () => {
-    const login = await send(`/?token=${TOKEN}`, { auth: false });
-    expect(login.status).toBe(303);
-    expect(login.headers.get('location')).toBe('/');
-    const cookie = login.headers.get('set-cookie')!;
-    expect(cookie).toMatch(
-      new RegExp(`^nodupe-session-${PORT}=[\\w-]{43}; Path=/; HttpOnly; SameSite=Strict$`),
-    );
-    expect(cookie).not.toContain(TOKEN);
-    const session = cookie.split(';')[0]!;
-    const page = await send('/', { auth: false, headers: { cookie: session } });
-    expect(page.status).toBe(200);
-    expect(await page.text()).toContain('<title>nodupe</title>');
-    expect(
-      (await send('/', { auth: false, headers: { cookie: `nodupe-session-${PORT}=forged` } })).status,
-    ).toBe(401);
+  it('a wrong token is 401, and the token is taken from no URL', async () => {
+    const post = (headers: Record<string, string>, path = '/rpc') =>
+      send(path, { method: 'POST', body: '{}', auth: false, headers });
+    expect((await post({ authorization: 'Bearer nope' })).status).toBe(401);
+    expect((await post({}, `/rpc?token=${TOKEN}`)).status).toBe(401);
+    expect((await send(`/events?token=${TOKEN}`, { auth: false })).status).toBe(401);
   });
+
+  it('POST /session trades a login ticket, once, for a session that is then a Bearer credential', async () => {
+    const ticket = tickets.issue();
+    const login = (secret: string) =>
+      send('/session', { method: 'POST', auth: false, headers: { authorization: `Bearer ${secret}` } });
+    const opened = await login(ticket);
+    expect(opened.status).toBe(200);
+    expect(opened.headers.get('set-cookie')).toBeNull();
+    const { session } = (await opened.json()) as { session: string };
+    expect(session).toMatch(/^[\w-]{43}$/);
+    // Spent: the URL left in the browser's history opens nothing.
+    expect((await login(ticket)).status).toBe(401);
+    const asSession = { auth: false, headers: { authorization: `Bearer ${session}` } };
+    expect((await send('/events', asSession)).status).toBe(200);
+    // A session opens no other session; the token does (the page's sign-in form).
+    expect((await login(session)).status).toBe(401);
+    expect((await login(TOKEN)).status).toBe(200);
+    expect((await login('forged')).status).toBe(401);
+  });
+
+  it.each(['same-site', 'cross-site'])(
+    'a request a browser marks Sec-Fetch-Site: %s is refused, with the token or not (another port is same-site)',
+    async (site) => {
+      const headers = { 'sec-fetch-site': site };
+      expect((await send('/events', { headers })).status).toBe(403);
+      expect((await send('/rpc', { method: 'POST', body: '{}', headers })).status).toBe(403);
+      expect(
+        (
+          await send('/session', {
+            method: 'POST',
+            headers: { ...headers, authorization: `Bearer ${tickets.issue()}` },
+          })
+        ).status,
+      ).toBe(403);
+      expect(backend.calls).toEqual([]);
+      // The page itself may be opened from a link anywhere.
+      expect((await send('/', { auth: false, headers })).status).toBe(200);
+    },
+  );
 
   it.each(['evil.example:4321', 'localhost:80', '127.0.0.1', '127.0.0.1:4322'])(
     'Host %s: 403, token or not (DNS rebinding)',
@@ -179,7 +203,7 @@ describe('nodupe serve over HTTP: who may ask', () => {
   it('security headers on the page and on answers; no CORS headers', async () => {
     const page = await send('/');
     expect(page.headers.get('content-security-policy')).toBe(
-      "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
+      "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
     );
     expect(page.headers.get('x-content-type-options')).toBe('nosniff');
     expect(page.headers.get('referrer-policy')).toBe('no-referrer');
@@ -201,31 +225,56 @@ describe('nodupe serve over HTTP: the request budget', () => {
   it('past the burst: 429 with Retry-After from the rate; the budget refills on the clock', async () => {
     makeApp({ requestRate: 2, requestBurst: 3 });
     const statuses = [];
-    for (let i = 0; i < 4; i++) statuses.push((await send('/assets/app.js')).status);
+    for (let i = 0; i < 4; i++) statuses.push((await send('/events')).status);
     expect(statuses).toEqual([200, 200, 200, 429]);
-    const refused = await send('/assets/app.js');
+    const refused = await send('/events');
     expect(refused.headers.get('retry-after')).toBe('1');
     clock.advance(500);
-    expect((await send('/assets/app.js')).status).toBe(200);
-    expect((await send('/assets/app.js')).status).toBe(429);
+    expect((await send('/events')).status).toBe(200);
+    expect((await send('/events')).status).toBe(429);
   });
 
   it('Retry-After rounds the wait up to whole seconds at a slow rate', async () => {
     makeApp({ requestRate: 0.25, requestBurst: 1 });
-    expect((await send('/')).status).toBe(200);
-    const refused = await send('/');
+    expect((await send('/events')).status).toBe(200);
+    const refused = await send('/events');
     expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toBe('4');
   });
 
   it('each page session has a budget of its own, apart from the token', async () => {
     makeApp({ requestRate: 1, requestBurst: 1 });
-    const cookie = (await send(`/?token=${TOKEN}`, { auth: false })).headers
-      .get('set-cookie')!
-      .split(';')[0]!;
-    expect((await send('/')).status).toBe(200);
-    expect((await send('/')).status).toBe(429);
-    expect((await send('/', { auth: false, headers: { cookie } })).status).toBe(200);
+    const opened = await send('/session', {
+      method: 'POST',
+      auth: false,
+      headers: { authorization: `Bearer ${tickets.issue()}` },
+    });
+    const { session } = (await opened.json()) as { session: string };
+    expect((await send('/events')).status).toBe(200);
+    expect((await send('/events')).status).toBe(429);
+    expect(
+      (await send('/events', { auth: false, headers: { authorization: `Bearer ${session}` } })).status,
+    ).toBe(200);
+  });
+
+  it("a flood of bad credentials from an address spends its budget, not the user's: a valid login and session still pass", async () => {
+    makeApp({ requestRate: 1, requestBurst: 2 });
+    const bad = () =>
+      send('/rpc', { method: 'POST', body: '{}', auth: false, headers: { authorization: 'Bearer nope' } });
+    for (let i = 0; i < 5; i++) await bad();
+    expect((await bad()).status).toBe(429);
+    const opened = await send('/session', {
+      method: 'POST',
+      auth: false,
+      headers: { authorization: `Bearer ${tickets.issue()}` },
+    });
+    expect(opened.status).toBe(200);
+    const { session } = (await opened.json()) as { session: string };
+    expect(
+      (await send('/events', { auth: false, headers: { authorization: `Bearer ${session}` } })).status,
+    ).toBe(200);
+    // The page's own files are not budgeted at all.
+    expect((await send('/', { auth: false })).status).toBe(200);
   });
 });
 

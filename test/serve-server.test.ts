@@ -58,9 +58,31 @@ function socketClient(path: string) {
 }
 
 describe('nodupe serve: the running server', () => {
-  it('listens on 127.0.0.1 on a free port; the URL carries the token, which is also in a 0600 file', async () => {
+  it('--open hands the browser a 0600 page that sends it on with a ticket; the ticket signs in once', async () => {
     const running = await start();
-    expect(running.url).toBe(`http://127.0.0.1:${running.port}/?token=${running.token}`);
+    const openPage = running.openPageFile();
+    expect(openPage).toBe(dir.path('nodupe', 'open.html'));
+    expect(statSync(openPage).mode & 0o777).toBe(0o600);
+    const html = readFileSync(openPage, 'utf8');
+    expect(html).not.toContain(running.token);
+    const ticket = /#login=([\w-]{43})"/.exec(html)![1]!;
+    expect(html).toContain(
+      `<meta http-equiv="refresh" content="0;url=http://127.0.0.1:${running.port}/#login=${ticket}">`,
+    );
+    const login = () =>
+      fetch(`http://127.0.0.1:${running.port}/session`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ticket}` },
+      });
+    expect((await login()).status).toBe(200);
+    expect((await login()).status).toBe(401);
+  });
+
+  it('listens on 127.0.0.1 on a free port; the URL carries a login ticket, never the token, which is in a 0600 file', async () => {
+    const running = await start();
+    expect(running.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${running.port}/#login=[\\w-]{43}$`));
+    expect(running.url).not.toContain(running.token);
+    expect(running.loginUrl()).not.toBe(running.url);
     expect(running.port).toBeGreaterThan(0);
     expect(running.tokenFile).toBe(dir.path('nodupe', 'token'));
     expect(readFileSync(running.tokenFile, 'utf8')).toBe(`${running.token}\n`);
@@ -70,7 +92,7 @@ describe('nodupe serve: the running server', () => {
     expect(statSync(running.socketPath).mode & 0o777).toBe(0o600);
 
     const origin = `http://127.0.0.1:${running.port}`;
-    expect((await fetch(`${origin}/`)).status).toBe(401);
+    expect((await fetch(`${origin}/events`)).status).toBe(401);
     const answer = await fetch(`${origin}/rpc`, {
       method: 'POST',
       headers: { authorization: `Bearer ${running.token}`, 'content-type': 'application/json' },
@@ -92,10 +114,12 @@ describe('nodupe serve: the running server', () => {
       /^id: 1\nevent: catalog.changed\ndata: \{"type":"catalog.changed","generation":4,"id":1,"at":"[^"]+"\}\n\n$/,
     );
 
+    const openPage = running.openPageFile();
     await running.close();
     server = undefined;
     expect((await reader.read()).done).toBe(true);
     expect(existsSync(running.tokenFile)).toBe(false);
+    expect(existsSync(openPage)).toBe(false);
     expect(existsSync(running.socketPath)).toBe(false);
     expect(backend.closed).toBe(1);
     expect(backend.listening()).toBe(0);
@@ -131,11 +155,11 @@ describe('nodupe serve: the running server', () => {
     expect(readFileSync(dir.path('nodupe/serve.sock'), 'utf8')).toBe('mine');
   });
 
-  it('refuses a runtime folder others can write', async () => {
+  it('makes a runtime folder of your own that others could write 0700 again', async () => {
     dir.write('nodupe/x', '');
     spawnSync('chmod', ['0777', dir.path('nodupe')]);
-    await expect(start()).rejects.toThrow(/can be written by others/);
-    server = undefined;
+    await start();
+    expect(statSync(dir.path('nodupe')).mode & 0o7777).toBe(0o700);
   });
 });
 

@@ -30,7 +30,7 @@ const CONNECTION_ERRORS: Record<'lost' | 'closed', ShownError> = {
   },
   closed: {
     message: 'nodupe serve no longer accepts this page.',
-    hint: 'A server started again has a new token: open the URL (with ?token=…) it printed.',
+    hint: 'A server started again has a new token: open the URL it printed, or sign in with its token.',
   },
 };
 

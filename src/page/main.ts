@@ -1,7 +1,9 @@
 /** The review page: wires the state, the server and the views. */
 import { Actions } from './actions.js';
 import { listen } from './events.js';
+import { pageFetch, usePageFetch } from './page-fetch.js';
 import { createRpc } from './rpc.js';
+import { Session, takeLoginFromUrl } from './session.js';
 import type { State } from './state.js';
 import { Store } from './store.js';
 import { mountDecide } from './views/decide.js';
@@ -10,11 +12,10 @@ import { mountList } from './views/list.js';
 import { renderPlan } from './views/plan.js';
 import { mountTop } from './views/top.js';
 
+const session = new Session(localStorage, (url, init) => fetch(url, init));
+usePageFetch(session.fetch);
 const store = new Store();
-const actions = new Actions(
-  store,
-  createRpc((url, init) => fetch(url, init)),
-);
+const actions = new Actions(store, createRpc(pageFetch));
 
 const top = mountTop(document.body, actions);
 const decide = mountDecide(document.querySelector<HTMLElement>('#decide')!, actions);
@@ -87,6 +88,50 @@ document.addEventListener('keydown', (event) => {
   }
 });
 
+const signInForm = document.querySelector<HTMLFormElement>('#sign-in')!;
+const tokenInput = signInForm.querySelector<HTMLInputElement>('#sign-in-token')!;
+const signInError = signInForm.querySelector<HTMLElement>('[data-testid="sign-in-error"]')!;
+
+function saySignIn(message: string | undefined): void {
+  signInError.textContent = message ?? '';
+  signInError.hidden = message === undefined;
+}
+
+/** Shows the sign-in form (the token, pasted) until the page is signed in; then `done`. */
+function askToSignIn(done: () => void): void {
+  if (!signInForm.hidden) return;
+  signInForm.hidden = false;
+  tokenInput.focus();
+  const submit = (event: SubmitEvent): void => {
+    event.preventDefault();
+    void session.signIn(tokenInput.value).then((result) => {
+      if (!result.ok) return saySignIn(result.reason);
+      saySignIn(undefined);
+      signInForm.hidden = true;
+      signInForm.removeEventListener('submit', submit);
+      done();
+    });
+  };
+  signInForm.addEventListener('submit', submit);
+}
+
+/** Signs the page in: with the URL's login ticket, else the session kept from before, else the form. */
+async function signIn(): Promise<void> {
+  const login = takeLoginFromUrl(location, history);
+  if (login !== undefined) {
+    const result = await session.signIn(login);
+    if (!result.ok) saySignIn(result.reason);
+  }
+  if (session.signedIn) return;
+  document.body.classList.add('signed-out');
+  await new Promise<void>((resolve) => askToSignIn(resolve));
+  document.body.classList.remove('signed-out');
+}
+
+// A server started again refuses the session: the page asks to sign in again, and starts afresh once it has.
+session.onSignedOut(() => askToSignIn(() => location.reload()));
+
+await signIn();
 top(store.state);
 decide(store.state);
 list(store.state);
@@ -94,5 +139,6 @@ drawDetail(store.state);
 listen(
   (event) => void actions.handleEvent(event),
   (connection) => void actions.connection(connection),
+  { fetch: pageFetch },
 );
 void actions.start();

@@ -35,7 +35,7 @@ function httpFailure(response: Response): RpcFailure {
   if (response.status === 401) {
     return new RpcFailure('Not signed in (401).', 401, {
       code: 'UNAUTHORIZED',
-      hint: 'Open the URL with ?token=… that `nodupe serve` printed.',
+      hint: 'Open the URL that `nodupe serve` printed, or sign in with its token.',
     });
   }
   if (response.status === 429) {
@@ -57,7 +57,6 @@ export function createRpc(fetchFn: Fetch, url = '/rpc'): Call {
       response = await fetchFn(url, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        credentials: 'same-origin',
         body: JSON.stringify({ jsonrpc: '2.0', id, method, params }),
       });
     } catch (error) {

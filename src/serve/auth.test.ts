@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { allowedHosts, bearerOf, MAX_SESSIONS, newSecret, sameSecret, Sessions } from './auth.js';
+import {
+  allowedHosts,
+  bearerOf,
+  LoginTickets,
+  MAX_SESSIONS,
+  MAX_TICKETS,
+  newSecret,
+  sameSecret,
+  Sessions,
+} from './auth.js';
 
 describe('serve auth', () => {
   it('secrets are 32 random bytes in base64url', () => {
@@ -30,6 +39,17 @@ describe('serve auth', () => {
     expect(sessions.find('forged')).toBeUndefined();
     for (let i = 0; i < MAX_SESSIONS; i++) sessions.open();
     expect(sessions.find(first)).toBeUndefined();
+  });
+
+  it('a login ticket opens once: spent, it is worth nothing; the oldest are forgotten past the cap', () => {
+    const tickets = new LoginTickets();
+    const ticket = tickets.issue();
+    expect(tickets.spend('forged')).toBe(false);
+    expect(tickets.spend(ticket)).toBe(true);
+    expect(tickets.spend(ticket)).toBe(false);
+    const oldest = tickets.issue();
+    for (let i = 0; i < MAX_TICKETS; i++) tickets.issue();
+    expect(tickets.spend(oldest)).toBe(false);
   });
 
   it('the Host names of the server: loopback names and the --host, with the port', () => {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
-/** A new secret: 32 random bytes, base64url (the token printed on start, and each page session's cookie). */
+/** A new secret: 32 random bytes, base64url (the API token, each login ticket, each page session). */
 export const newSecret = (): string => randomBytes(32).toString('base64url');
 
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
@@ -17,32 +17,82 @@ export function bearerOf(header: string | undefined): string | undefined {
   return found?.[1];
 }
 
-/** The cookie a page session is kept by; named by port, since browsers share cookies between a host's ports. */
-export const sessionCookieName = (port: number): string => `nodupe-session-${port}`;
-
 /** The most page sessions kept; opening one more forgets the oldest. */
 export const MAX_SESSIONS = 1000;
 
+/** The most login tickets not yet used; issuing one more forgets the oldest. */
+export const MAX_TICKETS = 100;
+
 /**
- * The sessions the page opened with the token: each a secret of its own, valid while the server runs. They are
- * kept by the SHA-256 of the secret, so a lookup reveals nothing of a secret through its timing.
+ * Secrets kept by their SHA-256 (so a lookup reveals nothing of one through its timing), at most `max` of them:
+ * adding one more forgets the oldest.
+ */
+class SecretSet {
+  readonly #keys = new Set<string>();
+  readonly #max: number;
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  /** A new secret, kept. */
+  add(): string {
+    const secret = newSecret();
+    this.#keys.add(digest(secret).toString('hex'));
+    if (this.#keys.size > this.#max) this.#keys.delete(this.#keys.values().next().value!);
+    return secret;
+  }
+
+  /** The key `given` is kept by, or undefined when it is not one of these. */
+  find(given: string | undefined): string | undefined {
+    if (given === undefined) return undefined;
+    const key = digest(given).toString('hex');
+    return this.#keys.has(key) ? key : undefined;
+  }
+
+  delete(key: string): void {
+    this.#keys.delete(key);
+  }
+}
+
+/**
+ * The page's sessions: each a secret of its own, opened with the token or a login ticket (`POST /session`), sent
+ * as `Authorization: Bearer SESSION`, valid while the server runs. The page keeps it in the origin's storage,
+ * never in a cookie: browsers send a cookie of 127.0.0.1 to every port of it, so any other local server could
+ * collect it.
  */
 export class Sessions {
-  readonly #ids = new Set<string>();
+  readonly #secrets = new SecretSet(MAX_SESSIONS);
 
-  /** A new session's secret (the cookie's value). */
+  /** A new session's secret. */
   open(): string {
-    const id = newSecret();
-    this.#ids.add(digest(id).toString('hex'));
-    if (this.#ids.size > MAX_SESSIONS) this.#ids.delete(this.#ids.values().next().value!);
-    return id;
+    return this.#secrets.add();
   }
 
   /** The key of the session `given` names (for its request budget), or undefined when it names none. */
   find(given: string | undefined): string | undefined {
-    if (given === undefined) return undefined;
-    const key = digest(given).toString('hex');
-    return this.#ids.has(key) ? key : undefined;
+    return this.#secrets.find(given);
+  }
+}
+
+/**
+ * Login tickets: the secret in the URL `nodupe serve` prints and opens (`/#login=TICKET`). A ticket opens one page
+ * session and is spent, so the URL left in the browser's history, or in a process list while the browser starts,
+ * opens nothing afterwards. The token itself is never put in a URL.
+ */
+export class LoginTickets {
+  readonly #secrets = new SecretSet(MAX_TICKETS);
+
+  issue(): string {
+    return this.#secrets.add();
+  }
+
+  /** Whether `given` is a ticket not yet spent; it is spent by this. */
+  spend(given: string | undefined): boolean {
+    const key = this.#secrets.find(given);
+    if (key === undefined) return false;
+    this.#secrets.delete(key);
+    return true;
   }
 }
 

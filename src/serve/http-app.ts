@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Clock } from '../core/clock.js';
 import { PageFiles } from './assets.js';
-import { Sessions } from './auth.js';
+import { Sessions, type LoginTickets } from './auth.js';
 import { ClientBudgets, DEFAULT_REQUEST_BURST, DEFAULT_REQUEST_RATE } from './budgets.js';
 import { parseEventId, type EventLog } from './events.js';
 import { guard } from './guard.js';
@@ -37,6 +37,8 @@ export interface HttpAppOptions {
   events: EventLog;
   previews?: PreviewSource | undefined;
   token: string;
+  /** The login tickets the server issues (in the URL it prints and opens). */
+  tickets: LoginTickets;
   /** The --host the server listens on, and its port (known once it listens). */
   host: string;
   port: () => number;
@@ -98,7 +100,7 @@ const fileId = (text: string): FileId | undefined => (/^\d{1,15}$/.test(text) ? 
 /**
  * The HTTP face of `nodupe serve` (a hono app, served by @hono/node-server; tests call `app.request()`): the page,
  * its assets, `POST /rpc`, `GET /events`, previews and downloads, every route behind `guard` (Host, Origin,
- * budget, token).
+ * budget, credential).
  */
 export function createHttpApp(options: HttpAppOptions): HttpApp {
   const { backend, log } = options;
@@ -112,6 +114,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     guard({
       token: options.token,
       sessions: new Sessions(),
+      tickets: options.tickets,
       budgets: new ClientBudgets({
         rate: options.requestRate ?? DEFAULT_REQUEST_RATE,
         burst: options.requestBurst ?? Math.max(DEFAULT_REQUEST_BURST, 2 * (options.requestRate ?? 0)),

@@ -45,16 +45,38 @@ describe('the runtime folder of nodupe serve', () => {
     expect(mode(file)).toBe(0o600);
   });
 
-  it('refuses a folder others can write', () => {
+  it('makes a folder of your own that others may read or write 0700 again', () => {
     const dir = temp();
     mkdirSync(dir.path('nodupe'));
-    chmodSync(dir.path('nodupe'), 0o777);
-    expect(() => openRuntimeDir({ XDG_RUNTIME_DIR: dir.root })).toThrow(
-      /can be written by others \(mode 777\)/,
+    for (const loose of [0o777, 0o770, 0o755, 0o1700]) {
+      chmodSync(dir.path('nodupe'), loose);
+      expect(openRuntimeDir({ XDG_RUNTIME_DIR: dir.root })).toBe(dir.path('nodupe'));
+      expect(statSync(dir.path('nodupe')).mode & 0o7777).toBe(0o700);
+    }
+  });
+
+  it('refuses a folder under one others can write, and takes one under a sticky folder (as /tmp)', () => {
+    const dir = temp();
+    mkdirSync(dir.path('open/nodupe'), { recursive: true, mode: 0o700 });
+    chmodSync(dir.path('open'), 0o777);
+    const error = refusal(() => openRuntimeDir({ XDG_RUNTIME_DIR: dir.path('open') }));
+    expect(error).toMatchObject({ code: 'BAD_INPUT' });
+    expect((error as Error).message).toContain(
+      `the folder ${dir.path('open')} can be written by others (mode 777), who could replace the runtime folder`,
     );
-    expect(refusal(() => openRuntimeDir({ XDG_RUNTIME_DIR: dir.root }))).toMatchObject({ code: 'BAD_INPUT' });
-    chmodSync(dir.path('nodupe'), 0o770);
-    expect(() => openRuntimeDir({ XDG_RUNTIME_DIR: dir.root })).toThrow(/can be written by others/);
+    chmodSync(dir.path('open'), 0o1777);
+    expect(openRuntimeDir({ XDG_RUNTIME_DIR: dir.path('open') })).toBe(dir.path('open/nodupe'));
+  });
+
+  it('judges the folders above by their real path, and gives the folder by it', () => {
+    const dir = temp();
+    mkdirSync(dir.path('real'), { mode: 0o700 });
+    symlinkSync(dir.path('real'), dir.path('link'));
+    expect(openRuntimeDir({ XDG_RUNTIME_DIR: dir.path('link') })).toBe(dir.path('real/nodupe'));
+    chmodSync(dir.path('real'), 0o777);
+    expect(() => openRuntimeDir({ XDG_RUNTIME_DIR: dir.path('link') })).toThrow(
+      `the folder ${dir.path('real')} can be written by others`,
+    );
   });
 
   it('refuses a symbolic link, even to a good folder', () => {

@@ -1,8 +1,18 @@
-import { closeSync, lstatSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  realpathSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { NodupeError } from '../core/errors.js';
-import { othersMayChange } from '../fs/trust.js';
+import { nodeFileOps } from '../fs/file-ops.js';
+import { untrustedAncestor } from '../fs/trust.js';
 
 /** The token file and the socket, in the runtime folder. */
 export const TOKEN_FILE = 'token';
@@ -20,8 +30,11 @@ export function runtimeDirPath(env: NodeJS.ProcessEnv, uid = currentUid()): stri
 }
 
 /**
- * Makes the runtime folder (0700) or checks the one there: it must be a folder of the user's own, no symbolic link,
- * writable by no one else (else anyone could swap the socket or read the token). Refused as BAD_INPUT (exit 2).
+ * Makes the runtime folder (0700) or checks the one there: it must be a folder of the user's own, no symbolic link;
+ * one that others may read or write is made 0700 again (it is the user's: a folder nodupe made, opened since). The
+ * folders above it, by their real path, must let no one else rename or replace it: the user's or root's, writable
+ * by no one else unless sticky (as /tmp). Else anyone could swap the socket or read the token. Refused as
+ * BAD_INPUT (exit 2). Returns the folder's real path, which the token and socket go in.
  */
 export function openRuntimeDir(env: NodeJS.ProcessEnv, uid = currentUid()): string {
   const dir = runtimeDirPath(env, uid);
@@ -36,30 +49,54 @@ export function openRuntimeDir(env: NodeJS.ProcessEnv, uid = currentUid()): stri
       );
     }
   }
-  const st = lstatSync(dir, { bigint: true });
+  let real: string;
+  try {
+    // The folders above by their real path (a link on the way is judged where it leads, and used so).
+    real = join(realpathSync(dirname(dir)), basename(dir));
+  } catch (error) {
+    throw new NodupeError('BAD_INPUT', `cannot check the runtime folder ${dir}: ${(error as Error).message}`);
+  }
+  const st = lstatSync(real, { bigint: true });
   const problem = st.isSymbolicLink()
     ? 'is a symbolic link'
     : !st.isDirectory()
       ? 'is not a folder'
-      : othersMayChange(st, uid, { rootOk: false, stickyOk: false });
+      : Number(st.uid) !== uid
+        ? `belongs to another user (uid ${st.uid})`
+        : undefined;
   if (problem !== undefined) {
     throw new NodupeError(
       'BAD_INPUT',
-      `the runtime folder ${dir} ${problem}: nodupe serve keeps its token and socket there, so it must be a folder of your own that no one else can write (remove it, or set XDG_RUNTIME_DIR)`,
+      `the runtime folder ${real} ${problem}: nodupe serve keeps its token and socket there, so it must be a folder of your own that no one else can write (remove it, or set XDG_RUNTIME_DIR)`,
     );
   }
-  return dir;
+  const above = untrustedAncestor(nodeFileOps, dirname(real), uid, 'the runtime folder');
+  if (above !== undefined) {
+    throw new NodupeError(
+      'BAD_INPUT',
+      `the folder ${above}: nodupe serve keeps its token and socket in ${real} (set XDG_RUNTIME_DIR to a folder of your own)`,
+    );
+  }
+  if ((Number(st.mode) & 0o7077) !== 0) chmodSync(real, 0o700);
+  return real;
 }
 
-/** Writes the token to a new 0600 file in the runtime folder (a previous server's is replaced); returns its path. */
-export function writeTokenFile(dir: string, token: string): string {
-  const path = join(dir, TOKEN_FILE);
+/**
+ * Writes `text` to a new 0600 file `name` in the runtime folder (a previous server's is replaced: removed, then
+ * made anew, never written through a link); returns its path.
+ */
+export function writePrivateFile(dir: string, name: string, text: string): string {
+  const path = join(dir, name);
   rmSync(path, { force: true });
   const fd = openSync(path, 'wx', 0o600);
   try {
-    writeSync(fd, `${token}\n`);
+    writeSync(fd, text);
   } finally {
     closeSync(fd);
   }
   return path;
 }
+
+/** Writes the token to the runtime folder's `token` file; returns its path. */
+export const writeTokenFile = (dir: string, token: string): string =>
+  writePrivateFile(dir, TOKEN_FILE, `${token}\n`);

@@ -5,12 +5,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { systemClock, type Clock } from '../core/clock.js';
-import { newSecret } from './auth.js';
+import { LoginTickets, newSecret } from './auth.js';
+import { limitConnections, SERVER_OPTIONS } from './connection-limits.js';
 import { EventLog } from './events.js';
 import { createHttpApp, type PreviewSource, type ServeBackend } from './http-app.js';
 import { pageDirUrl } from './page-url.js';
 import type { EventBody } from './protocol.js';
 import { openRuntimeDir, SOCKET_FILE, writeTokenFile } from './runtime-dir.js';
+import { writeOpenPage } from './open-page.js';
 import { listenOnSocket, type SocketServer } from './socket.js';
 
 /** What the server serves: the service's methods and downloads, its events, and its closing. */
@@ -37,8 +39,15 @@ export interface ServerOptions {
 }
 
 export interface RunningServer {
-  /** `http://HOST:PORT/?token=…`: the one line printed on start. */
+  /** `http://HOST:PORT/#login=TICKET`: the one line printed on start; its ticket signs one browser in. */
   url: string;
+  /** Another such URL, with a ticket of its own. */
+  loginUrl(): string;
+  /**
+   * A 0600 HTML file in the runtime folder that sends the browser on to a new login URL: what `--open` hands to
+   * the opener, so no secret is in a process's arguments. It goes when the server stops.
+   */
+  openPageFile(): string;
   token: string;
   port: number;
   /** The token file and the socket, in the runtime folder. */
@@ -66,6 +75,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const socketPath = join(runtimeDir, SOCKET_FILE);
   const events = new EventLog(clock);
   const token = newSecret();
+  const tickets = new LoginTickets();
   let port = options.port ?? 0;
 
   // The socket first: it refuses to start when another server is running.
@@ -76,6 +86,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     events,
     previews: options.previews,
     token,
+    tickets,
     host,
     port: () => port,
     clock,
@@ -87,8 +98,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let server: Server;
   try {
     server = await new Promise<Server>((resolve, reject) => {
-      const listening = serve({ fetch: http.app.fetch, hostname: host, port }, () =>
-        resolve(listening as Server),
+      const listening = serve(
+        { fetch: http.app.fetch, hostname: host, port, serverOptions: SERVER_OPTIONS },
+        () => resolve(listening as Server),
       );
       listening.once('error', reject);
     });
@@ -98,6 +110,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     throw error;
   }
   port = (server.address() as AddressInfo).port;
+  limitConnections(server);
   let closing = false;
   // Once closing, a connection that answered its last request is closed (kept alive, it would hold `close` open).
   server.on('request', (_request, response: ServerResponse) =>
@@ -106,6 +119,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }),
   );
   const tokenFile = writeTokenFile(runtimeDir, token);
+  const loginUrl = (): string => `http://${hostInUrl(host)}:${port}/#login=${tickets.issue()}`;
+  let openPage: string | undefined;
 
   let closed: Promise<void> | undefined;
   const close = async (): Promise<void> => {
@@ -119,13 +134,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     unsubscribe();
     await socket.close();
     rmSync(tokenFile, { force: true });
+    if (openPage !== undefined) rmSync(openPage, { force: true });
     // Requests in flight get their answers; the service then closes.
     await stopped;
     clearTimeout(cut);
     await backend.close();
   };
   return {
-    url: `http://${hostInUrl(host)}:${port}/?token=${token}`,
+    url: loginUrl(),
+    loginUrl,
+    openPageFile: () => (openPage = writeOpenPage(runtimeDir, loginUrl())),
     token,
     port,
     tokenFile,

@@ -1,5 +1,6 @@
 import { chmodSync, lstatSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { isMainThread } from 'node:worker_threads';
 import { NodupeError } from '../core/errors.js';
 import { parseEventId, type EventLog } from './events.js';
 import { RPC_ERRORS } from './protocol.js';
@@ -62,6 +63,35 @@ async function claim(path: string): Promise<void> {
   rmSync(path, { force: true });
 }
 
+/** Sets the process's umask, returning the one before (`process.umask`; a worker thread cannot). */
+export type SetUmask = (mask: number) => number;
+
+/**
+ * Listens on the unix socket `path`, made under a umask of 0o077: the socket is the user's alone from the moment
+ * it exists, with no moment before a chmod when others could connect (a bound socket accepts at once). `listen`
+ * binds a path at once, before it returns, so the process's umask is changed for that call only and restored in
+ * `finally`. A worker thread cannot set the umask (Node refuses): there the private runtime folder alone keeps
+ * others out until the caller's chmod.
+ */
+export function listenPrivately(
+  server: Server,
+  path: string,
+  setUmask: SetUmask | undefined = isMainThread ? (mask) => process.umask(mask) : undefined,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    const before = setUmask?.(0o077);
+    try {
+      server.listen(path, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    } finally {
+      if (before !== undefined) setUmask?.(before);
+    }
+  });
+}
+
 /**
  * JSON-RPC 2.0 on a unix socket, one JSON value per line each way, by the same dispatcher as `POST /rpc`. The
  * socket is 0600 in the 0700 runtime folder: who can reach it is the user. `events.subscribe {after?}` makes the
@@ -72,13 +102,7 @@ export async function listenOnSocket(options: SocketServerOptions): Promise<Sock
   await claim(path);
   const connections = new Set<Socket>();
   const server: Server = createServer((socket) => serveConnection(socket));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(path, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listenPrivately(server, path);
   chmodSync(path, 0o600);
 
   function serveConnection(socket: Socket): void {

@@ -133,7 +133,7 @@ export function serverEnv(root: string): NodeJS.ProcessEnv {
 }
 
 export interface Served {
-  /** The URL the server printed: `http://127.0.0.1:PORT/?token=…`. */
+  /** The URL the server printed: `http://127.0.0.1:PORT/#login=TICKET` (the ticket signs one browser in). */
   url: string;
   origin: string;
   host: string;
@@ -143,7 +143,7 @@ export interface Served {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-const URL_LINE = /(http:\/\/127\.0\.0\.1:\d+\/\?token=[^\s]+)/;
+const URL_LINE = /(http:\/\/127\.0\.0\.1:\d+\/#login=[\w-]+)/;
 
 /** Starts `nodupe serve --catalog CATALOG --port 0 ARGS…` and waits for the URL line on its stdout. */
 export async function startServer(
@@ -180,7 +180,7 @@ export async function startServer(
     url: printed,
     origin: url.origin,
     host: url.host,
-    token: url.searchParams.get('token')!,
+    token: readFileSync(join(env.XDG_RUNTIME_DIR!, 'nodupe', 'token'), 'utf8').trim(),
     stderr: () => stderr,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);

@@ -77,10 +77,13 @@ describe.skipIf(!browserAvailable())('the review page, end to end', () => {
       .filter({ hasText: `/Pictures/${path}` });
 
   it('scans, reviews, marks, applies and undoes, with the files on disk as the page says', async () => {
-    // The printed URL trades the token for a cookie and sends the browser on to the page itself.
+    // The printed URL's ticket signs the page in; the page takes it off its URL at once.
     const landed = await page.goto(server.url);
-    expect(new URL(page.url()).search).toBe('');
     expect(landed?.status()).toBe(200);
+    await page.getByTestId('scan-path').waitFor();
+    expect(page.url()).toBe(`${server.origin}/`);
+    expect(await page.evaluate("localStorage.getItem('nodupe-session')")).toMatch(/^[\w-]{43}$/);
+    expect(await page.context().cookies()).toEqual([]);
 
     // Scan the tree from the page.
     await page.getByTestId('scan-path').fill(pictures.path);
@@ -210,6 +213,15 @@ describe.skipIf(!browserAvailable())('the review page, end to end', () => {
     expect(await summary.locator('code').textContent()).toBe('nodupe quarantine purge');
     expect(text).not.toContain('`');
     await screenshot(page, 'plan-summary', 'plan');
+    // The plan downloads with the page's session (a plain link could not send it).
+    const downloading = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download the plan' }).click();
+    const download = await downloading;
+    expect(download.suggestedFilename()).toMatch(/^nodupe-plan-[\w-]+\.json$/);
+    const saved = JSON.parse(readFileSync(await download.path(), 'utf8')) as {
+      groups: { actions: unknown[] }[];
+    };
+    expect(saved.groups.flatMap((group) => group.actions)).toHaveLength(3);
 
     // Apply it, and watch it end.
     await page.getByTestId('apply-start').click();
@@ -254,11 +266,60 @@ describe.skipIf(!browserAvailable())('the review page, end to end', () => {
     expect(filesUnder(pictures.path)).toEqual(before);
     expect(filesUnder(dir.path('data/nodupe/quarantine')).size).toBe(0);
     expect(pageErrors).toEqual([]);
-    expect([...requested].filter((url) => !url.startsWith(`${server.origin}/`))).toEqual([]);
+    // Thumbnails show from blobs the page made of what the server sent.
+    expect(
+      [...requested].filter(
+        (url) => !url.startsWith(`${server.origin}/`) && !url.startsWith(`blob:${server.origin}/`),
+      ),
+    ).toEqual([]);
+    // No request carried a secret in its URL.
+    expect([...requested].filter((url) => /login=|token=/.test(url) || url.includes(server.token))).toEqual(
+      [],
+    );
+  });
+
+  it('a login URL opened again asks for the token; the token signs in; a wrong one is told', async () => {
+    const again = await browser.newPage({ viewport: DESKTOP });
+    try {
+      await again.goto(server.url);
+      const form = again.getByTestId('sign-in');
+      await form.waitFor();
+      expect(again.url()).toBe(`${server.origin}/`);
+      await again
+        .getByTestId('sign-in-error')
+        .getByText(/opens the page once/)
+        .waitFor();
+      await again.getByTestId('sign-in-token').fill('not-the-token');
+      await again.getByTestId('sign-in-submit').click();
+      await again
+        .getByTestId('sign-in-error')
+        .getByText(/Not accepted/)
+        .waitFor();
+      await again.getByTestId('sign-in-token').fill(server.token);
+      await again.getByTestId('sign-in-submit').click();
+      await again.getByTestId('group-row').first().waitFor();
+      expect(await form.isHidden()).toBe(true);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('a page of another local server (another port) cannot use the session: it is no cookie', async () => {
+    const session = await page.evaluate("localStorage.getItem('nodupe-session')");
+    expect(session).not.toBeNull();
+    // What another port would get from the browser: no cookie at all, so a request with none is refused.
+    expect(await page.context().cookies()).toEqual([]);
+    const refused = await rawRequest(server.origin, '/events', {
+      headers: { 'Sec-Fetch-Site': 'same-site' },
+    });
+    expect(refused.status).toBe(403);
   });
 
   it('refuses a request without the token (401), for another Host or from another origin (403)', async () => {
-    for (const path of ['/', '/events', '/files/1/thumb', '/assets/app.js', '/report.json']) {
+    for (const path of ['/', '/assets/app.js']) {
+      expect((await rawRequest(server.origin, path)).status, path).toBe(200);
+    }
+    for (const path of ['/events', '/files/1/thumb', '/report.json']) {
       expect((await rawRequest(server.origin, path)).status, path).toBe(401);
     }
     const rpc = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'stats', params: {} });

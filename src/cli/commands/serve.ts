@@ -142,6 +142,7 @@ export function serveCommand(ctx: CliContext): Command {
       if (!options.quiet) {
         say(
           `serving ${catalogPath} on port ${server.port}${options.port === 0 ? ' (a free port; --port N to choose one)' : ''}; ` +
+            `the URL signs one browser in (another signs in with the token); ` +
             `token in ${server.tokenFile}, JSON-RPC also on ${server.socketPath}; Ctrl-C stops`,
         );
       }
@@ -149,7 +150,7 @@ export function serveCommand(ctx: CliContext): Command {
         const opener = onPath('xdg-open', ctx.env);
         if (opener === undefined) say('--open: xdg-open is not installed: open the URL above in a browser');
         else
-          spawn(opener, [server.url], { detached: true, stdio: 'ignore' })
+          spawn(opener, [server.openPageFile()], { detached: true, stdio: 'ignore' })
             .on('error', () => {})
             .unref();
       }

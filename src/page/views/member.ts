@@ -2,19 +2,19 @@
 import type { MemberView } from '../../serve/protocol.js';
 import { h } from '../dom.js';
 import { formatBytes, formatTime } from '../format.js';
-import { textExcerpt, thumbUrl } from '../previews.js';
+import { showThumb, textExcerpt } from '../previews.js';
 
 /** The preview: a thumbnail for images, an excerpt for text, else the file's kind. */
 export function preview(member: MemberView, large = false): HTMLElement {
   if (member.kind === 'image') {
-    return h('img', {
+    const img = h('img', {
       class: large ? 'thumb large' : 'thumb',
       testid: 'thumb',
-      src: thumbUrl(member.id),
       alt: `Preview of ${member.paths[0]?.text ?? 'the file'}`,
-      loading: 'lazy',
       decoding: 'async',
     });
+    showThumb(img, member.id);
+    return img;
   }
   if (member.kind === 'text' || member.kind === 'document') {
     const pre = h(

@@ -2,6 +2,7 @@
 import type { JobView, PlanView, RunView, StepView } from '../../serve/protocol.js';
 import type { Actions } from '../actions.js';
 import { h } from '../dom.js';
+import { download } from '../page-fetch.js';
 import { backButton } from './back.js';
 import { count, formatBytes, formatJob, formatProgress, formatTime } from '../format.js';
 import { applySummary, runOutcome, runState, shortId, undoSummary } from '../results.js';
@@ -39,13 +40,14 @@ export function renderPlan(state: State, actions: Actions): HTMLElement {
             },
             needsConfirmation(plan) ? 'Apply… (asks first)' : 'Apply',
           ),
-          h(
-            'a',
-            { href: `/plans/${encodeURIComponent(plan.id)}.json`, download: `nodupe-plan-${plan.id}.json` },
+          downloadButton(
+            `/plans/${encodeURIComponent(plan.id)}.json`,
+            `nodupe-plan-${plan.id}.json`,
             'Download the plan',
+            actions,
           ),
-          h('a', { href: '/report.json', download: 'nodupe-report.json' }, 'Report (JSON)'),
-          h('a', { href: '/report.csv', download: 'nodupe-report.csv' }, 'Report (CSV)'),
+          downloadButton('/report.json', 'nodupe-report.json', 'Report (JSON)', actions),
+          downloadButton('/report.csv', 'nodupe-report.csv', 'Report (CSV)', actions),
         )
       : null,
     plan && state.confirming ? confirmation(plan, actions) : null,
@@ -290,5 +292,18 @@ function runs(list: RunView[], applying: boolean): HTMLElement {
           ),
         ),
     ),
+  );
+}
+
+/** A button that saves what the server sends at `url` (fetched with the page's session). */
+function downloadButton(url: string, filename: string, label: string, actions: Actions): HTMLElement {
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: 'link',
+      onclick: () => void download(url, filename).catch((error: unknown) => actions.showError(error)),
+    },
+    label,
   );
 }
