@@ -14,6 +14,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { ensureCorpus } from './corpus.mjs';
 import { benchDir, emit, median, NODUPE_BIN, removeCatalog, round, sleep } from './lib.mjs';
@@ -39,12 +40,12 @@ function startServer(catalog, runtime) {
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`nodupe serve exited ${code} before it printed its URL`)));
     createInterface({ input: child.stdout }).on('line', (line) => {
-      // The printed URL carries a login ticket for a browser; scripts use the token in the runtime folder.
-      const found = /(http:\/\/[^\s/]+)\/#login=/.exec(line);
-      if (found) {
-        const token = readFileSync(join(runtime, 'nodupe', 'token'), 'utf8').trim();
-        resolve({ child, origin: found[1], token });
-      }
+      // The printed page sends a browser on to the server; scripts use the token in the runtime folder.
+      if (!line.startsWith('file://')) return;
+      const page = readFileSync(fileURLToPath(line), 'utf8');
+      const origin = /url=(http:\/\/[^/"]+)\//.exec(page)[1];
+      const token = readFileSync(join(runtime, 'nodupe', 'token'), 'utf8').trim();
+      resolve({ child, origin, token });
     });
   });
 }

@@ -69,7 +69,7 @@ export { fdupesStyle, fdupesSummaryFormat, type FdupesOptions } from './dupes/fo
 // Plans: keeper rules, the plan document.
 export { parseRule, DEFAULT_POLICY, type KeepRule, type Policy } from './plan/policy.js';
 export { builtinRuleLookup, unknownRule, type RuleLookup } from './plan/keepers.js';
-export { unmatchedRules } from './plan/unmatched-rules.js';
+export { unmatchedRules, unmatchedRuleWarning } from './plan/unmatched-rules.js';
 export { buildPlan, type PlanMeta } from './plan/build.js';
 export { planToJson, readPlan } from './plan/plan-json.js';
 export { planToCsv } from './plan/plan-csv.js';

@@ -58,31 +58,43 @@ function socketClient(path: string) {
 }
 
 describe('nodupe serve: the running server', () => {
-  it('--open hands the browser a 0600 page that sends it on with a ticket; the ticket signs in once', async () => {
+  it('the page to open is a 0600 file that sends the browser on with a ticket: spent, the file gets a new one', async () => {
     const running = await start();
-    const openPage = running.openPageFile();
-    expect(openPage).toBe(dir.path('nodupe', 'open.html'));
-    expect(statSync(openPage).mode & 0o777).toBe(0o600);
-    const html = readFileSync(openPage, 'utf8');
-    expect(html).not.toContain(running.token);
-    const ticket = /#login=([\w-]{43})"/.exec(html)![1]!;
-    expect(html).toContain(
-      `<meta http-equiv="refresh" content="0;url=http://127.0.0.1:${running.port}/#login=${ticket}">`,
-    );
-    const login = () =>
-      fetch(`http://127.0.0.1:${running.port}/session`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${ticket}` },
-      });
-    expect((await login()).status).toBe(200);
-    expect((await login()).status).toBe(401);
+    expect(running.openPage).toBe(dir.path('nodupe', 'open.html'));
+    expect(running.openUrl).toBe(`file://${running.openPage}`);
+    expect(statSync(running.openPage).mode & 0o777).toBe(0o600);
+    const ticketOf = () => {
+      const html = readFileSync(running.openPage, 'utf8');
+      expect(html).not.toContain(running.token);
+      const ticket = /#login=([\w-]{43})"/.exec(html)![1]!;
+      expect(html).toContain(
+        `<meta http-equiv="refresh" content="0;url=http://127.0.0.1:${running.port}/#login=${ticket}">`,
+      );
+      return ticket;
+    };
+    const login = (ticket: string) =>
+      fetch(`${running.origin}/session`, { method: 'POST', headers: { authorization: `Bearer ${ticket}` } });
+    const first = ticketOf();
+    expect((await login(first)).status).toBe(200);
+    expect((await login(first)).status).toBe(401);
+    // Another browser opens the same file: it holds a new ticket now.
+    const second = ticketOf();
+    expect(second).not.toBe(first);
+    expect((await login(second)).status).toBe(200);
+    // A login URL's ticket of its own leaves the page's alone.
+    const third = ticketOf();
+    const url = running.loginUrl();
+    expect((await login(url.split('#login=')[1]!)).status).toBe(200);
+    expect(ticketOf()).toBe(third);
   });
 
-  it('listens on 127.0.0.1 on a free port; the URL carries a login ticket, never the token, which is in a 0600 file', async () => {
+  it('listens on 127.0.0.1 on a free port; no URL carries the token, which is in a 0600 file', async () => {
     const running = await start();
-    expect(running.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${running.port}/#login=[\\w-]{43}$`));
-    expect(running.url).not.toContain(running.token);
-    expect(running.loginUrl()).not.toBe(running.url);
+    expect(running.origin).toBe(`http://127.0.0.1:${running.port}`);
+    expect(running.loginUrl()).toMatch(
+      new RegExp(`^http://127\\.0\\.0\\.1:${running.port}/#login=[\\w-]{43}$`),
+    );
+    expect(running.loginUrl()).not.toContain(running.token);
     expect(running.port).toBeGreaterThan(0);
     expect(running.tokenFile).toBe(dir.path('nodupe', 'token'));
     expect(readFileSync(running.tokenFile, 'utf8')).toBe(`${running.token}\n`);
@@ -114,7 +126,7 @@ describe('nodupe serve: the running server', () => {
       /^id: 1\nevent: catalog.changed\ndata: \{"type":"catalog.changed","generation":4,"id":1,"at":"[^"]+"\}\n\n$/,
     );
 
-    const openPage = running.openPageFile();
+    const { openPage } = running;
     await running.close();
     server = undefined;
     expect((await reader.read()).done).toBe(true);
@@ -155,11 +167,11 @@ describe('nodupe serve: the running server', () => {
     expect(readFileSync(dir.path('nodupe/serve.sock'), 'utf8')).toBe('mine');
   });
 
-  it('makes a runtime folder of your own that others could write 0700 again', async () => {
+  it('refuses a runtime folder others can write', async () => {
     dir.write('nodupe/x', '');
     spawnSync('chmod', ['0777', dir.path('nodupe')]);
-    await start();
-    expect(statSync(dir.path('nodupe')).mode & 0o7777).toBe(0o700);
+    await expect(start()).rejects.toThrow(/can be written by others/);
+    server = undefined;
   });
 });
 

@@ -16,6 +16,11 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(base(env.XDG_CACHE_HOME, ['.cache']), 'nodupe');
 }
 
+/** nodupe's state folder, `$XDG_STATE_HOME/nodupe` (the server's runtime files when XDG_RUNTIME_DIR is unset). */
+export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(base(env.XDG_STATE_HOME, ['.local', 'state']), 'nodupe');
+}
+
 /** nodupe's config folder, `$XDG_CONFIG_HOME/nodupe`. */
 export function configDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(base(env.XDG_CONFIG_HOME, ['.config']), 'nodupe');

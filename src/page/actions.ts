@@ -30,7 +30,9 @@ const CONNECTION_ERRORS: Record<'lost' | 'closed', ShownError> = {
   },
   closed: {
     message: 'nodupe serve no longer accepts this page.',
-    hint: 'A server started again has a new token: open the URL it printed, or sign in with its token.',
+    hint:
+      'It stopped, or another program answers here now. Open the page nodupe serve prints when it starts ' +
+      '(file://…/open.html). Do not type its token into this page.',
   },
 };
 
@@ -59,7 +61,10 @@ export class Actions {
   }
 
   showError(error: unknown): void {
-    if (error instanceof RpcFailure) {
+    // Refused (401): the server the page followed is gone; say so as the event stream does.
+    if (error instanceof RpcFailure && error.rpcCode === 401) {
+      this.#store.update({ error: CONNECTION_ERRORS.closed });
+    } else if (error instanceof RpcFailure) {
       this.#store.update({ error: { message: error.message, hint: error.hint } });
     } else {
       this.#store.update({

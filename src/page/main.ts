@@ -97,25 +97,10 @@ function saySignIn(message: string | undefined): void {
   signInError.hidden = message === undefined;
 }
 
-/** Shows the sign-in form (the token, pasted) until the page is signed in; then `done`. */
-function askToSignIn(done: () => void): void {
-  if (!signInForm.hidden) return;
-  signInForm.hidden = false;
-  tokenInput.focus();
-  const submit = (event: SubmitEvent): void => {
-    event.preventDefault();
-    void session.signIn(tokenInput.value).then((result) => {
-      if (!result.ok) return saySignIn(result.reason);
-      saySignIn(undefined);
-      signInForm.hidden = true;
-      signInForm.removeEventListener('submit', submit);
-      done();
-    });
-  };
-  signInForm.addEventListener('submit', submit);
-}
-
-/** Signs the page in: with the URL's login ticket, else the session kept from before, else the form. */
+/**
+ * Signs the page in: with the URL's login ticket, else the session kept from before, else the token pasted into
+ * the form (a browser of another machine, or a spent link).
+ */
 async function signIn(): Promise<void> {
   const login = takeLoginFromUrl(location, history);
   if (login !== undefined) {
@@ -124,12 +109,26 @@ async function signIn(): Promise<void> {
   }
   if (session.signedIn) return;
   document.body.classList.add('signed-out');
-  await new Promise<void>((resolve) => askToSignIn(resolve));
+  signInForm.hidden = false;
+  tokenInput.focus();
+  await new Promise<void>((resolve) => {
+    signInForm.addEventListener('submit', (event) => {
+      event.preventDefault();
+      void session.signIn(tokenInput.value).then((result) => {
+        if (!result.ok) return saySignIn(result.reason);
+        resolve();
+      });
+    });
+  });
+  saySignIn(undefined);
+  signInForm.hidden = true;
   document.body.classList.remove('signed-out');
 }
 
-// A server started again refuses the session: the page asks to sign in again, and starts afresh once it has.
-session.onSignedOut(() => askToSignIn(() => location.reload()));
+// The server refuses a session that worked: it stopped, and whatever answers at this address now may not be
+// nodupe (another user's program can take a free port). The page says so and asks for no token: the user opens
+// the page the new server prints.
+session.onSignedOut(() => void actions.connection('closed'));
 
 await signIn();
 top(store.state);

@@ -35,7 +35,7 @@ function httpFailure(response: Response): RpcFailure {
   if (response.status === 401) {
     return new RpcFailure('Not signed in (401).', 401, {
       code: 'UNAUTHORIZED',
-      hint: 'Open the URL that `nodupe serve` printed, or sign in with its token.',
+      hint: 'Open the page `nodupe serve` printed when it started (file://…/open.html).',
     });
   }
   if (response.status === 429) {

@@ -44,8 +44,8 @@ export class Session {
       return {
         ok: false,
         reason:
-          'Not accepted: a login link opens the page once, and a server started again has a new token. ' +
-          'Paste the token of the server running now.',
+          'Not accepted: a login link opens the page once (the page nodupe serve printed holds a new one: open ' +
+          'it again), and a server started again has a new token.',
       };
     }
     if (!response.ok) return { ok: false, reason: `The server answered ${response.status}.` };

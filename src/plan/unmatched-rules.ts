@@ -15,3 +15,8 @@ export function unmatchedRules(rules: readonly KeepRule[], groups: readonly Dupl
     return hit || groups.length === 0 ? [] : [`${rule.kind} ${rule.glob}`];
   });
 }
+
+/** What `nodupe plan` and `plan.build` say of a rule `unmatchedRules` names. */
+export function unmatchedRuleWarning(rule: string): string {
+  return `${rule}: the glob matched no file of any group, so the rule decided nothing`;
+}

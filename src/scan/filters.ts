@@ -61,11 +61,11 @@ function matcher(
 }
 
 /**
- * One matcher for globs: one without a slash matches a name anywhere, one with a slash the whole path. A glob
- * out of bounds (see `compileGlob`) is refused as BAD_INPUT.
+ * One matcher for globs: one without a slash matches a name anywhere, one with a slash the whole path (decided
+ * for each brace alternative, see `compileGlob`). A glob out of bounds is refused as BAD_INPUT.
  */
 export function globMatcher(globs: string | readonly string[]): (path: string) => boolean {
-  const tests = (typeof globs === 'string' ? [globs] : globs).map((g) => compileGlob(g, !g.includes('/')));
+  const tests = (typeof globs === 'string' ? [globs] : globs).map((g) => compileGlob(g));
   return (path) => tests.some((matches) => matches(path));
 }
 

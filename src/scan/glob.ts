@@ -3,7 +3,7 @@ import { NodupeError } from '../core/errors.js';
 /**
  * What a glob may be. A glob comes from the user, also over `nodupe serve`, and is matched against every path of
  * the catalog: these bounds, with a matcher that never backtracks more than one wildcard, keep that work in
- * proportion to the glob's length times the path's.
+ * proportion to the length of its alternatives together (at most `maxExpandedLength`) times the path's.
  */
 export const GLOB_LIMITS = {
   /** Characters of a glob. */
@@ -12,6 +12,11 @@ export const GLOB_LIMITS = {
   maxWildcards: 32,
   /** Alternatives a glob's braces expand to: `{jpg,png}` is 2, `{a,b}{c,d}` is 4. */
   maxAlternatives: 64,
+  /**
+   * Characters of all a glob's brace alternatives together: each is matched on its own, so this, not the glob's
+   * length, is what a path's match costs. `{jpg,png}.*` is 10 (`jpg.*`, `png.*`).
+   */
+  maxExpandedLength: 1024,
 } as const;
 
 /** One character: itself, any (`?`), or one of a set (`[a-z]`, `[!._]`). */
@@ -50,14 +55,30 @@ export function normalizeGlob(glob: string): string {
  * Compiles a glob, or refuses it as BAD_INPUT when it is out of bounds (GLOB_LIMITS). `*` matches any run of
  * characters but `/`, `**` alone in a segment any number of segments, `?` one character, `[abc]`, `[a-z]` and
  * `[!abc]` one of (not of) a set, `{a,b}` either, `\` escapes. Nothing else is special: `+(a|b)` is those
- * characters. With `byName`, the glob is matched against the last segment of a path only.
+ * characters. Each brace alternative without a `/` is matched against the last segment of a path (a name
+ * anywhere), one with a `/` against the whole path: `{*.tmp,cache/**}` is `*.tmp` or `cache/**`.
  */
-export function compileGlob(glob: string, byName = false): (path: string) => boolean {
+export function compileGlob(glob: string): (path: string) => boolean {
   if (glob.length > GLOB_LIMITS.maxLength) {
     refuse(glob, `longer than ${GLOB_LIMITS.maxLength} characters (${glob.length})`);
   }
-  const patterns = expandBraces(normalizeGlob(glob), glob).map((alternative) => {
-    const segments = parseSegments(normalizeGlob(alternative));
+  // Expanded as written, so that `./*.jpg` keeps the slash that makes it a path glob; matched simplified.
+  const alternatives = expandBraces(glob, glob).map((text) => ({
+    text: normalizeGlob(text),
+    byPath: text.includes('/'),
+  }));
+  const expandedLength = alternatives.reduce((n, a) => n + a.text.length, 0);
+  if (expandedLength > GLOB_LIMITS.maxExpandedLength) {
+    refuse(
+      glob,
+      `its braces expand to more than ${GLOB_LIMITS.maxExpandedLength} characters (${expandedLength}), ` +
+        'and each alternative is matched on its own',
+    );
+  }
+  const byPath: Segment[][] = [];
+  const byName: Segment[][] = [];
+  for (const alternative of alternatives) {
+    const segments = parseSegments(alternative.text);
     const wildcards = segments.reduce(
       (n, s) => n + (s === GLOBSTAR ? 1 : s.filter((t) => t.kind === 'star').length),
       0,
@@ -65,11 +86,16 @@ export function compileGlob(glob: string, byName = false): (path: string) => boo
     if (wildcards > GLOB_LIMITS.maxWildcards) {
       refuse(glob, `more than ${GLOB_LIMITS.maxWildcards} wildcards (*, **) in one alternative`);
     }
-    return segments;
-  });
+    (alternative.byPath ? byPath : byName).push(segments);
+  }
   return (path) => {
-    const parts = (byName ? path.slice(path.lastIndexOf('/') + 1) : path).split('/');
-    return patterns.some((segments) => matchPath(segments, parts));
+    if (byPath.length > 0) {
+      const parts = path.split('/');
+      if (byPath.some((segments) => matchPath(segments, parts))) return true;
+    }
+    if (byName.length === 0) return false;
+    const name = [path.slice(path.lastIndexOf('/') + 1)];
+    return byName.some((segments) => matchPath(segments, name));
   };
 }
 

@@ -76,12 +76,18 @@ export class Sessions {
 }
 
 /**
- * Login tickets: the secret in the URL `nodupe serve` prints and opens (`/#login=TICKET`). A ticket opens one page
- * session and is spent, so the URL left in the browser's history, or in a process list while the browser starts,
- * opens nothing afterwards. The token itself is never put in a URL.
+ * Login tickets: the secret of a login URL (`/#login=TICKET`), which the page `nodupe serve` prints (a file only
+ * the user can read) sends the browser to. A ticket opens one page session and is spent, so the URL left in the
+ * browser's history opens nothing afterwards. The token itself is never put in a URL.
  */
 export class LoginTickets {
   readonly #secrets = new SecretSet(MAX_TICKETS);
+  readonly #onSpend: (ticket: string) => void;
+
+  /** `onSpend` is told of each ticket spent (the server then puts a new one in its page). */
+  constructor(onSpend: (ticket: string) => void = () => {}) {
+    this.#onSpend = onSpend;
+  }
 
   issue(): string {
     return this.#secrets.add();
@@ -92,6 +98,7 @@ export class LoginTickets {
     const key = this.#secrets.find(given);
     if (key === undefined) return false;
     this.#secrets.delete(key);
+    this.#onSpend(given!);
     return true;
   }
 }

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
 /**
@@ -8,10 +8,8 @@ import type { Socket } from 'node:net';
  * (`GET /events`), is never cut by them.
  */
 export const CONNECTION_LIMITS = {
-  /** Open connections in all; node closes the ones beyond at once. */
+  /** Open connections in all; one beyond takes the place of the oldest without a request in flight. */
   maxConnections: 256,
-  /** Open connections from one remote address; the ones beyond are closed when they arrive. */
-  perAddress: 64,
   /** To send a request's headers. */
   headersTimeoutMs: 10_000,
   /** To send a whole request, headers and body. */
@@ -25,34 +23,67 @@ export const CONNECTION_LIMITS = {
 /** The options node's HTTP server takes when created: how often it checks the timeouts. */
 export const SERVER_OPTIONS = { connectionsCheckingInterval: CONNECTION_LIMITS.checkEveryMs } as const;
 
-/** The part of a server `limitConnections` uses: its connections. */
-export type ConnectionSource = Pick<Server, 'on'>;
+/** The part of a server `capConnections` uses: its connections, and the requests on them. */
+export type ConnectionSource = Pick<Server, 'on' | 'prependListener'>;
 
-/** Closes a connection beyond `perAddress` from its remote address, as it arrives. */
-export function capConnectionsPerAddress(server: ConnectionSource, perAddress: number): void {
-  const open = new Map<string, number>();
+/**
+ * Holds at most `max` connections. A connection that arrives at the cap takes the place of the oldest one with no
+ * request in flight (its request not yet whole, or kept alive between requests), which is closed; only when every
+ * connection has a request in flight is the new one closed instead. A request is in flight from its whole headers
+ * to its answer's end, so a client that keeps connections half-sent or idle cannot keep others out; an event
+ * stream (`GET /events`) stays in flight, and needs a credential to open.
+ *
+ * There is no cap per remote address: on loopback every local client, the user's own browser included, comes from
+ * 127.0.0.1, so a cap per address cannot tell one user from another; it let any local user lock the page out.
+ */
+export function capConnections(server: ConnectionSource, max: number): void {
+  // Open connections in the order they arrived, each with its requests in flight: the first idle one is the oldest.
+  const open = new Map<Socket, { inFlight: number }>();
+  const oldestIdle = (): Socket | undefined => {
+    for (const [socket, state] of open) if (state.inFlight === 0) return socket;
+    return undefined;
+  };
   server.on('connection', (socket: Socket) => {
-    const address = socket.remoteAddress ?? '';
-    const count = open.get(address) ?? 0;
-    if (count >= perAddress) {
-      socket.destroy();
-      return;
+    if (open.size >= max) {
+      // Closed already, its 'close' not yet seen: no longer held.
+      for (const held of open.keys()) if (held.destroyed) open.delete(held);
     }
-    open.set(address, count + 1);
-    socket.once('close', () => {
-      const left = (open.get(address) ?? 1) - 1;
-      if (left === 0) open.delete(address);
-      else open.set(address, left);
-    });
+    if (open.size >= max) {
+      const idle = oldestIdle();
+      if (idle === undefined) {
+        socket.destroy();
+        return;
+      }
+      open.delete(idle);
+      idle.destroy();
+    }
+    open.set(socket, { inFlight: 0 });
+    socket.once('close', () => open.delete(socket));
+  });
+  // First among the request's listeners: the request is in flight before any answer to it can start.
+  server.prependListener('request', (request: IncomingMessage, response: ServerResponse) => {
+    const state = open.get(request.socket);
+    if (state === undefined) return;
+    state.inFlight += 1;
+    let ended = false;
+    const end = (): void => {
+      if (ended) return;
+      ended = true;
+      state.inFlight -= 1;
+    };
+    response.once('finish', end);
+    response.once('close', end);
   });
 }
 
-/** Applies CONNECTION_LIMITS to a node HTTP server. */
+/**
+ * Applies CONNECTION_LIMITS to a node HTTP server. Its own `maxConnections` stays unset: node would close a
+ * connection beyond it before `capConnections` could make room for it.
+ */
 export function limitConnections(server: Server): void {
   const limits = CONNECTION_LIMITS;
-  server.maxConnections = limits.maxConnections;
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = limits.requestTimeoutMs;
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
-  capConnectionsPerAddress(server, limits.perAddress);
+  capConnections(server, limits.maxConnections);
 }

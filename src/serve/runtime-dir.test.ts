@@ -1,5 +1,5 @@
 import { chmodSync, mkdirSync, statSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { scratch } from '../../test/helpers/tree.js';
@@ -28,10 +28,11 @@ function refusal(run: () => unknown): unknown {
 }
 
 describe('the runtime folder of nodupe serve', () => {
-  it('is $XDG_RUNTIME_DIR/nodupe, else nodupe-UID in the temporary folder', () => {
-    expect(runtimeDirPath({ XDG_RUNTIME_DIR: '/run/user/1000' }, 1000)).toBe('/run/user/1000/nodupe');
-    expect(runtimeDirPath({}, 1000)).toBe(join(tmpdir(), 'nodupe-1000'));
-    expect(runtimeDirPath({ XDG_RUNTIME_DIR: 'relative' }, 7)).toBe(join(tmpdir(), 'nodupe-7'));
+  it("is $XDG_RUNTIME_DIR/nodupe, else run/ in nodupe's state folder: never a name another user could take first", () => {
+    expect(runtimeDirPath({ XDG_RUNTIME_DIR: '/run/user/1000' })).toBe('/run/user/1000/nodupe');
+    expect(runtimeDirPath({ XDG_STATE_HOME: '/home/ann/.state' })).toBe('/home/ann/.state/nodupe/run');
+    expect(runtimeDirPath({})).toBe(join(homedir(), '.local', 'state', 'nodupe', 'run'));
+    expect(runtimeDirPath({ XDG_RUNTIME_DIR: 'relative', XDG_STATE_HOME: '/s' })).toBe('/s/nodupe/run');
   });
 
   it('is made 0700, and the token file 0600', () => {
@@ -45,13 +46,18 @@ describe('the runtime folder of nodupe serve', () => {
     expect(mode(file)).toBe(0o600);
   });
 
-  it('makes a folder of your own that others may read or write 0700 again', () => {
+  it('closes a folder of your own that others may read (0700); refuses one they may write', () => {
     const dir = temp();
     mkdirSync(dir.path('nodupe'));
-    for (const loose of [0o777, 0o770, 0o755, 0o1700]) {
+    for (const loose of [0o755, 0o750, 0o1700, 0o2711]) {
       chmodSync(dir.path('nodupe'), loose);
       expect(openRuntimeDir({ XDG_RUNTIME_DIR: dir.root })).toBe(dir.path('nodupe'));
       expect(statSync(dir.path('nodupe')).mode & 0o7777).toBe(0o700);
+    }
+    for (const open of [0o777, 0o770, 0o702, 0o1777]) {
+      chmodSync(dir.path('nodupe'), open);
+      expect(() => openRuntimeDir({ XDG_RUNTIME_DIR: dir.root })).toThrow(/can be written by others/);
+      expect(statSync(dir.path('nodupe')).mode & 0o7777).toBe(open);
     }
   });
 

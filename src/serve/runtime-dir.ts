@@ -8,9 +8,9 @@ import {
   rmSync,
   writeSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { NodupeError } from '../core/errors.js';
+import { stateDir } from '../core/xdg.js';
 import { nodeFileOps } from '../fs/file-ops.js';
 import { untrustedAncestor } from '../fs/trust.js';
 
@@ -22,22 +22,23 @@ const currentUid = (): number => process.getuid?.() ?? 0;
 
 /**
  * Where `nodupe serve` keeps its token and socket: `$XDG_RUNTIME_DIR/nodupe/`, or, when XDG_RUNTIME_DIR is not
- * set (to an absolute path), `nodupe-<uid>/` in the system's temporary folder.
+ * set (to an absolute path), `$XDG_STATE_HOME/nodupe/run/` (`~/.local/state/nodupe/run`). Never a name guessable
+ * in a shared folder such as /tmp: another user could make it first and keep the server from starting.
  */
-export function runtimeDirPath(env: NodeJS.ProcessEnv, uid = currentUid()): string {
+export function runtimeDirPath(env: NodeJS.ProcessEnv): string {
   const runtime = env.XDG_RUNTIME_DIR;
-  return runtime?.startsWith('/') ? join(runtime, 'nodupe') : join(tmpdir(), `nodupe-${uid}`);
+  return runtime?.startsWith('/') ? join(runtime, 'nodupe') : join(stateDir(env), 'run');
 }
 
 /**
- * Makes the runtime folder (0700) or checks the one there: it must be a folder of the user's own, no symbolic link;
- * one that others may read or write is made 0700 again (it is the user's: a folder nodupe made, opened since). The
- * folders above it, by their real path, must let no one else rename or replace it: the user's or root's, writable
- * by no one else unless sticky (as /tmp). Else anyone could swap the socket or read the token. Refused as
- * BAD_INPUT (exit 2). Returns the folder's real path, which the token and socket go in.
+ * Makes the runtime folder (0700) or checks the one there: it must be a folder of the user's own, no symbolic
+ * link; one that others may write is refused (anything could have been put in it), one they may only read is made
+ * 0700. The folders above it, by their real path, must let no one else rename or replace it: the user's or
+ * root's, writable by no one else unless sticky (as /tmp). Else anyone could swap the socket or read the token.
+ * Refused as BAD_INPUT (exit 2). Returns the folder's real path, which the token and socket go in.
  */
 export function openRuntimeDir(env: NodeJS.ProcessEnv, uid = currentUid()): string {
-  const dir = runtimeDirPath(env, uid);
+  const dir = runtimeDirPath(env);
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (error) {
@@ -63,7 +64,9 @@ export function openRuntimeDir(env: NodeJS.ProcessEnv, uid = currentUid()): stri
       ? 'is not a folder'
       : Number(st.uid) !== uid
         ? `belongs to another user (uid ${st.uid})`
-        : undefined;
+        : (Number(st.mode) & 0o022) !== 0
+          ? `can be written by others (mode ${(Number(st.mode) & 0o7777).toString(8)}), who may have put files in it`
+          : undefined;
   if (problem !== undefined) {
     throw new NodupeError(
       'BAD_INPUT',
@@ -77,6 +80,7 @@ export function openRuntimeDir(env: NodeJS.ProcessEnv, uid = currentUid()): stri
       `the folder ${above}: nodupe serve keeps its token and socket in ${real} (set XDG_RUNTIME_DIR to a folder of your own)`,
     );
   }
+  // Readable by others (a folder made under a loose umask before): nothing could be put in it, so it is closed.
   if ((Number(st.mode) & 0o7077) !== 0) chmodSync(real, 0o700);
   return real;
 }

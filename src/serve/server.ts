@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
 import { systemClock, type Clock } from '../core/clock.js';
 import { LoginTickets, newSecret } from './auth.js';
@@ -12,7 +12,7 @@ import { createHttpApp, type PreviewSource, type ServeBackend } from './http-app
 import { pageDirUrl } from './page-url.js';
 import type { EventBody } from './protocol.js';
 import { openRuntimeDir, SOCKET_FILE, writeTokenFile } from './runtime-dir.js';
-import { writeOpenPage } from './open-page.js';
+import { writeOpenPage as writePageTo } from './open-page.js';
 import { listenOnSocket, type SocketServer } from './socket.js';
 
 /** What the server serves: the service's methods and downloads, its events, and its closing. */
@@ -39,15 +39,19 @@ export interface ServerOptions {
 }
 
 export interface RunningServer {
-  /** `http://HOST:PORT/#login=TICKET`: the one line printed on start; its ticket signs one browser in. */
-  url: string;
-  /** Another such URL, with a ticket of its own. */
-  loginUrl(): string;
+  /** `http://HOST:PORT`, with no secret. */
+  origin: string;
   /**
-   * A 0600 HTML file in the runtime folder that sends the browser on to a new login URL: what `--open` hands to
-   * the opener, so no secret is in a process's arguments. It goes when the server stops.
+   * The page to open: a 0600 HTML file in the runtime folder that sends the browser on to a login URL, whose
+   * ticket signs it in. Once the ticket is spent, the file gets a new one: it opens the page again, in any browser
+   * of the user's. Its path is all a command line holds (no secret in a process list). It goes when the server
+   * stops.
    */
-  openPageFile(): string;
+  openPage: string;
+  /** The same, as the `file://` URL printed on start. */
+  openUrl: string;
+  /** A login URL with a ticket of its own. */
+  loginUrl(): string;
   token: string;
   port: number;
   /** The token file and the socket, in the runtime folder. */
@@ -75,7 +79,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const socketPath = join(runtimeDir, SOCKET_FILE);
   const events = new EventLog(clock);
   const token = newSecret();
-  const tickets = new LoginTickets();
+  // The open page's ticket, once spent, is replaced (the page is written again).
+  let openTicket: string | undefined;
+  const tickets = new LoginTickets((spent) => {
+    if (spent === openTicket && !closing) writeOpenPage();
+  });
   let port = options.port ?? 0;
 
   // The socket first: it refuses to start when another server is running.
@@ -119,8 +127,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }),
   );
   const tokenFile = writeTokenFile(runtimeDir, token);
-  const loginUrl = (): string => `http://${hostInUrl(host)}:${port}/#login=${tickets.issue()}`;
-  let openPage: string | undefined;
+  const origin = `http://${hostInUrl(host)}:${port}`;
+  const loginUrl = (): string => `${origin}/#login=${tickets.issue()}`;
+  const writeOpenPage = (): string => {
+    openTicket = tickets.issue();
+    return writePageTo(runtimeDir, `${origin}/#login=${openTicket}`);
+  };
+  const openPage = writeOpenPage();
 
   let closed: Promise<void> | undefined;
   const close = async (): Promise<void> => {
@@ -134,16 +147,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     unsubscribe();
     await socket.close();
     rmSync(tokenFile, { force: true });
-    if (openPage !== undefined) rmSync(openPage, { force: true });
+    rmSync(openPage, { force: true });
     // Requests in flight get their answers; the service then closes.
     await stopped;
     clearTimeout(cut);
     await backend.close();
   };
   return {
-    url: loginUrl(),
+    origin,
+    openPage,
+    openUrl: pathToFileURL(openPage).href,
     loginUrl,
-    openPageFile: () => (openPage = writeOpenPage(runtimeDir, loginUrl())),
     token,
     port,
     tokenFile,

@@ -21,6 +21,7 @@ import type { RuleLookup } from '../plan/keepers.js';
 import { hasherLookup, ruleLookup } from '../plugins/named.js';
 import { hashToAskFor } from '../dupes/hash-to-ask-for.js';
 import { buildPlan } from '../plan/build.js';
+import { unmatchedRules, unmatchedRuleWarning } from '../plan/unmatched-rules.js';
 import { planToJson, readPlan } from '../plan/plan-json.js';
 import type { PluginHost } from '../plugins/host.js';
 import {
@@ -48,7 +49,7 @@ import type { PreviewFile } from './previews.js';
 import { memberView } from './members.js';
 import { editPlan, forcedKeeper, readEdits } from './plan-edit.js';
 import { PlanStore } from './plan-store.js';
-import { planView } from './plan-view.js';
+import { planView, RuleWarnings } from './plan-view.js';
 import { Params } from './params.js';
 import { readPolicy } from './policy-params.js';
 import { runScanThread } from './scan-job.js';
@@ -88,6 +89,7 @@ export class Service {
   readonly #options: ServiceOptions;
   readonly #catalog: CatalogStore;
   readonly #plans: PlanStore;
+  readonly #ruleWarnings = new RuleWarnings();
   readonly #jobs: Jobs;
   readonly #epoch = randomUUID().slice(0, 8);
   readonly #unsubscribePlugins: () => void;
@@ -410,7 +412,7 @@ export class Service {
   }
 
   #planView(id: string): PlanView {
-    return planView(this.#plans.get(id).plan, this.#applied(id));
+    return planView(this.#plans.get(id).plan, this.#applied(id), this.#ruleWarnings.of(id));
   }
 
   #planBuild(raw: unknown): PlanView {
@@ -436,7 +438,8 @@ export class Service {
       },
       rules,
     );
-    return planView(this.#plans.add(plan).plan, false);
+    this.#ruleWarnings.set(plan.id, unmatchedRules(policy.rules, groups).map(unmatchedRuleWarning));
+    return planView(this.#plans.add(plan).plan, false, this.#ruleWarnings.of(plan.id));
   }
 
   #planEdit(raw: unknown): PlanView {
@@ -474,7 +477,7 @@ export class Service {
     // The same checks as apply's reading of a plan file, before anything is kept.
     const checked = readPlan(planToJson(edited.plan), `plan ${id}`);
     for (const key of edited.ignored) this.#setIgnored(index, index.get(key)!, true);
-    return planView(this.#plans.save(checked).plan, false);
+    return planView(this.#plans.save(checked).plan, false, this.#ruleWarnings.of(id));
   }
 
   // ----- jobs

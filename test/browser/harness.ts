@@ -133,7 +133,7 @@ export function serverEnv(root: string): NodeJS.ProcessEnv {
 }
 
 export interface Served {
-  /** The URL the server printed: `http://127.0.0.1:PORT/#login=TICKET` (the ticket signs one browser in). */
+  /** The page the server printed: `file://…/open.html`, which sends a browser on with a login ticket. */
   url: string;
   origin: string;
   host: string;
@@ -143,7 +143,7 @@ export interface Served {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-const URL_LINE = /(http:\/\/127\.0\.0\.1:\d+\/#login=[\w-]+)/;
+const URL_LINE = /^(file:\/\/\S+\/open\.html)$/m;
 
 /** Starts `nodupe serve --catalog CATALOG --port 0 ARGS…` and waits for the URL line on its stdout. */
 export async function startServer(
@@ -175,7 +175,8 @@ export async function startServer(
   });
   // Whatever else it prints is read and dropped (a full pipe would stall it).
   child.stdout.resume();
-  const url = new URL(printed);
+  // Where the page sends the browser: the server's origin.
+  const url = new URL(/url=(http:\/\/[^/"]+)\//.exec(readFileSync(fileURLToPath(printed), 'utf8'))![1]!);
   return {
     url: printed,
     origin: url.origin,
@@ -187,6 +188,12 @@ export async function startServer(
       return exited;
     },
   };
+}
+
+/** Opens the page the server printed, as a user does, and waits until it has sent the browser on to the server. */
+export async function openPrinted(page: Page, served: Served): Promise<void> {
+  await page.goto(served.url);
+  await page.waitForURL((url) => url.origin === served.origin);
 }
 
 /** One plain HTTP request to the server, with exactly these headers (Node's fetch would not send another Host). */

@@ -14,6 +14,7 @@ import {
   DESKTOP,
   filesUnder,
   launchBrowser,
+  openPrinted,
   screenshot,
   serverEnv,
   startServer,
@@ -62,7 +63,7 @@ describe.skipIf(!browserAvailable())('an apply interrupted by stopping the serve
     const server = await startServer(catalog, env, ['--max-read-rate', '2MiB/s']);
     const page = await browser.newPage({ viewport: DESKTOP });
     try {
-      await page.goto(server.url);
+      await openPrinted(page, server);
       await page
         .locator('#decide')
         .getByText(/marked ·/)
@@ -90,11 +91,11 @@ describe.skipIf(!browserAvailable())('an apply interrupted by stopping the serve
       await server.stop('SIGKILL');
     }
 
-    // Started again (a new token: the URL it prints), the page shows the run cut short and how to finish it.
+    // Started again (a new token: the page it prints), the page shows the run cut short and how to finish it.
     const again = await startServer(catalog, env);
     const reopened = await browser.newPage({ viewport: DESKTOP });
     try {
-      await reopened.goto(again.url);
+      await openPrinted(reopened, again);
       await reopened.getByTestId('plan-review').click();
       await reopened
         .getByTestId('runs')

@@ -4,6 +4,7 @@
 // disk, undo, check again. And the server refuses requests without the token, or for another Host.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatBytes } from '../../src/core/format.js';
@@ -15,6 +16,7 @@ import {
   filesUnder,
   imagesLoaded,
   launchBrowser,
+  openPrinted,
   PHONE,
   rawRequest,
   screenshot,
@@ -39,6 +41,8 @@ describe.skipIf(!browserAvailable())('the review page, end to end', () => {
   let page: Page;
   /** The tree as it was made: relative path → SHA-256. */
   let before: Map<string, string>;
+  /** The login URL the first page was sent to (its ticket spent by it). */
+  let spentLogin: string;
   /** Uncaught errors in the page: a bug of the page, whatever the screen shows. */
   const pageErrors: string[] = [];
   /** Every URL the page asked for: all of them nodupe's own (no fonts, scripts or icons from elsewhere). */
@@ -77,9 +81,10 @@ describe.skipIf(!browserAvailable())('the review page, end to end', () => {
       .filter({ hasText: `/Pictures/${path}` });
 
   it('scans, reviews, marks, applies and undoes, with the files on disk as the page says', async () => {
-    // The printed URL's ticket signs the page in; the page takes it off its URL at once.
-    const landed = await page.goto(server.url);
-    expect(landed?.status()).toBe(200);
+    // The printed page sends the browser on with a login ticket, which signs it in; the page takes the ticket
+    // off its URL at once.
+    spentLogin = /url=(http:[^"]+)"/.exec(readFileSync(fileURLToPath(server.url), 'utf8'))![1]!;
+    await openPrinted(page, server);
     await page.getByTestId('scan-path').waitFor();
     expect(page.url()).toBe(`${server.origin}/`);
     expect(await page.evaluate("localStorage.getItem('nodupe-session')")).toMatch(/^[\w-]{43}$/);
@@ -269,7 +274,10 @@ describe.skipIf(!browserAvailable())('the review page, end to end', () => {
     // Thumbnails show from blobs the page made of what the server sent.
     expect(
       [...requested].filter(
-        (url) => !url.startsWith(`${server.origin}/`) && !url.startsWith(`blob:${server.origin}/`),
+        (url) =>
+          url !== server.url &&
+          !url.startsWith(`${server.origin}/`) &&
+          !url.startsWith(`blob:${server.origin}/`),
       ),
     ).toEqual([]);
     // No request carried a secret in its URL.
@@ -278,10 +286,18 @@ describe.skipIf(!browserAvailable())('the review page, end to end', () => {
     );
   });
 
-  it('a login URL opened again asks for the token; the token signs in; a wrong one is told', async () => {
+  it('the printed page signs in another browser too; a spent login URL asks for the token, which signs in', async () => {
+    const other = await browser.newPage({ viewport: DESKTOP });
+    try {
+      await openPrinted(other, server);
+      await other.getByTestId('group-row').first().waitFor();
+    } finally {
+      await other.close();
+    }
+    // The login URL the first page used, as the browser's history keeps it: spent.
     const again = await browser.newPage({ viewport: DESKTOP });
     try {
-      await again.goto(server.url);
+      await again.goto(spentLogin);
       const form = again.getByTestId('sign-in');
       await form.waitFor();
       expect(again.url()).toBe(`${server.origin}/`);
@@ -301,6 +317,26 @@ describe.skipIf(!browserAvailable())('the review page, end to end', () => {
       expect(await form.isHidden()).toBe(true);
     } finally {
       await again.close();
+    }
+  });
+
+  it('a session the server refuses (it restarted, or another program took its port) makes the page ask for no token', async () => {
+    const stale = await browser.newPage({ viewport: DESKTOP });
+    try {
+      await stale.addInitScript("localStorage.setItem('nodupe-session', 'a-session-of-a-server-gone')");
+      const posted: string[] = [];
+      stale.on('request', (request) => {
+        if (request.method() === 'POST') posted.push(new URL(request.url()).pathname);
+      });
+      await stale.goto(`${server.origin}/`);
+      const error = stale.getByTestId('error');
+      await error.getByText('nodupe serve no longer accepts this page.').waitFor();
+      expect(await error.textContent()).toContain('Do not type its token into this page');
+      expect(await stale.getByTestId('sign-in').isHidden()).toBe(true);
+      expect(posted).not.toContain('/session');
+      expect(await stale.evaluate("localStorage.getItem('nodupe-session')")).toBeNull();
+    } finally {
+      await stale.close();
     }
   });
 

@@ -15,6 +15,7 @@ import {
   ruleLookup,
   summarizePlan,
   unmatchedRules,
+  unmatchedRuleWarning,
   type Plan,
 } from '../../index.js';
 import type { CliContext } from '../context.js';
@@ -79,9 +80,8 @@ export function planCommand(ctx: CliContext): Command {
           },
           known,
         );
-        for (const rule of unmatchedRules(keepers.rules, report.groups)) {
-          session.warn(`${rule}: the glob matched no file of any group, so the rule decided nothing`);
-        }
+        for (const rule of unmatchedRules(keepers.rules, report.groups))
+          session.warn(unmatchedRuleWarning(rule));
         if (policy!.from !== undefined) session.warn(`policy from ${policy!.from}`);
       } finally {
         await session.close();

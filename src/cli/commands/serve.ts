@@ -138,19 +138,19 @@ export function serveCommand(ctx: CliContext): Command {
         folders.length === 0 ? undefined : new HotReloader({ host: plugins, folders, clock: ctx.clock });
       reloader?.start();
 
-      ctx.stdout.write(`${server.url}\n`);
+      ctx.stdout.write(`${server.openUrl}\n`);
       if (!options.quiet) {
         say(
-          `serving ${catalogPath} on port ${server.port}${options.port === 0 ? ' (a free port; --port N to choose one)' : ''}; ` +
-            `the URL signs one browser in (another signs in with the token); ` +
-            `token in ${server.tokenFile}, JSON-RPC also on ${server.socketPath}; Ctrl-C stops`,
+          `serving ${catalogPath} on ${server.origin}/${options.port === 0 ? ' (a free port; --port N to choose one)' : ''}; ` +
+            `open the page above in a browser of this machine (it signs it in); from elsewhere, sign in with the token in ${server.tokenFile}; ` +
+            `JSON-RPC also on ${server.socketPath}; Ctrl-C stops`,
         );
       }
       if (options.open) {
         const opener = onPath('xdg-open', ctx.env);
-        if (opener === undefined) say('--open: xdg-open is not installed: open the URL above in a browser');
+        if (opener === undefined) say('--open: xdg-open is not installed: open the page above in a browser');
         else
-          spawn(opener, [server.openPageFile()], { detached: true, stdio: 'ignore' })
+          spawn(opener, [server.openPage], { detached: true, stdio: 'ignore' })
             .on('error', () => {})
             .unref();
       }
