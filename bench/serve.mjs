@@ -2,7 +2,8 @@
 // tree (about 30 % copies), from autocannon in this process: CONNECTIONS (32) connections for SECONDS (5) per round,
 // ROUNDS (5) rounds. Each round also runs the peer: a bare node:http server answering the same page's bytes from
 // memory (the floor of HTTP and of the load generator on this machine), alternating. Then the same load while the
-// server scans a second tree of 3 x FILES files (a scan job in its own thread): reads must not stall. Medians of p50, p99 and
+// server scans a second tree of 3 x FILES files (a scan job in its own thread), and while another client asks for
+// the costliest path filters the glob bounds allow: reads must not stall. Medians of p50, p99 and
 // requests/s; the server's RSS (now and peak). Targets: p99 at most 50 ms, RSS at most 300 MB.
 //
 //   npm run bench:serve
@@ -180,6 +181,30 @@ async function main() {
       targetP99Ms: TARGET_P99_MS,
       targetRssMb: TARGET_RSS_MB,
       runs,
+    });
+
+    // The same load while another client asks, one after another, for the costliest path filters within the
+    // glob bounds (64 brace alternatives of 7 wildcards each; a new one each time, so none is answered from memory).
+    const hostile = (n) => `**/${`{*${String.fromCharCode(97 + (n % 26))},*${n}}`.repeat(6)}`;
+    let globs = 0;
+    const globMs = [];
+    let loading = true;
+    const asking = (async () => {
+      while (loading) {
+        const t = performance.now();
+        await rpc(server, 'groups', { path: hostile(globs++), limit: PAGE });
+        globMs.push(performance.now() - t);
+      }
+    })();
+    const duringGlobs = figures(await load(`${server.origin}/rpc`, auth, bodies));
+    loading = false;
+    await asking;
+    emit({
+      bench: 'serve/groups-during-globs',
+      ...duringGlobs,
+      globRequests: globs,
+      globMedianMs: round(median(globMs), 0),
+      p99VsIdle: round(duringGlobs.p99Ms / Math.max(idle.p99Ms, 1), 2),
     });
 
     // The same load while a scan of another tree runs in the server.

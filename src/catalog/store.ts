@@ -128,10 +128,11 @@ export interface CatalogStore {
    */
   sharedHashFiles(algorithm: HashAlgorithm, includeEmpty: boolean): IterableIterator<CatalogFile>;
   /**
-   * Every row not marked gone, as its id and its path as text (bytes that are not UTF-8 replaced, as
-   * `displayPath` does), in no particular order, one by one: what a path pattern is matched against.
+   * Rows not marked gone, as their id and their path as text (bytes that are not UTF-8 replaced, as
+   * `displayPath` does): up to `limit` of them with an id above `afterId`, by id. What a path pattern is matched
+   * against, a page at a time, so that a long match can let other work run between pages.
    */
-  pathTexts(): IterableIterator<[id: number, text: string]>;
+  pathTexts(afterId: number, limit: number): [id: number, text: string][];
   /** The algorithms of the full hashes the catalog holds (for files not gone). */
   hashAlgorithms(): string[];
   /** Every file not marked gone, hashed or not. */

@@ -28,10 +28,16 @@ function catalogOf() {
   const source: GroupSource = {
     rows: (ids) => (reads.rows++, ids.flatMap((id) => byId.get(id) ?? [])),
     // The catalog's other rows too: files in no group.
-    paths: () => (
-      reads.paths++,
-      [...runs.flat(), file('/p/unique.txt', 9, 'ee', 9n)].map((f) => [f.id, String(f.path)] as const)
-    ),
+    paths: (after, limit) => {
+      if (after === 0) reads.paths++;
+      const all = [...runs.flat(), file('/p/unique.txt', 9, 'ee', 9n)].map(
+        (f) => [f.id, String(f.path)] as const,
+      );
+      return all
+        .sort(([a], [b]) => a - b)
+        .filter(([id]) => id > after)
+        .slice(0, limit);
+    },
   };
   return { runs, byId, reads, source };
 }
@@ -50,10 +56,10 @@ const query = (over: Partial<GroupQuery> = {}): GroupQuery => ({
 });
 
 describe('the group index', () => {
-  it("lists each group's summary without reading the catalog again", () => {
+  it("lists each group's summary without reading the catalog again", async () => {
     const { runs, reads, source } = catalogOf();
     const index = new GroupIndex(runs, source, [], 'e', 1);
-    const page = index.page(query());
+    const page = await index.page(query());
     expect(page.groups.map((g) => g.key)).toEqual(['5000:bb', '300:cc', '100:aa']);
     expect(page.groups[2]).toEqual({
       key: '100:aa',
@@ -100,31 +106,67 @@ describe('the group index', () => {
     for (const key of ['70:dd', '100:zz', '100', 'x:aa', '']) expect(index.get(key)).toBeUndefined();
   });
 
-  it('reads the paths once per path filter, and matches a group by any of its paths', () => {
+  it('reads the paths once per path filter, and matches a group by any of its paths', async () => {
     const { runs, reads, source } = catalogOf();
     const index = new GroupIndex(runs, source, [], 'e', 1);
-    const linked = index.page(query({ path: '**/a-link.jpg', limit: 1 }));
+    const linked = await index.page(query({ path: '**/a-link.jpg', limit: 1 }));
     expect(linked.groups.map((g) => g.key)).toEqual(['100:aa']);
-    const underR = index.page(query({ path: '/r/**', limit: 1 }));
+    const underR = await index.page(query({ path: '/r/**', limit: 1 }));
     expect(underR.groups.map((g) => g.key)).toEqual(['300:cc']);
     expect(reads.paths).toBe(2);
     const q = query({ path: '/p/**', limit: 1 });
-    const first = index.page(q);
-    const second = index.page({ ...q, cursor: first.next! });
+    const first = await index.page(q);
+    const second = await index.page({ ...q, cursor: first.next! });
     expect([...first.groups, ...second.groups].map((g) => g.key)).toEqual(['5000:bb', '300:cc']);
     expect(reads.paths).toBe(3);
   });
 
-  it('leaves ignored groups out, and sorts by size, count and path', () => {
+  it('leaves ignored groups out, and sorts by size, count and path', async () => {
     const { runs, source } = catalogOf();
     const index = new GroupIndex(runs, source, ['300:cc'], 'e', 1);
-    expect(index.page(query()).groups.map((g) => g.key)).toEqual(['5000:bb', '100:aa']);
+    expect((await index.page(query())).groups.map((g) => g.key)).toEqual(['5000:bb', '100:aa']);
     expect(index.counts()).toEqual({ groups: 2, reclaimable: 5100, ignored: 1 });
-    const all = (sort: GroupQuery['sort'], order: GroupQuery['order']) =>
-      index.page(query({ sort, order, includeIgnored: true })).groups.map((g) => g.key);
-    expect(all('size', 'desc')).toEqual(['5000:bb', '300:cc', '100:aa']);
-    expect(all('count', 'desc')).toEqual(['300:cc', '5000:bb', '100:aa']);
-    expect(all('path', 'asc')).toEqual(['100:aa', '5000:bb', '300:cc']);
-    expect(all('path', 'desc')).toEqual(['300:cc', '5000:bb', '100:aa']);
+    const all = async (sort: GroupQuery['sort'], order: GroupQuery['order']) =>
+      (await index.page(query({ sort, order, includeIgnored: true }))).groups.map((g) => g.key);
+    expect(await all('size', 'desc')).toEqual(['5000:bb', '300:cc', '100:aa']);
+    expect(await all('count', 'desc')).toEqual(['300:cc', '5000:bb', '100:aa']);
+    expect(await all('path', 'asc')).toEqual(['100:aa', '5000:bb', '300:cc']);
+    expect(await all('path', 'desc')).toEqual(['300:cc', '5000:bb', '100:aa']);
+  });
+
+  it('matches a path filter a page of paths per turn: other work runs between pages, and sees the latest ignore', async () => {
+    // 1,300 groups of two files each: 2,600 paths, three pages.
+    const runs = Array.from({ length: 1300 }, (_, g) => [
+      file(`/big/g${g}/a.bin`, 10 + g, `h${g}`, BigInt(100_000 + 2 * g)),
+      file(`/big/g${g}/${g % 2 === 0 ? 'even' : 'odd'}.bin`, 10 + g, `h${g}`, BigInt(100_001 + 2 * g)),
+    ]);
+    const paths = runs.flat().map((f) => [f.id, String(f.path)] as const);
+    const pagesRead: number[] = [];
+    const source: GroupSource = {
+      rows: () => [],
+      paths: (after, limit) => {
+        pagesRead.push(after);
+        return paths.filter(([id]) => id > after).slice(0, limit);
+      },
+    };
+    const index = new GroupIndex(runs, source, [], 'e', 1);
+    const q = query({ path: '**/even.bin', limit: 1 });
+    const pending = [index.page(q), index.page(q)];
+    let turns = 0;
+    const settled = { done: false };
+    void Promise.all(pending).then(() => (settled.done = true));
+    while (!settled.done) {
+      await new Promise((resolve) => setImmediate(resolve));
+      turns++;
+      // An ignore while the paths are matched: the answer is of the generation it ends in.
+      if (turns === 2) index.setIgnored(`${10 + 1298}:h1298`, true, 2);
+    }
+    const [first, second] = await Promise.all(pending);
+    expect(turns).toBeGreaterThanOrEqual(3);
+    // Both requests shared one read of the paths: three pages.
+    expect(pagesRead).toHaveLength(3);
+    expect(first).toEqual(second);
+    expect(first!.total).toBe(649);
+    expect(first!.groups.map((g) => g.key)).toEqual([`${10 + 1296}:h1296`]);
   });
 });

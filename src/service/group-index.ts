@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { globMatcher } from '../scan/filters.js';
 import { comparePaths, type FsPath } from '../model/paths.js';
 import { groupOf, physicalFiles } from '../catalog/groups.js';
@@ -21,8 +22,8 @@ export interface IndexedGroup {
 export interface GroupSource {
   /** The rows `ids` that are not gone (any that are, left out). */
   rows(ids: readonly number[]): CatalogFile[];
-  /** Every row's id and path as text (`CatalogStore.pathTexts`), for the path filter. */
-  paths(): Iterable<readonly [id: number, text: string]>;
+  /** Rows' ids and paths as text, `limit` after `afterId` by id (`CatalogStore.pathTexts`), for the path filter. */
+  paths(afterId: number, limit: number): readonly (readonly [id: number, text: string])[];
 }
 
 /** What a `groups` request asks for, checked. */
@@ -56,6 +57,12 @@ interface Filtered {
 
 /** Filters kept per generation: a few queries' worth (a byte per group each). */
 const FILTERS_KEPT = 64;
+
+/**
+ * Paths matched against a path filter in one turn of the event loop. A glob within its bounds can take tens of
+ * microseconds a path: other requests, heartbeats and jobs run between turns.
+ */
+const PATHS_PER_TURN = 1024;
 
 export const groupKey = (size: number, hash: string): GroupKey => `${size}:${hash}`;
 
@@ -93,6 +100,8 @@ export class GroupIndex {
   readonly #base: Uint32Array;
   readonly #views = new Map<string, Uint32Array>();
   readonly #filtered = new Map<string, Filtered>();
+  /** Per path filter, the groups with a path it matches (a byte per group): one catalog state, any generation. */
+  readonly #onPath = new Map<string, Promise<Uint8Array>>();
 
   /** `runs`: the rows of each group together (`sharedHashRuns`); runs of a single file are left out. */
   constructor(
@@ -204,7 +213,7 @@ export class GroupIndex {
 
   /** Groups and reclaimable bytes, ignored ones left out, and how many are ignored. */
   counts(): { groups: number; reclaimable: number; ignored: number } {
-    const { total, reclaimable } = this.#filter(this.#defaultQuery());
+    const { total, reclaimable } = this.#filter(this.#defaultQuery(), undefined);
     let ignored = 0;
     // Ignored groups may include some the catalog no longer holds.
     for (const key of this.#ignored) if (this.get(key)) ignored++;
@@ -215,7 +224,9 @@ export class GroupIndex {
     return this.#summary(entry.ordinal);
   }
 
-  page(query: GroupQuery): GroupsResult {
+  async page(query: GroupQuery): Promise<GroupsResult> {
+    // Everything after this wait is one synchronous step, of the generation it ends in.
+    const onPath = query.path === undefined ? undefined : await this.#pathMarks(query.path);
     const queryKey = keyOf(query);
     const view = this.#view(query.sort, query.order);
     let at = 0;
@@ -225,7 +236,7 @@ export class GroupIndex {
       at = cursor.at;
       before = cursor.n;
     }
-    const { total, reclaimable, matches } = this.#filter(query);
+    const { total, reclaimable, matches } = this.#filter(query, onPath);
     const groups: GroupSummary[] = [];
     let i = at;
     for (; i < view.length && groups.length < query.limit; i++) {
@@ -363,7 +374,7 @@ export class GroupIndex {
     return view;
   }
 
-  #matcher(query: GroupQuery): (ordinal: number) => boolean {
+  #matcher(query: GroupQuery, onPath: Uint8Array | undefined): (ordinal: number) => boolean {
     const tests: ((ordinal: number) => boolean)[] = [];
     if (!query.includeIgnored) {
       const ignored = this.#marks(this.#ignoredOrdinals());
@@ -381,10 +392,7 @@ export class GroupIndex {
       const kind = query.kind;
       tests.push((o) => this.#kind[o] === kind);
     }
-    if (query.path !== undefined) {
-      const onPath = this.#marks(this.#pathMatches(globMatcher(query.path)));
-      tests.push((o) => onPath[o] === 1);
-    }
+    if (onPath) tests.push((o) => onPath[o] === 1);
     return (ordinal) => tests.every((t) => t(ordinal));
   }
 
@@ -402,20 +410,38 @@ export class GroupIndex {
     }
   }
 
-  /** The groups with a path that `matches`: the paths are read from the catalog, once. */
-  *#pathMatches(matches: (text: string) => boolean): Generator<number> {
-    for (const [id, text] of this.#source.paths()) {
-      const ordinal = this.#groupOfRow(id);
-      if (ordinal !== undefined && matches(text)) yield ordinal;
+  /** The groups with a path that `glob` matches, kept; requests for it while it is being made share it. */
+  #pathMarks(glob: string): Promise<Uint8Array> {
+    let marks = this.#onPath.get(glob);
+    if (marks) return marks;
+    marks = this.#matchPaths(globMatcher(glob));
+    if (this.#onPath.size >= FILTERS_KEPT) this.#onPath.delete(this.#onPath.keys().next().value!);
+    this.#onPath.set(glob, marks);
+    marks.catch(() => this.#onPath.delete(glob));
+    return marks;
+  }
+
+  /** The paths are read from the catalog once, a page per turn of the event loop. */
+  async #matchPaths(matches: (text: string) => boolean): Promise<Uint8Array> {
+    const marks = new Uint8Array(this.#size.length);
+    for (let after = 0; ;) {
+      await nextTurn();
+      const page = this.#source.paths(after, PATHS_PER_TURN);
+      for (const [id, text] of page) {
+        const ordinal = this.#groupOfRow(id);
+        if (ordinal !== undefined && matches(text)) marks[ordinal] = 1;
+      }
+      if (page.length < PATHS_PER_TURN) return marks;
+      after = page[page.length - 1]![0];
     }
   }
 
   /** The filters of `query` tested once against every group (kept for the next pages and requests). */
-  #filter(query: GroupQuery): Filtered {
+  #filter(query: GroupQuery, onPath: Uint8Array | undefined): Filtered {
     const key = filterKey(query);
     let filtered = this.#filtered.get(key);
     if (filtered) return filtered;
-    const test = this.#matcher(query);
+    const test = this.#matcher(query, onPath);
     filtered = { total: 0, reclaimable: 0, matches: new Uint8Array(this.#size.length) };
     for (let ordinal = 0; ordinal < this.#size.length; ordinal++) {
       if (!test(ordinal)) continue;

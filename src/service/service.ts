@@ -264,7 +264,7 @@ export class Service {
     const ignored = catalog.ignoredGroups().map((g) => `${g.size}:${g.hash}`);
     const source = {
       rows: (ids: readonly number[]) => ids.flatMap((id) => catalog.fileById(id) ?? []),
-      paths: () => catalog.pathTexts(),
+      paths: (afterId: number, limit: number) => catalog.pathTexts(afterId, limit),
     };
     const runs = sharedHashRuns(catalog, algorithm, false);
     this.#index = {

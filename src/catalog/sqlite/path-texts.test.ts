@@ -24,10 +24,13 @@ describe("the catalog's paths as text", () => {
     const rows = catalog.liveFiles();
     const gone = rows.find((r) => r.path === '/t/gone')!;
     catalog.finishScan(scanId, [gone.id], 2000);
-    const texts = new Map(catalog.pathTexts());
+    const texts = new Map(catalog.pathTexts(0, 10));
     expect(texts).toEqual(
       new Map(rows.filter((r) => r.id !== gone.id).map((r) => [r.id, displayPath(r.path)])),
     );
     expect([...texts.values()]).toContain('/t/caf\ufffd.txt');
+    const [first, second] = [...texts.keys()].sort((a, b) => a - b);
+    expect(catalog.pathTexts(0, 1).map(([id]) => id)).toEqual([first]);
+    expect(catalog.pathTexts(first!, 5).map(([id]) => id)).toEqual([second]);
   });
 });

@@ -166,12 +166,12 @@ export class SqliteCatalog implements CatalogStore {
     for (const row of empty) yield toFile(row);
   }
 
-  pathTexts(): IterableIterator<[id: number, text: string]> {
+  pathTexts(afterId: number, limit: number): [id: number, text: string][] {
     return this.#db
-      .prepare('SELECT id, CAST(path AS TEXT) FROM files WHERE gone_at IS NULL')
+      .prepare('SELECT id, CAST(path AS TEXT) FROM files WHERE id > ? AND gone_at IS NULL ORDER BY id LIMIT ?')
       .raw()
       .safeIntegers(false)
-      .iterate() as IterableIterator<[number, string]>;
+      .all(afterId, limit) as [number, string][];
   }
 
   hashAlgorithms(): string[] {
