@@ -63,10 +63,14 @@ export function compileGlob(glob: string): (path: string) => boolean {
     refuse(glob, `longer than ${GLOB_LIMITS.maxLength} characters (${glob.length})`);
   }
   // Expanded as written, so that `./*.jpg` keeps the slash that makes it a path glob; matched simplified.
-  const alternatives = expandBraces(glob, glob).map((text) => ({
-    text: normalizeGlob(text),
-    byPath: text.includes('/'),
-  }));
+  const alternatives = expandBraces(glob, glob).map((text) => {
+    const simple = normalizeGlob(text);
+    // `**/NAME` is NAME matched against the last segment: the same paths, without walking the others.
+    const name = simple.startsWith('**/') ? simple.slice(3) : undefined;
+    return name !== undefined && !name.includes('/')
+      ? { text: name, byPath: false }
+      : { text: simple, byPath: text.includes('/') };
+  });
   const expandedLength = alternatives.reduce((n, a) => n + a.text.length, 0);
   if (expandedLength > GLOB_LIMITS.maxExpandedLength) {
     refuse(
