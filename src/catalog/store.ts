@@ -1,5 +1,6 @@
 import type { HashAlgorithm } from '../hash/algorithms.js';
 import type { Journal } from '../apply/journal.js';
+import type { FingerprintStore } from './fingerprints.js';
 import type { FileIdentity } from '../model/identity.js';
 import type { FsPath } from '../model/paths.js';
 import type { FileRecords } from '../model/records.js';
@@ -168,6 +169,8 @@ export interface CatalogStore {
   refresh(paths: readonly RefreshedPath[], at: number): void;
   /** The write-ahead journal of apply, in the same store. */
   journal(): Journal;
+  /** What near-duplicate detectors made of the catalog's contents (`nodupe similar`). */
+  fingerprints(): FingerprintStore;
   /** Runs `fn`, whose writes to the catalog and the journal then commit together, durably, once. */
   atomically<T>(fn: () => T): T;
   close(): void;

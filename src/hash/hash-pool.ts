@@ -1,4 +1,3 @@
-import { MessageChannel } from 'node:worker_threads';
 import { systemClock, type Clock } from '../core/clock.js';
 import { checkNumber, NodupeError } from '../core/errors.js';
 import type { RateLimiter } from '../core/rate-limiter.js';
@@ -8,6 +7,7 @@ import type { HashAlgorithm } from './algorithms.js';
 import { CallWatchdog, type StuckCall } from './call-watch.js';
 import { hashFilesBuffers } from './hash-batch.js';
 import { ReadMeter } from './read-meter.js';
+import { throttleChannel } from './throttle-port.js';
 import type {
   HashFiles,
   HashRange,
@@ -184,21 +184,16 @@ export class HashPool {
 
   #submit(task: HashTask, transferList: ArrayBuffer[]): Promise<Submitted<HashResults | WalkTaskResult>> {
     if (!this.#limiter) return this.#pool.submit(task, { transferList });
-    const limiter = this.#limiter;
-    const { port1, port2 } = new MessageChannel();
-    port1.on('message', (bytes: number) => {
-      acquireBytes(limiter, bytes, this.#signal).then(
-        () => port1.postMessage(0),
-        () => port1.close(),
+    const throttle = throttleChannel(this.#limiter, this.#signal);
+    return this.#pool
+      .submit({ ...task, throttle: throttle.port }, { transferList: [...transferList, throttle.port] })
+      .then(
+        (submitted) => ({ result: submitted.result.finally(throttle.close) }),
+        (error: unknown) => {
+          throttle.close();
+          throw error;
+        },
       );
-    });
-    return this.#pool.submit({ ...task, throttle: port2 }, { transferList: [...transferList, port2] }).then(
-      (submitted) => ({ result: submitted.result.finally(() => port1.close()) }),
-      (error: unknown) => {
-        port1.close();
-        throw error;
-      },
-    );
   }
 
   /** Once a plugin's call was stopped, that is why any task fails (the pool's AbortError only follows from it). */
@@ -219,12 +214,5 @@ export class HashPool {
         '(an endless loop?); its workers were stopped',
     );
     void this.#pool.destroy(this.#failure);
-  }
-}
-
-/** Takes `bytes` tokens, in pieces no larger than the bucket, so any read size can be throttled. */
-export async function acquireBytes(limiter: RateLimiter, bytes: number, signal?: AbortSignal): Promise<void> {
-  for (let left = bytes; left > 0; left -= limiter.burst) {
-    await limiter.acquire(Math.min(left, limiter.burst), signal ? { signal } : {});
   }
 }

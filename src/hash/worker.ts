@@ -1,11 +1,12 @@
 // The hashing worker: runs in the worker pool's threads. Each task is one range of a batch of files, in columns.
 import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
-import { workerData, type MessagePort } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
 import { moveResult } from '../core/worker-pool.js';
 import { resolveOwnApi } from '../plugins/own-api.js';
 import type { HashAlgorithm } from './algorithms.js';
 import { inAsyncCall, markItem, watchedState } from './call-watch.js';
 import { createHashState, type HashState } from './hashers.js';
+import { portBudget } from './throttle-port.js';
 import {
   NOT_REGULAR,
   Outcome,
@@ -164,13 +165,4 @@ function fail(out: HashResults, i: number, code: string, message: string, bytes:
   out.kind[i] = Outcome.error;
   out.bytes[i] = bytes;
   out.errors.push({ index: i, code, message });
-}
-
-/** Asks the main thread's rate limiter for `bytes` through the task's port and waits for the grant. */
-function portBudget(port: MessagePort): Budget {
-  return (bytes) =>
-    new Promise<void>((resolve) => {
-      port.once('message', () => resolve());
-      port.postMessage(bytes);
-    });
 }

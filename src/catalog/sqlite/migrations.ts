@@ -155,6 +155,23 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 10,
+    sql: `
+      -- What a near-duplicate detector made of some content (nodupe similar): keyed by the content, not the path,
+      -- so an unchanged or copied file is never decoded twice. A content it could not read keeps the reason.
+      CREATE TABLE fingerprints (
+        detector    TEXT NOT NULL,     -- its name and version: images.phash/1
+        hash_alg    TEXT NOT NULL,
+        size        INTEGER NOT NULL,
+        full_hash   TEXT NOT NULL,
+        fingerprint BLOB,              -- null exactly when problem is not
+        problem     TEXT,
+        made_at     INTEGER NOT NULL,  -- wall-clock ms
+        PRIMARY KEY (detector, hash_alg, size, full_hash)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -4,6 +4,7 @@ import { Database, type SqliteDatabase, type SqliteStatement } from './driver.js
 import { NodupeError } from '../../core/errors.js';
 import { fromBytes, toBytes } from '../../model/paths.js';
 import type { Journal } from '../../apply/journal.js';
+import type { FingerprintStore } from '../fingerprints.js';
 import type {
   CatalogCounts,
   CatalogFile,
@@ -17,6 +18,7 @@ import type {
   StoredHashes,
 } from '../store.js';
 import { catalogFileProblem, createCatalogFile } from './catalog-file.js';
+import { SqliteFingerprints } from './fingerprint-store.js';
 import { SqliteJournal } from './journal-store.js';
 import { LATEST_VERSION, MIGRATIONS } from './migrations.js';
 import { configure } from './pragmas.js';
@@ -50,6 +52,7 @@ export class SqliteCatalog implements CatalogStore {
   readonly id: string;
   readonly #db: SqliteDatabase;
   #journal: SqliteJournal | undefined;
+  #fingerprints: SqliteFingerprints | undefined;
   #rowWriter: RowWriter | undefined;
   #dataVersion: SqliteStatement | undefined;
 
@@ -168,7 +171,9 @@ export class SqliteCatalog implements CatalogStore {
 
   pathTexts(afterId: number, limit: number): [id: number, text: string][] {
     return this.#db
-      .prepare('SELECT id, CAST(path AS TEXT) FROM files WHERE id > ? AND gone_at IS NULL ORDER BY id LIMIT ?')
+      .prepare(
+        'SELECT id, CAST(path AS TEXT) FROM files WHERE id > ? AND gone_at IS NULL ORDER BY id LIMIT ?',
+      )
       .raw()
       .safeIntegers(false)
       .all(afterId, limit) as [number, string][];
@@ -312,6 +317,10 @@ export class SqliteCatalog implements CatalogStore {
 
   journal(): Journal {
     return (this.#journal ??= new SqliteJournal(this.#db));
+  }
+
+  fingerprints(): FingerprintStore {
+    return (this.#fingerprints ??= new SqliteFingerprints(this.#db));
   }
 
   close(): void {

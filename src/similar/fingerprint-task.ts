@@ -1,0 +1,29 @@
+import type { MessagePort } from 'node:worker_threads';
+import type { HashAlgorithm } from '../hash/algorithms.js';
+import type { FingerprintResult } from './types.js';
+
+/** What every fingerprinting worker loads once: the detector's module and the catalog's hash. */
+export interface FingerprintWorkerSetup {
+  /** File URL of a module exporting `fingerprint(bytes, name): Promise<FingerprintResult>`. */
+  detector: string;
+  algorithm: HashAlgorithm;
+  /** A hasher plugin's module, when the algorithm is one. */
+  hasher?: string;
+}
+
+/** One file to read, as the catalog knows it: read only if it still is that file. */
+export interface FingerprintFile {
+  path: Uint8Array;
+  size: number;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+}
+
+export interface FingerprintTask {
+  files: FingerprintFile[];
+  /** Asks the main thread's rate limiter before each read (see throttleChannel). */
+  throttle?: MessagePort;
+}
+
+/** What became of one file: its full hash and fingerprint, or why not (the file is left as it was). */
+export type FingerprintOutcome = ({ hash: string } & FingerprintResult) | { unread: string };
