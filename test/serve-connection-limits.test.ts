@@ -130,11 +130,13 @@ describe('the cap on connections', () => {
   /** A fake server capped at `max`: connections arrive, requests start on them and end. */
   function cappedServer(max: number) {
     const server = new EventEmitter();
-    capConnections(server as unknown as Server, max);
+    const cap = capConnections(server as unknown as Server, max);
     return {
-      arrive() {
+      /** A connection arrives; `trusted`: its requests carry a credential. */
+      arrive(trusted = true) {
         const socket = fakeSocket();
         server.emit('connection', socket);
+        if (trusted) cap.trust(socket as unknown as Socket);
         return socket;
       },
       /** A request whose headers are whole; its answer ends with `end()` (its 'finish', then its 'close'). */
@@ -199,5 +201,19 @@ describe('the cap on connections', () => {
     // Destroyed, its 'close' not yet emitted: no longer held either.
     streams[1]!.destroyed = true;
     expect(server.arrive().destroyed).toBe(false);
+  });
+
+  it('closes a connection that never carried a credential even with requests in flight (answers left unread)', () => {
+    const server = cappedServer(3);
+    const user = server.arrive();
+    server.request(user);
+    // Page files need no credential: asked for on two connections, pipelined, never read.
+    const [holder1, holder2] = [server.arrive(false), server.arrive(false)];
+    for (const holder of [holder1, holder2]) for (let i = 0; i < 3; i++) server.request(holder);
+    const next = server.arrive();
+    expect(destroyed(user, holder1, holder2, next)).toEqual([false, true, false, false]);
+    server.request(next);
+    const another = server.arrive(false);
+    expect(destroyed(user, holder2, next, another)).toEqual([false, true, false, false]);
   });
 });

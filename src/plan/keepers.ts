@@ -123,7 +123,13 @@ function ranker(rule: KeepRule, rules: RuleLookup): Ranker {
     case 'prefer-match':
     case 'avoid-match': {
       const matches = globMatcher(rule.glob);
-      const hit = (f: PhysicalFile) => (f.paths.some((p) => matches(displayPath(p))) ? 1 : 0);
+      // Asked once per file, not at every comparison of a sort.
+      const seen = new WeakMap<PhysicalFile, 0 | 1>();
+      const hit = (f: PhysicalFile): 0 | 1 => {
+        let known = seen.get(f);
+        if (known === undefined) seen.set(f, (known = f.paths.some((p) => matches(displayPath(p))) ? 1 : 0));
+        return known;
+      };
       return {
         name,
         compare: byNumber(hit, rule.kind === 'prefer-match'),

@@ -59,26 +59,7 @@ export function normalizeGlob(glob: string): string {
  * anywhere), one with a `/` against the whole path: `{*.tmp,cache/**}` is `*.tmp` or `cache/**`.
  */
 export function compileGlob(glob: string): (path: string) => boolean {
-  if (glob.length > GLOB_LIMITS.maxLength) {
-    refuse(glob, `longer than ${GLOB_LIMITS.maxLength} characters (${glob.length})`);
-  }
-  // Expanded as written, so that `./*.jpg` keeps the slash that makes it a path glob; matched simplified.
-  const alternatives = expandBraces(glob, glob).map((text) => {
-    const simple = normalizeGlob(text);
-    // `**/NAME` is NAME matched against the last segment: the same paths, without walking the others.
-    const name = simple.startsWith('**/') ? simple.slice(3) : undefined;
-    return name !== undefined && !name.includes('/')
-      ? { text: name, byPath: false }
-      : { text: simple, byPath: text.includes('/') };
-  });
-  const expandedLength = alternatives.reduce((n, a) => n + a.text.length, 0);
-  if (expandedLength > GLOB_LIMITS.maxExpandedLength) {
-    refuse(
-      glob,
-      `its braces expand to more than ${GLOB_LIMITS.maxExpandedLength} characters (${expandedLength}), ` +
-        'and each alternative is matched on its own',
-    );
-  }
+  const alternatives = alternativesOf(glob);
   const byPath: Segment[][] = [];
   const byName: Segment[][] = [];
   for (const alternative of alternatives) {
@@ -101,6 +82,39 @@ export function compileGlob(glob: string): (path: string) => boolean {
     const name = [path.slice(path.lastIndexOf('/') + 1)];
     return byName.some((segments) => matchPath(segments, name));
   };
+}
+
+/**
+ * What matching `glob` costs per character of a path: the characters of its brace alternatives together (each is
+ * matched on its own). Refuses it as `compileGlob` does when out of bounds.
+ */
+export function globCost(glob: string): number {
+  return alternativesOf(glob).reduce((n, a) => n + a.text.length, 0);
+}
+
+/** The glob's brace alternatives, simplified, each matched by name or by path; refused when out of bounds. */
+function alternativesOf(glob: string): { text: string; byPath: boolean }[] {
+  if (glob.length > GLOB_LIMITS.maxLength) {
+    refuse(glob, `longer than ${GLOB_LIMITS.maxLength} characters (${glob.length})`);
+  }
+  // Expanded as written, so that `./*.jpg` keeps the slash that makes it a path glob; matched simplified.
+  const alternatives = expandBraces(glob, glob).map((text) => {
+    const simple = normalizeGlob(text);
+    // `**/NAME` is NAME matched against the last segment: the same paths, without walking the others.
+    const name = simple.startsWith('**/') ? simple.slice(3) : undefined;
+    return name !== undefined && !name.includes('/')
+      ? { text: name, byPath: false }
+      : { text: simple, byPath: text.includes('/') };
+  });
+  const expandedLength = alternatives.reduce((n, a) => n + a.text.length, 0);
+  if (expandedLength > GLOB_LIMITS.maxExpandedLength) {
+    refuse(
+      glob,
+      `its braces expand to more than ${GLOB_LIMITS.maxExpandedLength} characters (${expandedLength}), ` +
+        'and each alternative is matched on its own',
+    );
+  }
+  return alternatives;
 }
 
 /** Throws the BAD_INPUT error of a refused glob. Also for checking a glob before it is kept (a policy rule). */

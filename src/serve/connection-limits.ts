@@ -8,7 +8,10 @@ import type { Socket } from 'node:net';
  * (`GET /events`), is never cut by them.
  */
 export const CONNECTION_LIMITS = {
-  /** Open connections in all; one beyond takes the place of the oldest without a request in flight. */
+  /**
+   * Open connections in all; one beyond takes the place of the oldest that is idle or has never carried a
+   * credential.
+   */
   maxConnections: 256,
   /** To send a request's headers. */
   headersTimeoutMs: 10_000,
@@ -26,21 +29,30 @@ export const SERVER_OPTIONS = { connectionsCheckingInterval: CONNECTION_LIMITS.c
 /** The part of a server `capConnections` uses: its connections, and the requests on them. */
 export type ConnectionSource = Pick<Server, 'on' | 'prependListener'>;
 
+/** What the server tells the cap about a connection. */
+export interface ConnectionCap {
+  /** A request on `socket` carried a valid credential: while it has a request in flight, it is not closed. */
+  trust(socket: Socket): void;
+}
+
 /**
- * Holds at most `max` connections. A connection that arrives at the cap takes the place of the oldest one with no
- * request in flight (its request not yet whole, or kept alive between requests), which is closed; only when every
- * connection has a request in flight is the new one closed instead. A request is in flight from its whole headers
- * to its answer's end, so a client that keeps connections half-sent or idle cannot keep others out; an event
- * stream (`GET /events`) stays in flight, and needs a credential to open.
+ * Holds at most `max` connections. A connection that arrives at the cap takes the place of the oldest one that is
+ * idle (its request not yet whole, or kept alive between requests) or has never carried a credential, which is
+ * closed; only when every connection is a trusted one with a request in flight is the new one closed instead. A
+ * request is in flight from its whole headers to its answer's end. So a client that keeps connections half-sent
+ * or idle cannot keep others out, nor one that never reads the answers it asked for (the page's files need no
+ * credential: pipelined and left unread, they would stay in flight for good); an event stream (`GET /events`)
+ * stays in flight, and needs a credential to open.
  *
  * There is no cap per remote address: on loopback every local client, the user's own browser included, comes from
  * 127.0.0.1, so a cap per address cannot tell one user from another; it let any local user lock the page out.
  */
-export function capConnections(server: ConnectionSource, max: number): void {
-  // Open connections in the order they arrived, each with its requests in flight: the first idle one is the oldest.
-  const open = new Map<Socket, { inFlight: number }>();
-  const oldestIdle = (): Socket | undefined => {
-    for (const [socket, state] of open) if (state.inFlight === 0) return socket;
+export function capConnections(server: ConnectionSource, max: number): ConnectionCap {
+  // Open connections in the order they arrived, each with its requests in flight and whether one carried a
+  // credential: the first one found is the oldest.
+  const open = new Map<Socket, { inFlight: number; trusted: boolean }>();
+  const oldestToClose = (): Socket | undefined => {
+    for (const [socket, state] of open) if (state.inFlight === 0 || !state.trusted) return socket;
     return undefined;
   };
   server.on('connection', (socket: Socket) => {
@@ -49,15 +61,15 @@ export function capConnections(server: ConnectionSource, max: number): void {
       for (const held of open.keys()) if (held.destroyed) open.delete(held);
     }
     if (open.size >= max) {
-      const idle = oldestIdle();
-      if (idle === undefined) {
+      const closing = oldestToClose();
+      if (closing === undefined) {
         socket.destroy();
         return;
       }
-      open.delete(idle);
-      idle.destroy();
+      open.delete(closing);
+      closing.destroy();
     }
-    open.set(socket, { inFlight: 0 });
+    open.set(socket, { inFlight: 0, trusted: false });
     socket.once('close', () => open.delete(socket));
   });
   // First among the request's listeners: the request is in flight before any answer to it can start.
@@ -74,16 +86,22 @@ export function capConnections(server: ConnectionSource, max: number): void {
     response.once('finish', end);
     response.once('close', end);
   });
+  return {
+    trust(socket) {
+      const state = open.get(socket);
+      if (state) state.trusted = true;
+    },
+  };
 }
 
 /**
  * Applies CONNECTION_LIMITS to a node HTTP server. Its own `maxConnections` stays unset: node would close a
  * connection beyond it before `capConnections` could make room for it.
  */
-export function limitConnections(server: Server): void {
+export function limitConnections(server: Server): ConnectionCap {
   const limits = CONNECTION_LIMITS;
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = limits.requestTimeoutMs;
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
-  capConnections(server, limits.maxConnections);
+  return capConnections(server, limits.maxConnections);
 }

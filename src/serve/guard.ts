@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { Context, MiddlewareHandler } from 'hono';
 import { allowedHosts, bearerOf, sameSecret, type LoginTickets, type Sessions } from './auth.js';
 import type { ClientBudgets } from './budgets.js';
@@ -11,6 +12,8 @@ export interface GuardOptions {
   host: string;
   /** The port it listens on (known once it does). */
   port: () => number;
+  /** Told of the connection of each request that carried a valid credential (see ConnectionCap). */
+  trusted?: (socket: Socket) => void;
 }
 
 /** Where the page trades a login ticket, or the token, for a session of its own. */
@@ -29,9 +32,11 @@ const UNAUTHORIZED =
   'Unauthorized: open the URL that `nodupe serve` printed (it signs a browser in once), or send ' +
   'Authorization: Bearer TOKEN (the token is in the file `token` of the runtime folder).\n';
 
-const remoteAddress = (c: Context): string =>
-  (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket
-    ?.remoteAddress ?? 'unknown';
+/** The connection a request came on (none when a test calls the app without one). */
+const socketOf = (c: Context): Socket | undefined =>
+  (c.env as { incoming?: { socket?: Socket } } | undefined)?.incoming?.socket;
+
+const remoteAddress = (c: Context): string => socketOf(c)?.remoteAddress ?? 'unknown';
 
 /** The page's own files (`/`, `/assets/…`): code and styles, no data, so they need no credential. */
 const isPageFile = (c: Context): boolean =>
@@ -106,6 +111,8 @@ export function guard(options: GuardOptions): MiddlewareHandler {
       c.res = c.text(UNAUTHORIZED, 401, { 'WWW-Authenticate': 'Bearer' });
       return;
     }
+    const socket = socketOf(c);
+    if (socket) options.trusted?.(socket);
     if (login) {
       c.res = c.json({ session: options.sessions.open() });
       return;

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Clock } from '../core/clock.js';
@@ -42,6 +43,8 @@ export interface HttpAppOptions {
   /** The --host the server listens on, and its port (known once it listens). */
   host: string;
   port: () => number;
+  /** Told of the connection of each request with a valid credential (see ConnectionCap). */
+  trusted?: (socket: Socket) => void;
   clock: Clock;
   /** The built page: index.html and its assets. */
   pageDir: string;
@@ -122,6 +125,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       }),
       host: options.host,
       port: options.port,
+      ...(options.trusted ? { trusted: options.trusted } : {}),
     }),
   );
 

@@ -6,7 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
 import { systemClock, type Clock } from '../core/clock.js';
 import { LoginTickets, newSecret } from './auth.js';
-import { limitConnections, SERVER_OPTIONS } from './connection-limits.js';
+import { limitConnections, SERVER_OPTIONS, type ConnectionCap } from './connection-limits.js';
 import { EventLog } from './events.js';
 import { createHttpApp, type PreviewSource, type ServeBackend } from './http-app.js';
 import { pageDirUrl } from './page-url.js';
@@ -89,6 +89,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // The socket first: it refuses to start when another server is running.
   const socket: SocketServer = await listenOnSocket({ path: socketPath, backend, events, log });
   const unsubscribe = backend.events.on((event) => events.append(event));
+  let cap: ConnectionCap | undefined;
   const http = createHttpApp({
     backend,
     events,
@@ -101,6 +102,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     pageDir: options.pageDir ?? fileURLToPath(pageDirUrl),
     requestRate: options.requestRate,
     requestBurst: options.requestBurst,
+    // The cap exists once the server listens; no request arrives before.
+    trusted: (connection) => cap?.trust(connection),
     log,
   });
   let server: Server;
@@ -118,7 +121,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     throw error;
   }
   port = (server.address() as AddressInfo).port;
-  limitConnections(server);
+  cap = limitConnections(server);
   let closing = false;
   // Once closing, a connection that answered its last request is closed (kept alive, it would hold `close` open).
   server.on('request', (_request, response: ServerResponse) =>

@@ -134,11 +134,12 @@ describe('the group index', () => {
     expect(await all('path', 'desc')).toEqual(['300:cc', '5000:bb', '100:aa']);
   });
 
-  it('matches a path filter a page of paths per turn: other work runs between pages, and sees the latest ignore', async () => {
-    // 1,300 groups of two files each: 2,600 paths, three pages.
+  it('matches a path filter a few milliseconds per turn: other work runs in between, and the latest ignore counts', async () => {
+    // 1,300 groups of two files each: 2,600 paths of 2 KB (three pages), each as costly to match as its length.
+    const deep = `/big/${'deep/'.repeat(400)}`;
     const runs = Array.from({ length: 1300 }, (_, g) => [
-      file(`/big/g${g}/a.bin`, 10 + g, `h${g}`, BigInt(100_000 + 2 * g)),
-      file(`/big/g${g}/${g % 2 === 0 ? 'even' : 'odd'}.bin`, 10 + g, `h${g}`, BigInt(100_001 + 2 * g)),
+      file(`${deep}g${g}/a.bin`, 10 + g, `h${g}`, BigInt(100_000 + 2 * g)),
+      file(`${deep}g${g}/${g % 2 === 0 ? 'even' : 'odd'}.bin`, 10 + g, `h${g}`, BigInt(100_001 + 2 * g)),
     ]);
     const paths = runs.flat().map((f) => [f.id, String(f.path)] as const);
     const pagesRead: number[] = [];

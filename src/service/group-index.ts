@@ -1,5 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { globMatcher } from '../scan/filters.js';
+import { globCost } from '../scan/glob.js';
 import { comparePaths, type FsPath } from '../model/paths.js';
 import { groupOf, physicalFiles } from '../catalog/groups.js';
 import type { CatalogFile } from '../catalog/store.js';
@@ -58,11 +59,15 @@ interface Filtered {
 /** Filters kept per generation: a few queries' worth (a byte per group each). */
 const FILTERS_KEPT = 64;
 
+/** Paths read from the catalog at a time for a path filter. */
+const PATHS_PER_PAGE = 1024;
+
 /**
- * Paths matched against a path filter in one turn of the event loop. A glob within its bounds can take tens of
- * microseconds a path: other requests, heartbeats and jobs run between turns.
+ * The matching a path filter does in one turn of the event loop, in the glob's cost times the path's length
+ * (a few milliseconds): other requests, heartbeats and jobs run between turns. A glob within its bounds can take
+ * milliseconds on a long path of many folders, and a path is as long as whoever named its files made it.
  */
-const PATHS_PER_TURN = 1024;
+const MATCHING_PER_TURN = 4_000_000;
 
 export const groupKey = (size: number, hash: string): GroupKey => `${size}:${hash}`;
 
@@ -414,24 +419,32 @@ export class GroupIndex {
   #pathMarks(glob: string): Promise<Uint8Array> {
     let marks = this.#onPath.get(glob);
     if (marks) return marks;
-    marks = this.#matchPaths(globMatcher(glob));
+    marks = this.#matchPaths(glob);
     if (this.#onPath.size >= FILTERS_KEPT) this.#onPath.delete(this.#onPath.keys().next().value!);
     this.#onPath.set(glob, marks);
     marks.catch(() => this.#onPath.delete(glob));
     return marks;
   }
 
-  /** The paths are read from the catalog once, a page per turn of the event loop. */
-  async #matchPaths(matches: (text: string) => boolean): Promise<Uint8Array> {
+  /** The paths are read from the catalog once, a page at a time, and matched a few milliseconds a turn. */
+  async #matchPaths(glob: string): Promise<Uint8Array> {
+    const matches = globMatcher(glob);
+    const cost = globCost(glob);
     const marks = new Uint8Array(this.#size.length);
+    let spent = MATCHING_PER_TURN;
     for (let after = 0; ;) {
-      await nextTurn();
-      const page = this.#source.paths(after, PATHS_PER_TURN);
+      const page = this.#source.paths(after, PATHS_PER_PAGE);
       for (const [id, text] of page) {
         const ordinal = this.#groupOfRow(id);
-        if (ordinal !== undefined && matches(text)) marks[ordinal] = 1;
+        if (ordinal === undefined) continue;
+        if (spent >= MATCHING_PER_TURN) {
+          await nextTurn();
+          spent = 0;
+        }
+        spent += cost * (text.length + 1);
+        if (matches(text)) marks[ordinal] = 1;
       }
-      if (page.length < PATHS_PER_TURN) return marks;
+      if (page.length < PATHS_PER_PAGE) return marks;
       after = page[page.length - 1]![0];
     }
   }

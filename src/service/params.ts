@@ -29,6 +29,12 @@ export class Params {
     throw invalidParams(`${this.#method}: ${name}: expected ${expected}, received ${describe(value)}`);
   }
 
+  #atMost(name: string, length: number, max: number): void {
+    if (length > max) {
+      throw invalidParams(`${this.#method}: ${name}: expected at most ${max} items, received ${length}`);
+    }
+  }
+
   string(name: string): string {
     const value = this.#values[name];
     if (typeof value !== 'string' || value === '') this.#fail(name, 'a non-empty string', value);
@@ -87,12 +93,14 @@ export class Params {
     return value as T;
   }
 
-  optionalStrings(name: string): string[] | undefined {
+  /** An array of at most `max` non-empty strings. */
+  optionalStrings(name: string, max: number): string[] | undefined {
     const value = this.#values[name];
     if (value === undefined) return undefined;
     if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v === '')) {
       this.#fail(name, 'an array of non-empty strings', value);
     }
+    this.#atMost(name, value.length, max);
     return value as string[];
   }
 
@@ -103,9 +111,11 @@ export class Params {
   }
 
   /** An array of objects, each checked by `each`. */
-  array<T>(name: string, each: (value: unknown, where: string) => T): T[] {
+  /** An array of at most `max` items, each checked by `each`. */
+  array<T>(name: string, max: number, each: (value: unknown, where: string) => T): T[] {
     const value = this.#values[name];
     if (!Array.isArray(value)) this.#fail(name, 'an array', value);
+    this.#atMost(name, value.length, max);
     return value.map((v, i) => each(v, `${this.#method}: ${name}[${i}]`));
   }
 }

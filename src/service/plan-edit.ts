@@ -26,47 +26,62 @@ interface Member {
 
 /** The edits of `plan.edit`, checked. */
 export function readEdits(params: Params): PlanEdit[] {
-  return params.array('edits', (value, where) => {
-    const kind = new Params(where, value, ['op', 'file', 'group', 'action', 'to']).optionalChoice('op', [
-      'keep',
-      'unkeep',
-      'ignore',
-      'invert',
-      'action',
-    ]);
-    switch (kind) {
-      case 'keep':
-      case 'unkeep': {
-        const p = new Params(where, value, ['op', 'file']);
-        return { op: kind, file: p.integer('file', 0) };
-      }
-      case 'ignore': {
-        const p = new Params(where, value, ['op', 'group']);
-        return { op: kind, group: p.string('group') };
-      }
-      case 'invert': {
-        const p = new Params(where, value, ['op', 'group']);
-        const group = p.optionalString('group');
-        return { op: kind, ...(group === undefined ? {} : { group }) };
-      }
-      case 'action': {
-        const p = new Params(where, value, ['op', 'action', 'to', 'file']);
-        const action = p.optionalChoice('action', ACTION_OPS);
-        if (action === undefined)
-          throw badInput(`${where}: action: expected one of ${ACTION_OPS.join(', ')}`);
-        const to = p.optionalString('to');
-        const file = p.optionalInteger('file', 0);
-        return {
-          op: kind,
-          action,
-          ...(to === undefined ? {} : { to }),
-          ...(file === undefined ? {} : { file }),
-        };
-      }
-      default:
-        throw badInput(`${where}: op: expected one of keep, unkeep, ignore, invert, action`);
+  const edits = params.array('edits', EDIT_LIMITS.maxEdits, readEdit);
+  // An edit of the whole plan walks every member: one a batch is all the page sends.
+  if (edits.filter(editsWholePlan).length > EDIT_LIMITS.maxWholePlanEdits) {
+    throw badInput(
+      `plan.edit: edits: at most ${EDIT_LIMITS.maxWholePlanEdits} edit of the whole plan (invert without a group, ` +
+        'action without a file) in one batch',
+    );
+  }
+  return edits;
+}
+
+/** What one batch of `plan.edit` may hold: each edit is checked and applied in one step of the service. */
+export const EDIT_LIMITS = { maxEdits: 1000, maxWholePlanEdits: 1 } as const;
+
+const editsWholePlan = (e: PlanEdit): boolean =>
+  (e.op === 'invert' && e.group === undefined) || (e.op === 'action' && e.file === undefined);
+
+function readEdit(value: unknown, where: string): PlanEdit {
+  const kind = new Params(where, value, ['op', 'file', 'group', 'action', 'to']).optionalChoice('op', [
+    'keep',
+    'unkeep',
+    'ignore',
+    'invert',
+    'action',
+  ]);
+  switch (kind) {
+    case 'keep':
+    case 'unkeep': {
+      const p = new Params(where, value, ['op', 'file']);
+      return { op: kind, file: p.integer('file', 0) };
     }
-  });
+    case 'ignore': {
+      const p = new Params(where, value, ['op', 'group']);
+      return { op: kind, group: p.string('group') };
+    }
+    case 'invert': {
+      const p = new Params(where, value, ['op', 'group']);
+      const group = p.optionalString('group');
+      return { op: kind, ...(group === undefined ? {} : { group }) };
+    }
+    case 'action': {
+      const p = new Params(where, value, ['op', 'action', 'to', 'file']);
+      const action = p.optionalChoice('action', ACTION_OPS);
+      if (action === undefined) throw badInput(`${where}: action: expected one of ${ACTION_OPS.join(', ')}`);
+      const to = p.optionalString('to');
+      const file = p.optionalInteger('file', 0);
+      return {
+        op: kind,
+        action,
+        ...(to === undefined ? {} : { to }),
+        ...(file === undefined ? {} : { file }),
+      };
+    }
+    default:
+      throw badInput(`${where}: op: expected one of keep, unkeep, ignore, invert, action`);
+  }
 }
 
 /**

@@ -3,6 +3,7 @@ import { isAbsolute } from 'node:path';
 import { unknownRule, type RuleLookup } from '../plan/keepers.js';
 import { ACTION_OPS, type ActionOp } from '../plan/plan.js';
 import { DEFAULT_POLICY, parseRule, type KeepRule, type Policy } from '../plan/policy.js';
+import { GLOB_LIMITS, globCost } from '../scan/glob.js';
 import { badInput } from './errors.js';
 import type { Params } from './params.js';
 
@@ -42,18 +43,36 @@ function rule(text: string, rules: RuleLookup): KeepRule {
   return parsed;
 }
 
+/**
+ * What a policy of `plan.build` may hold. Building a plan is one step of the service, and every rule is tried on
+ * every file: so are its rules bounded, and their globs together as one glob is (GLOB_LIMITS).
+ */
+export const POLICY_LIMITS = { maxRules: 32, maxFolders: 32 } as const;
+
 /** The policy and action of `plan.build`, checked as the CLI checks its options. */
 export function readPolicy(
   params: Params,
   rules: RuleLookup,
 ): { policy: Policy; action: { op: ActionOp; to?: string } } {
   const p = params.optionalObject('policy', ['rules', 'protect', 'onlyFrom', 'keepN']);
+  const { maxRules, maxFolders } = POLICY_LIMITS;
   const policy: Policy = {
-    rules: (p?.optionalStrings('rules') ?? []).map((r) => rule(r, rules)),
-    protect: (p?.optionalStrings('protect') ?? []).map((f) => folder('plan.build: policy.protect', f)),
-    onlyFrom: (p?.optionalStrings('onlyFrom') ?? []).map((f) => folder('plan.build: policy.onlyFrom', f)),
+    rules: (p?.optionalStrings('rules', maxRules) ?? []).map((r) => rule(r, rules)),
+    protect: (p?.optionalStrings('protect', maxFolders) ?? []).map((f) =>
+      folder('plan.build: policy.protect', f),
+    ),
+    onlyFrom: (p?.optionalStrings('onlyFrom', maxFolders) ?? []).map((f) =>
+      folder('plan.build: policy.onlyFrom', f),
+    ),
     keepN: p?.optionalInteger('keepN', 1) ?? DEFAULT_POLICY.keepN,
   };
+  const cost = policy.rules.reduce((n, r) => n + ('glob' in r ? globCost(r.glob) : 0), 0);
+  if (cost > GLOB_LIMITS.maxExpandedLength) {
+    throw badInput(
+      `plan.build: policy.rules: the globs of the rules expand to more than ${GLOB_LIMITS.maxExpandedLength} ` +
+        `characters together (${cost}); each is matched against every path of every group`,
+    );
+  }
   const op = params.optionalChoice('action', ACTION_OPS) ?? 'quarantine';
   const to = params.optionalString('to');
   return { policy, action: { op, ...actionTo('plan.build', op, to) } };

@@ -55,6 +55,9 @@ import { readPolicy } from './policy-params.js';
 import { runScanThread } from './scan-job.js';
 import { applyStepView, pluginViews, runView, undoStepView } from './views.js';
 
+/** Folders one scan request may name. */
+const SCAN_ROOTS_MAX = 256;
+
 export interface ServiceOptions {
   catalogPath: string;
   env: NodeJS.ProcessEnv;
@@ -501,7 +504,7 @@ export class Service {
 
   #scan(raw: unknown): JobView {
     const p = new Params('scan', raw, ['paths']);
-    const paths = p.optionalStrings('paths');
+    const paths = p.optionalStrings('paths', SCAN_ROOTS_MAX);
     if (paths === undefined || paths.length === 0)
       throw badInput('scan: paths: expected an array of absolute paths');
     const roots = paths.map((path) => {
