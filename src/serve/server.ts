@@ -89,7 +89,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // The socket first: it refuses to start when another server is running.
   const socket: SocketServer = await listenOnSocket({ path: socketPath, backend, events, log });
   const unsubscribe = backend.events.on((event) => events.append(event));
-  let cap: ConnectionCap | undefined;
+  // The cap on connections exists once the server listens; no request arrives before.
+  const connections: { cap?: ConnectionCap } = {};
   const http = createHttpApp({
     backend,
     events,
@@ -102,8 +103,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     pageDir: options.pageDir ?? fileURLToPath(pageDirUrl),
     requestRate: options.requestRate,
     requestBurst: options.requestBurst,
-    // The cap exists once the server listens; no request arrives before.
-    trusted: (connection) => cap?.trust(connection),
+    trusted: (connection) => connections.cap?.trust(connection),
     log,
   });
   let server: Server;
@@ -121,7 +121,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     throw error;
   }
   port = (server.address() as AddressInfo).port;
-  cap = limitConnections(server);
+  connections.cap = limitConnections(server);
   let closing = false;
   // Once closing, a connection that answered its last request is closed (kept alive, it would hold `close` open).
   server.on('request', (_request, response: ServerResponse) =>

@@ -14,6 +14,14 @@ export function csvPathField(path: FsPath): string | Buffer {
   return typeof path === 'string' ? csvField(path) : Buffer.from(csvField(path.toString('latin1')), 'latin1');
 }
 
+/** A CSV line of fields `head`, the path, then `tail` (both already quoted): bytes when the path is not UTF-8. */
+export function csvPathLine(head: string, path: FsPath, tail: string): string | Buffer {
+  const field = csvPathField(path);
+  return typeof field === 'string'
+    ? head + field + tail
+    : Buffer.concat([Buffer.from(head), field, Buffer.from(tail)]);
+}
+
 /** One row per path: group number (from 1), size, hash, path, and whether it is a hard link of the row above. */
 export const csvFormat: DupesFormat = {
   name: 'csv',
@@ -22,14 +30,7 @@ export const csvFormat: DupesFormat = {
     report.groups.forEach((group, i) => {
       for (const file of group.files) {
         file.paths.forEach((path, j) => {
-          const head = `${i + 1},${group.size},${group.hash},`;
-          const field = csvPathField(path);
-          const tail = `,${j > 0 ? 'yes' : 'no'}\n`;
-          out.write(
-            typeof field === 'string'
-              ? head + field + tail
-              : Buffer.concat([Buffer.from(head), field, Buffer.from(tail)]),
-          );
+          out.write(csvPathLine(`${i + 1},${group.size},${group.hash},`, path, `,${j > 0 ? 'yes' : 'no'}\n`));
         });
       }
     });
