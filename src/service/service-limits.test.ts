@@ -38,11 +38,14 @@ describe('what one request may make the service do in one step', () => {
   it('plan.edit: at most so many edits a batch, and one edit of the whole plan', async () => {
     const f = (fixture = await serviceFixture());
     const plan = await f.service.call('plan.build', {});
-    const many = Array.from({ length: EDIT_LIMITS.maxEdits + 1 }, () => ({ op: 'invert', group: 'x' }));
+    const many = Array.from({ length: EDIT_LIMITS.maxEdits + 1 }, () => ({
+      op: 'invert' as const,
+      group: 'x',
+    }));
     expect((await refusal(f.service.call('plan.edit', { id: plan.id, edits: many }))).message).toBe(
       `plan.edit: edits: expected at most ${EDIT_LIMITS.maxEdits} items, received ${many.length}`,
     );
-    const twice = [{ op: 'invert' }, { op: 'action', action: 'quarantine' }];
+    const twice = [{ op: 'invert' as const }, { op: 'action' as const, action: 'quarantine' as const }];
     const refused = await refusal(f.service.call('plan.edit', { id: plan.id, edits: twice }));
     expect(refused.message).toMatch(/^plan\.edit: edits: at most 1 edit of the whole plan/);
     // Nothing was changed by the refused batches; one whole-plan edit alone is taken.
