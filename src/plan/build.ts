@@ -1,7 +1,8 @@
 import type { HashAlgorithm } from '../hash/algorithms.js';
 import { identityOf } from '../model/identity.js';
 import type { DuplicateGroup, PhysicalFile } from '../model/groups.js';
-import { builtinRuleLookup, compilePolicy, type RuleLookup } from './keepers.js';
+import { globMatcher } from '../scan/filters.js';
+import { builtinRuleLookup, compilePolicy, type GlobMatcherOf, type RuleLookup } from './keepers.js';
 import type { ActionOp, Plan, PlanGroup, PlannedKeeper } from './plan.js';
 import { ruleText, type Policy } from './policy.js';
 
@@ -23,8 +24,9 @@ export function buildPlan(
   action: { op: ActionOp; to?: string },
   meta: PlanMeta,
   rules: RuleLookup = builtinRuleLookup,
+  matcherOf: GlobMatcherOf = globMatcher,
 ): Plan {
-  const policyOf = compilePolicy(policy, rules);
+  const policyOf = compilePolicy(policy, rules, matcherOf);
   const planned: PlanGroup[] = [];
   for (const group of groups) {
     const { keepers, others } = policyOf.choose(group);

@@ -46,8 +46,15 @@ export function unknownRule(name: string, rules: RuleLookup): string {
 }
 
 /** Compiles a policy once per plan. An unknown ranking rule is a BAD_INPUT error naming the known ones. */
-export function compilePolicy(policy: Policy, rules: RuleLookup = builtinRuleLookup): CompiledPolicy {
-  const rankers = policy.rules.map((r) => ranker(r, rules));
+/** How a glob rule matches a path (shown as text): `globMatcher`, or answers worked out beforehand. */
+export type GlobMatcherOf = (glob: string) => (path: string) => boolean;
+
+export function compilePolicy(
+  policy: Policy,
+  rules: RuleLookup = builtinRuleLookup,
+  matcherOf: GlobMatcherOf = globMatcher,
+): CompiledPolicy {
+  const rankers = policy.rules.map((r) => ranker(r, rules, matcherOf));
   const protect = policy.protect.map(underFolder);
   const onlyFrom = policy.onlyFrom.map(underFolder);
   const anyPathUnder = (f: PhysicalFile, tests: ((p: FsPath) => boolean)[]) =>
@@ -107,7 +114,7 @@ function underFolder(folder: string): (path: FsPath) => boolean {
   };
 }
 
-function ranker(rule: KeepRule, rules: RuleLookup): Ranker {
+function ranker(rule: KeepRule, rules: RuleLookup, matcherOf: GlobMatcherOf): Ranker {
   const name = ruleText(rule);
   switch (rule.kind) {
     case 'rank': {
@@ -122,7 +129,7 @@ function ranker(rule: KeepRule, rules: RuleLookup): Ranker {
     }
     case 'prefer-match':
     case 'avoid-match': {
-      const matches = globMatcher(rule.glob);
+      const matches = matcherOf(rule.glob);
       // Asked once per file, not at every comparison of a sort.
       const seen = new WeakMap<PhysicalFile, 0 | 1>();
       const hit = (f: PhysicalFile): 0 | 1 => {

@@ -183,12 +183,17 @@ export class GroupIndex {
 
   /** The group of the file named by row `id` (a member's id), read from the catalog, and that file. */
   file(id: number): { entry: IndexedGroup; group: DuplicateGroup; file: PhysicalFile } | undefined {
-    const ordinal = this.#groupOfRow(id);
-    if (ordinal === undefined) return undefined;
-    const entry = this.#entry(ordinal);
+    const entry = this.entryOfRow(id);
+    if (entry === undefined) return undefined;
     const group = this.group(entry);
     const file = group.files.find((f) => f.id === id);
     return file === undefined ? undefined : { entry, group, file };
+  }
+
+  /** The group of a catalog row, from the index alone (no catalog read). */
+  entryOfRow(id: number): IndexedGroup | undefined {
+    const ordinal = this.#groupOfRow(id);
+    return ordinal === undefined ? undefined : this.#entry(ordinal);
   }
 
   /**
@@ -426,11 +431,26 @@ export class GroupIndex {
     return marks;
   }
 
-  /** The paths are read from the catalog once, a page at a time, and matched a few milliseconds a turn. */
   async #matchPaths(glob: string): Promise<Uint8Array> {
+    const marks = new Uint8Array(this.#size.length);
+    await this.#eachMatch(glob, (ordinal) => (marks[ordinal] = 1));
+    return marks;
+  }
+
+  /**
+   * The paths of the groups' files that `glob` matches, as text (what keeper rules match), worked out as the path
+   * filter is: a few milliseconds a turn, so a costly glob holds up no other request.
+   */
+  async matchingPaths(glob: string): Promise<Set<string>> {
+    const paths = new Set<string>();
+    await this.#eachMatch(glob, (_, text) => paths.add(text));
+    return paths;
+  }
+
+  /** The paths are read from the catalog once, a page at a time, and matched a few milliseconds a turn. */
+  async #eachMatch(glob: string, onMatch: (ordinal: number, text: string) => void): Promise<void> {
     const matches = globMatcher(glob);
     const cost = globCost(glob);
-    const marks = new Uint8Array(this.#size.length);
     let spent = MATCHING_PER_TURN;
     for (let after = 0; ;) {
       const page = this.#source.paths(after, PATHS_PER_PAGE);
@@ -442,9 +462,9 @@ export class GroupIndex {
           spent = 0;
         }
         spent += cost * (text.length + 1);
-        if (matches(text)) marks[ordinal] = 1;
+        if (matches(text)) onMatch(ordinal, text);
       }
-      if (page.length < PATHS_PER_PAGE) return marks;
+      if (page.length < PATHS_PER_PAGE) return;
       after = page[page.length - 1]![0];
     }
   }

@@ -1,6 +1,6 @@
 import { identityOf, type FileIdentity } from '../model/identity.js';
 import { displayPath, toBytes, type FsPath } from '../model/paths.js';
-import type { PhysicalFile } from '../model/groups.js';
+import type { DuplicateGroup, PhysicalFile } from '../model/groups.js';
 import { ACTION_OPS, type ActionOp, type Plan, type PlanGroup } from '../plan/plan.js';
 import type { GroupKey, PlanEdit } from '../serve/protocol.js';
 import { badInput, notFound } from './errors.js';
@@ -105,9 +105,25 @@ export function editPlan(
   let to = plan.to;
   const forced = forcedKeeper(plan.policy);
 
+  // A group's files are read from the catalog once per batch, whatever the number of edits to it.
+  const read = new Map<GroupKey, { group: DuplicateGroup; byId: Map<number, PhysicalFile> }>();
+  const fileOf = (id: number) => {
+    const entry = index.entryOfRow(id);
+    if (entry === undefined) return undefined;
+    let known = read.get(entry.key);
+    if (!known) {
+      const group = index.group(entry);
+      known = { group, byId: new Map(group.files.map((f) => [f.id, f])) };
+      read.set(entry.key, known);
+    }
+    const file = known.byId.get(id);
+    return file === undefined ? undefined : { entry, group: known.group, file };
+  };
+  const byInode = new Map<GroupKey, Map<string, Member>>();
+
   /** The members of a file's group (a group the plan left out, where all were kept, is taken from the catalog). */
   const find = (id: number, where: string): { key: GroupKey; members: Member[]; member: Member } => {
-    const found = index.file(id);
+    const found = fileOf(id);
     if (!found) throw notFound(`${where}: there is no file ${id} in any group`);
     const key = found.entry.key;
     if (ignored.includes(key) || (!groups.has(key) && index.isIgnored(key))) {
@@ -119,8 +135,9 @@ export function editPlan(
       groups.set(key, members);
       sizes.set(key, { size: found.group.size, hash: found.group.hash });
     }
-    const inode = `${found.file.dev}:${found.file.ino}`;
-    const member = members.find((m) => m.inode === inode);
+    let inodes = byInode.get(key);
+    if (!inodes) byInode.set(key, (inodes = new Map(members.map((m) => [m.inode, m]))));
+    const member = inodes.get(`${found.file.dev}:${found.file.ino}`);
     if (!member) {
       throw badInput(
         `${where}: file ${id} is not the file this plan saw (the catalog changed since the plan was made)`,

@@ -53,4 +53,23 @@ describe('what one request may make the service do in one step', () => {
     const inverted = await f.service.call('plan.edit', { id: plan.id, edits: [{ op: 'invert' }] });
     expect(inverted.summary).not.toEqual(plan.summary);
   });
+
+  it('plan.build matches its glob rules a few milliseconds a turn: a request sent after it is answered first', async () => {
+    const f = (fixture = await serviceFixture({ extra: 20 }));
+    const order: string[] = [];
+    const plan = f.service
+      .call('plan.build', { policy: { rules: ['avoid-match **/b/*.jpg'] } })
+      .then((view) => (order.push('plan.build'), view));
+    const stats = f.service.call('stats', {}).then(() => order.push('stats'));
+    const [view] = await Promise.all([plan, stats]);
+    expect(order).toEqual(['stats', 'plan.build']);
+    expect(view.warnings).toEqual([]);
+    // The rule decided as from the command line: the photo under a/ is kept, those under b/ go.
+    const photos = (await f.service.call('groups', { kind: 'image' })).groups[0]!;
+    const members = (await f.service.call('group', { key: photos.key, plan: view.id })).members;
+    const roles = Object.fromEntries(
+      members.map((m) => [m.paths[0]!.text.split('/t/')[1]!, m.plan?.role] as const),
+    );
+    expect(roles).toEqual({ 'a/photo.jpg': 'keeper', 'b/copy.jpg': 'action', 'b/photo.jpg': 'action' });
+  });
 });
