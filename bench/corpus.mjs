@@ -23,7 +23,7 @@ import {
 import { dirname, join } from 'node:path';
 
 /** mulberry32: a small seeded PRNG, good enough to shape a corpus. */
-function prng(seed) {
+export function prng(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

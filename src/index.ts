@@ -161,3 +161,16 @@ export {
   type GroupDetails,
   type ErrorData,
 } from './serve/protocol.js';
+
+// Near-duplicates: `nodupe similar images|docs|folders`.
+export { findSimilar, type FindSimilarOptions } from './similar/find-similar.js';
+export { builtinDetector } from './similar/builtin-detectors.js';
+export { SIMILAR_FORMATS, type SimilarFormat } from './similar/formats.js';
+export type { SimilarReport } from './similar/report.js';
+export type { SimilarityDetector, SimilarSubject } from './similar/detector.js';
+export type { SimilarGroup, SimilarMember } from './similar/group-similar.js';
+export { similarFoldersInCatalog } from './similar/folders/similar-folders.js';
+export type { SimilarFolders } from './similar/folders/folder-result.js';
+export { FOLDER_FORMATS, type FolderFormat } from './similar/folder-formats.js';
+export { similarPlan, type SimilarPlan, type SimilarPlanCatalog } from './plan/similar-plan.js';
+export { SIMILAR_OPS, SIMILAR_OPS_REASON, type SimilarBasis, type SimilarOp } from './plan/plan.js';

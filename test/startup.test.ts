@@ -100,6 +100,7 @@ describe('commands load when they are chosen', () => {
       'verify',
       'snapshot',
       'plugins',
+      'similar',
       'serve',
     ]);
     for (const names of listed) {

@@ -119,6 +119,11 @@ export interface CatalogStore {
    * counts once), in columns and in path byte order: what a rescan merges with its walk.
    */
   knownRows(roots: readonly string[]): KnownRows;
+  /**
+   * The rows of `knownRows`, a chunk at a time (chunks in order): for reading a large catalog without holding
+   * all of its columns at once (`similar folders` keeps only what it needs of each chunk).
+   */
+  knownRowChunks(roots: readonly string[]): IterableIterator<KnownRows>;
   /** Files not marked gone that have a full hash by `algorithm`, and every empty file: what `dupes` groups. */
   hashedFiles(algorithm: HashAlgorithm): CatalogFile[];
   /**
@@ -140,6 +145,10 @@ export interface CatalogStore {
   liveFiles(): CatalogFile[];
   /** The row `id` when it is not marked gone. */
   fileById(id: number): CatalogFile | undefined;
+  /** The row of `path`, when it is not gone. */
+  fileAtPath(path: FsPath): CatalogFile | undefined;
+  /** The rows `ids` that are not gone, in the order of `ids` (any that are gone, left out): one read. */
+  filesById(ids: readonly number[]): CatalogFile[];
   /**
    * A number that changes whenever another connection (another process, a scan's writer thread) commits a change
    * to the catalog; this store's own writes leave it as it is. Cheap: read it on every request to notice them.

@@ -121,6 +121,10 @@ const COMMANDS: readonly CommandEntry[] = [
     names: ['plugins'],
     define: adds(async (ctx) => (await import('./commands/plugins.js')).pluginsCommand(ctx)),
   },
+  {
+    names: ['similar'],
+    define: adds(async (ctx) => (await import('./commands/similar.js')).similarCommand(ctx)),
+  },
   { names: ['serve'], define: adds(async (ctx) => (await import('./commands/serve.js')).serveCommand(ctx)) },
   { names: ['remove', 'link', 'dedupe', 'move'], define: defineFclonesCommands },
 ];

@@ -40,7 +40,7 @@ export interface Session {
  * is opened: a name no plugin provides (a format, a hash, a rule) is refused before anything is touched.
  */
 /** What a command does with its catalog: see {@link openSession}. */
-export type CatalogUse = 'scan' | 'change' | 'read' | 'rehearse';
+export type CatalogUse = 'scan' | 'update' | 'change' | 'read' | 'rehearse';
 
 export async function openSession(
   options: CommonOptions,
@@ -51,7 +51,8 @@ export async function openSession(
    * `change` (apply, resume, undo, purge): the catalog must exist and be whole, and be one no one else could
    * have written (see `catalogTrust`; it is opened by its real path); an older one is upgraded (its journal and
    * quarantine stay reachable). `read` (verify, runs, dupes and plan from the catalog): it must exist, whole and
-   * at the current schema; nothing creates or upgrades it. `rehearse` (the dry runs of apply and purge): as
+   * at the current schema; nothing creates or upgrades it. `update` (similar, which keeps fingerprints in it): it
+   * must exist; an older one is upgraded. `rehearse` (the dry runs of apply and purge): as
    * `read`, since a dry run changes nothing, not even the catalog's schema.
    */
   use: CatalogUse = 'scan',
@@ -82,7 +83,7 @@ export async function openSession(
     check?.(plugins, config);
     catalog = SqliteCatalog.open(location, {
       create: use === 'scan',
-      migrate: use === 'scan' || use === 'change',
+      migrate: use === 'scan' || use === 'update' || use === 'change',
       ...(use === 'rehearse'
         ? {
             olderAdvice:

@@ -127,14 +127,16 @@ export async function fingerprintFiles(
         throttle ? { ...task, throttle: throttle.port } : task,
         throttle ? { transferList: [throttle.port] } : {},
       );
-      pending.push(
-        submitted.result
-          .finally(() => throttle?.close())
-          .then((outcomes) => {
-            result.read += batch.length;
-            keep(batch, outcomes);
-          }),
-      );
+      const done = submitted.result
+        .finally(() => throttle?.close())
+        .then((outcomes) => {
+          result.read += batch.length;
+          keep(batch, outcomes);
+        });
+      // A cancel rejects the tasks in flight while this loop waits to submit the next one, before
+      // `Promise.all` below watches them: handled here, so they are no unhandled rejection (which ends the process).
+      done.catch(() => undefined);
+      pending.push(done);
     }
     await Promise.all(pending);
     await pool.close();

@@ -22,19 +22,30 @@ type Chunk = [count: number, last: Buffer | null, paths: Buffer | null, ...json:
 /** The rows not gone at or under `roots`, in columns, in path byte order (see CatalogStore.knownRows). */
 /** `chunk`: rows per query (tests make it small). */
 export function readKnownRows(db: SqliteDatabase, roots: readonly string[], chunk = CHUNK): KnownRows {
+  const chunks = [...knownRowChunks(db, roots, chunk)];
+  return chunks.length === 1 ? chunks[0]! : concat(chunks);
+}
+
+/**
+ * The same rows a chunk at a time, in path byte order (see CatalogStore.knownRowChunks); by default in smaller
+ * chunks than `readKnownRows`, so that less is held at once.
+ */
+export function* knownRowChunks(
+  db: SqliteDatabase,
+  roots: readonly string[],
+  chunk = CHUNK / 4,
+): Generator<KnownRows> {
   const select = db.prepare(SELECT).safeIntegers(false).raw();
-  const chunks: KnownRows[] = [];
   for (const [from, to] of ranges(roots)) {
     let next = from;
     for (;;) {
       const rows = select.get(next, to, chunk) as Chunk;
-      if (rows[0] > 0) chunks.push(toColumns(rows));
+      if (rows[0] > 0) yield toColumns(rows);
       if (rows[0] < chunk) break;
       // The smallest path after the chunk's last: the last followed by a NUL byte (no path holds one).
       next = Buffer.concat([rows[1]!, ZERO]);
     }
   }
-  return chunks.length === 1 ? chunks[0]! : concat(chunks);
 }
 
 const ZERO = Buffer.from([0]);

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Database, type SqliteDatabase, type SqliteStatement } from './driver.js';
 import { NodupeError } from '../../core/errors.js';
-import { fromBytes, toBytes } from '../../model/paths.js';
+import { fromBytes, toBytes, type FsPath } from '../../model/paths.js';
 import type { Journal } from '../../apply/journal.js';
 import type { FingerprintStore } from '../fingerprints.js';
 import type {
@@ -22,7 +22,7 @@ import { SqliteFingerprints } from './fingerprint-store.js';
 import { SqliteJournal } from './journal-store.js';
 import { LATEST_VERSION, MIGRATIONS } from './migrations.js';
 import { configure } from './pragmas.js';
-import { readKnownRows } from './known-rows.js';
+import { knownRowChunks, readKnownRows } from './known-rows.js';
 import { RowWriter } from './row-writer.js';
 import { SqliteScanWriter } from './scan-writer.js';
 
@@ -143,6 +143,10 @@ export class SqliteCatalog implements CatalogStore {
     return readKnownRows(this.#db, roots);
   }
 
+  knownRowChunks(roots: readonly string[]): IterableIterator<KnownRows> {
+    return knownRowChunks(this.#db, roots);
+  }
+
   hashedFiles(algorithm: string): CatalogFile[] {
     const rows = this.#db
       .prepare(
@@ -200,6 +204,26 @@ export class SqliteCatalog implements CatalogStore {
       .prepare(`SELECT ${FILE_COLUMNS} FROM files WHERE id = ? AND gone_at IS NULL`)
       .get(BigInt(id)) as FileRow | undefined;
     return row === undefined ? undefined : toFile(row);
+  }
+
+  fileAtPath(path: FsPath): CatalogFile | undefined {
+    const row = this.#db
+      .prepare(`SELECT ${FILE_COLUMNS} FROM files WHERE path = ? AND gone_at IS NULL`)
+      .get(toBytes(path)) as FileRow | undefined;
+    return row === undefined ? undefined : toFile(row);
+  }
+
+  filesById(ids: readonly number[]): CatalogFile[] {
+    const select = this.#db.prepare(
+      `SELECT ${FILE_COLUMNS} FROM files WHERE id IN (SELECT value FROM json_each(?)) AND gone_at IS NULL`,
+    );
+    const byId = new Map<number, CatalogFile>();
+    // A few thousand ids a statement: one read for a group, whatever its size.
+    for (let at = 0; at < ids.length; at += 4096) {
+      const rows = select.all(JSON.stringify(ids.slice(at, at + 4096))) as FileRow[];
+      for (const row of rows) byId.set(Number(row.id), toFile(row));
+    }
+    return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
   dataVersion(): number {

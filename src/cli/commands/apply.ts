@@ -79,6 +79,8 @@ export function applyCommand(ctx: CliContext): Command {
       if (planAndText) await confirmDeletes(planAndText.plan, options, ctx);
       const session = await openSession(options, ctx, undefined, options.dryRun ? 'rehearse' : 'change');
       try {
+        const pluginHasher =
+          planAndText && session.plugins.registry.get('hashers', planAndText.plan.algorithm)?.module;
         const applyOptions: ApplyOptions = {
           catalog: session.catalog,
           clock: ctx.clock,
@@ -94,6 +96,8 @@ export function applyCommand(ctx: CliContext): Command {
             ? {}
             : { limiter: byteRateLimiter(options.maxReadRate, ctx.clock) }),
           ...(session.progress ? { progress: session.progress } : {}),
+          // A plan of near-duplicates checks each file's own hash: by a plugin's hasher, its module.
+          ...(pluginHasher === undefined ? {} : { hasherModule: pluginHasher }),
           onStep: (step) => printStep(step, options, ctx),
         };
         if (planAndText && options.snapshot && !options.dryRun) {
