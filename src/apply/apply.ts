@@ -4,6 +4,7 @@ import { abortErrorFrom, NodupeError } from '../core/errors.js';
 import type { ProgressTracker } from '../core/progress.js';
 import type { RateLimiter } from '../core/rate-limiter.js';
 import { nodeFileOps, type FileOps } from '../fs/file-ops.js';
+import { identityString, type Expectation } from '../model/identity.js';
 import { MountTable } from '../fs/mounts.js';
 import { joinName, parentOf, pathKey, type FsPath } from '../model/paths.js';
 import type { ActionOp, Plan, PlannedAction, PlannedKeeper } from '../plan/plan.js';
@@ -19,6 +20,8 @@ import {
   type Settlement,
 } from './journal.js';
 import { HeldFolders } from './pinned-folder.js';
+import { createHashState, type HashState } from '../hash/hashers.js';
+import { similarRefusal } from '../plan/validate.js';
 import { QuarantineRoots } from './quarantine.js';
 import { removeRunFolders, RunBounds } from './run-bounds.js';
 import { countAction, LinkTally, noSpace, type SpaceTotals } from './space.js';
@@ -48,6 +51,11 @@ export interface ApplyOptions {
   anyOwner?: boolean;
   /** The snapshot taken of the files the plan deletes, before the run (`apply --snapshot`): undo names it. */
   snapshot?: RunSnapshot;
+  /**
+   * The module of the hasher plugin that provides the plan's algorithm, when a plugin does: a plan of
+   * near-duplicates checks each file's own content hash by that algorithm.
+   */
+  hasherModule?: string;
 }
 
 /** What happened to one action: done, skipped (with why), or, in a dry run, what would happen. */
@@ -193,6 +201,7 @@ async function execute(
   const dryRun = options.dryRun ?? false;
   const journal = catalog.journal();
   const items = itemsOf(plan);
+  const ownHash = await ownHashState(plan, options.hasherModule);
   const roots = new QuarantineRoots(ops, {
     dataDir: options.dataDir,
     ...(options.quarantineDir === undefined ? {} : { preferred: options.quarantineDir }),
@@ -225,14 +234,16 @@ async function execute(
     done: 0,
     skipped: 0,
     bytes: 0,
-    space: noSpace(),
+    space: plan.basis === undefined ? noSpace() : { ...noSpace(), neverPurged: true },
     skips: [],
     alreadySettled: 0,
     stopped: false,
   };
+  // A compare reads the file and its keeper; a near-duplicate's own-hash check reads the file alone.
+  const readsPerByte = ownHash === undefined ? 2 : 1;
   const phase = options.progress?.phase(dryRun ? 'check' : 'apply', {
     items: items.length,
-    bytes: items.reduce((sum, i) => sum + 2 * i.action.expect.size, 0),
+    bytes: items.reduce((sum, i) => sum + readsPerByte * i.action.expect.size, 0),
   });
   // The folder each file is in (the folder itself, where its path leads), recorded with its intent: apply acts,
   // and undo puts the file back, only in that very folder. One stat per folder.
@@ -311,6 +322,8 @@ async function execute(
     touched: new Set(),
     links: new LinkTally(dryRun),
     mounts: new MountTable(ops),
+    ownHash,
+    ownHashGuard: ownHash === undefined ? undefined : nearDuplicateGuard(plan, catalog),
   };
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
   // The outcomes of a batch are committed together with the intents of the next, in one durable transaction:
@@ -393,7 +406,7 @@ async function execute(
                 : {
                     reason: `cannot tell whether it was carried out before the interruption: ${crash.unknown}`,
                   };
-        phase?.add({ items: 1, bytes: 2 * item.action.expect.size });
+        phase?.add({ items: 1, bytes: readsPerByte * item.action.expect.size });
         if ('reason' in result) {
           step.outcome = 'skipped';
           step.reason = result.reason;
@@ -456,6 +469,51 @@ async function execute(
     phase?.end();
   }
   return report;
+}
+
+/**
+ * A plan of near-duplicates: refused unless it only quarantines and moves (whatever way it came in), and the hashing
+ * state of its algorithm, which proves each file by its own content. A byte-identical plan: undefined.
+ */
+async function ownHashState(plan: Plan, hasherModule: string | undefined): Promise<HashState | undefined> {
+  if (plan.basis === undefined) return undefined;
+  const refusal = similarRefusal(plan);
+  if (refusal !== undefined) throw new NodupeError('BAD_INPUT', `the plan ${plan.id}: ${refusal}`);
+  try {
+    return await createHashState(plan.algorithm, hasherModule);
+  } catch (error) {
+    throw new NodupeError(
+      'BAD_INPUT',
+      `the plan ${plan.id} checks each file by its own content hash (${plan.algorithm}), which this nodupe cannot ` +
+        `make: ${(error as Error).message}; load the hasher plugin that provides it`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * What holds a plan of near-duplicates to what `nodupe similar` grouped: a file acted on must be in the catalog at
+ * its path with the identity and content hash the plan gives (so an edited plan cannot add another file of the
+ * user's), and must not be a keeper of the plan under another name (a path through a link).
+ */
+function nearDuplicateGuard(
+  plan: Plan,
+  catalog: CatalogStore,
+): (path: FsPath, expect: Expectation) => string | undefined {
+  const keepers = new Set(plan.groups.flatMap((g) => g.keepers.map((k) => inodeKey(k))));
+  return (path, expect) => {
+    if (keepers.has(inodeKey(expect))) return 'it is a keeper of this plan (under another name): it stays';
+    const row = catalog.fileAtPath(path);
+    const held =
+      row !== undefined &&
+      identityString(row) === identityString(expect) &&
+      row.hashes?.algorithm === plan.algorithm &&
+      row.hashes.full === expect.hash;
+    return held
+      ? undefined
+      : 'the catalog does not hold this file as the plan says (its identity and content hash): a plan of ' +
+          'near-duplicates acts only on files `nodupe similar` grouped; run it again';
+  };
 }
 
 /**

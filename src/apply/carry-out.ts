@@ -1,7 +1,13 @@
 import { isAbortError } from '../core/errors.js';
 import type { RateLimiter } from '../core/rate-limiter.js';
 import { describeErrno, errnoOf, type FileOps, type Stat } from '../fs/file-ops.js';
-import { describeChange, identityChange, identityOf, type FileIdentity } from '../model/identity.js';
+import {
+  describeChange,
+  identityChange,
+  identityOf,
+  type Expectation,
+  type FileIdentity,
+} from '../model/identity.js';
 import { displayPath, type FsPath } from '../model/paths.js';
 import {
   proveKeeper,
@@ -26,6 +32,9 @@ import type { OwnerRecord } from './journal.js';
 import { PinnedFolder, type HeldFolders } from './pinned-folder.js';
 import type { LinkTally } from './space.js';
 import type { MountTable } from '../fs/mounts.js';
+import type { HashState } from '../hash/hashers.js';
+import { checkOwnHash } from './own-hash.js';
+import { SIMILAR_OPS_REASON } from '../plan/plan.js';
 
 /** What one run (apply, resume, purge) shares between its actions. */
 export interface RunContext {
@@ -51,6 +60,17 @@ export interface RunContext {
   links: LinkTally;
   /** Which mount each path lies on, read once if a dry run asks. */
   mounts: MountTable;
+  /**
+   * A plan of near-duplicates (`basis` "similar"): each file is proven by its own content hash, read now through
+   * its open descriptor with this state (the plan's algorithm), never by its keeper's bytes; and nothing but
+   * quarantine and move is carried out.
+   */
+  ownHash?: HashState | undefined;
+  /**
+   * With `ownHash`: why a file of the plan must stay before anything is read (not the file the catalog grouped,
+   * or a keeper of the plan under another name), or undefined.
+   */
+  ownHashGuard?: ((path: FsPath, expect: Expectation) => string | undefined) | undefined;
 }
 
 /**
@@ -66,10 +86,13 @@ export function inodeKey(f: { dev: bigint; ino: bigint }): string {
   return `${f.dev}:${f.ino}`;
 }
 
-/** The file acted on, and what it must still be: the plan's identity (ctime not compared after a rename of ours). */
+/**
+ * The file acted on, and what it must still be: the plan's identity (ctime not compared after a rename of ours),
+ * and the content hash the plan holds it to (a near-duplicate's own, checked when the run has `ownHash`).
+ */
 export interface Subject {
   path: FsPath;
-  expect: FileIdentity;
+  expect: Expectation;
   ignoreCtime?: boolean;
 }
 
@@ -147,6 +170,10 @@ class Attempt {
   ): Promise<Done | string> {
     const { context: run, kind, entry } = this;
     const { ops } = run;
+    // Apply refuses such a plan at its start; this holds the line for any other way in.
+    if (run.ownHash !== undefined && kind.destroys) return `a plan of near-duplicates: ${SIMILAR_OPS_REASON}`;
+    const guarded = run.ownHash === undefined ? undefined : run.ownHashGuard?.(file.path, file.expect);
+    if (guarded !== undefined) return guarded;
     const opened = this.#open(
       file.path,
       'the file',
@@ -201,8 +228,17 @@ class Attempt {
     };
 
     if (!kind.destroys) {
-      // The file keeps its bytes (a write meanwhile goes with it): only the compare says it is a copy.
-      const differs = await compare(keeper.fd);
+      // The file keeps its bytes (a write meanwhile goes with it): only the compare says it is a copy. A
+      // near-duplicate is no copy: its own bytes, read through the descriptor whose inode the rename then must
+      // move (see `relocate`), must still hash to what the plan saw.
+      const differs =
+        run.ownHash === undefined
+          ? await compare(keeper.fd)
+          : await checkOwnHash(ops, opened.fd, identityOf(fileSt), file.expect, {
+              state: run.ownHash,
+              limiter: run.limiter,
+              signal: run.signal,
+            });
       if (differs !== undefined) return differs;
       if (at !== undefined) kind.perform(act);
       else kind.rehearse(act);

@@ -103,10 +103,17 @@ async function purgeRuns(
       continue;
     const purged: Settlement[] = [];
     let bounds: RunBounds | undefined;
+    // A run of near-duplicates quarantined files that are no copies of their keepers: purge never frees them, even
+    // with --any-owner (their keeper proves nothing), however their bytes or their keepers' came to be now.
+    const nearDuplicates = isNearDuplicateRun(journal.planText(record.id));
     try {
       for (const entry of journal.entries(record.id)) {
         if (options.signal?.aborted) throw abortErrorFrom(options.signal);
         if (entry.op !== 'quarantine' || entry.state !== 'done' || entry.target === undefined) continue;
+        if (nearDuplicates) {
+          report.problems.push({ path: entry.target, reason: NEAR_DUPLICATE_STAYS(record.id) });
+          continue;
+        }
         // Only a quarantined copy where apply put it: a journal entry that names another file is not followed.
         const changed = (bounds ??= RunBounds.ofRun(catalog.id, journal, record.id)).problem(entry);
         if (changed !== undefined) {
@@ -130,6 +137,19 @@ async function purgeRuns(
       journal.settle(record.id, purged, options.clock.wallNow());
     }
     if (purged.length > 0 || options.dryRun) report.runs.push(record.id);
+  }
+}
+
+const NEAR_DUPLICATE_STAYS = (run: number) =>
+  `a near-duplicate (run ${run} applied a plan of \`nodupe similar\`): not a copy of its keeper, so purge never ` +
+  `removes it; look at it and remove it yourself, or \`nodupe undo ${run}\` puts it back`;
+
+/** Whether a run's plan (its text in the journal) is one of near-duplicates (`basis`); unreadable: treated as one. */
+function isNearDuplicateRun(planText: string): boolean {
+  try {
+    return (JSON.parse(planText) as { basis?: unknown }).basis !== undefined;
+  } catch {
+    return true;
   }
 }
 

@@ -24,6 +24,8 @@ export interface SpaceTotals {
   purged: number;
   /** Size of the files moved under --to. */
   moved: number;
+  /** A run of near-duplicates: what it quarantined is never purged (no copy of its keeper). */
+  neverPurged?: boolean;
 }
 
 export function noSpace(): SpaceTotals {
@@ -75,7 +77,12 @@ export function describeSpace(totals: SpaceTotals, tense: 'done' | 'would'): str
   const relocated = totals.quarantined > 0 || totals.moved > 0 || totals.purged > 0;
   if (totals.freed > 0) parts.push(`${upTo(totals.freed)} ${would ? 'would be freed' : 'freed'}`);
   else if (!relocated) parts.push(would ? 'nothing would be freed' : 'nothing freed');
-  if (totals.quarantined > 0) {
+  if (totals.quarantined > 0 && totals.neverPurged === true) {
+    parts.push(
+      `${b(totals.quarantined)} ${would ? 'would move' : 'moved'} to quarantine (nothing freed: near-duplicates ` +
+        'are never purged; remove them yourself once reviewed, or undo)',
+    );
+  } else if (totals.quarantined > 0) {
     parts.push(
       would
         ? `${b(totals.quarantined)} would move to quarantine (nothing freed; a purge would then free ${upTo(totals.purgeable)})`

@@ -11,6 +11,7 @@ import {
   type ActionOp,
   type Plan,
   type PlanGroup,
+  type SimilarBasis,
 } from './plan.js';
 import { validatePlan } from './validate.js';
 
@@ -32,6 +33,7 @@ export function planToJson(plan: Plan): string {
     createdAt: plan.createdAt,
     catalog: plan.catalog,
     algorithm: plan.algorithm,
+    ...(plan.basis === undefined ? {} : { basis: plan.basis }),
     policy: plan.policy,
     action: plan.action,
     ...(plan.to === undefined ? {} : { to: plan.to }),
@@ -137,6 +139,7 @@ interface PlanDocument {
   createdAt: string;
   catalog: { id: string; location: string };
   algorithm: HashAlgorithm;
+  basis?: SimilarBasis;
   policy: Plan['policy'];
   action: ActionOp;
   to?: string;
@@ -211,6 +214,16 @@ function fromDocument(doc: PlanDocument, source: string): Plan {
     createdAt: doc.createdAt,
     catalog: doc.catalog,
     algorithm: doc.algorithm,
+    ...(doc.basis === undefined
+      ? {}
+      : {
+          basis: {
+            kind: doc.basis.kind,
+            detector: doc.basis.detector,
+            maxDistance: doc.basis.maxDistance,
+            distanceUnit: doc.basis.distanceUnit,
+          },
+        }),
     policy: doc.policy,
     action: doc.action,
     ...(doc.to === undefined ? {} : { to: doc.to }),

@@ -13,6 +13,32 @@ export function isActionOp(text: string): text is ActionOp {
   return (ACTION_OPS as readonly string[]).includes(text);
 }
 
+/** The only actions of a plan of near-duplicates: they keep the file's bytes, and undo reverses them. */
+export const SIMILAR_OPS = ['quarantine', 'move'] as const satisfies readonly ActionOp[];
+export type SimilarOp = (typeof SIMILAR_OPS)[number];
+
+export function isSimilarOp(op: ActionOp): op is SimilarOp {
+  return (SIMILAR_OPS as readonly ActionOp[]).includes(op);
+}
+
+/** Why a plan of near-duplicates has no other action: said wherever one is refused. */
+export const SIMILAR_OPS_REASON =
+  'near-duplicates are not byte-identical: only quarantine and move, which undo reverses';
+
+/**
+ * What a plan's groups are, when not byte-identical files (the plan then has no `basis`): near-duplicates found by
+ * `nodupe similar`. Each action's `expect.hash` is then the file's own content hash, and apply checks the file
+ * against it (never against its keeper's bytes).
+ */
+export interface SimilarBasis {
+  kind: 'similar';
+  /** The detector and its version: `images.phash/1`. */
+  detector: string;
+  /** The largest distance within a group's pairs, in the detector's measure. */
+  maxDistance: number;
+  distanceUnit: 'bits' | '1 - Jaccard';
+}
+
 /** A file that stays: what it must still look like when apply compares the others against it. */
 export interface PlannedKeeper extends FileIdentity {
   path: FsPath;
@@ -24,7 +50,10 @@ export interface PlannedAction {
   path: FsPath;
   /** The keeper whose bytes this file must still equal: a keeper of the same group. */
   keeper: FsPath;
-  /** What the file must still look like (the content hash is the group's). */
+  /**
+   * What the file must still look like: the content hash is the group's, or in a plan of near-duplicates
+   * (`Plan.basis`) the file's own.
+   */
   expect: Expectation;
   reason: string;
   /** For `move`: the folder it goes to (the file's absolute path is recreated under it). */
@@ -32,6 +61,7 @@ export interface PlannedAction {
 }
 
 export interface PlanGroup {
+  /** The size and content hash of every file of the group; in a plan of near-duplicates, the keeper's. */
   size: number;
   hash: string;
   keepers: PlannedKeeper[];
@@ -53,6 +83,8 @@ export interface Plan {
   createdAt: string;
   catalog: { id: string; location: string };
   algorithm: HashAlgorithm;
+  /** Absent: every group holds byte-identical files. */
+  basis?: SimilarBasis;
   policy: PolicyRecord;
   /** The action of the plan; every action names its own too (people may edit them one by one). */
   action: ActionOp;
@@ -75,6 +107,13 @@ export interface PlanSummary {
 export function planWarnings(plan: Plan): string[] {
   const ops = new Set(plan.groups.flatMap((g) => g.actions.map((a) => a.op)));
   const warnings: string[] = [];
+  if (plan.basis !== undefined) {
+    warnings.push(
+      `this plan is made of near-duplicates (${plan.basis.detector}, at most ${plan.basis.maxDistance} ` +
+        `${plan.basis.distanceUnit === 'bits' ? 'bits' : '(1 - Jaccard)'} apart): they are not byte-identical, so ` +
+        'review every group; apply only quarantines or moves, each file checked against its own content at plan time',
+    );
+  }
   if (ops.has('delete')) {
     warnings.push(
       'this plan deletes files: delete cannot be undone (apply asks for --yes or a confirmation first)',

@@ -1,6 +1,6 @@
 import { NodupeError } from '../core/errors.js';
 import { displayPath, pathKey, toBytes, type FsPath } from '../model/paths.js';
-import type { Plan } from './plan.js';
+import { isSimilarOp, SIMILAR_OPS_REASON, type Plan } from './plan.js';
 
 /**
  * The rules of a plan that its JSON Schema cannot express. People edit plans; apply carries out only a plan
@@ -28,6 +28,8 @@ export function validatePlan(plan: Plan, source: string): void {
     if (problem !== undefined) fail(`${role} ${JSON.stringify(displayPath(path))} ${problem}`);
   };
   if (plan.to !== undefined) plain(plan.to, 'the plan\'s "to"');
+  const similar = similarRefusal(plan);
+  if (similar !== undefined) fail(similar);
   plan.groups.forEach((group, g) => {
     const where = `group ${g + 1}`;
     if (group.keepers.length === 0) fail(`${where} has no keeper: every group must keep at least one file`);
@@ -48,7 +50,8 @@ export function validatePlan(plan: Plan, source: string): void {
           `action ${i + 1} of ${where} (${displayPath(a.path)}) names ${displayPath(a.keeper)} as its keeper, which is not a keeper of that group`,
         );
       }
-      if (a.expect.size !== group.size || a.expect.hash !== group.hash) {
+      // Near-duplicates differ: each is held to its own content (see similarRefusal), not the group's.
+      if (plan.basis === undefined && (a.expect.size !== group.size || a.expect.hash !== group.hash)) {
         fail(`${displayPath(a.path)} lies outside ${where}: its size or hash is not the group's`);
       }
       if (a.op === 'move' && a.to === undefined) {
@@ -56,6 +59,27 @@ export function validatePlan(plan: Plan, source: string): void {
       }
     });
   });
+}
+
+/**
+ * Why a plan of near-duplicates (`basis` "similar") may not be carried out, or undefined: its action and every
+ * action's must be quarantine or move, and each must carry the file's own content hash (apply proves the file by
+ * it, as its bytes cannot be compared with the keeper's). Apply asks again of the plan it is given.
+ */
+export function similarRefusal(plan: Plan): string | undefined {
+  if (plan.basis === undefined) return undefined;
+  const words = `this plan is made of near-duplicates ("basis": "similar")`;
+  if (!isSimilarOp(plan.action)) return `${words} and its action is ${plan.action}: ${SIMILAR_OPS_REASON}`;
+  for (const [g, group] of plan.groups.entries()) {
+    for (const [i, a] of group.actions.entries()) {
+      const where = `action ${i + 1} of group ${g + 1} (${displayPath(a.path)})`;
+      if (!isSimilarOp(a.op)) return `${where} would ${a.op} it, but ${words}: ${SIMILAR_OPS_REASON}`;
+      if (a.expect.hash === '') {
+        return `${where} has no content hash of its own: in a plan of near-duplicates each file is checked against its own content`;
+      }
+    }
+  }
+  return undefined;
 }
 
 /**
