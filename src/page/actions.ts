@@ -352,12 +352,13 @@ export class Actions {
     this.#store.update((state) => applyEvent(state, event));
     if (event.type === 'catalog.changed') {
       await this.reloadGroups();
-    } else if (event.type === 'job.started' && event.job.kind !== 'scan' && event.job.kind !== 'verify') {
+    } else if (event.type === 'job.started' && (event.job.kind === 'apply' || event.job.kind === 'undo')) {
       // An apply or undo under way shows in the runs at once (its run is written by its first step at the latest).
       await this.#guard(() => this.#loadRuns());
     } else if (firstStep && this.#state.jobs[event.jobId]?.kind === 'apply') {
       await this.#guard(() => this.#loadRuns());
-    } else if (event.type === 'job.finished' && event.job.kind !== 'verify') {
+    } else if (event.type === 'job.finished' && event.job.kind !== 'verify' && event.job.kind !== 'similar') {
+      // (A similar job changes no group: the list and the plan stay as they are.)
       // The plan in the decide bar is the one the job used (or of the catalog before it): say so until the new one comes.
       this.#store.update({ rebuilding: true });
       await this.reloadGroups();

@@ -4,20 +4,25 @@ import { listen } from './events.js';
 import { pageFetch, usePageFetch } from './page-fetch.js';
 import { createRpc } from './rpc.js';
 import { Session, takeLoginFromUrl } from './session.js';
+import { SimilarActions } from './similar-actions.js';
 import type { State } from './state.js';
 import { Store } from './store.js';
 import { mountDecide } from './views/decide.js';
 import { renderGroup } from './views/group.js';
 import { mountList } from './views/list.js';
 import { renderPlan } from './views/plan.js';
+import { renderSimilar } from './views/similar.js';
+import { mountSimilarNav } from './views/similar-nav.js';
 import { mountTop } from './views/top.js';
 
 const session = new Session(localStorage, (url, init) => fetch(url, init));
 usePageFetch(session.fetch);
 const store = new Store();
 const actions = new Actions(store, createRpc(pageFetch));
+const similar = new SimilarActions(store, createRpc(pageFetch), (error) => actions.showError(error));
 
 const top = mountTop(document.body, actions);
+mountSimilarNav(document.querySelector<HTMLElement>('header.top')!, similar);
 const decide = mountDecide(document.querySelector<HTMLElement>('#decide')!, actions);
 const listPane = document.querySelector<HTMLElement>('#list-pane')!;
 const list = mountList(listPane, actions, () => store.state);
@@ -29,11 +34,14 @@ function drawDetail(state: State): void {
   const focusedId =
     active instanceof HTMLElement && detailPane.contains(active) ? active.dataset['fileId'] : undefined;
   const focusedTestid = active instanceof HTMLElement ? active.dataset['testid'] : undefined;
+  const focusedInside = active instanceof HTMLElement && detailPane.contains(active);
   const redraw = () => drawDetail(store.state);
   if (state.view === 'group' && state.open) {
     detailPane.replaceChildren(renderGroup(state.open, state, actions, redraw));
   } else if (state.view === 'plan') {
     detailPane.replaceChildren(renderPlan(state, actions));
+  } else if (state.view === 'similar') {
+    detailPane.replaceChildren(renderSimilar(state, actions, similar));
   } else {
     detailPane.replaceChildren(emptyDetail());
   }
@@ -44,6 +52,9 @@ function drawDetail(state: State): void {
         `[data-testid="${focusedTestid ?? 'member-row'}"][data-file-id="${focusedId}"]`,
       )
       ?.focus();
+  } else if (focusedTestid !== undefined && focusedInside) {
+    // A control of the view drawn again (a job's progress redraws it): the focus stays on it.
+    detailPane.querySelector<HTMLElement>(`[data-testid="${focusedTestid}"]`)?.focus();
   }
 }
 
@@ -65,6 +76,7 @@ const DETAIL_KEYS: (keyof State)[] = [
   'confirming',
   'applyJob',
   'undoJob',
+  'similar',
 ];
 
 store.subscribe((state, previous) => {
@@ -136,7 +148,10 @@ decide(store.state);
 list(store.state);
 drawDetail(store.state);
 listen(
-  (event) => void actions.handleEvent(event),
+  (event) => {
+    void actions.handleEvent(event);
+    void similar.handleEvent(event);
+  },
   (connection) => void actions.connection(connection),
   { fetch: pageFetch },
 );

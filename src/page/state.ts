@@ -14,6 +14,7 @@ import type {
   ServerEvent,
   StepView,
 } from '../serve/protocol.js';
+import { initialSimilarState, type SimilarState } from './similar-state.js';
 
 export interface Filters {
   sort: GroupSort;
@@ -39,7 +40,7 @@ export interface State {
   /** The highlighted row of the list (keyboard and click). */
   selected: number;
   /** What the detail side shows. */
-  view: 'none' | 'group' | 'plan';
+  view: 'none' | 'group' | 'plan' | 'similar';
   open: GroupDetails | undefined;
   rules: string[];
   protect: string[];
@@ -60,6 +61,8 @@ export interface State {
   undoJob: string | undefined;
   runs: RunView[];
   error: ShownError | undefined;
+  /** The Similar view: near-duplicate pictures or documents. */
+  similar: SimilarState;
 }
 
 export function initialState(): State {
@@ -95,6 +98,7 @@ export function initialState(): State {
     undoJob: undefined,
     runs: [],
     error: undefined,
+    similar: initialSimilarState(),
   };
 }
 

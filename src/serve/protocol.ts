@@ -5,6 +5,12 @@
  */
 import type { ActionOp } from '../plan/plan.js';
 import type { ProgressSnapshot } from '../core/progress.js';
+import type {
+  SimilarDetectorView,
+  SimilarGroupsParams,
+  SimilarGroupsResult,
+  SimilarParams,
+} from './similar-protocol.js';
 
 export const API_VERSION = 1;
 
@@ -172,7 +178,7 @@ export interface VerifyParams {
   mode?: 'integrity' | 'consistency' | 'checksums' | 'all';
 }
 
-export type JobKind = 'scan' | 'apply' | 'undo' | 'verify';
+export type JobKind = 'scan' | 'apply' | 'undo' | 'verify' | 'similar';
 export type JobState = 'running' | 'done' | 'failed' | 'cancelled';
 
 /** What a step of an apply did to one path. */
@@ -253,6 +259,9 @@ export interface Methods {
   verify: { params: VerifyParams; result: JobView };
   'plugins.list': { params: Record<string, never>; result: PluginView[] };
   'plugins.reload': { params: Record<string, never>; result: PluginView[] };
+  similar: { params: SimilarParams; result: JobView };
+  'similar.groups': { params: SimilarGroupsParams; result: SimilarGroupsResult };
+  'similar.detectors': { params: Record<string, never>; result: SimilarDetectorView[] };
 }
 export type MethodName = keyof Methods;
 

@@ -28,6 +28,9 @@ const METHOD_NAMES: Record<MethodName, true> = {
   verify: true,
   'plugins.list': true,
   'plugins.reload': true,
+  similar: true,
+  'similar.groups': true,
+  'similar.detectors': true,
 };
 
 export const isMethodName = (name: string): name is MethodName => Object.hasOwn(METHOD_NAMES, name);

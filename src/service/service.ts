@@ -40,7 +40,7 @@ import {
 } from '../serve/protocol.js';
 import { VERIFY_MODES, verify } from '../verify/verify.js';
 import { verifyReportDocument } from '../verify/verify-json.js';
-import { badInput, notFound, serviceError } from './errors.js';
+import { badInput, invalidParams, notFound, serviceError } from './errors.js';
 import { ServiceEvents } from './events.js';
 import { GroupIndex, type GroupQuery } from './group-index.js';
 import { Jobs } from './jobs.js';
@@ -53,6 +53,10 @@ import { planView, RuleWarnings } from './plan-view.js';
 import { Params } from './params.js';
 import { readPolicy } from './policy-params.js';
 import { runScanThread } from './scan-job.js';
+import { runSimilar } from './similar-job.js';
+import { readSimilarRequest, similarDetectors } from './similar-params.js';
+import { SimilarResults } from './similar-results.js';
+import { SIMILAR_SUBJECTS } from '../serve/similar-protocol.js';
 import { applyStepView, pluginViews, runView, undoStepView } from './views.js';
 
 /** Folders one scan request may name. */
@@ -80,6 +84,8 @@ type Handler<M extends MethodName> = (
 
 const DEFAULT_ALGORITHM = 'xxh3';
 const PAGE_LIMIT = { min: 1, max: 500, default: 100 };
+/** Groups per page of `similar.groups` (each shows up to 100 members). */
+const SIMILAR_PAGE = { min: 1, max: 100, default: 50 };
 
 /**
  * Everything `nodupe serve` answers, without the transport: the methods of `Methods` (src/serve/protocol.ts), the
@@ -111,6 +117,8 @@ export class Service {
   /** Running apply jobs (dry runs too) by job id, with the plan each carries out: that plan is not edited meanwhile. */
   readonly #applying = new Map<string, { plan: string; title: string }>();
   readonly #handlers: { [M in MethodName]: Handler<M> };
+  /** The latest `similar` result of each subject. */
+  readonly #similar = new SimilarResults();
 
   private constructor(options: ServiceOptions, catalog: CatalogStore) {
     this.#options = options;
@@ -151,6 +159,9 @@ export class Service {
       verify: (p) => this.#verify(p),
       'plugins.list': (p) => (new Params('plugins.list', p, []), pluginViews(this.#options.plugins)),
       'plugins.reload': (p) => this.#reloadPlugins(p),
+      similar: (p) => this.#findSimilar(p),
+      'similar.groups': (p) => this.#similarGroups(p),
+      'similar.detectors': (p) => (new Params('similar.detectors', p, []), similarDetectors()),
     };
   }
 
@@ -266,7 +277,7 @@ export class Service {
     const catalog = this.#catalog;
     const ignored = catalog.ignoredGroups().map((g) => `${g.size}:${g.hash}`);
     const source = {
-      rows: (ids: readonly number[]) => ids.flatMap((id) => catalog.fileById(id) ?? []),
+      rows: (ids: readonly number[]) => catalog.filesById(ids),
       paths: (afterId: number, limit: number) => catalog.pathTexts(afterId, limit),
     };
     const runs = sharedHashRuns(catalog, algorithm, false);
@@ -368,13 +379,15 @@ export class Service {
     const plan = planId === undefined ? undefined : this.#plans.get(planId).plan;
     const planned = plan?.groups.find((g) => g.size === entry.size && g.hash === entry.hash);
     const forced = plan ? forcedKeeper(plan.policy) : undefined;
+    const keepers = new Map(planned?.keepers.map((k) => [String(k.path), k]));
+    const actions = new Map(planned?.actions.map((a) => [String(a.path), a]));
     const roleOf = (paths: readonly FsPath[]): MemberView['plan'] => {
       if (!plan) return undefined;
       const first = String(paths[0]);
       const protectedFile = forced!(paths) !== undefined;
-      const keeper = planned?.keepers.find((k) => String(k.path) === first);
+      const keeper = keepers.get(first);
       if (keeper) return { role: 'keeper', reason: keeper.reason, protected: protectedFile };
-      const action = planned?.actions.find((a) => String(a.path) === first);
+      const action = actions.get(first);
       if (action) return { role: 'action', op: action.op, reason: action.reason };
       return { role: 'keeper', reason: 'the plan acts on no copy of this group', protected: protectedFile };
     };
@@ -418,11 +431,22 @@ export class Service {
     return planView(this.#plans.get(id).plan, this.#applied(id), this.#ruleWarnings.of(id));
   }
 
-  #planBuild(raw: unknown): PlanView {
+  async #planBuild(raw: unknown): Promise<PlanView> {
     const p = new Params('plan.build', raw, ['policy', 'action', 'to']);
     const rules = this.#rules();
     const { policy, action } = readPolicy(p, rules);
     const { index, algorithm } = this.#current();
+    // The glob rules' matches first, a few milliseconds a turn (no other request waits for a costly glob); the
+    // plan is then made in one step with their answers.
+    const matching = new Map<string, Set<string>>();
+    for (const rule of policy.rules) {
+      if ('glob' in rule && !matching.has(rule.glob))
+        matching.set(rule.glob, await index.matchingPaths(rule.glob));
+    }
+    const matcherOf = (glob: string) => {
+      const paths = matching.get(glob)!;
+      return (path: string) => paths.has(path);
+    };
     // The groups read again from the catalog for this plan alone (the index keeps no files).
     const groups = sortGroups(
       [...catalogGroups(this.#catalog, algorithm, false)].filter(
@@ -440,8 +464,12 @@ export class Service {
         algorithm,
       },
       rules,
+      matcherOf,
     );
-    this.#ruleWarnings.set(plan.id, unmatchedRules(policy.rules, groups).map(unmatchedRuleWarning));
+    this.#ruleWarnings.set(
+      plan.id,
+      unmatchedRules(policy.rules, groups, matcherOf).map(unmatchedRuleWarning),
+    );
     return planView(this.#plans.add(plan).plan, false, this.#ruleWarnings.of(plan.id));
   }
 
@@ -515,13 +543,7 @@ export class Service {
         throw badInput(`scan: ${path}: no such file or directory`);
       }
     });
-    this.#jobs.checkIdle('scan');
-    let release: () => void;
-    try {
-      release = lockCatalog(this.#catalog);
-    } catch (error) {
-      throw serviceError('BUSY', (error as Error).message, 'wait for it to finish');
-    }
+    const release = this.#lockForJob('scan');
     const algorithm = this.#algorithm();
     const host = this.#options.plugins;
     const hasher = host.registry.get('hashers', algorithm);
@@ -561,6 +583,74 @@ export class Service {
       release();
       throw error;
     }
+  }
+
+  /**
+   * The catalog's lock for a job that writes it (scan, similar): refused as BUSY while another job of this service
+   * runs, or another process (apply, undo, purge) holds the lock. Returns its release.
+   */
+  #lockForJob(kind: 'scan' | 'similar'): () => void {
+    this.#jobs.checkIdle(kind);
+    try {
+      return lockCatalog(this.#catalog);
+    } catch (error) {
+      throw serviceError('BUSY', (error as Error).message, 'wait for it to finish');
+    }
+  }
+
+  /**
+   * Near-duplicates as a job: it writes fingerprints (and full hashes) to the catalog, so it runs as a scan does,
+   * one mutating job at a time and under the catalog's lock. The groups do not change (a fingerprint makes no
+   * duplicate): no new generation. Its result is kept for `similar.groups`.
+   */
+  #findSimilar(raw: unknown): JobView {
+    const request = readSimilarRequest(raw);
+    const subject = request.detector.subject;
+    const release = this.#lockForJob('similar');
+    const algorithm = this.#algorithm();
+    const hasher = this.#options.plugins.registry.get('hashers', algorithm);
+    const where = request.roots.length === 0 ? 'the catalog' : request.roots.join(' ');
+    // The catalog as the job starts reading it: a change seen later makes the result stale.
+    this.#noticeOthers();
+    const generation = this.#generation;
+    try {
+      return this.#jobs.start(
+        'similar',
+        `similar ${subject} in ${where}`,
+        true,
+        async (ctx) => {
+          const report = await runSimilar(
+            request,
+            {
+              catalog: this.#catalog,
+              clock: this.#options.clock,
+              algorithm,
+              hasherModule: hasher?.module,
+              threads: this.#options.scanThreads,
+              limiter: this.#limiter().limiter,
+            },
+            ctx,
+          );
+          const finishedAt = new Date(this.#options.clock.wallNow()).toISOString();
+          return this.#similar.keep(report, finishedAt, generation);
+        },
+        () => release(),
+      );
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
+  #similarGroups(raw: unknown) {
+    const p = new Params('similar.groups', raw, ['subject', 'cursor', 'limit']);
+    const subject = p.optionalChoice('subject', SIMILAR_SUBJECTS);
+    if (subject === undefined)
+      throw invalidParams(`similar.groups: subject: expected one of ${SIMILAR_SUBJECTS.join(', ')}`);
+    const cursor = p.optionalString('cursor');
+    const limit = p.optionalInteger('limit', SIMILAR_PAGE.min, SIMILAR_PAGE.max) ?? SIMILAR_PAGE.default;
+    this.#noticeOthers();
+    return this.#similar.page(subject, cursor, limit, this.#generation);
   }
 
   #apply(raw: unknown): JobView {

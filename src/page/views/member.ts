@@ -5,7 +5,7 @@ import { formatBytes, formatTime } from '../format.js';
 import { showThumb, textExcerpt } from '../previews.js';
 
 /** The preview: a thumbnail for images, an excerpt for text, else the file's kind. */
-export function preview(member: MemberView, large = false): HTMLElement {
+export function preview(member: Pick<MemberView, 'id' | 'kind' | 'paths'>, large = false): HTMLElement {
   if (member.kind === 'image') {
     const img = h('img', {
       class: large ? 'thumb large' : 'thumb',
@@ -63,7 +63,7 @@ export function role(member: MemberView): HTMLElement {
   );
 }
 
-export function pathLines(member: MemberView): HTMLElement {
+export function pathLines(member: Pick<MemberView, 'paths'>): HTMLElement {
   const [first, ...links] = member.paths;
   return h(
     'span',
