@@ -164,7 +164,7 @@ export {
 
 // Near-duplicates: `nodupe similar images|docs|folders`.
 export { findSimilar, type FindSimilarOptions } from './similar/find-similar.js';
-export { builtinDetector } from './similar/builtin-detectors.js';
+export { builtinDetector, BUILTIN_DETECTOR, detectorNamed } from './similar/builtin-detectors.js';
 export { SIMILAR_FORMATS, type SimilarFormat } from './similar/formats.js';
 export type { SimilarReport } from './similar/report.js';
 export type { SimilarityDetector, SimilarSubject } from './similar/detector.js';

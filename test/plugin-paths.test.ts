@@ -1,10 +1,7 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeClock } from '../src/core/fake-clock.js';
-import { PluginHost } from '../src/plugins/host.js';
 import { restoreBuffers } from '../src/plugins/plugin-paths.js';
-import type { PhysicalFile } from '../src/model/groups.js';
 import { runCli } from './helpers/cli.js';
 import { scratch } from './helpers/tree.js';
 
@@ -170,45 +167,6 @@ export default definePlugin({
     const doc = JSON.parse(r.stdout) as { algorithm: string; groups: { hash: string }[] };
     expect(doc.algorithm).toBe('fnv1a32');
     expect(doc.groups.map((g) => g.hash)).toEqual([fnv1a32('same content\n')]);
-  });
-
-  it('a detector gets such a name as a Buffer: it prints as text and opens with fs', async () => {
-    const path = dir.write(
-      'plugins/names.mjs',
-      `import { readFileSync } from 'node:fs';
-import { definePlugin } from 'nodupe/plugin';
-const name = (f) => String(f.paths[0]).split('/').pop();
-export default definePlugin({
-  name: 'same-names',
-  version: '1.0.0',
-  api: '^1.0.1',
-  provides: {
-    detectors: [{
-      name: 'same-name',
-      similarity: (a, b) =>
-        name(a) === name(b) && readFileSync(a.paths[0]).equals(readFileSync(b.paths[0])) ? 1 : 0,
-    }],
-  },
-});
-`,
-    );
-    const other = Buffer.concat([Buffer.from(dir.path('t/b/')), Buffer.of(0x66, 0xff, 0x6f)]);
-    writeFileSync(other, 'same content\n');
-    const host = new PluginHost({ clock: new FakeClock() });
-    await host.start([{ path }]);
-    const file = (p: Buffer, id: number): PhysicalFile => ({
-      id,
-      paths: [p],
-      root: 0,
-      dev: 1n,
-      ino: BigInt(id),
-      size: 13,
-      mtimeNs: 0n,
-      ctimeNs: 0n,
-    });
-    const detector = host.registry.get('detectors', 'same-name');
-    expect(await detector!.similarity(file(odd, 1), file(other, 2))).toBe(1);
-    await host.stop();
   });
 });
 

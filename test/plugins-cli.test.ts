@@ -31,12 +31,14 @@ describe('nodupe plugins', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines.map((l) => l.split('\t').slice(0, 3).join(' '))).toEqual([
-      'nodupe.hashers 1.0.1 active',
-      'nodupe.formats 1.0.1 active',
-      'nodupe.rules 1.0.1 active',
+      'nodupe.hashers 1.1.0 active',
+      'nodupe.formats 1.1.0 active',
+      'nodupe.rules 1.1.0 active',
+      'nodupe.detectors 1.1.0 active',
       'html-format 1.0.0 active',
     ]);
-    expect(lines[3]).toContain('format html');
+    expect(lines[3]).toContain('detector images.phash, detector docs.minhash');
+    expect(lines[4]).toContain('format html');
   });
 
   it('info describes one plugin; an unknown name is exit 2', async () => {

@@ -9,10 +9,12 @@ import { checkManifest } from './manifest.js';
 
 /**
  * The plugin API this nodupe provides; a plugin states the semver range it needs in `api`.
+ * 1.1.0: detectors make fingerprints in the worker threads (`module`, `subject`, `extensions`), in place of
+ * `similarity(a, b)`, which no nodupe ever called (`nodupe similar` had not come).
  * 1.0.1: a path that is not UTF-8 reaches a plugin as a Buffer, as {@link FsPath} always said (1.0.0 handed
  * file plugins a plain Uint8Array, which prints as a list of numbers).
  */
-export const PLUGIN_API_VERSION = '1.0.1';
+export const PLUGIN_API_VERSION = '1.1.0';
 
 /**
  * A content hash. Hashing runs in worker threads, which cannot share functions with the main thread: the
@@ -42,11 +44,28 @@ export interface RuleContribution {
   show?(file: PhysicalFile): string;
 }
 
-/** A similarity detector (for `nodupe similar`, to come): scores how alike two files are, 0..1. */
+/**
+ * A near-duplicate detector, for `nodupe similar images|docs --detector NAME`. It runs in the fingerprinting
+ * threads, which cannot share functions with the main thread: `module` names a module (a path relative to the
+ * plugin file, or a URL) that every such thread imports, and that is handed each file's bytes and name once.
+ * - `images`: it exports `fingerprint(bytes, name)`, resolving to `{ fingerprint }` (1 to 9 hashes of 64 bits, 8
+ *   bytes each, big-endian: the picture's own first, then any variants of it, such as its turns) or
+ *   `{ problem }`; two pictures are as far apart as the least Hamming distance between one's first hash and any
+ *   of the other's.
+ * - `docs`: it exports `text(bytes, name)`, resolving to `{ text }` or `{ problem }`; nodupe compares the texts as
+ *   it compares documents (word 5-grams, MinHash and LSH, then their exact Jaccard).
+ * A bad file is a `{ problem }` with the reason, never a throw. The catalog keeps fingerprints by the detector's
+ * name and `version`: raise it when the fingerprints change.
+ */
 export interface DetectorContribution {
   name: string;
   description?: string;
-  similarity(a: PhysicalFile, b: PhysicalFile): number | Promise<number>;
+  subject: 'images' | 'docs';
+  /** The file name extensions it reads: lowercase, without the dot. */
+  extensions: string[];
+  module: string;
+  /** 1 by default. */
+  version?: number;
 }
 
 export interface Contributions {

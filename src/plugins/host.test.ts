@@ -68,6 +68,7 @@ describe('plugin host', () => {
       ['nodupe.hashers', 'active'],
       ['nodupe.formats', 'active'],
       ['nodupe.rules', 'active'],
+      ['nodupe.detectors', 'active'],
       ['alpha', 'active'],
     ]);
     expect(host.registry.names('hashers')).toEqual(['xxh3', 'xxh128', 'sha256', 'blake3']);

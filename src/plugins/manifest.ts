@@ -68,10 +68,30 @@ export function checkContribution(where: string, kind: string, item: unknown, i 
     hashers: ['module', 'string'],
     formats: ['render', 'function'],
     rules: ['compare', 'function'],
-    detectors: ['similarity', 'function'],
+    detectors: ['module', 'string'],
   };
   const [field, type] = needs[kind]!;
   if (typeof c[field] !== type) fail(at, `"${c.name}" needs ${field} (a ${type})`);
+  if (kind === 'detectors') checkDetector(at, c);
+}
+
+/** A detector's subject, extensions and version. */
+function checkDetector(at: string, c: Record<string, unknown>): void {
+  const name = String(c.name);
+  if (c.subject !== 'images' && c.subject !== 'docs') {
+    fail(at, `"${name}" needs subject: "images" or "docs", received ${JSON.stringify(c.subject)}`);
+  }
+  const extensions = c.extensions;
+  if (
+    !Array.isArray(extensions) ||
+    extensions.length === 0 ||
+    extensions.some((e) => typeof e !== 'string' || !/^[a-z0-9]{1,16}$/.test(e))
+  ) {
+    fail(at, `"${name}" needs extensions: lowercase names without the dot, such as ["jxl"]`);
+  }
+  if (c.version !== undefined && !(Number.isInteger(c.version) && (c.version as number) >= 1)) {
+    fail(at, `"${name}": version must be a whole number of at least 1`);
+  }
 }
 
 /** Whether the host's plugin API satisfies the plugin's range. */

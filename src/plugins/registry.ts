@@ -34,8 +34,13 @@ export function stageProvides(provides: Contributions | undefined, base: string 
   staged.hashers.push(...(provides?.hashers ?? []).map((h) => resolveHasher(h, base)));
   staged.formats.push(...(provides?.formats ?? []));
   staged.rules.push(...(provides?.rules ?? []));
-  staged.detectors.push(...(provides?.detectors ?? []));
+  staged.detectors.push(...(provides?.detectors ?? []).map((d) => resolveDetector(d, base)));
   return staged;
+}
+
+/** A detector with its module as an absolute URL (a built-in one's is one already). */
+export function resolveDetector(d: DetectorContribution, base: string | undefined): DetectorContribution {
+  return base === undefined ? d : { ...d, module: new URL(d.module, base).href };
 }
 
 export function resolveHasher(h: HasherContribution, base: string | undefined): RegisteredHasher {

@@ -7,10 +7,14 @@ export interface Descriptor {
   kind: 'hashers' | 'formats' | 'rules' | 'detectors';
   name: string;
   description?: string;
-  /** Hashers: the absolute URL of the module the hashing workers import. */
+  /** Hashers and detectors: the absolute URL of the module the hashing or fingerprinting workers import. */
   module?: string;
   /** Rules: whether the rule has `show`. */
   shows?: boolean;
+  /** Detectors: what they compare, the extensions they read, their version (`module` is theirs too). */
+  subject?: 'images' | 'docs';
+  extensions?: string[];
+  version?: number;
 }
 
 export interface Manifest {
@@ -43,7 +47,7 @@ export type FromSandbox =
 
 /** Host → worker: asynchronous calls (setup, teardown, detectors) and limiter grants. */
 export type ToSandbox =
-  | { type: 'call'; id: number; method: 'setup' | 'teardown' | 'similarity'; args: unknown[] }
+  | { type: 'call'; id: number; method: 'setup' | 'teardown'; args: unknown[] }
   | { type: 'granted'; id: number; ok: boolean };
 
 /** Host → worker on the synchronous port: formats and rules, answered while the host waits. */

@@ -43,7 +43,6 @@ const describeError = (error: unknown) =>
 
 const formats = new Map<string, FormatContribution>();
 const rules = new Map<string, RuleContribution>();
-const detectors = new Map<string, DetectorContribution>();
 const descriptors: Descriptor[] = [];
 const grants = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
 let nextGrant = 0;
@@ -62,7 +61,15 @@ function add(kind: Descriptor['kind'], item: unknown): void {
     rules.set(c.name, item as RuleContribution);
     descriptor.shows = typeof c.show === 'function';
   }
-  if (kind === 'detectors') detectors.set(c.name, item as DetectorContribution);
+  if (kind === 'detectors') {
+    const d = item as DetectorContribution;
+    Object.assign(descriptor, {
+      module: new URL(d.module, data.url).href,
+      subject: d.subject,
+      extensions: [...d.extensions],
+      ...(d.version === undefined ? {} : { version: d.version }),
+    });
+  }
   descriptors.push(descriptor);
 }
 
@@ -125,7 +132,7 @@ const ctx = (): PluginContext => ({
   },
 });
 
-async function call(method: string, args: unknown[]): Promise<unknown> {
+async function call(method: string): Promise<unknown> {
   switch (method) {
     case 'setup': {
       const provides = definition!.provides ?? {};
@@ -139,10 +146,6 @@ async function call(method: string, args: unknown[]): Promise<unknown> {
     case 'teardown':
       await definition!.teardown?.();
       return undefined;
-    case 'similarity': {
-      const [name, a, b] = args as [string, never, never];
-      return detectors.get(name)!.similarity(a, b);
-    }
     default:
       throw new Error(`unknown call ${method}`);
   }
@@ -156,7 +159,7 @@ port.on('message', (message: ToSandbox) => {
     else grant?.reject(new Error('the read budget was cancelled'));
     return;
   }
-  call(message.method, restoreBuffers(message.args)).then(
+  call(message.method).then(
     (value) => send({ type: 'reply', id: message.id, ok: true, value }),
     (error: unknown) => send({ type: 'reply', id: message.id, ok: false, error: describeError(error) }),
   );

@@ -169,7 +169,7 @@ export async function loadSandboxed(
     return manifest;
   }
 
-  const callAsync = (method: 'setup' | 'teardown' | 'similarity', args: unknown[]): Promise<unknown> => {
+  const callAsync = (method: 'setup' | 'teardown', args: unknown[]): Promise<unknown> => {
     if (exited !== undefined) return Promise.reject(new Error(`plugin "${manifest.name}": ${exited}`));
     const id = nextId++;
     return new Promise((resolve, reject) => {
@@ -212,7 +212,7 @@ export async function loadSandboxed(
     async setup(context) {
       ctx = context;
       const descriptors = (await callAsync('setup', [])) as Descriptor[];
-      for (const d of descriptors) register(context, d, callSync, callAsync);
+      for (const d of descriptors) register(context, d, callSync);
     },
     async teardown() {
       await callAsync('teardown', []);
@@ -225,7 +225,6 @@ function register(
   ctx: PluginContext,
   d: Descriptor,
   callSync: (call: Omit<SyncCall, 'id'>) => unknown,
-  callAsync: (method: 'similarity', args: unknown[]) => Promise<unknown>,
 ): void {
   const about = d.description === undefined ? {} : { description: d.description };
   switch (d.kind) {
@@ -259,7 +258,10 @@ function register(
       ctx.register.detector({
         name: d.name,
         ...about,
-        similarity: (a, b) => callAsync('similarity', [d.name, a, b]) as Promise<number>,
+        subject: d.subject!,
+        extensions: d.extensions!,
+        module: d.module!,
+        ...(d.version === undefined ? {} : { version: d.version }),
       });
       break;
   }

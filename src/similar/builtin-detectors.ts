@@ -1,6 +1,8 @@
 import { DEFAULT_DOC_THRESHOLD, fingerprintJaccard, similarDocPairs } from './docs/doc-index.js';
 import { DOC_EXTENSIONS } from './docs/doc-formats.js';
 import { decodeFingerprint } from './docs/fingerprint-layout.js';
+import { NodupeError } from '../core/errors.js';
+import type { DetectorContribution } from '../plugins/api.js';
 import type { SimilarityDetector, SimilarSubject } from './detector.js';
 import { docFingerprintUrl, imageFingerprintUrl } from './detector-url.js';
 import { findSimilarPairs } from './images/hamming-index.js';
@@ -44,6 +46,7 @@ export function imageDetector(options: { rotations: boolean }): SimilarityDetect
       'a 64-bit DCT perceptual hash of each picture, turned upright, and of its turns and flips; each pair confirmed by the pictures’ thumbnails',
     extensions: IMAGE_EXTENSIONS,
     module: imageFingerprintUrl,
+    makes: 'fingerprint',
     maxBytes: 512 * 2 ** 20,
     distanceUnit: 'bits',
     presets: SIMILARITY_PRESETS,
@@ -72,6 +75,7 @@ export function docDetector(): SimilarityDetector {
       'the Jaccard similarity of the word 5-grams of each document’s text (MinHash, LSH, then exact)',
     extensions: DOC_EXTENSIONS,
     module: docFingerprintUrl,
+    makes: 'fingerprint',
     maxBytes: 256 * 2 ** 20,
     distanceUnit: '1 - Jaccard',
     presets: DOC_PRESETS,
@@ -103,4 +107,60 @@ export function builtinDetector(
   options: { rotations: boolean },
 ): SimilarityDetector {
   return subject === 'images' ? imageDetector(options) : docDetector();
+}
+
+/** A plugin's detector (see `DetectorContribution`): its module in the workers, compared as its subject's. */
+export function pluginDetector(c: DetectorContribution): SimilarityDetector {
+  const own = {
+    name: c.name,
+    version: c.version ?? 1,
+    description: c.description ?? '',
+    extensions: c.extensions,
+    module: c.module,
+  };
+  if (c.subject === 'docs') return { ...docDetector(), ...own, makes: 'text' };
+  return {
+    ...imageDetector({ rotations: true }),
+    ...own,
+    makes: 'hashes',
+    // Its own hashes, by their least Hamming distance; no thumbnails to confirm a pair by.
+    index: {
+      pairs: (all, threshold) => findSimilarPairs(all, threshold),
+      compare(a, b) {
+        const [pair] = findSimilarPairs([a, b], 64);
+        return pair ?? { distance: 64, score: 0 };
+      },
+    },
+  };
+}
+
+/** The names of the built-in detector of each subject. */
+export const BUILTIN_DETECTOR: Readonly<Record<SimilarSubject, string>> = {
+  images: 'images.phash',
+  docs: 'docs.minhash',
+};
+
+/**
+ * The detector `--detector NAME` asks for (the built-in one of the subject without a name), from the detectors
+ * the plugins provide; a name no plugin provides, or a detector of the other subject, is a USAGE error naming
+ * those there are.
+ */
+export function detectorNamed(
+  detectors: { get(name: string): DetectorContribution | undefined; names(): string[] },
+  subject: SimilarSubject,
+  name: string | undefined,
+  options: { rotations: boolean },
+): SimilarityDetector {
+  const chosen = name ?? BUILTIN_DETECTOR[subject];
+  if (chosen === BUILTIN_DETECTOR[subject]) return builtinDetector(subject, options);
+  const found = detectors.get(chosen);
+  if (found === undefined || found.subject !== subject) {
+    const known = detectors.names().filter((n) => detectors.get(n)?.subject === subject);
+    throw new NodupeError(
+      'USAGE',
+      `--detector ${chosen}: ${found === undefined ? 'no detector has that name' : `it compares ${found.subject}, not ${subject}`}; ` +
+        `for ${subject}: ${known.join(', ')}`,
+    );
+  }
+  return pluginDetector(found);
 }

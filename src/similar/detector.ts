@@ -1,3 +1,4 @@
+import type { DetectorModule } from './fingerprint-task.js';
 import type { SimilarityIndex } from './group-similar.js';
 
 /** What `nodupe similar` compares: pictures, or documents by their text. */
@@ -16,8 +17,9 @@ export interface SimilarityDetector {
   description: string;
   /** The file name extensions it reads (lowercase, without the dot). */
   extensions: readonly string[];
-  /** File URL of its worker module: exports `fingerprint(bytes, name): Promise<FingerprintResult>`. */
+  /** File URL of its worker module, and what it exports. */
   module: string;
+  makes: DetectorModule;
   /** Files larger than this are reported, not read. */
   maxBytes: number;
   /** What its distances count. */

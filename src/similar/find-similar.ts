@@ -29,7 +29,12 @@ export async function findSimilar(options: FindSimilarOptions): Promise<SimilarR
   const made = await fingerprintFiles(
     options.catalog,
     files,
-    { key: detectorKey(detector), module: detector.module, maxBytes: detector.maxBytes },
+    {
+      key: detectorKey(detector),
+      module: detector.module,
+      maxBytes: detector.maxBytes,
+      makes: detector.makes,
+    },
     options,
   );
 

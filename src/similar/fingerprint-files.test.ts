@@ -11,6 +11,7 @@ const maker: FingerprintMaker = {
   module: pathToFileURL(new URL('../../test/fixtures/first-bytes-detector.mjs', import.meta.url).pathname)
     .href,
   maxBytes: 1000,
+  makes: 'fingerprint',
 };
 
 let dir: ReturnType<typeof scratch>;

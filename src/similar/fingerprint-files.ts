@@ -5,7 +5,12 @@ import { WorkerPool } from '../core/worker-pool.js';
 import type { HashAlgorithm } from '../hash/algorithms.js';
 import { throttleChannel } from '../hash/throttle-port.js';
 import { toBytes, type FsPath } from '../model/paths.js';
-import type { FingerprintOutcome, FingerprintTask, FingerprintWorkerSetup } from './fingerprint-task.js';
+import type {
+  DetectorModule,
+  FingerprintOutcome,
+  FingerprintTask,
+  FingerprintWorkerSetup,
+} from './fingerprint-task.js';
 import { fingerprintWorkerUrl } from './worker-url.js';
 
 /** What the fingerprinting needs of a detector. */
@@ -16,6 +21,8 @@ export interface FingerprintMaker {
   module: string;
   /** Files larger than this are reported, not read. */
   maxBytes: number;
+  /** What the module exports. */
+  makes: DetectorModule;
 }
 
 export interface FingerprintOptions {
@@ -102,6 +109,7 @@ export async function fingerprintFiles(
     filename: fingerprintWorkerUrl,
     workerData: {
       detector: maker.module,
+      makes: maker.makes,
       algorithm: options.algorithm,
       ...(options.hasherModule === undefined ? {} : { hasher: options.hasherModule }),
     } satisfies FingerprintWorkerSetup,

@@ -2,10 +2,19 @@ import type { MessagePort } from 'node:worker_threads';
 import type { HashAlgorithm } from '../hash/algorithms.js';
 import type { FingerprintResult } from './types.js';
 
+/**
+ * What a detector's module exports: `fingerprint(bytes, name)` making the fingerprint the detector compares itself
+ * (the built-in ones), `fingerprint` making 64-bit hashes (a plugin's picture detector: checked, compared by
+ * Hamming distance), or `text(bytes, name)`, whose text nodupe fingerprints as a document (a plugin's).
+ */
+export type DetectorModule = 'fingerprint' | 'hashes' | 'text';
+
 /** What every fingerprinting worker loads once: the detector's module and the catalog's hash. */
 export interface FingerprintWorkerSetup {
-  /** File URL of a module exporting `fingerprint(bytes, name): Promise<FingerprintResult>`. */
+  /** File URL of the detector's module. */
   detector: string;
+  /** What the module exports (see DetectorModule). */
+  makes: DetectorModule;
   algorithm: HashAlgorithm;
   /** A hasher plugin's module, when the algorithm is one. */
   hasher?: string;

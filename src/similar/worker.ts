@@ -15,6 +15,9 @@ import type { FingerprintResult } from './types.js';
 
 type Detector = (bytes: Uint8Array, name: string) => Promise<FingerprintResult>;
 
+/** Most bytes of a fingerprint of 64-bit hashes: 9 hashes. */
+const MAX_HASH_BYTES = 72;
+
 const setup = workerData as FingerprintWorkerSetup;
 // Never through a final link, never waiting on a fifo that stands where a file was (as the hashing worker).
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW;
@@ -23,16 +26,53 @@ const CHUNK = 1 << 20;
 // Loaded while the worker starts; no top-level await (see the hashing worker).
 const ready: Promise<{ detect: Detector; hasher: HashState }> = (async () => {
   resolveOwnApi();
-  const loaded = (await import(setup.detector)) as { fingerprint?: unknown };
-  if (typeof loaded.fingerprint !== 'function') {
-    throw new TypeError(`the detector module ${setup.detector} exports no fingerprint()`);
-  }
+  const loaded = (await import(setup.detector)) as Record<string, unknown>;
   return {
-    detect: loaded.fingerprint as Detector,
+    detect: await detectorOf(loaded),
     hasher: await createHashState(setup.algorithm, setup.hasher),
   };
 })();
 ready.catch(() => undefined);
+
+/** The module's function as a fingerprint maker (see DetectorModule). */
+async function detectorOf(loaded: Record<string, unknown>): Promise<Detector> {
+  const exported = setup.makes === 'text' ? 'text' : 'fingerprint';
+  const made = loaded[exported];
+  if (typeof made !== 'function') {
+    throw new TypeError(`the detector module ${setup.detector} exports no ${exported}()`);
+  }
+  if (setup.makes === 'fingerprint') return made as Detector;
+  if (setup.makes === 'hashes') {
+    return async (bytes, name) => {
+      // A plugin's answer, checked: it comes from code nodupe does not own.
+      const result = (await (made as Detector)(bytes, name)) as { fingerprint?: unknown; problem?: unknown };
+      const print = result.fingerprint;
+      if (!(print instanceof Uint8Array)) {
+        return {
+          problem: typeof result.problem === 'string' ? result.problem : 'the detector made no fingerprint',
+        };
+      }
+      if (print.length % 8 !== 0 || print.length < 8 || print.length > MAX_HASH_BYTES) {
+        return {
+          problem: `the detector made no fingerprint of 1 to 9 hashes of 8 bytes (${print.length} bytes)`,
+        };
+      }
+      return { fingerprint: print };
+    };
+  }
+  // A document's text, fingerprinted as nodupe's own documents are.
+  const { textFingerprint } = await import('./docs/doc-fingerprint.js');
+  const { encodeFingerprint } = await import('./docs/fingerprint-layout.js');
+  return async (bytes, name) => {
+    const result = (await (
+      made as (b: Uint8Array, n: string) => Promise<{ text: string } | { problem: string }>
+    )(bytes, name)) as { text?: unknown; problem?: unknown };
+    if (typeof result.text !== 'string') {
+      return { problem: typeof result.problem === 'string' ? result.problem : 'the detector read no text' };
+    }
+    return { fingerprint: encodeFingerprint(textFingerprint(result.text)) };
+  };
+}
 
 export default async function fingerprintFiles(task: FingerprintTask): Promise<FingerprintOutcome[]> {
   const { detect, hasher } = await ready;

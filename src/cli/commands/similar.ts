@@ -16,6 +16,8 @@ import {
   type FsPath,
   buffered,
   builtinDetector,
+  BUILTIN_DETECTOR,
+  detectorNamed,
   byteRateLimiter,
   findSimilar,
   FOLDER_FORMATS,
@@ -44,6 +46,7 @@ interface SimilarCliOptions extends ScanCliOptions {
   similarity?: string;
   format?: string;
   rotations?: boolean;
+  detector?: string;
   plan?: string;
   action: SimilarOp;
   to?: string;
@@ -73,6 +76,10 @@ export function similarCommand(ctx: CliContext): Command {
         `output format: ${Object.keys(SIMILAR_FORMATS).join(', ')} (default: text)`,
       );
     if (subject === 'images') command.option('--no-rotations', 'do not match turned or mirrored copies');
+    command.option(
+      '--detector <name>',
+      `a plugin's detector of ${subject} (default: the built-in ${BUILTIN_DETECTOR[subject]}; \`nodupe plugins list\` names them)`,
+    );
     command
       .option(
         '--plan <file>',
@@ -161,12 +168,25 @@ async function findCommand(
     throw new NodupeError('USAGE', '--action and --to say what a plan does: add --plan FILE');
   }
   if (options.plan !== undefined) checkOutputFile(ctx, options.plan);
-  const detector = builtinDetector(subject, { rotations: options.rotations ?? true });
-  const threshold = similarity(detector, options.similarity);
+  // A plugin's detector is known once the plugins are loaded: chosen, and the level read, before the catalog opens.
+  let detector = builtinDetector(subject, { rotations: options.rotations ?? true });
+  let threshold = similarity(detector, options.similarity);
   const session = await openSession(
     options,
     ctx,
-    (plugins) => hasherNamed(plugins, options.hash),
+    (plugins) => {
+      hasherNamed(plugins, options.hash);
+      detector = detectorNamed(
+        {
+          get: (name) => plugins.registry.get('detectors', name),
+          names: () => plugins.registry.names('detectors'),
+        },
+        subject,
+        options.detector,
+        { rotations: options.rotations ?? true },
+      );
+      threshold = similarity(detector, options.similarity);
+    },
     paths.length === 0 ? 'update' : 'scan',
   );
   try {

@@ -2,18 +2,10 @@
 // shown (EXIF orientation applied) and of its 7 turns and flips.
 import sharp from 'sharp';
 import type { FingerprintResult } from '../types.js';
+export { IMAGE_EXTENSIONS } from './image-formats.js';
 import { THUMB_BYTES, thumbnailOf } from './likeness.js';
 import { hashesToBytes, perceptualHash, perceptualHashes } from './phash.js';
 import { centreView, DECODE_SIDE, wholeView } from './scales.js';
-
-/**
- * Extensions (lowercase, no dot) of the pictures `similar images` reads: what sharp's bundled libvips decodes from
- * a buffer here. HEIF support is AVIF only (no HEVC decoder in sharp's build, so .heic is left out); SVG is a
- * drawing to render rather than a photo to compare, and RAW camera files need a decoder sharp does not bundle.
- */
-export const IMAGE_EXTENSIONS: readonly string[] = [
-  ...'jpg jpeg jpe jfif png webp gif tif tiff avif'.split(' '),
-];
 
 /** Most pixels an image may have (sharp's own default, 16383²): a small file that decodes to gigabytes is refused. */
 export const MAX_INPUT_PIXELS = 0x3fff * 0x3fff;
