@@ -87,6 +87,23 @@ export function inodeKey(f: { dev: bigint; ino: bigint }): string {
 }
 
 /**
+ * Why a near-duplicate must stay for its owners: it and its keeper must both be the user's own (root: both of one
+ * owner). A keeper of another user could be changed or removed by them, and with it the picture kept; the name
+ * a plan gives may lead, through a folder that user controls, to a file the user owns when the plan is made and to
+ * theirs when it is applied: the owner is judged here, on the inodes opened.
+ */
+function nearDuplicateOwners(file: Stat, keeper: Stat): string | undefined {
+  const me = BigInt(process.geteuid?.() ?? -1);
+  if (keeper.uid !== file.uid || (me !== 0n && file.uid !== me)) {
+    return (
+      `near-duplicates are kept only against the user's own files: the file is uid ${file.uid}'s, its keeper ` +
+      `uid ${keeper.uid}'s; it stays`
+    );
+  }
+  return undefined;
+}
+
+/**
  * The file acted on, and what it must still be: the plan's identity (ctime not compared after a rename of ours),
  * and the content hash the plan holds it to (a near-duplicate's own, checked when the run has `ownHash`).
  */
@@ -195,6 +212,10 @@ class Attempt {
     const recorded = entry.keeperId;
     if (recorded !== undefined && (keeperSt.dev !== recorded.dev || keeperSt.ino !== recorded.ino)) {
       return `${keeperRole(entry.keeper)} is another file now (not the one recorded when it was chosen)`;
+    }
+    if (run.ownHash !== undefined) {
+      const stays = nearDuplicateOwners(fileSt, keeperSt);
+      if (stays !== undefined) return stays;
     }
     if (keeperSt.dev === fileSt.dev && keeperSt.ino === fileSt.ino) {
       return 'the file is a hard link of its keeper (one file; nothing to free)';

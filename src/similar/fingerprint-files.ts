@@ -125,6 +125,8 @@ export async function fingerprintFiles(
       const task: FingerprintTask = {
         files: batch.map((same) => ({
           path: toBytes(same[0]!.path),
+          dev: same[0]!.dev,
+          ino: same[0]!.ino,
           size: same[0]!.size,
           mtimeNs: same[0]!.mtimeNs,
           ctimeNs: same[0]!.ctimeNs,

@@ -23,6 +23,8 @@ export interface FingerprintWorkerSetup {
 /** One file to read, as the catalog knows it: read only if it still is that file. */
 export interface FingerprintFile {
   path: Uint8Array;
+  dev: bigint;
+  ino: bigint;
   size: number;
   mtimeNs: bigint;
   ctimeNs: bigint;

@@ -132,7 +132,12 @@ async function readWhole(
 function sameFile(fd: number, file: FingerprintFile): boolean {
   const st = fstatSync(fd, { bigint: true });
   return (
-    st.isFile() && Number(st.size) === file.size && st.mtimeNs === file.mtimeNs && st.ctimeNs === file.ctimeNs
+    st.isFile() &&
+    st.dev === file.dev &&
+    st.ino === file.ino &&
+    Number(st.size) === file.size &&
+    st.mtimeNs === file.mtimeNs &&
+    st.ctimeNs === file.ctimeNs
   );
 }
 

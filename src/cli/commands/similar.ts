@@ -256,10 +256,14 @@ function writeSimilarPlan(
   }
 }
 
-/** Whether a file (by its first name, not followed if a link) belongs to the user running nodupe. */
-function ownedByMe(file: { paths: readonly FsPath[] }): boolean {
+/**
+ * Whether a file belongs to the user running nodupe: the inode grouped (its name may lead elsewhere now, through
+ * a folder someone else controls), by its owner. Apply judges the owners again on the files it opens.
+ */
+function ownedByMe(file: { paths: readonly FsPath[]; dev: bigint; ino: bigint }): boolean {
   try {
-    return lstatSync(file.paths[0]!).uid === process.getuid?.();
+    const st = lstatSync(file.paths[0]!, { bigint: true });
+    return st.dev === file.dev && st.ino === file.ino && st.uid === BigInt(process.geteuid?.() ?? -1);
   } catch {
     return false;
   }
