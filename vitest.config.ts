@@ -1,10 +1,26 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/** The tests that need a PostgreSQL server: their own project, so that a run without them starts none. */
+const POSTGRES_TESTS = ['test/**/postgres-*.test.ts'];
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 20_000,
     // Worker threads start faster than child processes: the suite runs in ~35 s instead of ~45 s here.
     pool: 'threads',
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'nodupe',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...POSTGRES_TESTS],
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'postgres', include: POSTGRES_TESTS, globalSetup: ['test/setup/postgres.ts'] },
+      },
+    ],
   },
 });
