@@ -39,10 +39,16 @@ const textFormat: SimilarFormat = {
   render(report, out) {
     for (const group of report.groups) {
       group.members.forEach((member, i) => {
+        // Pictures: bits apart and how alike; documents: how alike (their distance is 1 - that).
+        const alike = `${percent(member.score)} alike`;
         const what =
           i === 0
             ? 'keep'
-            : `${member.distance === 0 ? 'same' : formatDistance(report, member.distance)} (${percent(member.score)} alike)`;
+            : member.distance === 0
+              ? `same (${alike})`
+              : report.distanceUnit === 'bits'
+                ? `${formatDistance(report, member.distance)} (${alike})`
+                : alike;
         out.write(`${what.padEnd(24)} ${formatBytes(member.file.size).padStart(10)}  `);
         out.write(member.file.paths[0]!);
         out.write('\n');
