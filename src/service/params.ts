@@ -1,3 +1,5 @@
+import { realpathSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import { checkGlob } from '../scan/glob.js';
 import { badInput, invalidParams } from './errors.js';
 
@@ -127,4 +129,19 @@ export function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'an array';
   return `a ${typeof value}`;
+}
+
+/** Folders one request may name (a scan's, a similar's). */
+export const FOLDERS_MAX = 256;
+
+/** Absolute paths as the catalog spells what lies below them (links resolved), or BAD_INPUT naming the first bad one. */
+export function realFolders(method: string, paths: readonly string[]): string[] {
+  return paths.map((path) => {
+    if (!isAbsolute(path)) throw badInput(`${method}: ${JSON.stringify(path)}: expected an absolute path`);
+    try {
+      return realpathSync.native(path);
+    } catch {
+      throw badInput(`${method}: ${path}: no such file or directory`);
+    }
+  });
 }

@@ -50,7 +50,7 @@ import { memberView } from './members.js';
 import { editPlan, forcedKeeper, readEdits } from './plan-edit.js';
 import { PlanStore } from './plan-store.js';
 import { planView, RuleWarnings } from './plan-view.js';
-import { Params } from './params.js';
+import { FOLDERS_MAX, Params, realFolders } from './params.js';
 import { readPolicy } from './policy-params.js';
 import { runScanThread } from './scan-job.js';
 import { runSimilar } from './similar-job.js';
@@ -58,9 +58,6 @@ import { readSimilarRequest, similarDetectors } from './similar-params.js';
 import { SimilarResults } from './similar-results.js';
 import { SIMILAR_SUBJECTS } from '../serve/similar-protocol.js';
 import { applyStepView, pluginViews, runView, undoStepView } from './views.js';
-
-/** Folders one scan request may name. */
-const SCAN_ROOTS_MAX = 256;
 
 export interface ServiceOptions {
   catalogPath: string;
@@ -532,17 +529,10 @@ export class Service {
 
   #scan(raw: unknown): JobView {
     const p = new Params('scan', raw, ['paths']);
-    const paths = p.optionalStrings('paths', SCAN_ROOTS_MAX);
+    const paths = p.optionalStrings('paths', FOLDERS_MAX);
     if (paths === undefined || paths.length === 0)
       throw badInput('scan: paths: expected an array of absolute paths');
-    const roots = paths.map((path) => {
-      if (!isAbsolute(path)) throw badInput(`scan: ${JSON.stringify(path)}: expected an absolute path`);
-      try {
-        return realpathSync.native(path);
-      } catch {
-        throw badInput(`scan: ${path}: no such file or directory`);
-      }
-    });
+    const roots = realFolders('scan', paths);
     const release = this.#lockForJob('scan');
     const algorithm = this.#algorithm();
     const host = this.#options.plugins;

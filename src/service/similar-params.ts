@@ -1,13 +1,8 @@
-import { realpathSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
 import { builtinDetector } from '../similar/builtin-detectors.js';
 import { detectorKey, type SimilarityDetector } from '../similar/detector.js';
 import { SIMILAR_SUBJECTS, type SimilarDetectorView } from '../serve/similar-protocol.js';
-import { badInput, invalidParams } from './errors.js';
-import { describe, Params } from './params.js';
-
-/** Folders one `similar` request may name (as a scan's). */
-const ROOTS_MAX = 256;
+import { invalidParams } from './errors.js';
+import { describe, FOLDERS_MAX, Params, realFolders } from './params.js';
 
 /** What a `similar` request asks for, checked. */
 export interface SimilarRequest {
@@ -30,15 +25,7 @@ export function readSimilarRequest(raw: unknown): SimilarRequest {
   if (subject === undefined)
     throw invalidParams(`similar: subject: expected one of ${SIMILAR_SUBJECTS.join(', ')}`);
   const detector = detectorOf(subject);
-  const paths = p.optionalStrings('paths', ROOTS_MAX) ?? [];
-  const roots = paths.map((path) => {
-    if (!isAbsolute(path)) throw badInput(`similar: ${JSON.stringify(path)}: expected an absolute path`);
-    try {
-      return realpathSync.native(path);
-    } catch {
-      throw badInput(`similar: ${path}: no such file or directory`);
-    }
-  });
+  const roots = realFolders('similar', p.optionalStrings('paths', FOLDERS_MAX) ?? []);
   const similarity = (raw as { similarity?: unknown }).similarity;
   return { detector, roots, ...threshold(detector, similarity) };
 }

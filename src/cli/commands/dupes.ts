@@ -1,5 +1,5 @@
 import {
-  buffered,
+  writeBuffered,
   describeUnfinished,
   dupesFromCatalog,
   FORMATS,
@@ -47,12 +47,7 @@ export async function dupesCommand(
     // Progress is finished before results are printed, so the two never interleave on a terminal; the
     // plugins stay up until then (a format may be a plugin's).
     session.endProgress();
-    const out = buffered(ctx.stdout);
-    try {
-      format!.render(report, out);
-    } finally {
-      out.flush();
-    }
+    writeBuffered(ctx.stdout, (out) => format!.render(report, out));
     // An interrupted scan must not look like a clean answer: said after the groups, and the exit code is 1.
     const unfinished = report.unfinished ?? [];
     if (unfinished.length > 0) {

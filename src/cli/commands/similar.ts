@@ -14,7 +14,7 @@ import {
   type SimilarOp,
   type SimilarReport,
   type FsPath,
-  buffered,
+  writeBuffered,
   builtinDetector,
   BUILTIN_DETECTOR,
   detectorNamed,
@@ -131,12 +131,7 @@ async function foldersCommand(paths: string[], options: FolderCliOptions, ctx: C
       ...(options.minOverlap === undefined ? {} : { minOverlap: options.minOverlap / 100 }),
     });
     session.endProgress();
-    const out = buffered(ctx.stdout);
-    try {
-      format.render(result, out);
-    } finally {
-      out.flush();
-    }
+    writeBuffered(ctx.stdout, (out) => format.render(result, out));
   } finally {
     await session.close();
   }
@@ -212,12 +207,7 @@ async function findCommand(
     phase?.end();
     session.endProgress();
     if (options.plan !== undefined) writeSimilarPlan(report, options.plan, options, session, ctx);
-    const out = buffered(ctx.stdout);
-    try {
-      format.render(report, out);
-    } finally {
-      out.flush();
-    }
+    writeBuffered(ctx.stdout, (out) => format.render(report, out));
   } finally {
     await session.close();
   }
@@ -238,8 +228,10 @@ function writeSimilarPlan(
       createdAt: new Date(ctx.clock.wallNow()).toISOString(),
       catalog: { id: session.catalog.id, location: session.catalog.location },
       algorithm: options.hash,
-      // The rows now: findSimilar recorded the full hash of every file it read.
-      rows: session.catalog.liveFiles(),
+      // The grouped files' rows now (findSimilar recorded the full hash of every file it read): not the catalog.
+      rows: report.groups.flatMap((g) =>
+        g.members.flatMap((m) => m.file.paths.flatMap((path) => session.catalog.fileAtPath(path) ?? [])),
+      ),
       isOwn: ownedByMe,
     },
     { action: options.action, ...(options.to === undefined ? {} : { to: resolve(ctx.cwd, options.to) }) },

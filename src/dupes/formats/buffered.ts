@@ -32,3 +32,13 @@ export function buffered(out: Output): Output & { flush(): void } {
     flush,
   };
 }
+
+/** Runs `write` on a buffered `out`, and flushes what is left (also when `write` throws). */
+export function writeBuffered(out: Output, write: (buffered: Output) => void): void {
+  const output = buffered(out);
+  try {
+    write(output);
+  } finally {
+    output.flush();
+  }
+}

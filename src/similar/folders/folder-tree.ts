@@ -20,17 +20,20 @@ export interface Folder {
  * The files the folder search looks at and the folders that hold them, from the catalog's rows in path byte
  * order. Each file gets a content id: files with the same id have the same bytes.
  */
-export interface FolderTree {
-  fileCount: number;
-  /** File `j`'s path is `pathBytes[pathStart[j]] .. pathBytes[pathStart[j + 1]]`. */
-  pathBytes: Buffer;
-  pathStart: Float64Array;
-  /** Per file (in path order): its device and inode, content id, size, and the folder directly holding it. */
+/** Per file (in path order): its device and inode, content id, size, and the folder directly holding it. */
+interface FileColumns {
   dev: BigUint64Array;
   ino: BigUint64Array;
   content: Int32Array;
   size: Float64Array;
   folder: Int32Array;
+}
+
+export interface FolderTree extends FileColumns {
+  fileCount: number;
+  /** File `j`'s path is `pathBytes[pathStart[j]] .. pathBytes[pathStart[j + 1]]`. */
+  pathBytes: Buffer;
+  pathStart: Float64Array;
   /** Bytes of files `0 .. j - 1` at `j`: a tree's bytes without a loop. */
   bytesBefore: Float64Array;
   /** Folders in pre-order: a folder before what is in it, siblings in path order. */
@@ -321,15 +324,10 @@ class KeptColumns {
   }
 }
 
-interface KeptColumn {
+interface KeptColumn extends FileColumns {
   count: number;
   /** The row each kept file came from, in its chunk. */
   from: Float64Array;
   paths: Buffer;
   pathStart: Float64Array;
-  dev: BigUint64Array;
-  ino: BigUint64Array;
-  content: Int32Array;
-  size: Float64Array;
-  folder: Int32Array;
 }
