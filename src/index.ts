@@ -62,7 +62,7 @@ export { hashToAskFor } from './dupes/hash-to-ask-for.js';
 export { describeUnfinished, type UnfinishedScan } from './dupes/unfinished.js';
 export { reportFromScan, type DupesReport, type DupesSummary } from './dupes/report.js';
 export { FORMATS, type DupesFormat, type Output } from './dupes/formats/index.js';
-export { buffered } from './dupes/formats/buffered.js';
+export { buffered, writeBuffered } from './dupes/formats/buffered.js';
 export { textStyle, type GroupOptions } from './dupes/formats/text.js';
 export { fdupesStyle, fdupesSummaryFormat, type FdupesOptions } from './dupes/formats/fdupes.js';
 
@@ -91,7 +91,7 @@ export { applyPlan, resumeApply, type ApplyOptions, type ApplyReport, type Step 
 export { NoQuarantineError } from './apply/quarantine.js';
 export { describeSpace, runSpace, upTo, type SpaceTotals } from './apply/space.js';
 export { undoRun, runToUndo, anythingToUndo, type UndoOptions, type UndoReport } from './apply/undo.js';
-export { purgeQuarantine, type PurgeReport } from './apply/purge.js';
+export { isNearDuplicateRun, purgeQuarantine, type PurgeReport } from './apply/purge.js';
 export { nodeFileOps, type FileOps } from './fs/file-ops.js';
 export {
   restoreCommand,

@@ -127,6 +127,8 @@ describe('nodupe similar images', () => {
     expect(applied.stdout + applied.stderr).toContain('near-duplicates are never purged');
     expect(existsSync(dir.path('p/smaller.jpg'))).toBe(false);
     expect(existsSync(dir.path('p/original.png'))).toBe(true);
+    const runs = await cli(['runs']);
+    expect(runs.stdout).toContain('near-duplicates are never purged');
     const undone = await cli(['undo']);
     expect(undone.code).toBe(0);
     expect(existsSync(dir.path('p/smaller.jpg'))).toBe(true);

@@ -238,7 +238,9 @@ describe('plans from similar groups: what apply refuses', () => {
     const report = await applyPlan(unseen.plan, unseen.text, options());
     expect(report.done).toBe(1);
     // The catalog holds each file as \`nodupe similar\` saw it: the plan's edited identity or hash is not that.
-    const notHeld = expect.stringMatching(/^the catalog does not hold this file as the plan says/) as string;
+    const notHeld = expect.stringMatching(
+      /^the catalog does not hold this file and its keeper as `nodupe similar` grouped them/,
+    ) as string;
     expect(Object.fromEntries(report.skips.map((s) => [name(s.path), s.reason]))).toEqual({
       'smaller.jpg': notHeld,
       'mirrored.webp': notHeld,
@@ -249,8 +251,13 @@ describe('plans from similar groups: what apply refuses', () => {
 
   it('acts only on files the catalog holds as grouped: an action added for another file, or for a keeper through a link, stays', async () => {
     await pictures();
+    // Two copies of a text: the scan hashes them whole, so the catalog holds their full hash (not a fingerprint).
+    ws.dir.write('p/notes.txt', 'hashed by the scan, never by similar');
+    ws.dir.write('p/notes-copy.txt', 'hashed by the scan, never by similar');
     const { text } = await planFromSimilar('quarantine');
     ws.dir.write('other/secret.txt', 'not a picture, never grouped');
+    const notes = ws.dir.path('p/notes.txt');
+    const notesSt = lstatSync(notes, { bigint: true });
     symlinkSync(ws.dir.path('p'), ws.dir.path('plink'));
     const secret = ws.dir.path('other/secret.txt');
     const st = lstatSync(secret, { bigint: true });
@@ -271,6 +278,12 @@ describe('plans from similar groups: what apply refuses', () => {
           path: secret,
           expect: { ...identity(st), hash: digest(readFileSync(secret)) },
         },
+        // A file the catalog holds with its identity and full hash, but that similar never grouped with the keeper.
+        {
+          ...template,
+          path: notes,
+          expect: { ...identity(notesSt), hash: ws.catalog.fileAtPath(notes)!.hashes!.full! },
+        },
         // The keeper itself, through a link to its folder.
         {
           ...template,
@@ -282,10 +295,16 @@ describe('plans from similar groups: what apply refuses', () => {
     const report = await applyPlan(added.plan, added.text, options());
     expect(report.done).toBe(3);
     expect(Object.fromEntries(report.skips.map((s) => [String(s.path), s.reason]))).toEqual({
-      [secret]: expect.stringMatching(/^the catalog does not hold this file as the plan says/) as string,
+      [secret]: expect.stringMatching(
+        /^the catalog does not hold this file and its keeper as `nodupe similar` grouped them/,
+      ) as string,
+      [notes]: expect.stringMatching(
+        /^the catalog does not hold this file and its keeper as `nodupe similar` grouped them/,
+      ) as string,
       [ws.dir.path('plink/original.png')]: 'it is a keeper of this plan (under another name): it stays',
     });
     expect(existsSync(secret)).toBe(true);
+    expect(existsSync(notes)).toBe(true);
     expect(existsSync(ws.dir.path('p/original.png'))).toBe(true);
   });
 

@@ -4,7 +4,7 @@ import { abortErrorFrom, NodupeError } from '../core/errors.js';
 import type { ProgressTracker } from '../core/progress.js';
 import type { RateLimiter } from '../core/rate-limiter.js';
 import { nodeFileOps, type FileOps } from '../fs/file-ops.js';
-import { identityString, type Expectation } from '../model/identity.js';
+import { identityString, type Expectation, type FileIdentity } from '../model/identity.js';
 import { MountTable } from '../fs/mounts.js';
 import { joinName, parentOf, pathKey, type FsPath } from '../model/paths.js';
 import type { ActionOp, Plan, PlannedAction, PlannedKeeper } from '../plan/plan.js';
@@ -322,8 +322,13 @@ async function execute(
     touched: new Set(),
     links: new LinkTally(dryRun),
     mounts: new MountTable(ops),
-    ownHash,
-    ownHashGuard: ownHash === undefined ? undefined : nearDuplicateGuard(plan, catalog),
+    nearDuplicates:
+      ownHash === undefined
+        ? undefined
+        : {
+            hash: ownHash,
+            guard: nearDuplicateGuard(plan, catalog, await fingerprintDistance(plan.basis!.detector)),
+          },
   };
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
   // The outcomes of a batch are committed together with the intents of the next, in one durable transaction:
@@ -493,27 +498,64 @@ async function ownHashState(plan: Plan, hasherModule: string | undefined): Promi
 
 /**
  * What holds a plan of near-duplicates to what `nodupe similar` grouped: a file acted on must be in the catalog at
- * its path with the identity and content hash the plan gives (so an edited plan cannot add another file of the
- * user's), and must not be a keeper of the plan under another name (a path through a link).
+ * its path with the identity and content hash the plan gives, and so must its keeper; both must have the plan's
+ * detector's fingerprint in the catalog, within the plan's distance of each other (measured when the detector is
+ * a built-in one: `distance`); and the file must not be a keeper of the plan under another name (a path through a
+ * link). So an edited plan cannot take a file `nodupe similar` did not find near its keeper.
  */
 function nearDuplicateGuard(
   plan: Plan,
   catalog: CatalogStore,
+  distance: ((a: Uint8Array, b: Uint8Array) => number) | undefined,
 ): (path: FsPath, expect: Expectation) => string | undefined {
+  const basis = plan.basis!;
   const keepers = new Set(plan.groups.flatMap((g) => g.keepers.map((k) => inodeKey(k))));
+  const keeperOf = new Map(
+    plan.groups.flatMap((g) => g.actions.map((a) => [pathKey(a.path), g.keepers[0]!] as const)),
+  );
+  const held = (path: FsPath, identity: FileIdentity) => {
+    const row = catalog.fileAtPath(path);
+    const ok =
+      row !== undefined &&
+      identityString(row) === identityString(identity) &&
+      row.hashes?.algorithm === plan.algorithm &&
+      row.hashes.full !== undefined;
+    return ok ? { size: row.size, hash: row.hashes!.full! } : undefined;
+  };
+  const print = (content: { size: number; hash: string }) => {
+    const [stored] = catalog.fingerprints().get(basis.detector, plan.algorithm, [content]);
+    return stored !== undefined && 'fingerprint' in stored ? stored.fingerprint : undefined;
+  };
+  const notGrouped =
+    'the catalog does not hold this file and its keeper as `nodupe similar` grouped them (their identities, ' +
+    'content hashes and fingerprints): a plan of near-duplicates acts only on those; run it again';
   return (path, expect) => {
     if (keepers.has(inodeKey(expect))) return 'it is a keeper of this plan (under another name): it stays';
-    const row = catalog.fileAtPath(path);
-    const held =
-      row !== undefined &&
-      identityString(row) === identityString(expect) &&
-      row.hashes?.algorithm === plan.algorithm &&
-      row.hashes.full === expect.hash;
-    return held
-      ? undefined
-      : 'the catalog does not hold this file as the plan says (its identity and content hash): a plan of ' +
-          'near-duplicates acts only on files `nodupe similar` grouped; run it again';
+    const keeper = keeperOf.get(pathKey(path));
+    const file = held(path, expect);
+    const kept = keeper === undefined ? undefined : held(keeper.path, keeper);
+    if (file === undefined || file.hash !== expect.hash || kept === undefined) return notGrouped;
+    const [a, b] = [print(file), print(kept)];
+    if (a === undefined || b === undefined) return notGrouped;
+    const apart = distance?.(b, a);
+    if (apart !== undefined && apart > basis.maxDistance + 1e-9) {
+      return `${apart} from its keeper (${basis.distanceUnit}), more than the plan's ${basis.maxDistance}: it stays`;
+    }
+    return undefined;
   };
+}
+
+/** How far apart a built-in detector's fingerprints are (undefined for a plugin's: not measured at apply). */
+async function fingerprintDistance(
+  detector: string,
+): Promise<((a: Uint8Array, b: Uint8Array) => number) | undefined> {
+  const { builtinDetector } = await import('../similar/builtin-detectors.js');
+  const { detectorKey } = await import('../similar/detector.js');
+  for (const subject of ['images', 'docs'] as const) {
+    const d = builtinDetector(subject, { rotations: true });
+    if (detectorKey(d) === detector) return (a, b) => d.index.compare(a, b).distance;
+  }
+  return undefined;
 }
 
 /**

@@ -60,17 +60,19 @@ export interface RunContext {
   links: LinkTally;
   /** Which mount each path lies on, read once if a dry run asks. */
   mounts: MountTable;
-  /**
-   * A plan of near-duplicates (`basis` "similar"): each file is proven by its own content hash, read now through
-   * its open descriptor with this state (the plan's algorithm), never by its keeper's bytes; and nothing but
-   * quarantine and move is carried out.
-   */
-  ownHash?: HashState | undefined;
-  /**
-   * With `ownHash`: why a file of the plan must stay before anything is read (not the file the catalog grouped,
-   * or a keeper of the plan under another name), or undefined.
-   */
-  ownHashGuard?: ((path: FsPath, expect: Expectation) => string | undefined) | undefined;
+  /** A plan of near-duplicates (`basis` "similar"): see NearDuplicateRun. */
+  nearDuplicates?: NearDuplicateRun | undefined;
+}
+
+/**
+ * How a plan of near-duplicates is carried out: each file is proven by its own content hash, read now through its
+ * open descriptor with `hash` (the plan's algorithm), never by its keeper's bytes; `guard` says why a file must
+ * stay before anything is read (not the file the catalog grouped, or a keeper of the plan under another name);
+ * the file and its keeper must be the user's own; nothing but quarantine and move is carried out.
+ */
+export interface NearDuplicateRun {
+  hash: HashState;
+  guard: (path: FsPath, expect: Expectation) => string | undefined;
 }
 
 /**
@@ -105,7 +107,7 @@ function nearDuplicateOwners(file: Stat, keeper: Stat): string | undefined {
 
 /**
  * The file acted on, and what it must still be: the plan's identity (ctime not compared after a rename of ours),
- * and the content hash the plan holds it to (a near-duplicate's own, checked when the run has `ownHash`).
+ * and the content hash the plan holds it to (a near-duplicate's own, checked when the run has `nearDuplicates`).
  */
 export interface Subject {
   path: FsPath;
@@ -188,9 +190,12 @@ class Attempt {
     const { context: run, kind, entry } = this;
     const { ops } = run;
     // Apply refuses such a plan at its start; this holds the line for any other way in.
-    if (run.ownHash !== undefined && kind.destroys) return `a plan of near-duplicates: ${SIMILAR_OPS_REASON}`;
-    const guarded = run.ownHash === undefined ? undefined : run.ownHashGuard?.(file.path, file.expect);
-    if (guarded !== undefined) return guarded;
+    const near = run.nearDuplicates;
+    if (near !== undefined) {
+      if (kind.destroys) return `a plan of near-duplicates: ${SIMILAR_OPS_REASON}`;
+      const guarded = near.guard(file.path, file.expect);
+      if (guarded !== undefined) return guarded;
+    }
     const opened = this.#open(
       file.path,
       'the file',
@@ -213,7 +218,7 @@ class Attempt {
     if (recorded !== undefined && (keeperSt.dev !== recorded.dev || keeperSt.ino !== recorded.ino)) {
       return `${keeperRole(entry.keeper)} is another file now (not the one recorded when it was chosen)`;
     }
-    if (run.ownHash !== undefined) {
+    if (near !== undefined) {
       const stays = nearDuplicateOwners(fileSt, keeperSt);
       if (stays !== undefined) return stays;
     }
@@ -253,10 +258,10 @@ class Attempt {
       // near-duplicate is no copy: its own bytes, read through the descriptor whose inode the rename then must
       // move (see `relocate`), must still hash to what the plan saw.
       const differs =
-        run.ownHash === undefined
+        near === undefined
           ? await compare(keeper.fd)
           : await checkOwnHash(ops, opened.fd, identityOf(fileSt), file.expect, {
-              state: run.ownHash,
+              state: near.hash,
               limiter: run.limiter,
               signal: run.signal,
             });

@@ -145,7 +145,7 @@ const NEAR_DUPLICATE_STAYS = (run: number) =>
   `removes it; look at it and remove it yourself, or \`nodupe undo ${run}\` puts it back`;
 
 /** Whether a run's plan (its text in the journal) is one of near-duplicates (`basis`); unreadable: treated as one. */
-function isNearDuplicateRun(planText: string): boolean {
+export function isNearDuplicateRun(planText: string): boolean {
   try {
     return (JSON.parse(planText) as { basis?: unknown }).basis !== undefined;
   } catch {

@@ -5,6 +5,7 @@ import {
   byteRateLimiter,
   count,
   describeSpace,
+  isNearDuplicateRun,
   displayPath,
   formatBytes,
   formatCount,
@@ -86,7 +87,8 @@ export function runsCommand(ctx: CliContext): Command {
     .action(async (options: CommonOptions) => {
       const session = await openSession(options, ctx, undefined, 'read');
       try {
-        const runs = session.catalog.journal().runs();
+        const journal = session.catalog.journal();
+        const runs = journal.runs();
         if (runs.length === 0) ctx.stdout.write('no runs yet\n');
         else ctx.stdout.write('RUN\tSTARTED\tACTION\tSTATE\tENTRIES\tSPACE\tPLAN\n');
         for (const r of runs) {
@@ -96,7 +98,8 @@ export function runsCommand(ctx: CliContext): Command {
             `${r.id}\t${new Date(r.startedAt).toISOString()}\t${ops.join('+') || '-'}\t${r.state}\t` +
               `${formatCount(e.done)} done, ${formatCount(e.skipped)} skipped, ${formatCount(e.undone)} undone` +
               `${e.intent > 0 ? `, ${formatCount(e.intent)} unsettled` : ''}${e.purged > 0 ? `, ${formatCount(e.purged)} purged` : ''}` +
-              `\t${describeSpace(runSpace(r.tallies), 'done')}\t${r.planId}\n`,
+              `\t${describeSpace({ ...runSpace(r.tallies), neverPurged: isNearDuplicateRun(journal.planText(r.id)) }, 'done')}` +
+              `\t${r.planId}\n`,
           );
         }
       } finally {
