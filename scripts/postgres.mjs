@@ -56,15 +56,16 @@ export function postgresUnavailable() {
  * whose owner process has gone. `owner`: the process whose run the cluster serves, when it is not the command line.
  * @param {string} name
  * @param {number} [owner]
+ * @param {{ durable?: boolean }} [options] durable: the server syncs to disk as a real one does (benchmarks)
  * @returns {Promise<string>}
  */
-export async function startCluster(name, owner) {
+export async function startCluster(name, owner, { durable = false } = {}) {
   const postgres = findPostgres();
   const unavailable = postgresUnavailable();
   if (postgres === undefined || unavailable !== undefined) throw new Error(unavailable);
   dropLeftovers(name);
   const port = await freePort();
-  const cluster = createCluster(postgres.version, name, port, owner);
+  const cluster = createCluster(postgres.version, name, port, owner, durable);
   startServer(postgres.bin, cluster);
   const password = randomBytes(18).toString('hex');
   asPostgres('psql', [
@@ -92,22 +93,24 @@ function dropLeftovers(name) {
 }
 
 /**
- * Makes the cluster, marked as this script's: text sorts by byte, it listens on 127.0.0.1 only, and nothing is
- * synced to disk (it is thrown away after the run).
+ * Makes the cluster, marked as this script's: text sorts by byte, it listens on 127.0.0.1 only, and, unless
+ * `durable`, nothing is synced to disk (it is thrown away after the run).
  * @param {string} version
  * @param {string} name
  * @param {number} port
  * @param {number | undefined} owner
+ * @param {boolean} durable
  * @returns {Cluster}
  */
-function createCluster(version, name, port, owner) {
+function createCluster(version, name, port, owner, durable) {
   const initdb = ['--no-sync', '--encoding=UTF8', '--locale=C'];
   run('pg_createcluster', [version, name, '--port', String(port), '--', ...initdb]);
   const cluster = listClusters().find((found) => found.name === name && found.version === version);
   if (cluster === undefined) throw new Error(`pg_createcluster made no cluster ${version}/${name}`);
   const config = configFolder(cluster);
   writeFileSync(join(config, MARKER), owner === undefined ? '' : `${owner}\n`);
-  writeFileSync(join(config, 'conf.d', SETTINGS), "listen_addresses = '127.0.0.1'\nfsync = off\n");
+  const settings = `listen_addresses = '127.0.0.1'\n${durable ? '' : 'fsync = off\n'}`;
+  writeFileSync(join(config, 'conf.d', SETTINGS), settings);
   return cluster;
 }
 

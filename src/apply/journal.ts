@@ -146,6 +146,11 @@ export interface Journal {
     extra?: { quarantineDir?: string | undefined; snapshot?: RunSnapshot | undefined },
   ): number;
   runs(): RunRecord[];
+  /**
+   * Run ids that claim to be this machine's but that `runs()` leaves out because they are not as it wrote them
+   * (a shared catalog's seals: see src/catalog/postgres/journal-seal.ts). Always none for a catalog file.
+   */
+  unsealedRuns(): number[];
   run(id: number): RunRecord | undefined;
   /** The runs made from this plan, oldest first. */
   runsOfPlan(planId: string): RunRecord[];

@@ -1,5 +1,6 @@
 import type { HashAlgorithm } from '../hash/algorithms.js';
 import type { Journal } from '../apply/journal.js';
+import type { CopyLookup } from './copies.js';
 import type { FingerprintStore } from './fingerprints.js';
 import type { FileIdentity } from '../model/identity.js';
 import type { FsPath } from '../model/paths.js';
@@ -110,7 +111,7 @@ export interface RefreshedPath {
  * Each writing method is one transaction, and every row it writes is whole and true on its own: a scan
  * interrupted midway leaves an unfinished scan record and rows that are right, never a half-written row.
  */
-export interface CatalogStore {
+export interface CatalogStore extends CopyLookup {
   readonly location: string;
   /** A random id made when the catalog was created; plans name the catalog they came from. */
   readonly id: string;
@@ -124,6 +125,14 @@ export interface CatalogStore {
    * all of its columns at once (`similar folders` keeps only what it needs of each chunk).
    */
   knownRowChunks(roots: readonly string[]): IterableIterator<KnownRows>;
+  /**
+   * Of `sizes` (a scan's, of the files it walked under `roots`), those that some live row outside the roots has,
+   * on any machine: the scan reads its files of these sizes through to their full hash even when they are alone
+   * in its walk, so that `nodupe where` and `dupes --all-machines` find their copies elsewhere. A catalog that
+   * several machines share answers; one machine's catalog answers with none (its rows outside the roots are
+   * files a scan of them hashes when they collide). `sizes` is read only by a store that answers.
+   */
+  sizesElsewhere(roots: readonly string[], sizes: Iterable<number>): Set<number>;
   /** Files not marked gone that have a full hash by `algorithm`, and every empty file: what `dupes` groups. */
   hashedFiles(algorithm: HashAlgorithm): CatalogFile[];
   /**
@@ -149,6 +158,12 @@ export interface CatalogStore {
   fileAtPath(path: FsPath): CatalogFile | undefined;
   /** The rows `ids` that are not gone, in the order of `ids` (any that are gone, left out): one read. */
   filesById(ids: readonly number[]): CatalogFile[];
+  /**
+   * The rows not gone whose size is one of `sizes`, in no particular order: what new files of those sizes could
+   * duplicate. One read, answered from the catalog itself (watch asks it for each batch of settled files rather
+   * than hold every row's size in memory).
+   */
+  liveFilesOfSizes(sizes: readonly number[]): CatalogFile[];
   /**
    * A number that changes whenever another connection (another process, a scan's writer thread) commits a change
    * to the catalog; this store's own writes leave it as it is. Cheap: read it on every request to notice them.

@@ -12,6 +12,16 @@ const load = (toml: string) => {
 };
 
 describe('config file', () => {
+  it("reads the catalog: a PostgreSQL URL as written, a path from the config file's folder", () => {
+    expect(load('catalog = "postgres://me@nas/nodupe"\n').catalog).toBe('postgres://me@nas/nodupe');
+    expect(load('catalog = "data/catalog.db"\n').catalog).toBe(dir.path('data/catalog.db'));
+    expect(load('[policy]\n').catalog).toBeUndefined();
+    expect(() => load('catalog = "mysql://me:secret@nas/db"\n')).toThrow(
+      /c\.toml: the catalog mysql:\/\/me:\*\*\*@nas\/db: expected a file path or a postgres:\/\/ URL/,
+    );
+    expect(() => load('catalog = 3\n')).toThrow(/catalog must be a file path or a postgres:\/\/ URL/);
+  });
+
   it('reads a full [policy] section', () => {
     const config = load(
       [

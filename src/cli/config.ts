@@ -6,6 +6,7 @@ import {
   ACTION_OPS,
   configDir,
   isActionOp,
+  isPostgresLocation,
   NodupeError,
   parseRule,
   type ActionOp,
@@ -36,6 +37,11 @@ export interface PluginsConfig {
 export interface Config {
   /** The file it came from, for messages; undefined when there was none. */
   file: string | undefined;
+  /**
+   * The `catalog` key: the catalog's file (relative to the config file's folder, or `~/…`) or a PostgreSQL URL;
+   * `--catalog` overrides it.
+   */
+  catalog?: string;
   policy: PolicyConfig;
   plugins: PluginsConfig;
 }
@@ -74,10 +80,11 @@ export function loadConfig(named: string | undefined, env: NodeJS.ProcessEnv, cw
     throw new NodupeError('BAD_INPUT', `${file}: ${message}`);
   };
   for (const key of Object.keys(doc)) {
-    if (!['policy', 'plugins', 'plugin'].includes(key)) {
-      fail(`unknown section [${key}]; known: [policy], [plugins], [plugin.NAME]`);
+    if (!['catalog', 'policy', 'plugins', 'plugin'].includes(key)) {
+      fail(`unknown section [${key}]; known: [policy], [plugins], [plugin.NAME], catalog = "…"`);
     }
   }
+  const catalog = readCatalog(doc.catalog, file, fail);
   const table = (value: unknown, name: string): Record<string, unknown> => {
     if (value === undefined) return {};
     if (typeof value !== 'object' || value === null || Array.isArray(value))
@@ -86,9 +93,26 @@ export function loadConfig(named: string | undefined, env: NodeJS.ProcessEnv, cw
   };
   return {
     file,
+    ...(catalog === undefined ? {} : { catalog }),
     policy: readPolicy(table(doc.policy, 'policy'), fail),
     plugins: readPlugins(table(doc.plugins, 'plugins'), table(doc.plugin, 'plugin'), file, fail),
   };
+}
+
+/** The `catalog` key: a PostgreSQL URL as written, a path made absolute (relative to the config file). */
+function readCatalog(value: unknown, file: string, fail: (message: string) => never): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '') {
+    return fail('catalog must be a file path or a postgres:// URL, as a string');
+  }
+  let url: boolean;
+  try {
+    url = isPostgresLocation(value);
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+  if (url) return value;
+  return value.startsWith('~/') ? join(homedir(), value.slice(2)) : resolve(dirname(file), value);
 }
 
 function readPlugins(

@@ -65,7 +65,11 @@ export function defaultCatalogPath(env: NodeJS.ProcessEnv = process.env): string
 /** Options every command shares. */
 export function addCommonOptions(command: Command): Command {
   return command
-    .option('--catalog <path>', 'the catalog database (default: $XDG_DATA_HOME/nodupe/catalog.db)')
+    .option(
+      '--catalog <path|url>',
+      'the catalog: an SQLite file (default: $XDG_DATA_HOME/nodupe/catalog.db), or a PostgreSQL database shared ' +
+        'by many machines, postgres://USER@HOST:PORT/DATABASE (the password from PGPASSWORD or ~/.pgpass)',
+    )
     .option('--config <file>', 'the config file (default: $XDG_CONFIG_HOME/nodupe/config.toml)')
     .option('--plugins <dir>', 'load the plugins in this folder too (repeatable)', collect)
     .option(

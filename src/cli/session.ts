@@ -6,9 +6,10 @@ import {
   catalogTrust,
   describeWalkReader,
   NodupeError,
+  isPostgresLocation,
+  openCatalog,
   Profiler,
   ProgressTracker,
-  SqliteCatalog,
   startCpuProfile,
   type CatalogStore,
   type PluginHost,
@@ -57,31 +58,40 @@ export async function openSession(
    */
   use: CatalogUse = 'scan',
 ): Promise<Session> {
-  let location =
-    options.catalog === undefined ? defaultCatalogPath(ctx.env) : resolve(ctx.cwd, options.catalog);
+  const config = loadConfig(options.config, ctx.env, ctx.cwd);
+  let location = catalogLocation(options.catalog, config, ctx);
   // Everything a command is told to write is checked before any work, so that bad input changes nothing.
   if (options.cpuProf !== undefined) checkWritable(resolve(ctx.cwd, options.cpuProf), '--cpu-prof');
-  const place = catalogPlaceProblem(location, {
-    needsFolder: use === 'scan' && options.catalog !== undefined,
-  });
-  if (place !== undefined) throw new NodupeError('BAD_INPUT', place);
-  if (use !== 'scan' && !existsSync(location)) {
-    throw new NodupeError('BAD_INPUT', `there is no catalog at ${location}`, {
-      hint: `\`nodupe scan PATH\` makes one${options.catalog === undefined ? '' : ' (is the --catalog path right?)'}`,
-    });
+  // A PostgreSQL catalog is the user's own server, reached by the URL they gave: the checks of a file's place and
+  // owner do not apply (opening it says when the server cannot be reached or the login is refused).
+  if (!isPostgresLocation(location)) {
+    const named = options.catalog ?? config.catalog;
+    const place = catalogPlaceProblem(location, { needsFolder: use === 'scan' && named !== undefined });
+    if (place !== undefined) throw new NodupeError('BAD_INPUT', place);
+    if (use !== 'scan' && !existsSync(location)) {
+      throw new NodupeError('BAD_INPUT', `there is no catalog at ${location}`, {
+        hint:
+          '`nodupe scan PATH` makes one' +
+          (options.catalog !== undefined
+            ? ' (is the --catalog path right?)'
+            : named !== undefined
+              ? ` (is the catalog path in ${config.file} right?)`
+              : ''),
+      });
+    }
+    if (use === 'change') {
+      // A journal someone else could have written is never followed; the path checked is the one opened.
+      const trust = catalogTrust(location);
+      if ('problem' in trust) throw new NodupeError('BAD_INPUT', trust.problem);
+      location = trust.real;
+    }
   }
-  if (use === 'change') {
-    // A journal someone else could have written is never followed; the path checked is the one opened.
-    const trust = catalogTrust(location);
-    if ('problem' in trust) throw new NodupeError('BAD_INPUT', trust.problem);
-    location = trust.real;
-  }
-  const config = loadConfig(options.config, ctx.env, ctx.cwd);
   const plugins = await openPluginHost(options, config, ctx);
   let catalog: CatalogStore;
   try {
     check?.(plugins, config);
-    catalog = SqliteCatalog.open(location, {
+    catalog = openCatalog(location, {
+      env: ctx.env,
       create: use === 'scan',
       migrate: use === 'scan' || use === 'update' || use === 'change',
       ...(use === 'rehearse'
@@ -124,6 +134,19 @@ export async function openSession(
       if (options.profile && profiler) ctx.stderr.write(`${profiler.format()}\n${describeWalkReader()}\n`);
     },
   };
+}
+
+/**
+ * The catalog a command uses: `--catalog`, else the config file's `catalog`, else the default file. A path is
+ * made absolute (a `--catalog` path from the working folder); a URL is kept as given.
+ */
+export function catalogLocation(
+  named: string | undefined,
+  config: Config,
+  ctx: Pick<CliContext, 'env' | 'cwd'>,
+): string {
+  if (named === undefined) return config.catalog ?? defaultCatalogPath(ctx.env);
+  return isPostgresLocation(named) ? named : resolve(ctx.cwd, named);
 }
 
 /**

@@ -30,19 +30,37 @@ export type RangeHasher<C> = (files: C[], range: HashRange) => Promise<ReadonlyS
  */
 export type Settled<C> = (files: C[]) => void;
 
+export interface GroupingOptions<C> {
+  includeEmpty: boolean;
+  onSettled?: Settled<C>;
+  /**
+   * Sizes that files beyond `files` have (in a shared catalog: other machines' files): a file of such a size is
+   * read through to its full hash even when none of `files` matches it, as if a file of unknown content were in
+   * its group at every step, so that its copies elsewhere can be found. It is in no returned group unless one of
+   * `files` matches it.
+   */
+  sizesElsewhere?: ReadonlySet<number>;
+}
+
 /**
  * Finds the groups of byte-identical files among physical files (hard links already collapsed): same size,
  * then, for files up to 64 KiB, same full hash; for larger ones, same head hash, same tail hash, then same
- * full hash. Only files that still collide with another are ever read further. Empty files form one group when
- * `includeEmpty` is set, and are never read. Each group is returned with at least two members, in input order.
+ * full hash. Only files that still collide with another (or whose size is among `sizesElsewhere`) are ever read
+ * further. Empty files form one group when `includeEmpty` is set, and are never read. Each group is returned
+ * with at least two members, in input order.
  */
 export async function findDuplicateGroups<C>(
   files: readonly C[],
   view: CandidateView<C>,
   hashRange: RangeHasher<C>,
-  options: { includeEmpty: boolean; onSettled?: Settled<C> },
+  options: GroupingOptions<C>,
 ): Promise<{ groups: C[][]; stats: GroupingStats }> {
   const settled: Settled<C> = options.onSettled ?? (() => undefined);
+  const elsewhere = options.sizesElsewhere;
+  // A group goes on while two of its files collide, or while one file of a size found elsewhere is left.
+  const goesOn = (group: C[]): boolean =>
+    group.length >= 2 ||
+    (elsewhere !== undefined && group.length === 1 && elsewhere.has(view.size(group[0]!)));
   const stats: GroupingStats = { sizeGroups: 0, head: 0, tail: 0, full: 0 };
   const bySize = groupBy(files, (f) => view.size(f));
   const done: C[][] = [];
@@ -50,17 +68,18 @@ export async function findDuplicateGroups<C>(
   const large: C[][] = [];
   const alone: C[] = [];
   for (const [size, group] of bySize) {
-    if (group.length < 2 || (size === 0 && !options.includeEmpty)) {
+    if (size === 0 ? group.length < 2 || !options.includeEmpty : !goesOn(group)) {
       for (const f of group) alone.push(f);
       continue;
     }
-    stats.sizeGroups++;
+    if (group.length >= 2) stats.sizeGroups++;
     if (size === 0) done.push(group);
     else (firstRange(size) === 'full' ? small : large).push(group);
   }
   settled(alone);
 
-  const step = (groups: C[][], range: HashRange) => refine(groups, range, view, hashRange, stats, settled);
+  const step = (groups: C[][], range: HashRange) =>
+    refine(groups, range, view, hashRange, stats, settled, goesOn);
   // Small files are read whole at once: opening a file costs more than reading 64 KiB of it.
   // (Appended one by one: a spread of 200,000 groups would overflow the stack.)
   for (const group of await step(small, 'full')) done.push(group);
@@ -68,7 +87,8 @@ export async function findDuplicateGroups<C>(
   // differ), then the whole content, each only for what still collides.
   for (const group of await step(await step(await step(large, 'head'), 'tail'), 'full')) done.push(group);
   settled(done.flat());
-  return { groups: done, stats };
+  // A file of a size found elsewhere, read to the end, is a group only with a match among `files`.
+  return { groups: done.filter((g) => g.length >= 2), stats };
 }
 
 async function refine<C>(
@@ -78,6 +98,7 @@ async function refine<C>(
   hashRange: RangeHasher<C>,
   stats: GroupingStats,
   settled: Settled<C>,
+  goesOn: (group: C[]) => boolean,
 ): Promise<C[][]> {
   const members = groups.flat();
   stats[range] += members.length;
@@ -89,7 +110,7 @@ async function refine<C>(
     const alive: C[] = [];
     for (const f of group) (failed.has(f) || view.hash(f, range) === undefined ? out : alive).push(f);
     for (const sub of groupBy(alive, (f) => view.hash(f, range)!).values()) {
-      if (sub.length >= 2) refined.push(sub);
+      if (goesOn(sub)) refined.push(sub);
       else out.push(sub[0]!);
     }
   }

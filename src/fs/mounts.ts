@@ -1,9 +1,18 @@
 import type { FileOps } from './file-ops.js';
 import { toBytes, type FsPath } from '../model/paths.js';
 
-interface Mount {
+/** One line of `/proc/self/mountinfo`. */
+export interface Mount {
   id: number;
+  /** The device, as the kernel writes it: `major:minor`. */
+  device: string;
+  /** The folder of its file system that is mounted (`/` unless a bind mount or a subvolume). */
+  root: Buffer;
   point: Buffer;
+  /** The file system's type (after the ` - `): ext4, nfs4, cifs, tmpfs, … */
+  type: string;
+  /** The mount's source (after the ` - type `): a block device such as `/dev/sda1`, `server:/export`, or a name. */
+  source: string;
 }
 
 /**
@@ -49,15 +58,16 @@ export class MountTable {
 }
 
 /** Whether `point` is `path` or a folder above it (whole names). */
-function covers(point: Buffer, path: Buffer): boolean {
+export function covers(point: Buffer, path: Buffer): boolean {
   if (point.length === 1 && point[0] === 0x2f) return path[0] === 0x2f;
   if (path.length < point.length || !path.subarray(0, point.length).equals(point)) return false;
   return path.length === point.length || path[point.length] === 0x2f;
 }
 
 /**
- * The mounts of a `mountinfo` text: per line, the mount id (field 1) and the mount point (field 5), whose
- * space, tab, newline and backslash the kernel writes as octal escapes (`\040`).
+ * The mounts of a `mountinfo` text: per line, the mount id (field 1), its device (3), root (4), mount point
+ * (5) and source (the second field after the ` - `), whose space, tab, newline and backslash the kernel writes
+ * as octal escapes (`\040`).
  */
 export function parseMountInfo(text: Buffer): Mount[] {
   const mounts: Mount[] = [];
@@ -68,9 +78,19 @@ export function parseMountInfo(text: Buffer): Mount[] {
     const fields = splitSpaces(text.subarray(start, end));
     start = end + 1;
     const id = Number(fields[0]?.toString('latin1'));
-    const point = fields[4];
-    if (!Number.isInteger(id) || point === undefined) continue;
-    mounts.push({ id, point: unescapeOctal(point) });
+    const [device, root, point] = [fields[2], fields[3], fields[4]];
+    if (!Number.isInteger(id) || device === undefined || root === undefined || point === undefined) continue;
+    const dash = fields.findIndex((f, i) => i >= 6 && f.length === 1 && f[0] === 0x2d);
+    const type = dash < 0 ? undefined : fields[dash + 1];
+    const source = dash < 0 ? undefined : fields[dash + 2];
+    mounts.push({
+      id,
+      device: device.toString('latin1'),
+      root: unescapeOctal(root),
+      point: unescapeOctal(point),
+      type: type === undefined ? '' : type.toString('latin1'),
+      source: source === undefined ? '' : unescapeOctal(source).toString(),
+    });
   }
   return mounts;
 }

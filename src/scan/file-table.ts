@@ -191,6 +191,11 @@ export class FileTable {
     return this.#size[id]!;
   }
 
+  /** The sizes of the files walked, each once (empty files left out). */
+  sizes(): IterableIterator<number> {
+    return this.#bySize.keys();
+  }
+
   /** Adds the file to a hashing batch: its first path's bytes, size and mtime, copied into the batch's columns. */
   addToBatch(id: number, batch: HashBatch): void {
     const arena = this.#arenas[this.#pathBatch[id]!]!;

@@ -70,6 +70,6 @@ export function globMatcher(globs: string | readonly string[]): (path: string) =
 }
 
 /** `.nodupe-quarantine`, or a user's own `.nodupe-quarantine-UID` beside it on a shared file system. */
-function isQuarantineName(name: string): boolean {
+export function isQuarantineName(name: string): boolean {
   return name === '.nodupe-quarantine' || /^\.nodupe-quarantine-\d+$/.test(name);
 }

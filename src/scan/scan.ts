@@ -67,7 +67,8 @@ const SEEN_EVERY = 20_000;
  * worker threads and hands files over in columns to the file table: hard links collapse, paths are matched with
  * the catalog (unchanged files keep their hashes), and a file's first range (the whole of a small file, the head
  * of a larger one) is read as soon as a second file of its size turns up, while the walk goes on. Then the groups
- * are refined by tail and full hashes. Each file's rows are built as soon as its hashes are final and written on
+ * are refined by tail and full hashes; in a shared catalog, files of a size that rows outside the roots have
+ * (other machines' files) are read through to their full hash too, alone in the walk or not. Each file's rows are built as soon as its hashes are final and written on
  * the catalog writer's own thread, while the workers hash the others.
  */
 export async function scan(options: ScanOptions): Promise<ScanReport> {
@@ -251,11 +252,16 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       return new Set(ids.filter((id) => table.isOut(id)));
     };
 
+    // In a catalog that several machines share, a file alone in the walk may have copies elsewhere: those whose
+    // size a row outside the roots has are read through to their full hash too.
+    end = span('sizes-elsewhere');
+    const sizesElsewhere = catalog.sizesElsewhere(options.roots, table.sizes());
+    end();
     const found = await findDuplicateGroups(
       candidates,
       { size: (id) => table.size(id), hash: (id, range) => table.hash(id, range) },
       hashRange,
-      { includeEmpty: options.includeEmpty ?? false, onSettled },
+      { includeEmpty: options.includeEmpty ?? false, onSettled, sizesElsewhere },
     );
     if (settledIds.length > 0) writeSettled();
     end = span('catalog-flush');

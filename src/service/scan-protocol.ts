@@ -3,7 +3,10 @@ import type { ErrorData } from '../serve/protocol.js';
 
 /** What a scan job's thread is given: the scan's options that can cross to a thread. */
 export interface ScanSetup {
+  /** The catalog's file, or its PostgreSQL URL. */
   catalogPath: string;
+  /** The service's environment: which machine this is, for a shared catalog. */
+  env: Record<string, string | undefined>;
   roots: string[];
   algorithm: string;
   hasherModule?: string;

@@ -1,7 +1,7 @@
 // A scan job's thread: it opens its own connection to the catalog and runs `scan()` there, so that the server's
 // event loop stays free for reads. Progress goes to the parent as snapshots, at most every PROGRESS_MS.
 import { parentPort, workerData } from 'node:worker_threads';
-import { SqliteCatalog } from '../catalog/sqlite/sqlite-store.js';
+import { openCatalog } from '../catalog/open-catalog.js';
 import { systemClock } from '../core/clock.js';
 import { isAbortError, NodupeError } from '../core/errors.js';
 import { ProgressTracker } from '../core/progress.js';
@@ -24,7 +24,7 @@ async function run(): Promise<void> {
   // A cancel sent before the thread was up is heard before anything starts.
   await new Promise((resolve) => setImmediate(resolve));
   if (controller.signal.aborted) return send({ kind: 'cancelled' });
-  const catalog = SqliteCatalog.open(setup.catalogPath, { create: false, migrate: false });
+  const catalog = openCatalog(setup.catalogPath, { create: false, migrate: false, env: setup.env });
   const progress = new ProgressTracker();
   const report = throttle(systemClock, PROGRESS_MS, () =>
     send({ kind: 'progress', progress: progress.snapshot() }),

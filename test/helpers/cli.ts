@@ -29,7 +29,14 @@ export async function runCli(
   return { code, bytes, stdout: bytes.toString(), stderr };
 }
 
-/** The environment that keeps nodupe's catalog and config inside a test's scratch folder (data/, config/). */
+/**
+ * The environment that keeps nodupe's catalog, config and state (locks, a shared catalog's journal keys) inside a
+ * test's scratch folder (data/, config/, state/).
+ */
 export function scratchEnv(dir: { path: (...parts: string[]) => string }): NodeJS.ProcessEnv {
-  return { XDG_DATA_HOME: dir.path('data'), XDG_CONFIG_HOME: dir.path('config') };
+  return {
+    XDG_DATA_HOME: dir.path('data'),
+    XDG_CONFIG_HOME: dir.path('config'),
+    XDG_STATE_HOME: dir.path('state'),
+  };
 }

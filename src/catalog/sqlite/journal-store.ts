@@ -96,6 +96,11 @@ export class SqliteJournal implements Journal {
     return Number(info.lastInsertRowid);
   }
 
+  unsealedRuns(): number[] {
+    // A catalog file is one user's, checked before apply, undo and purge trust it: nothing is sealed.
+    return [];
+  }
+
   runs(): RunRecord[] {
     return this.#selectRuns('1 = 1', []);
   }

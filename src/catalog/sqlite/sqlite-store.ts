@@ -17,6 +17,8 @@ import type {
   ScanWriterOptions,
   StoredHashes,
 } from '../store.js';
+import type { Content, ContentCopy } from '../copies.js';
+import { machineName } from '../identity.js';
 import { catalogFileProblem, createCatalogFile } from './catalog-file.js';
 import { SqliteFingerprints } from './fingerprint-store.js';
 import { SqliteJournal } from './journal-store.js';
@@ -45,6 +47,8 @@ interface FileRow {
 
 const FILE_COLUMNS = `id, path, dev, ino, size, mtime_ns, ctime_ns, hash_alg, head_hash, tail_hash, full_hash,
   first_seen, last_seen, last_scan`;
+/** The page cache of a pass over the whole table (pragma units: negative means KiB). */
+const PASS_CACHE_SIZE = -512;
 
 /** The catalog in an SQLite file (better-sqlite3): WAL, migrations, one transaction per write. */
 export class SqliteCatalog implements CatalogStore {
@@ -56,7 +60,12 @@ export class SqliteCatalog implements CatalogStore {
   #rowWriter: RowWriter | undefined;
   #dataVersion: SqliteStatement | undefined;
 
-  private constructor(location: string, db: SqliteDatabase) {
+  private constructor(
+    location: string,
+    db: SqliteDatabase,
+    /** This machine's name, which every copy the catalog knows is on (see `copiesOf`). */
+    readonly machineName: string,
+  ) {
     this.location = location;
     this.#db = db;
     this.id = db.prepare(`SELECT value FROM catalog_meta WHERE key = 'id'`).pluck().get() as string;
@@ -75,7 +84,7 @@ export class SqliteCatalog implements CatalogStore {
    */
   static open(
     location: string,
-    options: { create?: boolean; migrate?: boolean; olderAdvice?: string } = {},
+    options: { create?: boolean; migrate?: boolean; olderAdvice?: string; machineName?: string } = {},
   ): SqliteCatalog {
     const create = options.create ?? true;
     const migrateOlder = options.migrate ?? create;
@@ -127,7 +136,7 @@ export class SqliteCatalog implements CatalogStore {
       }
       configure(db);
       migrate(db, version);
-      return new SqliteCatalog(location, db);
+      return new SqliteCatalog(location, db, options.machineName ?? machineName());
     } catch (error) {
       db?.close();
       if (error instanceof NodupeError) throw error;
@@ -145,6 +154,14 @@ export class SqliteCatalog implements CatalogStore {
 
   knownRowChunks(roots: readonly string[]): IterableIterator<KnownRows> {
     return knownRowChunks(this.#db, roots);
+  }
+
+  /**
+   * None: this catalog is one machine's, and its rows outside the roots are files a scan of them hashes when they
+   * collide, so a scan here reads only what collides in its own walk (as it always has).
+   */
+  sizesElsewhere(): Set<number> {
+    return new Set();
   }
 
   hashedFiles(algorithm: string): CatalogFile[] {
@@ -224,6 +241,25 @@ export class SqliteCatalog implements CatalogStore {
       for (const row of rows) byId.set(Number(row.id), toFile(row));
     }
     return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  liveFilesOfSizes(sizes: readonly number[]): CatalogFile[] {
+    if (sizes.length === 0) return [];
+    // No index on size (one would cost every row written): one pass over the table, whatever the sizes. Through a
+    // small page cache: the pass would otherwise fill the whole cache with pages read once, and a long-running
+    // watch would keep that memory.
+    const cacheSize = this.#db.pragma('cache_size', { simple: true }) as number;
+    this.#db.pragma(`cache_size = ${PASS_CACHE_SIZE}`);
+    try {
+      const rows = this.#db
+        .prepare(
+          `SELECT ${FILE_COLUMNS} FROM files WHERE size IN (SELECT value FROM json_each(?)) AND gone_at IS NULL`,
+        )
+        .all(JSON.stringify(sizes)) as FileRow[];
+      return rows.map(toFile);
+    } finally {
+      this.#db.pragma(`cache_size = ${cacheSize}`);
+    }
   }
 
   dataVersion(): number {
@@ -333,6 +369,70 @@ export class SqliteCatalog implements CatalogStore {
       }
       if (vanished.length > 0) gone.run(now, JSON.stringify(vanished));
     })();
+  }
+
+  copiesOf(content: Content): ContentCopy[] {
+    const rows = this.#db
+      .prepare(
+        `SELECT path, last_seen, ino, mtime_ns FROM files
+         WHERE gone_at IS NULL AND size = ? AND hash_alg = ? AND full_hash = ? ORDER BY path`,
+      )
+      .all(BigInt(content.size), content.algorithm, content.hash) as {
+      path: Buffer;
+      last_seen: bigint;
+      ino: bigint;
+      mtime_ns: bigint;
+    }[];
+    const machine = this.machineName;
+    return rows.map((r) => ({
+      machine,
+      local: true,
+      path: fromBytes(r.path),
+      size: content.size,
+      hash: content.hash,
+      lastSeen: Number(r.last_seen),
+      ino: BigInt.asUintN(64, r.ino),
+      mtimeNs: r.mtime_ns,
+    }));
+  }
+
+  *copyGroups(algorithm: string): IterableIterator<ContentCopy[]> {
+    // One machine's catalog: every copy is here.
+    const machine = this.machineName;
+    const live = 'gone_at IS NULL AND hash_alg = ? AND full_hash IS NOT NULL AND size > 0';
+    const rows = this.#db
+      .prepare(
+        `SELECT path, size, full_hash, last_seen, ino, mtime_ns FROM files WHERE ${live} AND (size, full_hash) IN
+           (SELECT size, full_hash FROM files WHERE ${live} GROUP BY size, full_hash HAVING count(*) > 1)
+         ORDER BY size, full_hash, path`,
+      )
+      .iterate(algorithm, algorithm) as IterableIterator<{
+      path: Buffer;
+      size: bigint;
+      full_hash: string;
+      last_seen: bigint;
+      ino: bigint;
+      mtime_ns: bigint;
+    }>;
+    let group: ContentCopy[] = [];
+    for (const r of rows) {
+      const size = Number(r.size);
+      if (group.length > 0 && (group[0]!.size !== size || group[0]!.hash !== r.full_hash)) {
+        yield group;
+        group = [];
+      }
+      group.push({
+        machine,
+        local: true,
+        path: fromBytes(r.path),
+        size,
+        hash: r.full_hash,
+        lastSeen: Number(r.last_seen),
+        ino: BigInt.asUintN(64, r.ino),
+        mtimeNs: r.mtime_ns,
+      });
+    }
+    if (group.length > 0) yield group;
   }
 
   atomically<T>(fn: () => T): T {

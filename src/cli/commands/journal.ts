@@ -16,6 +16,7 @@ import {
   runToUndo,
   undoRun,
   upTo,
+  type Journal,
 } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { addCommonOptions, parseCount, parseRate, type CommonOptions } from '../options.js';
@@ -33,6 +34,7 @@ export function undoCommand(ctx: CliContext): Command {
       try {
         if (runId === undefined && !anythingToUndo(session.catalog)) {
           ctx.stdout.write('nothing left to undo (`nodupe runs` lists the runs)\n');
+          warnUnsealed(session.catalog.journal(), ctx);
           return;
         }
         const run = runToUndo(session.catalog, runId);
@@ -89,6 +91,7 @@ export function runsCommand(ctx: CliContext): Command {
       try {
         const journal = session.catalog.journal();
         const runs = journal.runs();
+        warnUnsealed(journal, ctx);
         if (runs.length === 0) ctx.stdout.write('no runs yet\n');
         else ctx.stdout.write('RUN\tSTARTED\tACTION\tSTATE\tENTRIES\tSPACE\tPLAN\n');
         for (const r of runs) {
@@ -151,6 +154,7 @@ export function quarantineCommand(ctx: CliContext): Command {
         ) => {
           const session = await openSession(options, ctx, undefined, options.dryRun ? 'rehearse' : 'change');
           try {
+            warnUnsealed(session.catalog.journal(), ctx);
             const report = await purgeQuarantine(session.catalog, {
               olderThanMs: options.olderThan,
               clock: ctx.clock,
@@ -177,4 +181,18 @@ export function quarantineCommand(ctx: CliContext): Command {
       ),
   );
   return quarantine;
+}
+
+/**
+ * Says, on stderr, which runs of this machine a shared catalog holds that are not as this machine wrote them
+ * (left out of the lists, refused by undo, resume and purge), so that a changed journal is never silent.
+ */
+function warnUnsealed(journal: Journal, ctx: CliContext): void {
+  const ids = journal.unsealedRuns();
+  if (ids.length === 0) return;
+  ctx.stderr.write(
+    `nodupe: ${count(ids.length, 'run')} of this machine in the shared catalog (${ids.slice(0, 10).join(', ')}` +
+      `${ids.length > 10 ? ', …' : ''}) ${ids.length === 1 ? 'is' : 'are'} not as this machine wrote ${ids.length === 1 ? 'it' : 'them'} ` +
+      "(changed by someone else, or this machine's journal key was lost): left out; `nodupe undo N` says why\n",
+  );
 }

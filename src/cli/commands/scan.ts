@@ -8,8 +8,11 @@ import {
   displayPath,
   formatBytes,
   hasherNamed,
+  isPostgresLocation,
   scan,
+  shownLocation,
   type ScanReport,
+  ownFolders,
 } from '../../index.js';
 import { openSession, resolveRoots, type Session } from '../session.js';
 
@@ -40,9 +43,10 @@ export async function scanPaths(
     includeEmpty: options.includeEmpty ?? false,
     algorithm: options.hash,
     // Quarantined copies and snapshots are nodupe's, not the user's duplicates.
-    skipFolders: [dataDir(ctx.env)],
-    // The catalog itself, wherever --catalog put it (within a scanned folder, it changes under every scan).
-    skipFiles: [realpathSync(session.catalog.location)],
+    skipFolders: ownFolders(session.catalog, dataDir(ctx.env)),
+    // The catalog itself, wherever --catalog put it (within a scanned folder, it changes under every scan); a
+    // PostgreSQL catalog is no file here.
+    skipFiles: isPostgresLocation(session.catalog.location) ? [] : [realpathSync(session.catalog.location)],
     ...(hasher.module === undefined
       ? {}
       : {
@@ -91,7 +95,7 @@ export async function scanCommand(paths: string[], options: ScanCliOptions, ctx:
     ctx.stdout.write(
       `scanned ${count(report.files, 'file')} (${formatBytes(report.totalBytes)}) in ${count(report.dirs, 'folder')}; ` +
         `read ${formatBytes(report.bytesRead)}; ${count(report.groups.length, 'duplicate group')}; ` +
-        `catalog: ${session.catalog.location}\n`,
+        `catalog: ${shownLocation(session.catalog.location)}\n`,
     );
   } finally {
     await session.close();
