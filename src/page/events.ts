@@ -14,6 +14,7 @@ const EVENT_TYPES: ReadonlySet<string> = new Set<ServerEvent['type']>([
   'job.finished',
   'catalog.changed',
   'plugins.reloaded',
+  'watch',
 ]);
 
 /**

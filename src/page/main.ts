@@ -14,6 +14,7 @@ import { renderPlan } from './views/plan.js';
 import { renderSimilar } from './views/similar.js';
 import { mountSimilarNav } from './views/similar-nav.js';
 import { mountTop } from './views/top.js';
+import { mountWatching } from './views/watching.js';
 
 const session = new Session(localStorage, (url, init) => fetch(url, init));
 usePageFetch(session.fetch);
@@ -24,6 +25,7 @@ const similar = new SimilarActions(store, createRpc(pageFetch), (error) => actio
 const top = mountTop(document.body, actions);
 mountSimilarNav(document.querySelector<HTMLElement>('header.top')!, similar);
 const decide = mountDecide(document.querySelector<HTMLElement>('#decide')!, actions);
+const watching = mountWatching(document.querySelector<HTMLElement>('#watching')!);
 const listPane = document.querySelector<HTMLElement>('#list-pane')!;
 const list = mountList(listPane, actions, () => store.state);
 const detailPane = document.querySelector<HTMLElement>('#detail-pane')!;
@@ -82,6 +84,7 @@ const DETAIL_KEYS: (keyof State)[] = [
 store.subscribe((state, previous) => {
   top(state);
   decide(state);
+  watching(state);
   list(state);
   if (DETAIL_KEYS.some((key) => state[key] !== previous[key])) drawDetail(state);
   // Opening a group moves the focus to its first copy; going back returns it to the list.

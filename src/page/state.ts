@@ -15,6 +15,7 @@ import type {
   StepView,
 } from '../serve/protocol.js';
 import { initialSimilarState, type SimilarState } from './similar-state.js';
+import { initialWatchState, withWatchReport, type WatchState } from './watch-state.js';
 
 export interface Filters {
   sort: GroupSort;
@@ -63,6 +64,8 @@ export interface State {
   error: ShownError | undefined;
   /** The Similar view: near-duplicate pictures or documents. */
   similar: SimilarState;
+  /** `serve --watch`: the watched folders and what the watch found lately. */
+  watch: WatchState;
 }
 
 export function initialState(): State {
@@ -99,6 +102,7 @@ export function initialState(): State {
     runs: [],
     error: undefined,
     similar: initialSimilarState(),
+    watch: initialWatchState(),
   };
 }
 
@@ -128,6 +132,8 @@ export function applyEvent(state: State, event: ServerEvent): State {
       const steps = state.steps[event.jobId] ?? [];
       return { ...state, steps: { ...state.steps, [event.jobId]: [...steps, event.step] } };
     }
+    case 'watch':
+      return { ...state, watch: withWatchReport(state.watch, event.report) };
     case 'catalog.changed':
     case 'plugins.reloaded':
       return state;

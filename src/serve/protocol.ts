@@ -5,6 +5,7 @@
  */
 import type { ActionOp } from '../plan/plan.js';
 import type { ProgressSnapshot } from '../core/progress.js';
+import type { WatchReport } from '../watch/reports.js';
 import type {
   SimilarDetectorView,
   SimilarGroupsParams,
@@ -273,6 +274,8 @@ export type ServerEvent = { id: number; at: string } & (
   | { type: 'job.finished'; job: JobView }
   | { type: 'catalog.changed'; generation: number }
   | { type: 'plugins.reloaded'; plugins: PluginView[] }
+  /** `serve --watch`: what the watch reported (see WatchReport: new duplicates, duplicates gone, …). */
+  | { type: 'watch'; report: WatchReport }
 );
 export type EventBody = ServerEvent extends infer E
   ? E extends ServerEvent

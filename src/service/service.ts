@@ -5,6 +5,7 @@ import { applyPlan } from '../apply/apply.js';
 import { catalogLockHolder, describeHolder, lockCatalog } from '../apply/catalog-lock.js';
 import { catalogTrust } from '../apply/catalog-trust.js';
 import { anythingToUndo, runToUndo, undoRun } from '../apply/undo.js';
+import { isPostgresLocation, openCatalog } from '../catalog/open-catalog.js';
 import { SqliteCatalog } from '../catalog/sqlite/sqlite-store.js';
 import type { CatalogStore } from '../catalog/store.js';
 import type { Clock } from '../core/clock.js';
@@ -41,6 +42,7 @@ import {
 import { VERIFY_MODES, verify } from '../verify/verify.js';
 import { verifyReportDocument } from '../verify/verify-json.js';
 import { badInput, invalidParams, notFound, serviceError } from './errors.js';
+import { ownFolders } from '../catalog/own-folders.js';
 import { ServiceEvents } from './events.js';
 import { GroupIndex, type GroupQuery } from './group-index.js';
 import { Jobs } from './jobs.js';
@@ -57,6 +59,7 @@ import { runSimilar } from './similar-job.js';
 import { readSimilarRequest, similarDetectors } from './similar-params.js';
 import { SimilarResults } from './similar-results.js';
 import { SIMILAR_SUBJECTS } from '../serve/similar-protocol.js';
+import { watchCatalog, type CatalogWatch } from '../watch/catalog-watch.js';
 import { applyStepView, pluginViews, runView, undoStepView } from './views.js';
 
 export interface ServiceOptions {
@@ -171,6 +174,10 @@ export class Service {
   }
 
   static #openNow(options: ServiceOptions): Service {
+    if (isPostgresLocation(options.catalogPath)) {
+      // The user's own server: no file to check (opening says when it cannot be reached or refuses the login).
+      return new Service(options, openCatalog(options.catalogPath, { create: true, env: options.env }));
+    }
     if (!isAbsolute(options.catalogPath)) {
       throw badInput(`the catalog path ${JSON.stringify(options.catalogPath)}: expected an absolute path`);
     }
@@ -227,6 +234,41 @@ export class Service {
     chosen.render(report, { write: (chunk) => parts.push(chunk) });
     if (parts.every((p) => typeof p === 'string')) return parts.join('');
     return Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p)));
+  }
+
+  /**
+   * Keeps the catalog current with `roots` (absolute real paths; see `watchCatalog`) until the watch is closed
+   * (before the service): each report is a `watch` event, and the catalog's changes a `catalog.changed` one
+   * (one per turn, however many files a burst brought).
+   */
+  watch(roots: readonly string[], options: { settleMs?: number } = {}): CatalogWatch {
+    let changed = false;
+    return watchCatalog({
+      roots,
+      catalog: this.#catalog,
+      clock: this.#options.clock,
+      ...options,
+      scan: {
+        algorithm: this.#algorithm(),
+        skipFolders: ownFolders(this.#catalog, this.#options.dataDir),
+        // The catalog itself (a PostgreSQL catalog is no file here).
+        skipFiles: isPostgresLocation(this.#options.catalogPath)
+          ? []
+          : [realpathSync(this.#options.catalogPath)],
+        ...(this.#options.maxReadRate === undefined ? {} : { maxReadRate: this.#options.maxReadRate }),
+        ...(this.#options.scanThreads === undefined ? {} : { threads: this.#options.scanThreads }),
+      },
+      onReport: (report) => {
+        this.#emit({ type: 'watch', report });
+        if (report.type === 'fallback' || report.type === 'rescan' || report.type === 'problem' || changed)
+          return;
+        changed = true;
+        setImmediate(() => {
+          changed = false;
+          this.#changed();
+        });
+      },
+    });
   }
 
   /** A plan's JSON (`nodupe.plan/1`), as apply reads it; undefined when there is no such plan. */
@@ -533,6 +575,7 @@ export class Service {
     if (paths === undefined || paths.length === 0)
       throw badInput('scan: paths: expected an array of absolute paths');
     const roots = realFolders('scan', paths);
+    const shared = isPostgresLocation(this.#options.catalogPath);
     const release = this.#lockForJob('scan');
     const algorithm = this.#algorithm();
     const host = this.#options.plugins;
@@ -547,14 +590,17 @@ export class Service {
         async (ctx) => ({
           ...(await runScanThread(
             {
-              catalogPath: this.#catalog.location,
+              // The thread opens its own connection: to a server, by the URL given (its location hides the
+              // password); to a file, by its real path.
+              catalogPath: shared ? this.#options.catalogPath : this.#catalog.location,
+              env: this.#options.env,
               roots,
               algorithm,
               ...(hasher?.module === undefined
                 ? {}
                 : { hasherModule: hasher.module, hasherPlugin: plugin ?? hasher.module }),
-              skipFolders: [this.#options.dataDir],
-              skipFiles: [realpathSync(this.#catalog.location)],
+              skipFolders: ownFolders(this.#catalog, this.#options.dataDir),
+              skipFiles: shared ? [] : [realpathSync(this.#catalog.location)],
               ...(this.#options.maxReadRate === undefined ? {} : { maxReadRate: this.#options.maxReadRate }),
               ...(this.#options.scanThreads === undefined ? {} : { threads: this.#options.scanThreads }),
             },

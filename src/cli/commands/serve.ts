@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { Command } from 'commander';
 import {
   AbortError,
@@ -12,19 +12,15 @@ import {
   Service,
   serviceBackend,
   servicePreviews,
+  shownLocation,
   startServer,
   thumbCacheDir,
 } from '../../index.js';
 import { loadConfig } from '../config.js';
 import type { CliContext } from '../context.js';
-import {
-  addCommonOptions,
-  defaultCatalogPath,
-  parseCount,
-  parseRate,
-  type CommonOptions,
-} from '../options.js';
+import { addCommonOptions, parseCount, parseRate, type CommonOptions } from '../options.js';
 import { openPluginHost, pluginFolders } from '../plugin-host.js';
+import { catalogLocation, resolveRoots } from '../session.js';
 
 interface ServeCliOptions extends CommonOptions {
   port: number;
@@ -32,6 +28,7 @@ interface ServeCliOptions extends CommonOptions {
   open?: boolean;
   maxReadRate?: number;
   requestRate?: number;
+  watch?: string[];
 }
 
 const isLoopback = (host: string): boolean =>
@@ -79,6 +76,10 @@ export function serveCommand(ctx: CliContext): Command {
       parseRate,
     )
     .option(
+      '--watch <path...>',
+      'keep the catalog current with these folders; new duplicates are events of the page',
+    )
+    .option(
       '--request-rate <n>',
       'requests per second each client may make (default 50; the burst is twice that, at least 100)',
       parseCount(1),
@@ -86,14 +87,15 @@ export function serveCommand(ctx: CliContext): Command {
     .action(async (options: ServeCliOptions) => {
       const host = options.host.replace(/^\[(.*)\]$/, '$1');
       const say = (message: string) => ctx.stderr.write(`nodupe: ${message}\n`);
+      // Bad paths are bad input, said before anything starts.
+      const watchRoots = options.watch && resolveRoots(options.watch, ctx.cwd);
       if (!isLoopback(host)) {
         say(
           `warning: listening on ${host}: other machines can reach this server (the token still guards it, over plain HTTP)`,
         );
       }
-      const catalogPath =
-        options.catalog === undefined ? defaultCatalogPath(ctx.env) : resolve(ctx.cwd, options.catalog);
       const config = loadConfig(options.config, ctx.env, ctx.cwd);
+      const catalogPath = catalogLocation(options.catalog, config, ctx);
       const plugins = await openPluginHost(options, config, ctx);
       let service: Service;
       try {
@@ -133,6 +135,7 @@ export function serveCommand(ctx: CliContext): Command {
         await plugins.stop();
         throw error;
       }
+      const watch = watchRoots && service.watch(watchRoots);
       const folders = pluginFolders(options, config, ctx);
       const reloader =
         folders.length === 0 ? undefined : new HotReloader({ host: plugins, folders, clock: ctx.clock });
@@ -141,7 +144,7 @@ export function serveCommand(ctx: CliContext): Command {
       ctx.stdout.write(`${server.openUrl}\n`);
       if (!options.quiet) {
         say(
-          `serving ${catalogPath} on ${server.origin}/${options.port === 0 ? ' (a free port; --port N to choose one)' : ''}; ` +
+          `serving ${shownLocation(catalogPath)} on ${server.origin}/${options.port === 0 ? ' (a free port; --port N to choose one)' : ''}; ` +
             `open the page above in a browser of this machine (it signs it in); from elsewhere, sign in with the token in ${server.tokenFile}; ` +
             `JSON-RPC also on ${server.socketPath}; Ctrl-C stops`,
         );
@@ -156,6 +159,7 @@ export function serveCommand(ctx: CliContext): Command {
       }
 
       await stopped(ctx.signal);
+      await watch?.close();
       reloader?.close();
       try {
         await server.close();
