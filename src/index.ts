@@ -51,10 +51,22 @@ export { describeWalkReader } from './scan/native-reader.js';
 export type { ScanReport, DuplicateGroup, PhysicalFile } from './model/groups.js';
 export type { FsPath } from './model/paths.js';
 export { SqliteCatalog } from './catalog/sqlite/sqlite-store.js';
+export { PostgresCatalog } from './catalog/postgres/postgres-store.js';
+export {
+  isPostgresLocation,
+  openCatalog,
+  redactedUrl,
+  shownLocation,
+  type OpenCatalogOptions,
+} from './catalog/open-catalog.js';
 export { catalogPlaceProblem } from './catalog/sqlite/catalog-file.js';
 export { catalogTrust } from './apply/catalog-trust.js';
 export type { CatalogStore, CatalogFile, StoredHashes } from './catalog/store.js';
 export { HASH_ALGORITHMS, type HashAlgorithm } from './hash/algorithms.js';
+
+// Watch: the catalog kept current with folder trees, new duplicates reported as they appear.
+export { watchCatalog, type CatalogWatch, type CatalogWatchOptions } from './watch/catalog-watch.js';
+export type { WatchReport } from './watch/reports.js';
 
 // Reports: the groups, from a scan or from the catalog, and their formats.
 export { dupesFromCatalog } from './dupes/from-catalog.js';
@@ -63,6 +75,11 @@ export { describeUnfinished, type UnfinishedScan } from './dupes/unfinished.js';
 export { reportFromScan, type DupesReport, type DupesSummary } from './dupes/report.js';
 export { FORMATS, type DupesFormat, type Output } from './dupes/formats/index.js';
 export { buffered, writeBuffered } from './dupes/formats/buffered.js';
+export { whereElse, type WhereAnswer, type WhereOptions } from './where/where.js';
+export { COPY_FORMATS, renderCopyGroups, renderWhere, type CopyFormat } from './where/copies-report.js';
+export type { Content, ContentCopy, CopyLookup } from './catalog/copies.js';
+export { ownFolders, quarantineFolders } from './catalog/own-folders.js';
+export { machineIdentity, localVolumes, type MachineIdentity, type VolumeMap } from './catalog/identity.js';
 export { textStyle, type GroupOptions } from './dupes/formats/text.js';
 export { fdupesStyle, fdupesSummaryFormat, type FdupesOptions } from './dupes/formats/fdupes.js';
 

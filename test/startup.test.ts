@@ -101,7 +101,9 @@ describe('commands load when they are chosen', () => {
       'snapshot',
       'plugins',
       'similar',
+      'where',
       'serve',
+      'watch',
     ]);
     for (const names of listed) {
       for (const name of names) {

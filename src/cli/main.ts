@@ -83,6 +83,10 @@ async function defineDupes(program: Command, ctx: CliContext): Promise<void> {
     )
     .argument('[path...]', 'files or folders to scan')
     .option('--format <format>', `output format: ${formatNames().join(', ')}, or a plugin's (default: text)`)
+    .option(
+      '--all-machines',
+      'list the groups across every machine of a shared catalog, copies on this machine marked (text, json, ndjson)',
+    )
     .action((paths: string[], options: DupesCliOptions) => dupesCommand(paths, options, ctx));
 }
 
@@ -125,7 +129,9 @@ const COMMANDS: readonly CommandEntry[] = [
     names: ['similar'],
     define: adds(async (ctx) => (await import('./commands/similar.js')).similarCommand(ctx)),
   },
+  { names: ['where'], define: adds(async (ctx) => (await import('./commands/where.js')).whereCommand(ctx)) },
   { names: ['serve'], define: adds(async (ctx) => (await import('./commands/serve.js')).serveCommand(ctx)) },
+  { names: ['watch'], define: adds(async (ctx) => (await import('./commands/watch.js')).watchCommand(ctx)) },
   { names: ['remove', 'link', 'dedupe', 'move'], define: defineFclonesCommands },
 ];
 

@@ -1,5 +1,8 @@
 import {
   writeBuffered,
+  COPY_FORMATS,
+  renderCopyGroups,
+  type CopyFormat,
   describeUnfinished,
   dupesFromCatalog,
   FORMATS,
@@ -16,7 +19,7 @@ import { dupesFormat, type HabitOptions } from '../habits.js';
 import { openSession, type Session } from '../session.js';
 import { scanPaths } from './scan.js';
 
-export type DupesCliOptions = ScanCliOptions & HabitOptions;
+export type DupesCliOptions = ScanCliOptions & HabitOptions & { allMachines?: boolean };
 
 /** The built-in output formats' names, for `--help`. */
 export function formatNames(): string[] {
@@ -29,6 +32,7 @@ export async function dupesCommand(
   options: DupesCliOptions,
   ctx: CliContext,
 ): Promise<void> {
+  if (options.allMachines) return allMachinesCommand(paths, options, ctx);
   let format: DupesFormat | undefined;
   const session = await openSession(
     options,
@@ -73,4 +77,30 @@ export function catalogReport(session: Session, options: ScanCliOptions): DupesR
     );
   }
   return report;
+}
+
+/** `dupes --all-machines`: the groups across every machine of a shared catalog (scanning PATHs first when given). */
+async function allMachinesCommand(paths: string[], options: DupesCliOptions, ctx: CliContext): Promise<void> {
+  const format = (options.format ?? 'text') as CopyFormat;
+  if (!(COPY_FORMATS as readonly string[]).includes(format)) {
+    throw new NodupeError(
+      'BAD_INPUT',
+      `--all-machines prints ${COPY_FORMATS.join(', ')}, not --format ${options.format ?? ''}`,
+    );
+  }
+  const session = await openSession(
+    options,
+    ctx,
+    (plugins) => hasherNamed(plugins, options.hash),
+    paths.length === 0 ? 'read' : 'scan',
+  );
+  try {
+    if (paths.length > 0) await scanPaths(paths, options, session, ctx);
+    session.endProgress();
+    writeBuffered(ctx.stdout, (out) =>
+      renderCopyGroups(session.catalog.copyGroups(options.hash), format, out),
+    );
+  } finally {
+    await session.close();
+  }
 }
