@@ -8,55 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { SqliteCatalog } from '../dist/catalog/sqlite/sqlite-store.js';
+import { syntheticBatches } from './catalog-lib.mjs';
 
 const ROWS = Number(process.env.ROWS ?? 117_000);
 const RUNS = Number(process.env.RUNS ?? 5);
-const BATCH = 10_000;
-const HASHED = 0.3;
-
-/** Paths as a tree: 100 files per folder, folders three deep, names of typical length. */
-function pathOf(i) {
-  const folder = Math.floor(i / 100);
-  return `/usr/share/package-${Math.floor(folder / 50)}/lib/module-${folder % 50}/file-name-${i % 100}.data`;
-}
-
-function hex(i, salt) {
-  return ((i * 2654435761 + salt) >>> 0).toString(16).padStart(8, '0').repeat(2);
-}
-
-function batches() {
-  const out = [];
-  for (let from = 0; from < ROWS; from += BATCH) {
-    const n = Math.min(BATCH, ROWS - from);
-    const encoded = [];
-    for (let k = 0; k < n; k++) encoded.push(Buffer.from(pathOf(from + k)));
-    const paths = Buffer.concat(encoded);
-    const pathStart = new Uint32Array(n + 1);
-    for (let k = 0; k < n; k++) pathStart[k + 1] = pathStart[k] + encoded[k].length;
-    const rows = {
-      count: n,
-      paths: new Uint8Array(paths),
-      pathStart,
-      dev: new BigUint64Array(n).fill(2049n),
-      ino: BigUint64Array.from({ length: n }, (_, k) => BigInt(1_000_000 + from + k)),
-      size: Float64Array.from({ length: n }, (_, k) => (from + k) * 37),
-      mtimeNs: BigInt64Array.from({ length: n }, (_, k) => 1_700_000_000_123_456_789n + BigInt(from + k)),
-      ctimeNs: BigInt64Array.from({ length: n }, (_, k) => 1_700_000_001_123_456_789n + BigInt(from + k)),
-      algorithm: 'xxh3',
-      head: [],
-      tail: [],
-      full: [],
-    };
-    for (let k = 0; k < n; k++) {
-      const hashed = (from + k) % 10 < HASHED * 10;
-      rows.head.push(hashed ? hex(from + k, 1) : null);
-      rows.tail.push(hashed ? hex(from + k, 2) : null);
-      rows.full.push(hashed ? hex(from + k, 3) : null);
-    }
-    out.push(rows);
-  }
-  return out;
-}
+/** The tree, all its batches at once. */
+const batches = () => [...syntheticBatches(ROWS)];
 
 function fresh() {
   const dir = mkdtempSync(join(tmpdir(), 'nodupe-bench-'));

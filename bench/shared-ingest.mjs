@@ -7,7 +7,6 @@
 // make, scripts/postgres.mjs, but syncing to disk as a real server does; needs root and PostgreSQL installed). Needs dist/ (npm run build).
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import { localVolumes } from '../dist/catalog/identity.js';
 import { PostgresCatalog } from '../dist/catalog/postgres/postgres-store.js';
 import { SyncPostgres } from '../dist/catalog/postgres/sync-client.js';
@@ -16,66 +15,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, stopCluster } from '../scripts/postgres.mjs';
+import { syntheticBatches, withClient } from './catalog-lib.mjs';
 
 const ROWS = Number(process.env.ROWS ?? 1_000_000);
 const RUNS = Number(process.env.RUNS ?? 3);
 const TARGET_ROWS_S = 100_000;
-const BATCH = 10_000;
-const HASHED = 0.3;
-
-function pathOf(i) {
-  const folder = Math.floor(i / 100);
-  return `/usr/share/package-${Math.floor(folder / 50)}/lib/module-${folder % 50}/file-name-${i % 100}.data`;
-}
-
-function hex(i, salt) {
-  return ((i * 2654435761 + salt) >>> 0).toString(16).padStart(8, '0').repeat(2);
-}
-
-function batch(from) {
-  const n = Math.min(BATCH, ROWS - from);
-  const encoded = [];
-  for (let k = 0; k < n; k++) encoded.push(Buffer.from(pathOf(from + k)));
-  const pathStart = new Uint32Array(n + 1);
-  for (let k = 0; k < n; k++) pathStart[k + 1] = pathStart[k] + encoded[k].length;
-  const rows = {
-    count: n,
-    paths: new Uint8Array(Buffer.concat(encoded)),
-    pathStart,
-    dev: new BigUint64Array(n).fill(2049n),
-    ino: BigUint64Array.from({ length: n }, (_, k) => BigInt(1_000_000 + from + k)),
-    size: Float64Array.from({ length: n }, (_, k) => (from + k) * 37),
-    mtimeNs: BigInt64Array.from({ length: n }, (_, k) => 1_700_000_000_123_456_789n + BigInt(from + k)),
-    ctimeNs: BigInt64Array.from({ length: n }, (_, k) => 1_700_000_001_123_456_789n + BigInt(from + k)),
-    algorithm: 'xxh3',
-    head: [],
-    tail: [],
-    full: [],
-  };
-  for (let k = 0; k < n; k++) {
-    const hashed = (from + k) % 10 < HASHED * 10;
-    rows.head.push(hashed ? hex(from + k, 1) : null);
-    rows.tail.push(hashed ? hex(from + k, 2) : null);
-    rows.full.push(hashed ? hex(from + k, 3) : null);
-  }
-  return rows;
-}
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function withAdmin(url, fn) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
 async function run(base) {
   const schema = `bench_${randomBytes(4).toString('hex')}`;
-  await withAdmin(base, (c) => c.query(`CREATE SCHEMA ${schema}`));
+  await withClient(base, (c) => c.query(`CREATE SCHEMA ${schema}`));
   const url = new URL(base);
   url.searchParams.set('options', `-c search_path=${schema}`);
   const volumes = localVolumes('bench', {
@@ -84,8 +34,7 @@ async function run(base) {
   });
   const catalog = PostgresCatalog.open(url.toString(), { machine: { id: 'bench', name: 'bench' }, volumes });
   try {
-    const batches = [];
-    for (let from = 0; from < ROWS; from += BATCH) batches.push(batch(from));
+    const batches = [...syntheticBatches(ROWS)];
     const scanId = catalog.startScan(['/usr'], Date.now());
     const writer = catalog.scanWriter(scanId, { threadAbove: 0 });
     const started = performance.now();
@@ -107,7 +56,7 @@ async function run(base) {
     return { committed, calling, readMs };
   } finally {
     catalog.close();
-    await withAdmin(base, (c) => c.query(`DROP SCHEMA ${schema} CASCADE`));
+    await withClient(base, (c) => c.query(`DROP SCHEMA ${schema} CASCADE`));
   }
 }
 
@@ -116,8 +65,7 @@ async function sqlite() {
   const dir = mkdtempSync(join(tmpdir(), 'nodupe-bench-'));
   const catalog = SqliteCatalog.open(join(dir, 'catalog.db'));
   try {
-    const batches = [];
-    for (let from = 0; from < ROWS; from += BATCH) batches.push(batch(from));
+    const batches = [...syntheticBatches(ROWS)];
     const writer = catalog.scanWriter(catalog.startScan(['/usr'], Date.now()), { threadAbove: 0 });
     const started = performance.now();
     for (const rows of batches) {
@@ -139,8 +87,7 @@ async function rawCopy(base) {
     client.exec(`CREATE TEMP TABLE floor (path bytea, dev bigint, ino bigint, size bigint, mtime_ns bigint,
       ctime_ns bigint, hash_alg text, head_hash text, tail_hash text, full_hash text)`);
     const texts = [];
-    for (let from = 0; from < ROWS; from += BATCH) {
-      const rows = batch(from);
+    for (const rows of syntheticBatches(ROWS)) {
       const lines = [];
       for (let k = 0; k < rows.count; k++) {
         const path = Buffer.from(rows.paths.subarray(rows.pathStart[k], rows.pathStart[k + 1])).toString(

@@ -16,8 +16,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
 import { startCluster, stopCluster } from '../scripts/postgres.mjs';
+import { withClient } from './catalog-lib.mjs';
 import { ensureCorpus } from './corpus.mjs';
 import {
   benchDir,
@@ -52,16 +52,6 @@ async function freshDatabase(admin, label) {
     url: url.toString(),
     drop: () => withClient(admin, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)),
   };
-}
-
-async function withClient(url, fn) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
 }
 
 /** `nodupe scan TREES --catalog CATALOG`, quiet, as machine `machine` when given. */

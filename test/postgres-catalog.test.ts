@@ -11,6 +11,7 @@ import { NodupeError } from '../src/core/errors.js';
 import { knownPaths, writeRows, type TestRow } from './helpers/catalog-rows.js';
 import { postgresAvailable } from './helpers/postgres.js';
 import { scratchSchema, type ScratchDatabase } from './helpers/postgres-database.js';
+import { catching } from './helpers/catching.js';
 
 const T = 1_700_000_000_000_000_000n;
 
@@ -272,13 +273,4 @@ function run(file: string, args: string[]): Promise<string> {
       resolve(error === null ? stderr : stderr || error.message),
     );
   });
-}
-
-function catching(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error');
 }

@@ -5,42 +5,14 @@ import { chmodSync, mkdtempSync, renameSync, rmSync, symlinkSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openCatalog } from '../src/catalog/open-catalog.js';
-import type { CatalogStore } from '../src/catalog/store.js';
+import { describe, expect, it } from 'vitest';
 import { entry } from './journal-contract.js';
 import { postgresAvailable } from './helpers/postgres.js';
-import { scratchDatabase, type ScratchDatabase } from './helpers/postgres-database.js';
+import { sharedCatalogPerTest } from './helpers/shared-catalog.js';
 
 describe.skipIf(!postgresAvailable())('the sealed journal of a shared catalog', () => {
-  let db: ScratchDatabase;
-  let state: string;
-  const opened: CatalogStore[] = [];
-  beforeEach(async () => {
-    db = await scratchDatabase();
-    state = mkdtempSync(join(tmpdir(), 'nodupe-state-'));
-  });
-  afterEach(async () => {
-    for (const catalog of opened.splice(0)) catalog.close();
-    await db.drop();
-    rmSync(state, { recursive: true, force: true });
-  });
-
-  const open = (machine: string, stateHome = state): CatalogStore => {
-    const catalog = openCatalog(db.url, { env: { NODUPE_MACHINE_ID: machine, XDG_STATE_HOME: stateHome } });
-    opened.push(catalog);
-    return catalog;
-  };
-  /** What another machine's user can do: write the tables directly. */
-  const tamper = async (sql: string, params: unknown[] = []) => {
-    const client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-    try {
-      await client.query(sql, params);
-    } finally {
-      await client.end();
-    }
-  };
+  const shared = sharedCatalogPerTest();
+  const { open, tamper } = shared;
   /** A run of m1 with two quarantined files and a folder it made. */
   const m1Run = () => {
     const journal = open('m1').journal();
@@ -111,32 +83,8 @@ describe.skipIf(!postgresAvailable())('the sealed journal of a shared catalog', 
 });
 
 describe.skipIf(!postgresAvailable())('the sealed journal, against its states and its key', () => {
-  let db: ScratchDatabase;
-  let state: string;
-  const opened: CatalogStore[] = [];
-  beforeEach(async () => {
-    db = await scratchDatabase();
-    state = mkdtempSync(join(tmpdir(), 'nodupe-state-'));
-  });
-  afterEach(async () => {
-    for (const catalog of opened.splice(0)) catalog.close();
-    await db.drop();
-    rmSync(state, { recursive: true, force: true });
-  });
-  const open = (machine: string): CatalogStore => {
-    const catalog = openCatalog(db.url, { env: { NODUPE_MACHINE_ID: machine, XDG_STATE_HOME: state } });
-    opened.push(catalog);
-    return catalog;
-  };
-  const tamper = async (sql: string, params: unknown[] = []) => {
-    const client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-    try {
-      await client.query(sql, params);
-    } finally {
-      await client.end();
-    }
-  };
+  const shared = sharedCatalogPerTest();
+  const { open, tamper } = shared;
 
   it('refuses an entry marked purged or undone by someone else, and keeps the states it settled itself', async () => {
     const journal = open('m1').journal();
@@ -169,7 +117,7 @@ describe.skipIf(!postgresAvailable())('the sealed journal, against its states an
     const first = journal.startRun('plan-a', '{}', 1000, { quarantineDir: '/q' });
     journal.write([entry(first, 0)], 1000);
     journal.settle(first, [{ seq: 0, state: 'purged' }], 1001);
-    const client = new pg.Client({ connectionString: db.url });
+    const client = new pg.Client({ connectionString: shared.url });
     await client.connect();
     try {
       const { rows } = await client.query<{ seal: Buffer; state_seal: Buffer }>(
@@ -223,7 +171,7 @@ describe.skipIf(!postgresAvailable())('the sealed journal, against its states an
   it('refuses a key that others can read, or one that is a symbolic link', () => {
     const catalog = open('m1');
     catalog.journal();
-    const key = join(state, 'nodupe', 'journal-keys', `${catalog.id}-m1`);
+    const key = join(shared.state, 'nodupe', 'journal-keys', `${catalog.id}-m1`);
     chmodSync(key, 0o644);
     expect(() => open('m1').journal()).toThrow(/can be read by others/);
     chmodSync(key, 0o600);

@@ -1,38 +1,16 @@
 // The apply journal on both stores: the same promises (test/journal-contract.ts) kept by SQLite and by
 // PostgreSQL; and in a catalog shared by several machines, each machine's journal holds its own runs only.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openCatalog } from '../src/catalog/open-catalog.js';
+import { describe, expect, it } from 'vitest';
 import { SqliteCatalog } from '../src/catalog/sqlite/sqlite-store.js';
-import type { CatalogStore } from '../src/catalog/store.js';
 import { entry, journalContract } from './journal-contract.js';
 import { postgresAvailable } from './helpers/postgres.js';
-import { scratchDatabase, type ScratchDatabase } from './helpers/postgres-database.js';
+import { sharedCatalogPerTest } from './helpers/shared-catalog.js';
 
 journalContract('SQLite', () => SqliteCatalog.open(':memory:'));
 
 describe.skipIf(!postgresAvailable())('on PostgreSQL', () => {
-  let db: ScratchDatabase;
-  let state: string;
-  const opened: CatalogStore[] = [];
-  beforeEach(async () => {
-    db = await scratchDatabase();
-    // Each machine's journal key is kept in its state folder: the test's own.
-    state = mkdtempSync(join(tmpdir(), 'nodupe-state-'));
-  });
-  afterEach(async () => {
-    for (const catalog of opened.splice(0)) catalog.close();
-    await db.drop();
-    rmSync(state, { recursive: true, force: true });
-  });
-  /** The catalog as machine `machine` opens it (closed after the test; closing twice does nothing). */
-  const asMachine = (machine: string): CatalogStore => {
-    const catalog = openCatalog(db.url, { env: { NODUPE_MACHINE_ID: machine, XDG_STATE_HOME: state } });
-    opened.push(catalog);
-    return catalog;
-  };
+  const catalog = sharedCatalogPerTest();
+  const asMachine = (machine: string) => catalog.open(machine);
 
   journalContract('PostgreSQL', () => asMachine('m1'));
 

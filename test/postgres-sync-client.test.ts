@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodupeError } from '../src/core/errors.js';
 import { PostgresError, SyncPostgres } from '../src/catalog/postgres/sync-client.js';
 import { postgresAvailable, postgresUrl } from './helpers/postgres.js';
+import { catching } from './helpers/catching.js';
 
 describe.skipIf(!postgresAvailable())('SyncPostgres', () => {
   let db: SyncPostgres;
@@ -127,12 +128,3 @@ describe.skipIf(!postgresAvailable())('SyncPostgres', () => {
     expect(left).toEqual([]);
   });
 });
-
-function catching(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error');
-}

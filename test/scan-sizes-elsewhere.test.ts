@@ -1,22 +1,19 @@
 // A scan into a catalog that several machines share reads a file alone of its size in the walk when files of its
 // size are known elsewhere (other machines' files), and keeps its hashes, so that its copies there are found. The
 // shared catalog is played here by a SQLite catalog whose `sizesElsewhere` answers as PostgreSQL would.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SqliteCatalog } from '../src/catalog/sqlite/sqlite-store.js';
+import { describe, expect, it } from 'vitest';
+import type { SqliteCatalog } from '../src/catalog/sqlite/sqlite-store.js';
 import type { CatalogStore } from '../src/catalog/store.js';
 import { scan } from '../src/scan/scan.js';
-import { bytes, scratch } from './helpers/tree.js';
+import { catalogForEachTest } from './helpers/scratch-catalog.js';
+import { bytes, type scratch } from './helpers/tree.js';
 
 let dir: ReturnType<typeof scratch>;
 let catalog: SqliteCatalog;
 
-beforeEach(() => {
-  dir = scratch();
-  catalog = SqliteCatalog.open(dir.path('catalog.db'));
-});
-afterEach(() => {
-  catalog.close();
-  dir.remove();
+catalogForEachTest((c, d) => {
+  catalog = c;
+  dir = d;
 });
 
 /** The catalog, as a shared one whose other machines have files of `sizes`; `asked` gets the sizes it is asked about. */

@@ -9,7 +9,7 @@ import {
   utimesSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SqliteCatalog } from '../src/catalog/sqlite/sqlite-store.js';
 import { AbortError } from '../src/core/errors.js';
 import { FakeClock } from '../src/core/fake-clock.js';
@@ -21,18 +21,15 @@ import { scan, type ScanOptions } from '../src/scan/scan.js';
 import { adversary, at } from './helpers/adversary.js';
 import { knownPaths } from './helpers/catalog-rows.js';
 import { injecting } from './helpers/ops.js';
+import { catalogForEachTest } from './helpers/scratch-catalog.js';
 import { bytes, scratch } from './helpers/tree.js';
 
 let dir: ReturnType<typeof scratch>;
 let catalog: SqliteCatalog;
 
-beforeEach(() => {
-  dir = scratch();
-  catalog = SqliteCatalog.open(dir.path('catalog.db'));
-});
-afterEach(() => {
-  catalog.close();
-  dir.remove();
+catalogForEachTest((c, d) => {
+  catalog = c;
+  dir = d;
 });
 
 function run(roots: string[], options: Partial<ScanOptions> = {}): Promise<ScanReport> {

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { FakeClock } from '../src/core/fake-clock.js';
 import { AbortError } from '../src/core/errors.js';
+import { eventually } from './helpers/eventually.js';
 import { scratchEnv } from './helpers/cli.js';
 import { scratch } from './helpers/tree.js';
 
@@ -11,19 +12,6 @@ afterEach(() => {
   for (const cleanup of cleanups.reverse()) cleanup();
   cleanups = [];
 });
-
-/** Waits (on real events, never on time) until `test` holds; the guard turns a hang into a failure. */
-function eventually(test: () => boolean, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const look = () => {
-      if (test()) return resolve();
-      if (Date.now() - started > 10_000) return reject(new Error(`no ${what} after 10 s`));
-      setImmediate(look);
-    };
-    look();
-  });
-}
 
 /** `nodupe watch` in-process on the fake clock, until the test stops it as Ctrl-C would. */
 function startWatch(args: string[]) {

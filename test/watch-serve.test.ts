@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { eventually } from './helpers/eventually.js';
 import { serviceFixture } from './helpers/service.js';
 import { bytes } from './helpers/tree.js';
 
@@ -8,19 +9,6 @@ afterEach(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
   cleanups = [];
 });
-
-/** Waits on the service's events (never on time; the guard turns a hang into a failure). */
-function eventually(test: () => boolean, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const look = () => {
-      if (test()) return resolve();
-      if (Date.now() - started > 10_000) return reject(new Error(`no ${what} after 10 s`));
-      setImmediate(look);
-    };
-    look();
-  });
-}
 
 describe('nodupe serve --watch (the service side)', () => {
   it('sends what the watch reports as watch events, and says the catalog changed', async () => {

@@ -1,7 +1,7 @@
 import type { CatalogFile } from '../catalog/store.js';
-import { isBuiltinHashAlgorithm, type HashAlgorithm } from '../hash/algorithms.js';
-import { hashInBatches } from '../hash/batch-hasher.js';
+import type { HashAlgorithm } from '../hash/algorithms.js';
 import { NOT_REGULAR, Outcome } from '../hash/task.js';
+import { hashWholeFiles } from '../hash/whole-files.js';
 import type { VerifyError, VerifyOptions } from './verify.js';
 
 /** A failed read, in the words of the integrity check. */
@@ -25,16 +25,33 @@ export async function checkChecksums(
   }
   const errors: VerifyError[] = [];
   let checked = 0;
-  const { HashPool } = await import('../hash/hash-pool.js');
   const phase = options.progress?.phase('checksums', {
     items: [...byAlgorithm.values()].reduce((n, l) => n + l.length, 0),
   });
   for (const [algorithm, list] of byAlgorithm) {
-    const hasher = options.hasher?.(algorithm) ?? {
-      known: isBuiltinHashAlgorithm(algorithm),
-      module: undefined,
-    };
-    if (!hasher.known) {
+    const hashed = await hashWholeFiles(list, { ...options, algorithm }, (batch, results) => {
+      // The errors are listed in file order: the next one belongs to the next file that failed.
+      let e = 0;
+      batch.forEach((f, j) => {
+        checked++;
+        const fail = (code: string, message: string) =>
+          errors.push({ check: 'checksums', path: f.path, code, message });
+        const kind = results.kind[j];
+        const hash = results.hash[j];
+        if (kind === Outcome.changed) fail('changed', 'changed since the last scan; not compared');
+        else if (kind === Outcome.error) {
+          const error = results.errors[e++]!;
+          fail(ERROR_CODES[error.code] ?? 'unreadable', error.message);
+        } else if (hash !== f.hashes!.full) {
+          fail(
+            'checksum-mismatch',
+            `content hash ${hash} (${algorithm}), the catalog says ${f.hashes!.full!}: the bytes changed without the size or mtime changing`,
+          );
+        }
+      });
+      phase?.add({ items: batch.length, bytes: batch.reduce((n, f) => n + f.size, 0) });
+    });
+    if (!hashed) {
       for (const f of list) {
         errors.push({
           check: 'checksums',
@@ -43,52 +60,6 @@ export async function checkChecksums(
           message: `hashed with "${algorithm}", which no loaded plugin provides; not compared`,
         });
       }
-      continue;
-    }
-    const pool = new HashPool({
-      algorithm,
-      ...(hasher.module === undefined ? {} : { module: hasher.module }),
-      ...(hasher.plugin === undefined ? {} : { plugin: hasher.plugin }),
-      ...(options.hasherTimeLimitMs === undefined ? {} : { hasherTimeLimitMs: options.hasherTimeLimitMs }),
-      ...(options.clock ? { clock: options.clock } : {}),
-      ...(options.threads === undefined ? {} : { threads: options.threads }),
-      ...(options.limiter ? { limiter: options.limiter } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    try {
-      await hashInBatches(
-        pool,
-        'full',
-        list,
-        (batch, f) => batch.add(f.path, f.size, f.mtimeNs),
-        (batch, results) => {
-          // The errors are listed in file order: the next one belongs to the next file that failed.
-          let e = 0;
-          batch.forEach((f, j) => {
-            checked++;
-            const fail = (code: string, message: string) =>
-              errors.push({ check: 'checksums', path: f.path, code, message });
-            const kind = results.kind[j];
-            const hash = results.hash[j];
-            if (kind === Outcome.changed) fail('changed', 'changed since the last scan; not compared');
-            else if (kind === Outcome.error) {
-              const error = results.errors[e++]!;
-              fail(ERROR_CODES[error.code] ?? 'unreadable', error.message);
-            } else if (hash !== f.hashes!.full) {
-              fail(
-                'checksum-mismatch',
-                `content hash ${hash} (${algorithm}), the catalog says ${f.hashes!.full!}: the bytes changed without the size or mtime changing`,
-              );
-            }
-          });
-          phase?.add({ items: batch.length, bytes: batch.reduce((n, f) => n + f.size, 0) });
-        },
-        options.signal,
-      );
-      await pool.close();
-    } catch (error) {
-      await pool.destroy();
-      throw error;
     }
   }
   phase?.end();

@@ -8,6 +8,7 @@ import { checkConsistency } from './consistency.js';
 import { checkIntegrity } from './integrity.js';
 import { checkChecksums } from './checksums.js';
 import type { FsPath } from '../model/paths.js';
+import type { HasherLookup } from '../hash/whole-files.js';
 
 export const VERIFY_MODES = ['integrity', 'consistency', 'checksums', 'all'] as const;
 export type VerifyMode = (typeof VERIFY_MODES)[number];
@@ -37,7 +38,7 @@ export interface VerifyOptions {
   signal?: AbortSignal;
   progress?: ProgressTracker;
   /** Which hashers exist, and the module of a plugin's and its plugin's name (default: the built-in ones). */
-  hasher?: (algorithm: string) => { known: boolean; module: string | undefined; plugin?: string };
+  hasher?: HasherLookup;
   /** How long one call into a plugin's hasher may run (see `HashPoolOptions`); default 60 s. */
   hasherTimeLimitMs?: number;
   /** Times those calls. */

@@ -3,8 +3,8 @@ import type { Clock } from '../core/clock.js';
 import type { RateLimiter } from '../core/rate-limiter.js';
 import type { CatalogStore } from '../catalog/store.js';
 import type { ContentCopy, CopyLookup } from '../catalog/copies.js';
-import { isBuiltinHashAlgorithm, type HashAlgorithm } from '../hash/algorithms.js';
-import { hashInBatches } from '../hash/batch-hasher.js';
+import type { HashAlgorithm } from '../hash/algorithms.js';
+import { hashWholeFiles, type HasherLookup } from '../hash/whole-files.js';
 import { Outcome } from '../hash/task.js';
 import { comparePaths, displayPath, type FsPath } from '../model/paths.js';
 import { NodupeError } from '../core/errors.js';
@@ -30,7 +30,7 @@ export interface WhereAnswer {
 export interface WhereOptions {
   algorithm: HashAlgorithm;
   /** Which hashers are known (a plugin's, by module); built-ins by default. */
-  hasher?: (name: string) => { known: boolean; module: string | undefined; plugin?: string };
+  hasher?: HasherLookup;
   clock?: Clock;
   signal?: AbortSignal;
   threads?: number;
@@ -118,46 +118,21 @@ async function hashWhole(
   answers: WhereAnswer[],
   options: WhereOptions,
 ): Promise<void> {
-  const hasher = options.hasher?.(options.algorithm) ?? {
-    known: isBuiltinHashAlgorithm(options.algorithm),
-    module: undefined,
-  };
-  if (!hasher.known) {
-    throw new NodupeError('BAD_INPUT', `no hasher "${options.algorithm}" is known (a plugin's?)`);
-  }
-  const { HashPool } = await import('../hash/hash-pool.js');
-  const pool = new HashPool({
-    algorithm: options.algorithm,
-    ...(hasher.module === undefined ? {} : { module: hasher.module }),
-    ...(hasher.plugin === undefined ? {} : { plugin: hasher.plugin }),
-    ...(options.clock ? { clock: options.clock } : {}),
-    threads: Math.min(options.threads ?? 2, files.length),
-    ...(options.limiter ? { limiter: options.limiter } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
-  try {
-    await hashInBatches(
-      pool,
-      'full',
-      files,
-      (batch, f) => batch.add(f.path, f.size, f.mtimeNs),
-      (batch, results) => {
-        let e = 0;
-        batch.forEach((f, j) => {
-          const kind = results.kind[j];
-          if (kind === Outcome.hash) {
-            answers[f.index]!.hash = results.hash[j]!;
-            return;
-          }
-          const why = kind === Outcome.changed ? 'changed while it was read' : results.errors[e++]!.message;
-          throw new NodupeError('FAILED', `${displayPath(f.path)}: ${why}`);
-        });
-      },
-      options.signal,
-    );
-    await pool.close();
-  } catch (error) {
-    await pool.destroy();
-    throw error;
-  }
+  const hashed = await hashWholeFiles(
+    files,
+    { ...options, threads: Math.min(options.threads ?? 2, files.length) },
+    (batch, results) => {
+      let e = 0;
+      batch.forEach((f, j) => {
+        const kind = results.kind[j];
+        if (kind === Outcome.hash) {
+          answers[f.index]!.hash = results.hash[j]!;
+          return;
+        }
+        const why = kind === Outcome.changed ? 'changed while it was read' : results.errors[e++]!.message;
+        throw new NodupeError('FAILED', `${displayPath(f.path)}: ${why}`);
+      });
+    },
+  );
+  if (!hashed) throw new NodupeError('BAD_INPUT', `no hasher "${options.algorithm}" is known (a plugin's?)`);
 }

@@ -14,21 +14,19 @@ import type {
   Settlement,
 } from '../../apply/journal.js';
 import type { ActionOp } from '../../plan/plan.js';
-import { fromBytes, toBytes, type FsPath } from '../../model/paths.js';
+import { toBytes, type FsPath } from '../../model/paths.js';
+import {
+  entryOfRow,
+  entryValues,
+  folderOfRow,
+  runOfRow,
+  type EntryRow as SharedEntryRow,
+  type FolderRow,
+  type Int,
+  type RunRow as SharedRunRow,
+} from '../journal-rows.js';
 
-/** Integer columns come back as bigint (int8) or number (int4): read both as a number. */
-type Int = bigint | number;
-
-interface RunRow {
-  id: Int;
-  plan_id: string;
-  state: RunState;
-  started_at: Int;
-  finished_at: Int | null;
-  undone_at: Int | null;
-  quarantine: string | null;
-  snapshot: string | null;
-  snapshot_store: string | null;
+interface RunRow extends SharedRunRow {
   plan_sha256: Buffer;
   nonce: Buffer | null;
   seal: Buffer | null;
@@ -44,37 +42,10 @@ interface TallyRow {
   freed: Int;
 }
 
-interface EntryRow {
-  run_id: Int;
-  seq: Int;
-  op: ActionOp;
-  path: Buffer;
-  keeper: Buffer;
-  target: Buffer | null;
-  size: Int;
-  mtime_ns: bigint;
-  dev: bigint;
-  ino: bigint;
-  hash: string;
-  ctime_ns: bigint | null;
-  mode: Int | null;
-  uid: Int | null;
-  gid: Int | null;
-  atime_ns: bigint | null;
-  folder_dev: bigint | null;
-  folder_ino: bigint | null;
-  keeper_dev: bigint | null;
-  keeper_ino: bigint | null;
-  state: EntryState;
-  reason: string | null;
-  bytes: Int;
-  freed: Int | null;
-  folders_made: Int | null;
+interface EntryRow extends SharedEntryRow {
   seal: Buffer | null;
   state_seal: Buffer | null;
 }
-
-const NO_ENTRIES: Record<EntryState, number> = { intent: 0, done: 0, skipped: 0, undone: 0, purged: 0 };
 
 /** This machine's runs: every statement is held to them (`$MACHINE` is the last parameter of each). */
 const OWN_RUNS = 'SELECT id FROM runs WHERE machine = $MACHINE';
@@ -274,35 +245,8 @@ export class PostgresJournal implements Journal {
     if (entries.length === 0) return;
     const columns: unknown[][] = ENTRY_COLUMNS.map(() => new Array<unknown>(entries.length));
     entries.forEach((e, i) => {
-      const row = [
-        e.runId,
-        e.seq,
-        e.op,
-        toBytes(e.path),
-        toBytes(e.keeper),
-        e.target === undefined ? null : toBytes(e.target),
-        e.expect.size,
-        e.expect.mtimeNs,
-        e.expect.ctimeNs,
-        e.expect.dev,
-        e.expect.ino,
-        e.expect.hash,
-        e.owner?.mode ?? null,
-        e.owner?.uid ?? null,
-        e.owner?.gid ?? null,
-        e.owner?.atimeNs ?? null,
-        e.folder?.dev ?? null,
-        e.folder?.ino ?? null,
-        e.keeperId?.dev ?? null,
-        e.keeperId?.ino ?? null,
-        e.state,
-        e.reason ?? null,
-        e.bytes,
-        e.freed ?? null,
-        e.foldersMade ?? null,
-        null,
-        null,
-      ];
+      // The seal and the state's seal go last, once the row is made.
+      const row = [...entryValues(e), null, null];
       const nonce = this.#nonceOf(e.runId);
       row[row.length - 2] = this.#seal.of('entry', [this.#machine, nonce, ...SEALED_AT.map((c) => row[c]!)]);
       row[row.length - 1] = this.#seal.of(
@@ -386,42 +330,7 @@ export class PostgresJournal implements Journal {
       const state = this.#entryStateSealed(runId, r.seq, r.state, r.folders_made);
       this.#seal.check('entry-state', state, r.state_seal, `the state of ${what}`);
     }
-    return rows.map((r) => ({
-      runId: Number(r.run_id),
-      seq: Number(r.seq),
-      op: r.op,
-      path: fromBytes(r.path),
-      keeper: fromBytes(r.keeper),
-      target: r.target === null ? undefined : fromBytes(r.target),
-      expect: {
-        size: Number(r.size),
-        mtimeNs: r.mtime_ns,
-        // Runs journaled before ctimes were recorded: recovery and undo never compare it (renames move it).
-        ctimeNs: r.ctime_ns ?? 0n,
-        dev: r.dev,
-        ino: r.ino,
-        hash: r.hash,
-      },
-      keeperId:
-        r.keeper_dev === null || r.keeper_ino === null ? undefined : { dev: r.keeper_dev, ino: r.keeper_ino },
-      folder:
-        r.folder_dev === null || r.folder_ino === null ? undefined : { dev: r.folder_dev, ino: r.folder_ino },
-      owner:
-        r.mode === null
-          ? undefined
-          : {
-              mode: Number(r.mode),
-              // An older run recorded the mode alone: the owner is then the one of the file found at undo.
-              uid: r.uid === null ? -1 : Number(r.uid),
-              gid: r.gid === null ? -1 : Number(r.gid),
-              atimeNs: r.atime_ns ?? r.mtime_ns,
-            },
-      state: r.state,
-      reason: r.reason ?? undefined,
-      bytes: Number(r.bytes),
-      freed: r.freed === null ? undefined : Number(r.freed),
-      foldersMade: r.folders_made === null ? undefined : Number(r.folders_made),
-    }));
+    return rows.map(entryOfRow);
   }
 
   targets(runId: number): EntryTarget[] {
@@ -462,27 +371,16 @@ export class PostgresJournal implements Journal {
   }
 
   folders(runId: number): MadeFolder[] {
-    const rows = this.#db.query<{
-      path: Buffer;
-      dev: bigint;
-      ino: bigint;
-      birth_ns: bigint | null;
-      seal: Buffer | null;
-    }>(
+    const rows = this.#db.query<FolderRow & { seal: Buffer | null }>(
       `SELECT path, dev, ino, birth_ns, seal FROM run_folders
        WHERE run_id = $1 AND run_id IN (${OWN_RUNS.replace('$MACHINE', '$2')}) ORDER BY path`,
       [runId, this.#machine],
     );
-    for (const r of rows) {
-      const made = { path: fromBytes(r.path), dev: r.dev, ino: r.ino, birthNs: r.birth_ns ?? undefined };
+    return rows.map((r) => {
+      const made = folderOfRow(r);
       this.#seal.check('folder', this.#folderSealed(runId, made), r.seal, `a folder run ${runId} made`);
-    }
-    return rows.map((r) => ({
-      path: fromBytes(r.path),
-      dev: r.dev,
-      ino: r.ino,
-      birthNs: r.birth_ns ?? undefined,
-    }));
+      return made;
+    });
   }
 
   forgetFolders(runId: number, paths: readonly FsPath[]): void {
@@ -604,23 +502,6 @@ export class PostgresJournal implements Journal {
       });
       byRun.set(Number(t.run_id), list);
     }
-    return rows.map((r) => {
-      const id = Number(r.id);
-      const byOp = byRun.get(id) ?? [];
-      const entries = { ...NO_ENTRIES };
-      for (const t of byOp) entries[t.state] += t.entries;
-      return {
-        id,
-        planId: r.plan_id,
-        state: r.state,
-        startedAt: Number(r.started_at),
-        finishedAt: r.finished_at === null ? undefined : Number(r.finished_at),
-        undoneAt: r.undone_at === null ? undefined : Number(r.undone_at),
-        quarantineDir: r.quarantine ?? undefined,
-        snapshot: r.snapshot === null ? undefined : { id: r.snapshot, store: r.snapshot_store ?? undefined },
-        entries,
-        tallies: byOp,
-      };
-    });
+    return rows.map((r) => runOfRow(r, byRun.get(Number(r.id)) ?? []));
   }
 }

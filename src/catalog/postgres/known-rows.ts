@@ -1,3 +1,4 @@
+import { joinChunks } from '../known-rows.js';
 import type { KnownRows } from '../store.js';
 import type { VolumeMap } from '../identity.js';
 import { localPath, pathRanges, relBounds, type PathRange } from './path-ranges.js';
@@ -132,47 +133,5 @@ export function deviceHere(scope: RowScope, machine: string, volume: string, dev
 /** All chunks as one KnownRows. */
 export function readKnownRows(scope: RowScope, roots: readonly string[]): KnownRows {
   const chunks = [...knownRowChunks(scope, roots)];
-  if (chunks.length === 1) return chunks[0]!;
-  return concat(chunks);
-}
-
-function concat(chunks: KnownRows[]): KnownRows {
-  const count = chunks.reduce((n, c) => n + c.count, 0);
-  const bytes = chunks.reduce((n, c) => n + c.paths.length, 0);
-  const all: KnownRows = {
-    count,
-    paths: new Uint8Array(bytes),
-    pathStart: new Uint32Array(count + 1),
-    dev: new BigUint64Array(count),
-    ino: new BigUint64Array(count),
-    size: new Float64Array(count),
-    mtimeNs: new BigInt64Array(count),
-    ctimeNs: new BigInt64Array(count),
-    id: new Float64Array(count),
-    algorithm: [],
-    head: [],
-    tail: [],
-    full: [],
-  };
-  let row = 0;
-  let byte = 0;
-  for (const c of chunks) {
-    all.paths.set(c.paths, byte);
-    for (let i = 1; i <= c.count; i++) all.pathStart[row + i] = byte + c.pathStart[i]!;
-    all.dev.set(c.dev, row);
-    all.ino.set(c.ino, row);
-    all.size.set(c.size, row);
-    all.mtimeNs.set(c.mtimeNs, row);
-    all.ctimeNs.set(c.ctimeNs, row);
-    all.id.set(c.id, row);
-    for (let i = 0; i < c.count; i++) {
-      all.algorithm.push(c.algorithm[i]!);
-      all.head.push(c.head[i]!);
-      all.tail.push(c.tail[i]!);
-      all.full.push(c.full[i]!);
-    }
-    row += c.count;
-    byte += c.paths.length;
-  }
-  return all;
+  return joinChunks(chunks);
 }

@@ -1,6 +1,5 @@
 import type { SqliteDatabase, SqliteStatement } from './driver.js';
 import type {
-  EntryState,
   EntryTally,
   EntryTarget,
   Journal,
@@ -11,51 +10,16 @@ import type {
   RunState,
   Settlement,
 } from '../../apply/journal.js';
-import type { ActionOp } from '../../plan/plan.js';
 import { fromBytes, toBytes, type FsPath } from '../../model/paths.js';
-
-interface RunRow {
-  id: number;
-  plan_id: string;
-  state: RunState;
-  started_at: number;
-  finished_at: number | null;
-  undone_at: number | null;
-  quarantine: string | null;
-  snapshot: string | null;
-  snapshot_store: string | null;
-}
-
-/** A journal row as read with safe integers: device, inode and times exceed 2^53. */
-interface EntryRow {
-  run_id: bigint;
-  seq: bigint;
-  op: ActionOp;
-  path: Buffer;
-  keeper: Buffer;
-  target: Buffer | null;
-  size: bigint;
-  mtime_ns: bigint;
-  dev: bigint;
-  ino: bigint;
-  hash: string;
-  ctime_ns: bigint | null;
-  mode: bigint | null;
-  uid: bigint | null;
-  gid: bigint | null;
-  atime_ns: bigint | null;
-  folder_dev: bigint | null;
-  folder_ino: bigint | null;
-  keeper_dev: bigint | null;
-  keeper_ino: bigint | null;
-  state: EntryState;
-  reason: string | null;
-  bytes: bigint;
-  freed: bigint | null;
-  folders_made: bigint | null;
-}
-
-const NO_ENTRIES: Record<EntryState, number> = { intent: 0, done: 0, skipped: 0, undone: 0, purged: 0 };
+import {
+  entryOfRow,
+  entryValues,
+  folderOfRow,
+  runOfRow,
+  type EntryRow,
+  type FolderRow,
+  type RunRow,
+} from '../journal-rows.js';
 
 /**
  * The journal in the catalog's SQLite file. The connection runs with `synchronous = FULL` from the moment the
@@ -140,34 +104,7 @@ export class SqliteJournal implements Journal {
     const now = BigInt(Math.round(at));
     this.#db.transaction(() => {
       for (const e of entries) {
-        put.run(
-          e.runId,
-          e.seq,
-          e.op,
-          toBytes(e.path),
-          toBytes(e.keeper),
-          e.target === undefined ? null : toBytes(e.target),
-          e.expect.size,
-          e.expect.mtimeNs,
-          e.expect.ctimeNs,
-          e.expect.dev,
-          e.expect.ino,
-          e.expect.hash,
-          e.owner?.mode ?? null,
-          e.owner?.uid ?? null,
-          e.owner?.gid ?? null,
-          e.owner?.atimeNs ?? null,
-          e.folder?.dev ?? null,
-          e.folder?.ino ?? null,
-          e.keeperId?.dev ?? null,
-          e.keeperId?.ino ?? null,
-          e.state,
-          e.reason ?? null,
-          e.bytes,
-          e.freed ?? null,
-          e.foldersMade ?? null,
-          now,
-        );
+        put.run(...entryValues(e), now);
       }
     })();
   }
@@ -193,42 +130,7 @@ export class SqliteJournal implements Journal {
     const rows = this.#db
       .prepare('SELECT * FROM journal WHERE run_id = ? ORDER BY seq')
       .all(runId) as EntryRow[];
-    return rows.map((r) => ({
-      runId: Number(r.run_id),
-      seq: Number(r.seq),
-      op: r.op,
-      path: fromBytes(r.path),
-      keeper: fromBytes(r.keeper),
-      target: r.target === null ? undefined : fromBytes(r.target),
-      expect: {
-        size: Number(r.size),
-        mtimeNs: r.mtime_ns,
-        // Runs journaled before ctimes were recorded: recovery and undo never compare it (renames move it).
-        ctimeNs: r.ctime_ns ?? 0n,
-        dev: r.dev,
-        ino: r.ino,
-        hash: r.hash,
-      },
-      keeperId:
-        r.keeper_dev === null || r.keeper_ino === null ? undefined : { dev: r.keeper_dev, ino: r.keeper_ino },
-      folder:
-        r.folder_dev === null || r.folder_ino === null ? undefined : { dev: r.folder_dev, ino: r.folder_ino },
-      owner:
-        r.mode === null
-          ? undefined
-          : {
-              mode: Number(r.mode),
-              // An older run recorded the mode alone: the owner is then the one of the file found at undo.
-              uid: r.uid === null ? -1 : Number(r.uid),
-              gid: r.gid === null ? -1 : Number(r.gid),
-              atimeNs: r.atime_ns ?? r.mtime_ns,
-            },
-      state: r.state,
-      reason: r.reason ?? undefined,
-      bytes: Number(r.bytes),
-      freed: r.freed === null ? undefined : Number(r.freed),
-      foldersMade: r.folders_made === null ? undefined : Number(r.folders_made),
-    }));
+    return rows.map(entryOfRow);
   }
 
   targets(runId: number): EntryTarget[] {
@@ -257,13 +159,8 @@ export class SqliteJournal implements Journal {
     const rows = this.#db
       .prepare('SELECT path, dev, ino, birth_ns FROM run_folders WHERE run_id = ? ORDER BY path')
       .safeIntegers(true)
-      .all(runId) as { path: Buffer; dev: bigint; ino: bigint; birth_ns: bigint | null }[];
-    return rows.map((r) => ({
-      path: fromBytes(r.path),
-      dev: r.dev,
-      ino: r.ino,
-      birthNs: r.birth_ns ?? undefined,
-    }));
+      .all(runId) as FolderRow[];
+    return rows.map(folderOfRow);
   }
 
   forgetFolders(runId: number, paths: readonly FsPath[]): void {
@@ -289,22 +186,6 @@ export class SqliteJournal implements Journal {
          FROM journal WHERE run_id = ? GROUP BY op, state ORDER BY op, state`,
       )
       .safeIntegers(false));
-    return rows.map((r) => {
-      const entries = { ...NO_ENTRIES };
-      const byOp = tallies.all(r.id) as EntryTally[];
-      for (const t of byOp) entries[t.state] += t.entries;
-      return {
-        id: r.id,
-        planId: r.plan_id,
-        state: r.state,
-        startedAt: r.started_at,
-        finishedAt: r.finished_at ?? undefined,
-        undoneAt: r.undone_at ?? undefined,
-        quarantineDir: r.quarantine ?? undefined,
-        snapshot: r.snapshot === null ? undefined : { id: r.snapshot, store: r.snapshot_store ?? undefined },
-        entries,
-        tallies: byOp,
-      };
-    });
+    return rows.map((r) => runOfRow(r, tallies.all(r.id) as EntryTally[]));
   }
 }
