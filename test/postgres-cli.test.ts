@@ -124,6 +124,24 @@ describe.skipIf(!postgresAvailable())('nodupe on a PostgreSQL catalog', () => {
     );
   });
 
+  it("never scans a run's --quarantine folder, even when that run's seal was broken", async () => {
+    expect((await cli(['scan', 't', '--no-progress'])).code).toBe(0);
+    expect((await cli(['plan', '-o', 'plan.json', '--no-progress', '--prefer', 't/a'])).code).toBe(0);
+    const applied = await cli(['apply', 'plan.json', '--no-progress', '--quarantine', dir.path('t/q')]);
+    expect(applied.code).toBe(0);
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      await client.query('UPDATE runs SET state_seal = NULL');
+    } finally {
+      await client.end();
+    }
+    expect((await cli(['scan', 't', '--no-progress'])).code).toBe(0);
+    const dupes = await cli(['dupes', '--format', 'json']);
+    expect(dupes.stdout).not.toContain(dir.path('t/q'));
+    expect(JSON.parse(dupes.stdout)).toMatchObject({ groups: [] });
+  });
+
   it("takes the catalog from the config file's `catalog` key", async () => {
     dir.write('m1/config/nodupe/config.toml', `catalog = "${db.url}"\n`);
     const env = envOf('m1');

@@ -1,7 +1,7 @@
 // In a catalog many machines share, any of them can write the journal's tables. A machine's own runs are sealed
 // under a key only it holds: a run, an intent or a folder record changed or forged by someone else is refused
 // before anything acts on it, and so is every run when this machine's key is lost.
-import { chmodSync, mkdtempSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -168,15 +168,36 @@ describe.skipIf(!postgresAvailable())('the sealed journal, against its states an
     expect(() => open('m1')).toThrow(/has an id nodupe did not make/);
   });
 
-  it('refuses a key that others can read, or one that is a symbolic link', () => {
+  it('refuses a key that others can read, or one that is a symbolic link, or in a folder others may enter', () => {
     const catalog = open('m1');
-    catalog.journal();
-    const key = join(shared.state, 'nodupe', 'journal-keys', `${catalog.id}-m1`);
+    const run = catalog.journal().startRun('plan-a', '{}', 1000, { quarantineDir: '/q' });
+    const folder = join(shared.state, 'nodupe', 'journal-keys');
+    const key = join(folder, `${catalog.id}-m1`);
     chmodSync(key, 0o644);
-    expect(() => open('m1').journal()).toThrow(/can be read by others/);
+    expect(() => open('m1').journal().run(run)).toThrow(/can be read by others/);
     chmodSync(key, 0o600);
     renameSync(key, `${key}.real`);
     symlinkSync(`${key}.real`, key);
-    expect(() => open('m1').journal()).toThrow(/is a symbolic link/);
+    expect(() => open('m1').journal().run(run)).toThrow(/is a symbolic link/);
+    rmSync(key);
+    renameSync(`${key}.real`, key);
+    chmodSync(folder, 0o755);
+    expect(() => open('m1').journal().run(run)).toThrow(
+      /journal-keys is not a folder of this user that no one else/,
+    );
+    chmodSync(folder, 0o700);
+    expect(open('m1').journal().run(run)?.id).toBe(run);
+  });
+
+  it('makes no key when it only reads: a key moved away is not silently replaced', () => {
+    const catalog = open('m1');
+    const run = catalog.journal().startRun('plan-a', '{}', 1000, { quarantineDir: '/q' });
+    const folder = join(shared.state, 'nodupe', 'journal-keys');
+    renameSync(folder, `${folder}.moved`);
+    const journal = open('m1').journal();
+    expect(journal.runs()).toEqual([]);
+    expect(journal.unsealedRuns()).toEqual([run]);
+    expect(() => journal.run(run)).toThrow(/this machine has no journal key at/);
+    expect(existsSync(folder)).toBe(false);
   });
 });

@@ -151,6 +151,11 @@ export interface Journal {
    * (a shared catalog's seals: see src/catalog/postgres/journal-seal.ts). Always none for a catalog file.
    */
   unsealedRuns(): number[];
+  /**
+   * Every `--quarantine` folder a run in the catalog names, trusted or not, this machine's or another's: what
+   * scans and watches skip (skipping is safe whoever wrote it; a file in quarantine is never the user's).
+   */
+  quarantineFolders(): string[];
   run(id: number): RunRecord | undefined;
   /** The runs made from this plan, oldest first. */
   runsOfPlan(planId: string): RunRecord[];

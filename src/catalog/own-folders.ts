@@ -2,16 +2,16 @@ import { realpathSync } from 'node:fs';
 import type { CatalogStore } from './store.js';
 
 /**
- * The `--quarantine` folders this catalog's runs (this machine's) put files in: what they hold is nodupe's, set
- * aside, never a user's file that a scan, a watch or a plan should see again. By their real paths, as scans and
- * watches meet them; a folder that is gone is left out.
+ * The `--quarantine` folders the catalog's runs put files in (every run's, trusted or not, any machine's): what
+ * they hold is nodupe's, set aside, never a user's file that a scan, a watch or a plan should see again. By their
+ * real paths, as scans and watches meet them; a folder that is not here is left out.
  */
 export function quarantineFolders(catalog: CatalogStore): string[] {
   const folders = new Set<string>();
-  for (const run of catalog.journal().runs()) {
-    if (run.quarantineDir === undefined) continue;
+  for (const folder of catalog.journal().quarantineFolders()) {
+    if (!folder.startsWith('/')) continue;
     try {
-      folders.add(realpathSync(run.quarantineDir));
+      folders.add(realpathSync(folder));
     } catch {
       // Gone, or not reachable: nothing of it can be met.
     }

@@ -15,6 +15,8 @@ import {
 import { dirname, join } from 'node:path';
 import { NodupeError } from '../../core/errors.js';
 import { stateDir } from '../../core/xdg.js';
+import { nodeFileOps } from '../../fs/file-ops.js';
+import { untrustedAncestor } from '../../fs/trust.js';
 
 /** What a seal covers: a run's record or its state, one entry's intent or its state, or one folder a run made. */
 export type SealedKind = 'run' | 'run-state' | 'entry' | 'entry-state' | 'folder';
@@ -34,42 +36,53 @@ type SealedValue = string | number | bigint | Buffer | Uint8Array | null | undef
  * its action put it).
  */
 export class JournalSeal {
-  readonly #key: Buffer;
+  readonly #folder: string;
+  readonly #file: string;
+  #key: Buffer | undefined;
 
-  private constructor(key: Buffer) {
-    this.#key = key;
+  private constructor(folder: string, file: string) {
+    this.#folder = folder;
+    this.#file = file;
   }
 
   /**
-   * The seal of this machine's journal in catalog `catalogId`: its key read from the state folder, or made there
-   * when `create` and there is none. Without a key (and not `create`) every check fails, with the key's place
-   * named.
+   * The seal of this machine's journal in catalog `catalogId`, its key in the state folder. The key is read when
+   * first needed, and made only by a write (a run started): a command that only reads never makes one, so a key
+   * moved away is never silently replaced by reading the journal. Without a key every check fails, with its
+   * place named.
    */
   static open(catalogId: string, machineId: string, env: NodeJS.ProcessEnv): JournalSeal {
     const folder = join(stateDir(env), 'journal-keys');
-    const file = join(folder, `${catalogId}-${machineId}`);
-    return new JournalSeal(readKey(file) ?? makeKey(folder, file));
+    return new JournalSeal(folder, join(folder, `${catalogId}-${machineId}`));
   }
 
-  /** The seal of a row of `kind` whose columns are `values` (in a fixed order per kind). */
+  /** The seal of a row of `kind` whose columns are `values` (in a fixed order per kind); makes the key if none. */
   of(kind: SealedKind, values: readonly SealedValue[]): Buffer {
-    const mac = createHmac('sha256', this.#key).update(kind);
-    for (const value of values) mac.update(`\x1f${encode(value)}`);
-    return mac.digest();
+    this.#key ??= readKey(this.#folder, this.#file) ?? makeKey(this.#folder, this.#file);
+    return mac(this.#key, kind, values);
   }
 
   /** Throws unless `seal` is the seal of the row; `what` names it in the refusal ("run 3", "entry 12 of run 3"). */
   check(kind: SealedKind, values: readonly SealedValue[], seal: Buffer | null, what: string): void {
-    const expected = this.of(kind, values);
-    if (seal !== null && seal.length === expected.length && timingSafeEqual(seal, expected)) return;
+    this.#key ??= readKey(this.#folder, this.#file);
+    const expected = this.#key === undefined ? undefined : mac(this.#key, kind, values);
+    if (expected !== undefined && seal !== null && seal.length === expected.length) {
+      if (timingSafeEqual(seal, expected)) return;
+    }
     throw new NodupeError(
       'BAD_INPUT',
       `the journal's record of ${what} in the shared catalog is not as this machine wrote it (its seal ` +
-        `${seal === null ? 'is missing' : 'does not match'}): changed by someone else, or this machine's ` +
+        `${seal === null ? 'is missing' : 'does not match'}${this.#key === undefined ? `, and this machine has no journal key at ${this.#file}` : ''}): changed by someone else, or this machine's ` +
         `journal key in nodupe's state folder (journal-keys/) was lost. nodupe will not act on it; the files it ` +
         'quarantined are still in their quarantine folder',
     );
   }
+}
+
+function mac(key: Buffer, kind: SealedKind, values: readonly SealedValue[]): Buffer {
+  const hmac = createHmac('sha256', key).update(kind);
+  for (const value of values) hmac.update(`\x1f${encode(value)}`);
+  return hmac.digest();
 }
 
 /** One column's value as sealed text: integers by their decimal digits whatever their JS type, bytes as hex. */
@@ -85,8 +98,9 @@ function encode(value: SealedValue): string {
  * it: a regular file (not followed if it is a link) of this user's, readable by no one else, in a folder of this
  * user's that no one else may enter.
  */
-function readKey(file: string): Buffer | undefined {
+function readKey(folder: string, file: string): Buffer | undefined {
   const uid = process.geteuid?.() ?? 0;
+  if (!trustedFolder(folder, uid, false)) return undefined;
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -94,7 +108,7 @@ function readKey(file: string): Buffer | undefined {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
     if (code === 'ELOOP') throw untrusted(file, 'is a symbolic link');
-    throw error;
+    throw untrusted(file, `cannot be read (${code ?? String(error)})`);
   }
   try {
     const st = fstatSync(fd);
@@ -102,10 +116,6 @@ function readKey(file: string): Buffer | undefined {
     if (st.uid !== uid) throw untrusted(file, `belongs to another user (uid ${st.uid})`);
     if ((st.mode & 0o077) !== 0)
       throw untrusted(file, `can be read by others (mode ${(st.mode & 0o777).toString(8)})`);
-    const folder = lstatSync(dirname(file));
-    if (!folder.isDirectory() || folder.uid !== uid || (folder.mode & 0o077) !== 0) {
-      throw untrusted(dirname(file), 'is not a folder of this user that no one else may enter (0700)');
-    }
     const key = readFileSync(fd);
     if (key.length !== 32) {
       throw new NodupeError('BAD_INPUT', `the journal key ${file} is damaged (${key.length} bytes, not 32)`);
@@ -114,6 +124,31 @@ function readKey(file: string): Buffer | undefined {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Whether the key's folder is one no one else could have put a key in or read it from: a folder of this user's,
+ * 0700, below folders no one else may rename or replace. With `make`, it is made first when missing. A folder
+ * that is missing (and not to be made) is `false`: there is no key; any other problem is refused.
+ */
+function trustedFolder(folder: string, uid: number, make: boolean): boolean {
+  if (make) mkdirSync(folder, { recursive: true, mode: 0o700 });
+  let st;
+  try {
+    st = lstatSync(folder);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw untrusted(
+      folder,
+      `cannot be looked at (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    );
+  }
+  if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o077) !== 0) {
+    throw untrusted(folder, 'is not a folder of this user that no one else may enter (0700)');
+  }
+  const above = untrustedAncestor(nodeFileOps, dirname(folder), uid, 'the journal keys');
+  if (above !== undefined) throw untrusted(folder, `lies below a folder others may change: ${above}`);
+  return true;
 }
 
 function untrusted(path: string, problem: string): NodupeError {
@@ -129,12 +164,7 @@ function untrusted(path: string, problem: string): NodupeError {
  * process making it at the same moment either wins, and its key is read, or loses to this one.
  */
 function makeKey(folder: string, file: string): Buffer {
-  mkdirSync(folder, { recursive: true, mode: 0o700 });
-  const uid = process.geteuid?.() ?? 0;
-  const st = lstatSync(folder);
-  if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o077) !== 0) {
-    throw untrusted(folder, 'is not a folder of this user that no one else may enter (0700)');
-  }
+  trustedFolder(folder, process.geteuid?.() ?? 0, true);
   const key = randomBytes(32);
   const aside = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
   const fd = openSync(aside, 'wx', 0o600);
@@ -148,7 +178,7 @@ function makeKey(folder: string, file: string): Buffer {
     linkSync(aside, file);
     return key;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readKey(file)!;
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readKey(folder, file)!;
     throw error;
   } finally {
     unlinkSync(aside);

@@ -180,6 +180,15 @@ export class PostgresJournal implements Journal {
     return id;
   }
 
+  quarantineFolders(): string[] {
+    // Every machine's, sealed or not: a folder another machine quarantines into may be on a share mounted here.
+    return this.#db
+      .query<{ quarantine: string }>(
+        'SELECT DISTINCT quarantine FROM runs WHERE quarantine IS NOT NULL ORDER BY quarantine',
+      )
+      .map((r) => r.quarantine);
+  }
+
   unsealedRuns(): number[] {
     const ids = this.#db
       .query<{ id: Int }>('SELECT id FROM runs WHERE machine = $1 ORDER BY id', [this.#machine])

@@ -60,6 +60,13 @@ export class SqliteJournal implements Journal {
     return Number(info.lastInsertRowid);
   }
 
+  quarantineFolders(): string[] {
+    return this.#db
+      .prepare('SELECT DISTINCT quarantine FROM runs WHERE quarantine IS NOT NULL ORDER BY quarantine')
+      .pluck()
+      .all() as string[];
+  }
+
   unsealedRuns(): number[] {
     // A catalog file is one user's, checked before apply, undo and purge trust it: nothing is sealed.
     return [];
