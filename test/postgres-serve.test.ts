@@ -9,6 +9,7 @@ import { PluginHost } from '../src/plugins/host.js';
 import type { JobView } from '../src/serve/protocol.js';
 import { Service } from '../src/service/service.js';
 import { postgresAvailable } from './helpers/postgres.js';
+import { jobFinished } from './helpers/service.js';
 import { scratchDatabase, type ScratchDatabase } from './helpers/postgres-database.js';
 import { bytes, scratch } from './helpers/tree.js';
 
@@ -39,15 +40,7 @@ describe.skipIf(!postgresAvailable())('nodupe serve on a shared PostgreSQL catal
     dir.remove();
   });
 
-  const finished = (job: JobView): Promise<JobView> =>
-    new Promise((resolve) => {
-      const off = service.events.on((e) => {
-        if (e.type === 'job.finished' && e.job.id === job.id) {
-          off();
-          resolve(e.job);
-        }
-      });
-    });
+  const finished = (job: JobView): Promise<JobView> => jobFinished(service, job);
 
   it('scans on its own thread, lists the groups, applies a plan and undoes it', async () => {
     const photo = bytes(3000, 1);

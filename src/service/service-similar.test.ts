@@ -8,7 +8,7 @@ import { builtinCandidates } from '../plugins/builtins.js';
 import { PluginHost } from '../plugins/host.js';
 import { scan } from '../scan/scan.js';
 import type { EventBody, JobView } from '../serve/protocol.js';
-import { refusal } from '../../test/helpers/service.js';
+import { jobFinished, refusal } from '../../test/helpers/service.js';
 import { scratch } from '../../test/helpers/tree.js';
 import { Service } from './service.js';
 import { picture } from '../../test/helpers/pictures.js';
@@ -63,20 +63,7 @@ async function setUp() {
     await plugins.stop();
     dir.remove();
   };
-  const finished = (job: JobView): Promise<JobView> =>
-    new Promise((resolve) => {
-      const off = service.events.on((e) => {
-        if (e.type === 'job.finished' && e.job.id === job.id) {
-          off();
-          resolve(e.job);
-        }
-      });
-      void service.call('job', { id: job.id }).then((now) => {
-        if (now.state === 'running') return;
-        off();
-        resolve(now);
-      });
-    });
+  const finished = (job: JobView): Promise<JobView> => jobFinished(service, job);
   return { dir, service, events, finished };
 }
 

@@ -62,27 +62,30 @@ export async function serviceFixture(options: { extra?: number; plugins?: Record
       return service;
     },
     /** Resolves with the job's view once it has finished (its job.finished event). */
-    finished(job: JobView): Promise<JobView> {
-      return new Promise((resolve, reject) => {
-        const off = service.events.on((e) => {
-          if (e.type === 'job.finished' && e.job.id === job.id) {
-            off();
-            resolve(e.job);
-          }
-        });
-        service.call('job', { id: job.id }).then((now) => {
-          if (now.state === 'running') return;
-          off();
-          resolve(now);
-        }, reject);
-      });
-    },
+    finished: (job: JobView): Promise<JobView> => jobFinished(service, job),
     async close() {
       await service.close();
       await plugins.stop();
       dir.remove();
     },
   };
+}
+
+/** Resolves with the job's view once it has finished (its job.finished event, or already over when asked). */
+export function jobFinished(service: Service, job: JobView): Promise<JobView> {
+  return new Promise((resolve, reject) => {
+    const off = service.events.on((e) => {
+      if (e.type === 'job.finished' && e.job.id === job.id) {
+        off();
+        resolve(e.job);
+      }
+    });
+    service.call('job', { id: job.id }).then((now) => {
+      if (now.state === 'running') return;
+      off();
+      resolve(now);
+    }, reject);
+  });
 }
 
 /** The NodupeError `work` is refused with (the test fails when it is not refused so). */
