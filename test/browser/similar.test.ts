@@ -77,6 +77,8 @@ describe.skipIf(!browserAvailable())('the Similar view', () => {
     await page.getByTestId('similar-status').getByText('Not run yet').waitFor();
     // Pictures, at the detector's default level (its presets, from the server).
     expect(await page.getByTestId('similar-subject-images').isChecked()).toBe(true);
+    // The presets arrive from the server after the view opens: wait for them, then read the choice.
+    await page.getByTestId('similar-level').locator('option[value="medium"]').waitFor({ state: 'attached' });
     expect(await page.getByTestId('similar-level').inputValue()).toBe('medium');
     const options = await page.getByTestId('similar-level').locator('option').all();
     expect(await Promise.all(options.map((option) => option.getAttribute('value')))).toEqual([
