@@ -42,13 +42,15 @@ export { dataDir, configDir, cacheDir } from './core/xdg.js';
 
 // Paths and files written whole.
 export { displayPath, jsonPath } from './model/paths.js';
-export { outputProblem, writeOutput } from './fs/output-file.js';
+export { outputProblem, writeOutput, type OutputRules, type OwnPlaces } from './fs/output-file.js';
 
 // Scan: the walk, the hashing, the catalog.
 export { scan, type ScanOptions } from './scan/scan.js';
 export { describeProblem } from './scan/walk.js';
+export { describeArchives, type ArchiveReader } from './scan/archives.js';
 export { describeWalkReader } from './scan/native-reader.js';
 export type { ScanReport, DuplicateGroup, PhysicalFile } from './model/groups.js';
+export { memberPath, type ArchiveMemberRef, type ArchiveScanStats } from './model/groups.js';
 export type { FsPath } from './model/paths.js';
 export { SqliteCatalog } from './catalog/sqlite/sqlite-store.js';
 export { PostgresCatalog } from './catalog/postgres/postgres-store.js';
@@ -70,11 +72,18 @@ export type { WatchReport } from './watch/reports.js';
 
 // Reports: the groups, from a scan or from the catalog, and their formats.
 export { dupesFromCatalog } from './dupes/from-catalog.js';
+export { withArchiveMembers, type EntryKinds } from './dupes/archive-groups.js';
 export { hashToAskFor } from './dupes/hash-to-ask-for.js';
 export { describeUnfinished, type UnfinishedScan } from './dupes/unfinished.js';
 export { reportFromScan, type DupesReport, type DupesSummary } from './dupes/report.js';
 export { FORMATS, type DupesFormat, type Output } from './dupes/formats/index.js';
 export { buffered, writeBuffered } from './dupes/formats/buffered.js';
+// File types: detected from a file's first bytes when the scan reads them; `--type` filters, extension mismatches.
+export { detectType } from './types/detect.js';
+export { parseTypeFilter, typeMatches, type TypeFilter } from './types/filter.js';
+export { extensionMismatch } from './types/extensions.js';
+export { groupsOfTypes, groupType } from './types/groups.js';
+export { reportOfTypes } from './types/report-filter.js';
 export { whereElse, type WhereAnswer, type WhereOptions } from './where/where.js';
 export { COPY_FORMATS, renderCopyGroups, renderWhere, type CopyFormat } from './where/copies-report.js';
 export type { Content, ContentCopy, CopyLookup } from './catalog/copies.js';
@@ -127,6 +136,48 @@ export {
   type VerifyError,
 } from './verify/verify.js';
 export { verifyReportDocument, verifyReportJson } from './verify/verify-json.js';
+
+// Folder manifests: `nodupe manifest write|verify|compare` (schema nodupe.manifest/1).
+export { MANIFEST_NAME, MANIFEST_SCHEMA, type Manifest, type ManifestEntry } from './manifest/manifest.js';
+export { manifestText, readManifest } from './manifest/manifest-json.js';
+export { readManifestFile } from './manifest/manifest-file.js';
+export {
+  makeManifest,
+  verifyManifest,
+  type ManifestScanOptions,
+  type ManifestVerification,
+} from './manifest/tree-manifest.js';
+export { checkComparable, compareManifests, manifestGroups } from './manifest/compare-manifests.js';
+export {
+  forgetManifest,
+  importManifest,
+  labelOf,
+  manifestsHashedOtherwise,
+  SKIPPED_NOT_UTF8,
+  type ManifestImport,
+} from './manifest/import-manifest.js';
+export {
+  differenceCounts,
+  MANIFEST_REPORT_FORMATS,
+  renderComparison,
+  renderVerification,
+  type ManifestReportFormat,
+} from './manifest/manifest-report.js';
+
+// Results of other tools: `nodupe import` (fdupes, jdupes, rmlint, fclones, czkawka).
+export {
+  isPeerFormat,
+  leaveOutOwn,
+  PEER_FORMAT_NAMES,
+  PEER_FORMATS,
+  readPeerBytes,
+  readPeerOutput,
+  recheck,
+  regroup,
+  type LeftOut,
+  type PeerFormat,
+  type SplitGroup,
+} from './import/index.js';
 
 // Snapshots: copies kept by content.
 export {

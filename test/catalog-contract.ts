@@ -410,6 +410,154 @@ export function catalogContract(name: string, make: () => Promise<ContractCatalo
       expect([...catalog.sizesElsewhere(['/u'], [10, 70])].sort()).toEqual(place.shared ? [10, 70] : []);
     });
 
+    it('keeps read-only entries by container: replaced whole, live while the archive row is unchanged', async () => {
+      await scan(
+        ['/t'],
+        [
+          row('/t/a.zip', 1n, 100, { hashes: hashed('zip') }),
+          row('/t/b.tar', 2n, 200),
+          row('/t/loose', 3n, 10, { hashes: { full: 'same' } }),
+          row('/t/other', 4n, 10, { hashes: { full: 'other' } }),
+        ],
+        1000,
+      );
+      const zip = catalog.fileAtPath('/t/a.zip')!;
+      const tar = catalog.fileAtPath('/t/b.tar')!;
+      const entries = catalog.entries();
+      const record = (fileId: number, identity = zip as typeof zip | undefined) => ({
+        key: { kind: 'archive' as const, fileId },
+        identity,
+        format: 'zip',
+        algorithm: 'xxh3',
+        skipped: { symlink: 1 },
+        problem: undefined,
+        readAt: 2000,
+      });
+      const member = (name: string, size: number, full: string) => ({
+        name,
+        size,
+        mtimeMs: 1_600_000_000_000,
+        hashes: { head: `h-${full}`, tail: undefined, full },
+      });
+      entries.replace(record(zip.id), [
+        member('dir/x', 10, 'same'),
+        member('é/y', 20, 'twenty'),
+        {
+          name: 'locked',
+          size: 30,
+          mtimeMs: undefined,
+          hashes: undefined,
+          crc32: 0xdeadbeef,
+          encrypted: true,
+        },
+      ]);
+      entries.replace(
+        {
+          ...record(tar.id, tar),
+          format: 'tar',
+          skipped: {},
+          problem: { code: 'corrupt', message: 'cut short' },
+        },
+        [member('z', 20, 'twenty')],
+      );
+      entries.replace(
+        {
+          key: { kind: 'manifest', label: 'disk-1' },
+          identity: undefined,
+          format: 'nodupe.manifest/1',
+          algorithm: 'xxh3',
+          skipped: {},
+          problem: undefined,
+          readAt: 3000,
+        },
+        [member('photos/p.jpg', 10, 'same')],
+      );
+
+      const archives = entries.containers('archive');
+      expect(archives.map((c) => [c.key, c.format, c.entries, c.skipped, c.problem])).toEqual([
+        [{ kind: 'archive', fileId: zip.id }, 'zip', 3, { symlink: 1 }, undefined],
+        [{ kind: 'archive', fileId: tar.id }, 'tar', 1, {}, { code: 'corrupt', message: 'cut short' }],
+      ]);
+      expect(archives[0]!.identity).toEqual({
+        dev: zip.dev,
+        ino: zip.ino,
+        size: 100,
+        mtimeNs: zip.mtimeNs,
+        ctimeNs: zip.ctimeNs,
+      });
+      const listed = () =>
+        [...entries.hashedEntries('xxh3')].map((e) => [e.container, e.name, e.size, e.hashes?.full]);
+      expect(listed()).toEqual([
+        [{ kind: 'archive', fileId: zip.id }, 'dir/x', 10, 'same'],
+        [{ kind: 'manifest', label: 'disk-1' }, 'photos/p.jpg', 10, 'same'],
+        [{ kind: 'archive', fileId: zip.id }, 'é/y', 20, 'twenty'],
+        [{ kind: 'archive', fileId: tar.id }, 'z', 20, 'twenty'],
+      ]);
+      expect([...entries.hashedEntries('sha256')]).toEqual([]);
+      expect(entries.looseMatches('xxh3')).toEqual([catalog.fileAtPath('/t/loose')!.id]);
+      expect(entries.entrySizes()).toEqual([10, 20, 30]);
+
+      // Replaced whole: the old members go.
+      entries.replace(record(zip.id), [member('new', 20, 'twenty')]);
+      expect(
+        listed()
+          .filter(([c]) => (c as { fileId?: number }).fileId === zip.id)
+          .map(([, n]) => n),
+      ).toEqual(['new']);
+
+      // The archive rewritten with a new identity: its members no longer count, and pruning drops them; the
+      // tar gone: the same.
+      await scan(
+        ['/t'],
+        [row('/t/a.zip', 9n, 100), row('/t/loose', 3n, 10, { hashes: { full: 'same' } })],
+        4000,
+        ['/t/b.tar'],
+      );
+      expect(listed()).toEqual([[{ kind: 'manifest', label: 'disk-1' }, 'photos/p.jpg', 10, 'same']]);
+      expect(entries.pruneArchives()).toBe(2);
+      expect(entries.containers('archive')).toEqual([]);
+      expect(entries.containers('manifest').map((c) => c.entries)).toEqual([1]);
+      entries.remove([{ kind: 'manifest', label: 'disk-1' }]);
+      expect(entries.containers('manifest')).toEqual([]);
+      expect(entries.looseMatches('xxh3')).toEqual([]);
+    });
+
+    it('keeps each file’s detected type with its row, and reads it back', async () => {
+      const typed = async (rows: TestRow[], types: (string | null)[], at: number) => {
+        const id = catalog.startScan(['/t'], at);
+        const writer = catalog.scanWriter(id);
+        writer.write({ ...catalogRows(rows), type: types }, at);
+        await writer.close();
+        catalog.finishScan(id, [], at + 1);
+      };
+      await typed(
+        [
+          row('/t/a.png', 1n, 10, { hashes: { head: 'h', full: 'same' } }),
+          row('/t/b.jpg', 2n, 10, { hashes: { head: 'h', full: 'same' } }),
+          row('/t/c', 3n, 20),
+        ],
+        ['image/png', 'image/png', null],
+        1000,
+      );
+      const known = catalog.knownRows(['/t']);
+      expect(known.type).toEqual(['image/png', 'image/png', null]);
+      expect(catalog.fileAtPath('/t/a.png')?.type).toBe('image/png');
+      expect(catalog.fileAtPath('/t/c')?.type).toBeUndefined();
+      expect(catalog.hashedFiles('xxh3').map((f) => [String(f.path), f.type])).toEqual([
+        ['/t/a.png', 'image/png'],
+        ['/t/b.jpg', 'image/png'],
+      ]);
+      expect([...catalog.sharedHashFiles('xxh3', false)].map((f) => f.type)).toEqual([
+        'image/png',
+        'image/png',
+      ]);
+      // A row written again takes the type the scan gives it; rows written with no types at all have none.
+      await typed([row('/t/a.png', 1n, 10, { hashes: { head: 'h2', full: 'other' } })], ['image/gif'], 2000);
+      expect(catalog.fileAtPath('/t/a.png')?.type).toBe('image/gif');
+      await scan(['/t'], [row('/t/b.jpg', 2n, 10, { hashes: { full: 'same' } })], 3000);
+      expect(catalog.fileAtPath('/t/b.jpg')?.type).toBeUndefined();
+    });
+
     it('tells where the copies of a content are, local ones by their path here', async () => {
       await scan(
         ['/t'],

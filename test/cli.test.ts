@@ -66,9 +66,9 @@ describe('nodupe dupes', () => {
     expect(fdupes.stdout).toBe('t/a/one.jpg\nt/b/one again.jpg\nt/b/one copy.jpg\n\nt/a/two\nt/b/two\n\n');
     const csv = await runCli(['dupes', '--catalog', catalogPath, '--format', 'csv', 't'], { cwd: dir.root });
     const rows = csv.stdout.trim().split('\n');
-    expect(rows[0]).toBe('group,size,hash,path,hardlink');
+    expect(rows[0]).toBe('group,size,hash,path,hardlink,type,extension_mismatch');
     expect(rows).toHaveLength(1 + 3 + 3);
-    expect(rows.filter((r) => r.endsWith(',yes'))).toEqual([expect.stringContaining('two-link')]);
+    expect(rows.filter((r) => r.endsWith(',yes,,no'))).toEqual([expect.stringContaining('two-link')]);
     const json = JSON.parse(
       (await runCli(['dupes', '--catalog', catalogPath, '--format', 'json', 't'], { cwd: dir.root })).stdout,
     ) as {

@@ -17,12 +17,17 @@ import {
   readFileSync,
   readlinkSync,
   readSync,
+  rmSync,
   symlinkSync,
+  truncateSync,
   utimesSync,
+  writeFileSync,
 } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../src/core/fake-clock.js';
+import { writeOutput } from '../src/fs/output-file.js';
+import { adversary } from './helpers/adversary.js';
 import { runCli } from './helpers/cli.js';
 import { bytes, scratch } from './helpers/tree.js';
 
@@ -280,5 +285,139 @@ describe.runIf(asRoot)("another user's file in a sticky folder, without the powe
     expect(r.status).toBe(1);
     expect(readFileSync(theirs, 'utf8')).toBe('theirs');
     expect(names('shared')).toEqual(['report.json']);
+  });
+});
+
+describe("nodupe's own name, the default manifest: never followed through a link", () => {
+  const MANIFEST = '.nodupe-manifest.jsonl';
+  const secret = 'root:*:20200:0:99999:7:::\n';
+
+  it.runIf(asRoot)(
+    "in another user's folder (mallory's), their link there is refused, and what it leads to is untouched",
+    async () => {
+      dir.write('rootetc/rootfile.conf', secret);
+      const pub = dir.path('home/mallory/pub');
+      dir.write('home/mallory/pub/p', 'x');
+      symlinkSync(dir.path('rootetc/rootfile.conf'), `${pub}/${MANIFEST}`);
+      chownSync(pub, 1002, 1002);
+      lchownSync(`${pub}/${MANIFEST}`, 1002, 1002);
+      const r = await cli('manifest', 'write', pub);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`cannot write the manifest ${pub}/${MANIFEST}: is a symbolic link`);
+      expect(readFileSync(dir.path('rootetc/rootfile.conf'), 'utf8')).toBe(secret);
+      expect(readlinkSync(`${pub}/${MANIFEST}`)).toBe(dir.path('rootetc/rootfile.conf'));
+      expect(existsSync(dir.path('data/nodupe'))).toBe(false); // refused before the catalog was made
+    },
+  );
+
+  it("in the user's own folder too; -o through the same link follows it, as every -o does", async () => {
+    dir.write('elsewhere/m.jsonl', 'old');
+    symlinkSync(dir.path('elsewhere/m.jsonl'), dir.path(`t/${MANIFEST}`));
+    const r = await cli('manifest', 'write', dir.path('t'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('is a symbolic link: nodupe never writes its own file through one');
+    expect(readFileSync(dir.path('elsewhere/m.jsonl'), 'utf8')).toBe('old');
+    const named = await cli('manifest', 'write', dir.path('t'), '-o', dir.path(`t/${MANIFEST}`));
+    expect(named.code, named.stderr).toBe(0);
+    expect(readFileSync(dir.path('elsewhere/m.jsonl'), 'utf8')).toMatch(/^\{"schema":"nodupe.manifest\/1"/);
+    expect(lstatSync(dir.path(`t/${MANIFEST}`)).isSymbolicLink()).toBe(true);
+  });
+
+  it('a FIFO there is refused, not written through', async () => {
+    execFileSync('mkfifo', [dir.path(`t/${MANIFEST}`)]);
+    const r = await cli('manifest', 'write', dir.path('t'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('is not a regular file');
+  });
+
+  it('verify does not read the default manifest through a link, nor quote any file it cannot read as one', async () => {
+    dir.write('rootetc/shadow', secret);
+    symlinkSync(dir.path('rootetc/shadow'), dir.path(`t/${MANIFEST}`));
+    const r = await cli('manifest', 'verify', dir.path('t'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${dir.path(`t/${MANIFEST}`)} is a symbolic link`);
+    expect(r.stderr).not.toContain('root:');
+    // Named with --manifest, the link is followed (the user chose the file), and the error says where, not what.
+    const named = await cli('manifest', 'verify', dir.path('t'), '--manifest', dir.path(`t/${MANIFEST}`));
+    expect(named.code).toBe(2);
+    expect(named.stderr).toContain('line 1 is not valid JSON (an unexpected character)');
+    expect(named.stderr).not.toContain('root:');
+    writeFileSync(dir.path('other.jsonl'), '{"schema":"root:*:20200:0"}\n{"end":true}\n');
+    const schema = await cli('manifest', 'verify', dir.path('t'), '--manifest', dir.path('other.jsonl'));
+    expect(schema.code).toBe(2);
+    expect(schema.stderr).toContain('its first line names no schema nodupe knows');
+    expect(schema.stderr).not.toContain('root:');
+  });
+
+  it('import never quotes its input in an error, whatever format it is read as', async () => {
+    dir.write('rootetc/shadow', secret);
+    for (const from of [[], ['--from', 'fdupes'], ['--from', 'jdupes-json'], ['--from', 'fclones']]) {
+      const r = await cli('import', dir.path('rootetc/shadow'), ...from);
+      expect(r.code, from.join(' ')).toBe(2);
+      expect(r.stderr, from.join(' ')).not.toContain('root:');
+    }
+  });
+});
+
+describe("the default manifest's name swapped for a link after it was checked", () => {
+  it('the write renames over the link itself: what the link leads to is untouched', () => {
+    dir.write('t/.nodupe-manifest.jsonl', 'last week');
+    dir.write('rootetc/rootfile.conf', 'precious');
+    const name = dir.path('t/.nodupe-manifest.jsonl');
+    const ops = adversary((call) => {
+      if (call.name !== 'open' || !String(call.args[0]).includes('.nodupe-manifest.jsonl.')) return false;
+      rmSync(name);
+      symlinkSync(dir.path('rootetc/rootfile.conf'), name);
+      return true;
+    });
+    writeOutput(ops, name, 'the manifest', new FakeClock(), { follow: false });
+    expect(readFileSync(dir.path('rootetc/rootfile.conf'), 'utf8')).toBe('precious');
+    expect(lstatSync(name).isFile()).toBe(true);
+    expect(readFileSync(name, 'utf8')).toBe('the manifest');
+  });
+});
+
+describe("an output never names nodupe's catalog, nor lands in its data folder (exit 2, nothing touched)", () => {
+  const catalogBytes = () => readFileSync(dir.path('A.db'));
+  let before: Buffer;
+  beforeEach(async () => {
+    expect((await cli('scan', 't', '--catalog', 'A.db')).code).toBe(0);
+    before = catalogBytes();
+  });
+
+  it.each([
+    ['plan', ['plan', '-o', 'A.db', '--catalog', 'A.db']],
+    ['plan, its -wal', ['plan', '-o', 'A.db-wal', '--catalog', 'A.db']],
+    ['plan, a link to it', ['plan', '-o', 'to-db', '--catalog', 'A.db']],
+    ['verify', ['verify', '-o', 'A.db', '--catalog', 'A.db']],
+    ['manifest write', ['manifest', 'write', 't', '-o', 'A.db', '--catalog', 'A.db']],
+    ['import', ['import', 'peer.txt', '-o', 'A.db', '--catalog', 'A.db']],
+  ])('%s', async (_name, args) => {
+    symlinkSync('A.db', dir.path('to-db'));
+    dir.write('peer.txt', `${dir.path('t/a')}\n${dir.path('t/b')}\n\n`);
+    const r = await cli(...args);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/is nodupe's catalog \(or one of its files\): name another file/);
+    expect(catalogBytes().equals(before)).toBe(true);
+  });
+
+  it('nor a file in the data folder (the default catalog, quarantine and snapshots live there)', async () => {
+    mkdirSync(dir.path('data/nodupe'), { recursive: true });
+    const r = await cli('plan', 't', '-o', dir.path('data/nodupe/plan.json'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("nodupe's own folder");
+    expect(existsSync(dir.path('data/nodupe/plan.json'))).toBe(false);
+  });
+});
+
+describe('import of an output too large to read', () => {
+  it('is refused before a byte is read: exit 2, one line saying the limit', async () => {
+    const big = dir.path('huge.txt');
+    writeFileSync(big, '');
+    truncateSync(big, 512 * 1024 * 1024 + 1);
+    const r = await cli('import', big);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^nodupe: the file is over 256 MiB, the most nodupe reads\n/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });

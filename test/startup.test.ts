@@ -104,6 +104,8 @@ describe('commands load when they are chosen', () => {
       'where',
       'serve',
       'watch',
+      'manifest',
+      'import',
     ]);
     for (const names of listed) {
       for (const name of names) {

@@ -51,6 +51,7 @@ export function physicalFiles(rows: readonly CatalogFile[]): PhysicalFile[] {
         size: row.size,
         mtimeNs: row.mtimeNs,
         ctimeNs: row.ctimeNs,
+        ...(row.type === undefined ? {} : { type: row.type }),
       });
     }
   }

@@ -19,6 +19,7 @@ export function joinChunks(chunks: readonly KnownRows[]): KnownRows {
     head: joined(chunks.map((c) => c.head)),
     tail: joined(chunks.map((c) => c.tail)),
     full: joined(chunks.map((c) => c.full)),
+    type: joined(chunks.map((c) => c.type)),
   };
   let row = 0;
   let byte = 0;

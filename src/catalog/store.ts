@@ -1,6 +1,7 @@
 import type { HashAlgorithm } from '../hash/algorithms.js';
 import type { Journal } from '../apply/journal.js';
 import type { CopyLookup } from './copies.js';
+import type { EntryStore } from './entries.js';
 import type { FingerprintStore } from './fingerprints.js';
 import type { FileIdentity } from '../model/identity.js';
 import type { FsPath } from '../model/paths.js';
@@ -20,6 +21,8 @@ export interface CatalogFile extends FileIdentity {
   id: number;
   path: FsPath;
   hashes: StoredHashes | undefined;
+  /** Its type detected from its first bytes when a scan read them (see `detectType`); absent when never read or none matched. */
+  type?: string;
 }
 
 /**
@@ -31,6 +34,8 @@ export interface CatalogRows extends FileRecords {
   head: (string | null)[];
   tail: (string | null)[];
   full: (string | null)[];
+  /** Each row's type detected from its first bytes (null: none); absent, all null. */
+  type?: (string | null)[];
 }
 
 /**
@@ -44,6 +49,8 @@ export interface KnownRows extends FileRecords {
   head: (string | null)[];
   tail: (string | null)[];
   full: (string | null)[];
+  /** Each row's detected type (null: none), kept with its hashes by an unchanged file. */
+  type: (string | null)[];
 }
 
 export interface ScanWriterOptions {
@@ -195,6 +202,8 @@ export interface CatalogStore extends CopyLookup {
   journal(): Journal;
   /** What near-duplicate detectors made of the catalog's contents (`nodupe similar`). */
   fingerprints(): FingerprintStore;
+  /** Read-only entries: archive members (and a manifest's files), grouped with files and never acted on. */
+  entries(): EntryStore;
   /** Runs `fn`, whose writes to the catalog and the journal then commit together, durably, once. */
   atomically<T>(fn: () => T): T;
   close(): void;

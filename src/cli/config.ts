@@ -44,6 +44,8 @@ export interface Config {
   catalog?: string;
   policy: PolicyConfig;
   plugins: PluginsConfig;
+  /** The `archives` key: scans catalogue archive members as `--archives` does. */
+  archives?: boolean;
 }
 
 /** `$XDG_CONFIG_HOME/nodupe/config.toml`, falling back to ~/.config as the XDG spec says. */
@@ -80,9 +82,14 @@ export function loadConfig(named: string | undefined, env: NodeJS.ProcessEnv, cw
     throw new NodupeError('BAD_INPUT', `${file}: ${message}`);
   };
   for (const key of Object.keys(doc)) {
-    if (!['catalog', 'policy', 'plugins', 'plugin'].includes(key)) {
-      fail(`unknown section [${key}]; known: [policy], [plugins], [plugin.NAME], catalog = "…"`);
+    if (!['catalog', 'archives', 'policy', 'plugins', 'plugin'].includes(key)) {
+      fail(
+        `unknown section [${key}]; known: [policy], [plugins], [plugin.NAME], catalog = "…", archives = true`,
+      );
     }
+  }
+  if (doc.archives !== undefined && typeof doc.archives !== 'boolean') {
+    fail(`archives must be true or false, received ${JSON.stringify(doc.archives)}`);
   }
   const catalog = readCatalog(doc.catalog, file, fail);
   const table = (value: unknown, name: string): Record<string, unknown> => {
@@ -94,6 +101,7 @@ export function loadConfig(named: string | undefined, env: NodeJS.ProcessEnv, cw
   return {
     file,
     ...(catalog === undefined ? {} : { catalog }),
+    ...(doc.archives === undefined ? {} : { archives: doc.archives as boolean }),
     policy: readPolicy(table(doc.policy, 'policy'), fail),
     plugins: readPlugins(table(doc.plugins, 'plugins'), table(doc.plugin, 'plugin'), file, fail),
   };

@@ -6,6 +6,7 @@ import { processContext, type CliContext } from './context.js';
 import { onOwnLines } from './progress-renderer.js';
 import { SIGNAL_EXIT, STOPPED_BY, watchSignals } from './signals.js';
 import type { ScanCliOptions } from './options.js';
+import type { ManifestScanCliOptions } from './commands/scan-from-manifest.js';
 
 /** Exit codes, as the README lists them. */
 export const EXIT = {
@@ -69,20 +70,40 @@ async function defineScan(program: Command, ctx: CliContext): Promise<void> {
   ]);
   addScanOptions(addCommonOptions(program.command('scan')))
     .description('index PATHs into the catalog (incremental: unchanged files are not read again)')
-    .argument('<path...>', 'files or folders to scan')
-    .action((paths: string[], options: ScanCliOptions) => scanCommand(paths, options, ctx));
+    .argument('[path...]', 'files or folders to scan')
+    .option(
+      '--from-manifest <file>',
+      "import a manifest's files (nodupe manifest write) instead of scanning: a disk not mounted now; no file is read",
+    )
+    .option(
+      '--label <name>',
+      "with --from-manifest: the import's name (default: the manifest's folder name); an import by that name is replaced",
+    )
+    .option('--forget-manifest <label>', 'drop an imported manifest from the catalog')
+    .action((paths: string[], options: ScanCliOptions & ManifestScanCliOptions) =>
+      scanCommand(paths, options, ctx),
+    );
 }
 
 async function defineDupes(program: Command, ctx: CliContext): Promise<void> {
-  const [{ dupesCommand, formatNames }, { addCommonOptions, addScanOptions }, { addHabitOptions }] =
-    await Promise.all([import('./commands/dupes.js'), import('./options.js'), import('./habits.js')]);
-  addHabitOptions(addScanOptions(addCommonOptions(program.command('dupes', { isDefault: true }))))
+  const [
+    { dupesCommand, formatNames },
+    { addCommonOptions, addScanOptions, addTypeOption },
+    { addHabitOptions },
+  ] = await Promise.all([import('./commands/dupes.js'), import('./options.js'), import('./habits.js')]);
+  addTypeOption(
+    addHabitOptions(addScanOptions(addCommonOptions(program.command('dupes', { isDefault: true })))),
+  )
     .alias('group')
     .description(
       'list groups of duplicate files (scanning PATHs first when given; else from the catalog); `fclones group` is this',
     )
     .argument('[path...]', 'files or folders to scan')
     .option('--format <format>', `output format: ${formatNames().join(', ')}, or a plugin's (default: text)`)
+    .option(
+      '--manifests',
+      'also list the copies in imported manifests (scan --from-manifest), as LABEL:/path: read-only, never in a plan',
+    )
     .option(
       '--all-machines',
       'list the groups across every machine of a shared catalog, copies on this machine marked (text, json, ndjson)',
@@ -132,6 +153,14 @@ const COMMANDS: readonly CommandEntry[] = [
   { names: ['where'], define: adds(async (ctx) => (await import('./commands/where.js')).whereCommand(ctx)) },
   { names: ['serve'], define: adds(async (ctx) => (await import('./commands/serve.js')).serveCommand(ctx)) },
   { names: ['watch'], define: adds(async (ctx) => (await import('./commands/watch.js')).watchCommand(ctx)) },
+  {
+    names: ['manifest'],
+    define: adds(async (ctx) => (await import('./commands/manifest.js')).manifestCommand(ctx)),
+  },
+  {
+    names: ['import'],
+    define: adds(async (ctx) => (await import('./commands/import.js')).importCommand(ctx)),
+  },
   { names: ['remove', 'link', 'dedupe', 'move'], define: defineFclonesCommands },
 ];
 

@@ -1,6 +1,14 @@
 import { join } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { count, dataDir, HASH_ALGORITHMS, NodupeError, type HashAlgorithm } from '../index.js';
+import {
+  count,
+  dataDir,
+  HASH_ALGORITHMS,
+  NodupeError,
+  parseTypeFilter,
+  type HashAlgorithm,
+  type TypeFilter,
+} from '../index.js';
 import { HABITS } from './habits.js';
 
 const UNITS: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
@@ -100,6 +108,10 @@ export function addScanOptions(command: Command): Command {
     .option('--follow-symlinks', 'follow symbolic links (loops are detected)')
     .option('--include-empty', 'report empty files as duplicates of each other')
     .option(
+      '--archives',
+      'catalogue the members of zip, tar (.gz, .bz2, .xz, .zst) and 7z archives, read-only, and group them with files',
+    )
+    .option(
       '--hash <algorithm>',
       `content hash: ${HASH_ALGORITHMS.join(', ')}, or a plugin's`,
       parseHash,
@@ -115,6 +127,31 @@ export function addScanOptions(command: Command): Command {
       new Option('-r, --recurse', 'accepted: folders are always scanned recursively').helpGroup(HABITS),
     )
     .addOption(new Option('-R, --recurse:', 'accepted, the same').helpGroup(HABITS));
+}
+
+/** `--type image`, `--type 'video/*,audio/*'`: repeatable, or a comma list; each item checked now. */
+function collectTypes(value: string, previous: TypeFilter[] | undefined): TypeFilter[] {
+  const filters = [...(previous ?? [])];
+  for (const item of value.split(',')) {
+    const filter = parseTypeFilter(item);
+    if (typeof filter === 'string') throw new InvalidArgumentError(filter);
+    filters.push(filter);
+  }
+  return filters;
+}
+
+/** `--type` for the commands that print or plan groups: only groups whose content is of these types. */
+export function addTypeOption(command: Command): Command {
+  return command.option(
+    '--type <type>',
+    "keep only groups whose content is of this type, detected from its first bytes: image, 'video/*', " +
+      'application/pdf (repeatable, or a comma list)',
+    collectTypes,
+  );
+}
+
+export interface TypeCliOptions {
+  type?: TypeFilter[];
 }
 
 /** `--min-size` above `--max-size` would leave out every file: bad input, said before anything is touched. */
@@ -150,6 +187,7 @@ export interface ScanCliOptions extends CommonOptions {
   maxDepth?: number;
   followSymlinks?: boolean;
   includeEmpty?: boolean;
+  archives?: boolean;
   hash: HashAlgorithm;
   threads?: number;
   maxReadRate?: number;

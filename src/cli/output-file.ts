@@ -1,5 +1,18 @@
-import { resolve } from 'node:path';
-import { displayPath, nodeFileOps, NodupeError, outputProblem, writeOutput } from '../index.js';
+import { realpathSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import {
+  dataDir,
+  displayPath,
+  isPostgresLocation,
+  nodeFileOps,
+  NodupeError,
+  outputProblem,
+  ownFolders,
+  writeOutput,
+  type CatalogStore,
+  type OutputRules,
+  type OwnPlaces,
+} from '../index.js';
 import type { CliContext } from './context.js';
 
 /** `-o -`: stdout, as `sort -o -` and curl's `-o -` mean it. A file named `-` is `-o ./-`. */
@@ -32,11 +45,36 @@ export function isStdout(ctx: CliContext, file: string | undefined): boolean {
   return file !== undefined && streamNamed(ctx, file) === 'stdout';
 }
 
+/**
+ * nodupe's own places (see `OwnPlaces`), by their real paths, which no output may name: the catalog at `location`
+ * (a file, and its -wal, -shm and -journal; none for a PostgreSQL catalog), the data folder, and, with the open
+ * `catalog`, its runs' quarantine folders (before it is opened, they are not known yet).
+ */
+export function ownPlaces(ctx: CliContext, location: string, catalog?: CatalogStore): OwnPlaces {
+  const folders = catalog === undefined ? [dataDir(ctx.env)] : ownFolders(catalog, dataDir(ctx.env));
+  if (isPostgresLocation(location)) return { files: [], folders: folders.map(real) };
+  const db = real(location);
+  return { files: [db, `${db}-wal`, `${db}-shm`, `${db}-journal`], folders: folders.map(real) };
+}
+
+/** A path's real path, or, for one that does not exist yet, its real folder's and its name. */
+function real(path: string): string {
+  try {
+    return realpathSync.native(path);
+  } catch {
+    try {
+      return join(realpathSync.native(dirname(path)), basename(path));
+    } catch {
+      return path;
+    }
+  }
+}
+
 /** `-o FILE` checked before any work: a wrong one is refused at once, `nodupe: -o FILE: reason`, exit 2. */
-export function checkOutputFile(ctx: CliContext, file: string): void {
+export function checkOutputFile(ctx: CliContext, file: string, own: OwnPlaces): void {
   if (streamNamed(ctx, file) !== undefined) return;
   const path = resolve(ctx.cwd, file);
-  const problem = outputProblem(nodeFileOps, path);
+  const problem = outputProblem(nodeFileOps, path, { own });
   if (problem !== undefined) throw new NodupeError('BAD_INPUT', `-o ${path}: ${problem}`);
 }
 
@@ -44,13 +82,15 @@ export function checkOutputFile(ctx: CliContext, file: string): void {
  * Writes `text` where `-o FILE` says (see `writeOutput`), or to the stream it names (`-`, /dev/stdout,
  * /dev/stderr, ...), and tells, through `warn`, of the temporary files a killed nodupe left there and that were
  * removed. A failure is `nodupe: -o FILE: reason`: exit 2 for a FILE that may not be written (a folder, a block
- * device, a descriptor other than stdout's or stderr's, ...), 1 for a write that failed.
+ * device, a descriptor other than stdout's or stderr's, one of nodupe's own places: `rules.own`, ...), 1 for a
+ * write that failed.
  */
 export function writeOutputFile(
   ctx: CliContext,
   file: string,
   text: string,
   warn: (message: string) => void,
+  rules: OutputRules & { own: OwnPlaces },
 ): void {
   const stream = streamNamed(ctx, file);
   if (stream !== undefined) {
@@ -60,7 +100,7 @@ export function writeOutputFile(
   const path = resolve(ctx.cwd, file);
   let removed;
   try {
-    removed = writeOutput(nodeFileOps, path, text, ctx.clock);
+    removed = writeOutput(nodeFileOps, path, text, ctx.clock, rules);
   } catch (error) {
     if (!(error instanceof NodupeError)) throw error;
     throw new NodupeError(error.code, `-o ${path}: ${error.message}`, { cause: error.cause });

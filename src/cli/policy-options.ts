@@ -36,9 +36,9 @@ export interface PolicyCliOptions {
 }
 
 /**
- * Adds the keeper-rule options. `--keep`, `--prefer`, `--prefer-match` and `--avoid-match` are one ordered
- * list (the first rule that tells two copies apart wins), so they are collected, in command-line order, into
- * `rules`, which the caller reads after parsing.
+ * Adds the keeper-rule options. `--keep`, `--prefer`, `--prefer-match`, `--avoid-match` and `--prefer-type` are
+ * one ordered list (the first rule that tells two copies apart wins), so they are collected, in command-line
+ * order, into `rules`, which the caller reads after parsing.
  */
 export function addPolicyOptions(command: Command, cwd: string): { command: Command; rules: KeepRule[] } {
   const rules: KeepRule[] = [];
@@ -58,12 +58,17 @@ export function addPolicyOptions(command: Command, cwd: string): { command: Comm
     .addOption(
       new Option(
         '--keep <rule>',
-        "keeper rule, repeatable, in order: newest, oldest, shortest-path, longest-path, shallowest, deepest, first-root, or a plugin's",
+        "keeper rule, repeatable, in order: newest, oldest, shortest-path, longest-path, shallowest, deepest, matching-extension, first-root, or a plugin's",
       ).argParser(rule('', false)),
     )
     .option('--prefer <path>', 'keeper rule: files under PATH win', rule('prefer', true))
     .option('--prefer-match <glob>', 'keeper rule: files matching GLOB win', rule('prefer-match', false))
     .option('--avoid-match <glob>', 'keeper rule: files matching GLOB lose', rule('avoid-match', false))
+    .option(
+      '--prefer-type <type>',
+      'keeper rule: files whose extension promises this type win (image/png, image)',
+      rule('prefer-type', false),
+    )
     .option('--protect <path>', 'never act on files under PATH (repeatable)', folders)
     .option(
       '--only-from <path>',

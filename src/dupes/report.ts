@@ -2,6 +2,7 @@ import type { HashAlgorithm } from '../hash/algorithms.js';
 import type { FsPath } from '../model/paths.js';
 import type { DuplicateGroup, ScanProblem, ScanReport } from '../model/groups.js';
 import type { UnfinishedScan } from './unfinished.js';
+import { countMismatches } from '../types/groups.js';
 
 export interface DupesSummary {
   groups: number;
@@ -10,6 +11,10 @@ export interface DupesSummary {
   /** Files beyond the first of each group: what a cleanup could remove. */
   redundant: number;
   reclaimableBytes: number;
+  /** Archive members in the groups (`--archives`): read-only, in no count above. Absent when none. */
+  members?: number;
+  /** Members whose name's extension promises another type than their content has (`photo.jpg` that is a PNG). Absent when none. */
+  extensionMismatches?: number;
 }
 
 /** What `dupes` prints, whichever format: from a scan, or from the catalog alone. */
@@ -31,16 +36,39 @@ export interface DupesReport {
   changed: FsPath[];
   /** From the catalog alone: scans that did not finish, whose roots the report may know only in part. */
   unfinished?: UnfinishedScan[];
+  /** With `--archives`: archives whose members are, name for name and content for content, a folder's files. */
+  sameFolders?: SameFolder[];
+}
+
+/** An archive and a folder that hold the same files (see dupes/archive-groups.ts). */
+export interface SameFolder {
+  archive: FsPath;
+  folder: FsPath;
+  files: number;
 }
 
 export function summarize(groups: readonly DuplicateGroup[]): DupesSummary {
   let files = 0;
+  let redundant = 0;
   let reclaimableBytes = 0;
+  let members = 0;
   for (const g of groups) {
     files += g.files.length;
-    reclaimableBytes += g.size * (g.files.length - 1);
+    // Members are never removed: the files beyond the first loose one are what a cleanup could remove.
+    const beyond = Math.max(0, g.files.length - 1);
+    redundant += beyond;
+    reclaimableBytes += g.size * beyond;
+    members += g.members?.length ?? 0;
   }
-  return { groups: groups.length, files, redundant: files - groups.length, reclaimableBytes };
+  const extensionMismatches = countMismatches(groups);
+  return {
+    groups: groups.length,
+    files,
+    redundant,
+    reclaimableBytes,
+    ...(members > 0 ? { members } : {}),
+    ...(extensionMismatches > 0 ? { extensionMismatches } : {}),
+  };
 }
 
 export function reportFromScan(scan: ScanReport): DupesReport {

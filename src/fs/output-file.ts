@@ -8,16 +8,34 @@ import { resolveOutput, type OutputTarget } from './output-path.js';
 import { STICKY } from './trust.js';
 
 /**
+ * nodupe's own places, by their real paths: an output is never written there. `files`: the catalog's file and
+ * its SQLite companions (-wal, -shm, -journal); `folders`: nodupe's data folder and the quarantine folders.
+ */
+export interface OwnPlaces {
+  files: readonly string[];
+  folders: readonly string[];
+}
+
+/** How an output is written: `own`, the places it may not be (none when left out); `follow` false, see {@link resolveOutput}. */
+export interface OutputRules {
+  own?: OwnPlaces;
+  follow?: boolean;
+}
+
+/**
  * Why `path` cannot be written as an output file, or undefined when it can: asked before a command does its
  * work, so that a wrong `-o` is refused at once (the write itself may still fail later, a full disk say).
- * Beside {@link resolveOutput}'s refusals: a folder this user cannot make files in, a file it may not write.
+ * Beside {@link resolveOutput}'s refusals: one of nodupe's own places, a folder this user cannot make files in,
+ * a file it may not write.
  */
-export function outputProblem(ops: FileOps, path: string): string | undefined {
-  const target = resolveOutput(ops, path);
+export function outputProblem(ops: FileOps, path: string, rules: OutputRules = {}): string | undefined {
+  const target = resolveOutput(ops, path, rules.follow);
   const shown = (what: string): string =>
     target.kind !== 'refused' && !toBytes(target.path).equals(toBytes(path))
       ? `leads to ${displayPath(target.path)}, which ${what}`
       : what;
+  const own = target.kind === 'refused' ? undefined : ownProblem(target.path, rules.own);
+  if (own !== undefined) return shown(own);
   try {
     switch (target.kind) {
       case 'refused':
@@ -58,9 +76,17 @@ export function writeOutput(
   path: string,
   data: string | Uint8Array,
   clock: Clock = systemClock,
+  rules: OutputRules = {},
 ): FsPath[] {
-  const target = resolveOutput(ops, path);
+  const target = resolveOutput(ops, path, rules.follow);
   if (target.kind === 'refused') throw new NodupeError('BAD_INPUT', target.reason);
+  const own = ownProblem(target.path, rules.own);
+  if (own !== undefined) {
+    const shown = toBytes(target.path).equals(toBytes(path))
+      ? own
+      : `leads to ${displayPath(target.path)}, which ${own}`;
+    throw new NodupeError('BAD_INPUT', shown);
+  }
   const bytes = Buffer.from(data);
   try {
     const folder = parentOf(target.path);
@@ -77,6 +103,24 @@ export function writeOutput(
     if (error instanceof NodupeError || errnoOf(error) === undefined) throw error;
     throw new NodupeError('FAILED', failure(target, error), { cause: error });
   }
+}
+
+/**
+ * Why the real path `path` is one of nodupe's own places (see {@link OwnPlaces}), or undefined. Read as bytes:
+ * a folder holds what is below it.
+ */
+function ownProblem(path: FsPath, own: OwnPlaces = { files: [], folders: [] }): string | undefined {
+  const bytes = toBytes(path);
+  for (const file of own.files) {
+    if (bytes.equals(toBytes(file))) return "is nodupe's catalog (or one of its files): name another file";
+  }
+  for (const folder of own.folders) {
+    const f = toBytes(folder);
+    if (bytes.length > f.length && bytes.subarray(0, f.length).equals(f) && bytes[f.length] === 0x2f) {
+      return `is in ${displayPath(folder)}, nodupe's own folder (its data or a quarantine): name a file elsewhere`;
+    }
+  }
+  return undefined;
 }
 
 /**

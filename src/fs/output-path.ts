@@ -25,6 +25,9 @@ const PROC_LINK =
   "a link in /proc, which nodupe does not follow (such a link leads to a process's file, folder or " +
   'descriptor, not to what its text says): for stdout write -o -, for another descriptor -o - and a shell ' +
   'redirection (-o - >&3)';
+/** Why a link is not followed to a name nodupe chose itself. */
+const NOT_FOLLOWED =
+  'a symbolic link: nodupe never writes its own file through one (-o names the file to write, links followed)';
 const SLASH = 0x2f;
 const DOT = Buffer.from('.');
 const DOT_DOT = Buffer.from('..');
@@ -40,9 +43,11 @@ const DOT_DOT = Buffer.from('..');
  * as the path it was opened by, or as what nodupe itself holds open under that number); so /dev/stdout and
  * /dev/fd/N, which lead through /proc/self, are refused too (the CLI takes the spellings of stdout and stderr
  * for its own streams before asking). So is a file or FIFO of another user in a sticky folder (see
- * {@link stickyProblem}). Creates nothing.
+ * {@link stickyProblem}). Creates nothing. With `follow` false (a name nodupe chose, not the user: the default
+ * manifest), no link is followed at all, and the name must be a regular file or nothing: whoever may make names
+ * in that folder cannot lead the write elsewhere, nor to a FIFO or a device.
  */
-export function resolveOutput(ops: FileOps, path: FsPath): OutputTarget {
+export function resolveOutput(ops: FileOps, path: FsPath, follow = true): OutputTarget {
   const refused = (reason: string): OutputTarget => ({ kind: 'refused', reason });
   const rest = components(path).reverse(); // a stack: the next component last
   let folder: FsPath = '/';
@@ -73,6 +78,9 @@ export function resolveOutput(ops: FileOps, path: FsPath): OutputTarget {
         return { kind: 'replace', path: at, existing: undefined, folder: folderStat };
       }
       if (stat.isSymbolicLink()) {
+        if (!follow) {
+          return refused(last ? `is ${NOT_FOLLOWED}` : `passes through ${displayPath(at)}, ${NOT_FOLLOWED}`);
+        }
         if (ops.fsType(folder) === PROC_FILE_SYSTEM) {
           return refused(
             linked || !last ? `passes through ${displayPath(at)}, ${PROC_LINK}` : `is ${PROC_LINK}`,
@@ -106,6 +114,7 @@ export function resolveOutput(ops: FileOps, path: FsPath): OutputTarget {
       const unsafe = stickyProblem(stat, folderStat);
       if (unsafe !== undefined) return refused(leadsTo(linked, at, unsafe));
       if (stat.isFile()) return { kind: 'replace', path: at, existing: stat, folder: folderStat };
+      if (!follow) return refused('is not a regular file: nodupe writes its own file there only over one');
       if (stat.isCharacterDevice() || stat.isFIFO()) {
         return { kind: 'through', path: at, device: stat, folder: folderStat };
       }

@@ -1,14 +1,17 @@
+import { checkCaps } from '../archive/caps.js';
+import type { ArchiveCaps, ArchiveListing } from '../archive/listing.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { checkNumber, NodupeError } from '../core/errors.js';
 import type { RateLimiter } from '../core/rate-limiter.js';
 import { WorkerPool, type Submitted } from '../core/worker-pool.js';
-import { displayPath, fromBytes } from '../model/paths.js';
+import { displayPath, fromBytes, toBytes, type FsPath } from '../model/paths.js';
 import type { HashAlgorithm } from './algorithms.js';
 import { CallWatchdog, type StuckCall } from './call-watch.js';
 import { hashFilesBuffers } from './hash-batch.js';
 import { ReadMeter } from './read-meter.js';
 import { throttleChannel } from './throttle-port.js';
 import type {
+  ArchiveTask,
   HashFiles,
   HashRange,
   HashResults,
@@ -21,6 +24,27 @@ import { hashWorkerUrl } from './worker-url.js';
 
 /** How long one call into a plugin's hasher may run, by default: as long as a plugin's synchronous call. */
 export const DEFAULT_HASHER_TIME_LIMIT_MS = 60_000;
+
+/** What a worker answers, by the task's kind. */
+type PoolResult = HashResults | WalkTaskResult | ArchiveListing[];
+
+/** An archive to list, as the walk saw it. */
+export interface ArchiveItem {
+  path: FsPath;
+  size: number;
+  mtimeNs: bigint;
+  /** The device and inode the walk saw, when known: the archive read must be that very file. */
+  dev?: bigint;
+  ino?: bigint;
+}
+
+/** The archives' paths in the columns the watchdog names a stuck file by. */
+function archivePaths(files: readonly ArchiveItem[]): TaskPaths {
+  const bytes = files.map((f) => toBytes(f.path));
+  const pathStart = new Uint32Array(files.length + 1);
+  bytes.forEach((b, i) => (pathStart[i + 1] = pathStart[i]! + b.length));
+  return { count: files.length, paths: Buffer.concat(bytes), pathStart };
+}
 
 /** What the watchdog keeps of a task to name a stuck file: a copy of its paths (the task's own moved away). */
 type TaskPaths = Pick<HashFiles, 'count' | 'paths' | 'pathStart'>;
@@ -58,7 +82,7 @@ export interface HashPoolOptions {
  */
 export class HashPool {
   readonly algorithm: HashAlgorithm;
-  readonly #pool: WorkerPool<PoolTask, HashResults | WalkTaskResult>;
+  readonly #pool: WorkerPool<PoolTask, PoolResult>;
   readonly #limiter: RateLimiter | undefined;
   readonly #signal: AbortSignal | undefined;
   readonly #watchdog: CallWatchdog<TaskPaths> | undefined;
@@ -75,7 +99,7 @@ export class HashPool {
     this.#limiter = options.limiter;
     this.#signal = options.signal;
     this.#meter = options.onBytesRead && new ReadMeter(options.clock ?? systemClock, options.onBytesRead);
-    this.#pool = new WorkerPool<PoolTask, HashResults | WalkTaskResult>({
+    this.#pool = new WorkerPool<PoolTask, PoolResult>({
       filename: hashWorkerUrl,
       workerData: {
         algorithm: options.algorithm,
@@ -121,7 +145,7 @@ export class HashPool {
       pathStart: files.pathStart.slice(0, files.count + 1),
     });
     this.#meter?.started();
-    let submitted: Submitted<HashResults | WalkTaskResult>;
+    let submitted: Submitted<PoolResult>;
     try {
       submitted = await this.#submit(
         {
@@ -172,6 +196,35 @@ export class HashPool {
     );
   }
 
+  /**
+   * Lists archives on a worker, one after another (see `readArchive`): nothing is extracted; each member is
+   * hashed by the pool's algorithm. Their stored bytes are read through the pool's rate limiter and counted by
+   * its read meter. One listing per file, in order; a damaged or changed archive is a listing with a problem.
+   */
+  async readArchives(files: readonly ArchiveItem[], caps?: Partial<ArchiveCaps>): Promise<ArchiveListing[]> {
+    if (this.#failure) throw this.#failure;
+    const task: ArchiveTask = {
+      kind: 'archive',
+      algorithm: this.algorithm,
+      files: [...files],
+      caps: checkCaps(caps),
+    };
+    // A plugin's hasher is watched here as in hash tasks; a stuck call names the archive being read.
+    const watch = this.#watchdog?.watch(archivePaths(files));
+    if (watch) task.watch = watch.cell;
+    this.#meter?.started();
+    try {
+      const { result } = await this.#submit(task, []);
+      // A worker answers a task with the result of its kind.
+      return (await result) as ArchiveListing[];
+    } catch (error) {
+      throw this.#reason(error);
+    } finally {
+      watch?.done();
+      this.#meter?.settled();
+    }
+  }
+
   close(): Promise<void> {
     this.#watchdog?.stop();
     return this.#pool.close();
@@ -182,7 +235,7 @@ export class HashPool {
     return this.#pool.destroy();
   }
 
-  #submit(task: HashTask, transferList: ArrayBuffer[]): Promise<Submitted<HashResults | WalkTaskResult>> {
+  #submit(task: HashTask | ArchiveTask, transferList: ArrayBuffer[]): Promise<Submitted<PoolResult>> {
     if (!this.#limiter) return this.#pool.submit(task, { transferList });
     const throttle = throttleChannel(this.#limiter, this.#signal);
     return this.#pool

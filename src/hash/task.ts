@@ -1,4 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
+import type { ArchiveCaps } from '../archive/listing.js';
+import type { FsPath } from '../model/paths.js';
 import type { WalkTask, WalkTaskResult } from '../model/walk-task.js';
 import type { HashAlgorithm } from './algorithms.js';
 
@@ -36,8 +38,23 @@ export interface HashTask {
   watch?: Int32Array;
 }
 
-/** What the pool's workers do: hash ranges of files, or read folders for the walk (see `readFolders`). */
-export type PoolTask = HashTask | WalkTask;
+/**
+ * Archives to list in a worker (see `readArchive`): each read without extracting, its members hashed by
+ * `algorithm`, with the size and mtime the walk saw (an archive that no longer matches is reported as changed).
+ */
+export interface ArchiveTask {
+  kind: 'archive';
+  algorithm: HashAlgorithm;
+  files: { path: FsPath; size: number; mtimeNs: bigint; dev?: bigint; ino?: bigint }[];
+  caps: ArchiveCaps;
+  /** When reads are throttled: the stored bytes of each read are asked for here first (as a hash task's). */
+  throttle?: MessagePort;
+  /** For a plugin's hasher: where the worker marks its calls into the plugin (as a hash task's). */
+  watch?: Int32Array;
+}
+
+/** What the pool's workers do: hash ranges of files, read folders for the walk (see `readFolders`), list archives. */
+export type PoolTask = HashTask | WalkTask | ArchiveTask;
 
 /** What became of a file, in {@link HashResults.kind}. */
 export const Outcome = { hash: 0, changed: 1, error: 2 } as const;
@@ -59,6 +76,11 @@ export interface HashResults {
   kind: Uint8Array;
   bytes: Float64Array;
   hash: string[];
+  /**
+   * The type detected from the file's first bytes (see `detectType`), for a range read from its start (a head,
+   * a small file read whole); '' when none was read there or no signature matched.
+   */
+  type: string[];
   errors: HashError[];
 }
 

@@ -1,8 +1,10 @@
 // The hashing worker: runs in the worker pool's threads. Each task is one range of a batch of files, in columns.
 import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
 import { workerData } from 'node:worker_threads';
+import type { ArchiveListing } from '../archive/listing.js';
 import { moveResult } from '../core/worker-pool.js';
 import { resolveOwnApi } from '../plugins/own-api.js';
+import { detectType, TYPE_HEAD_BYTES } from '../types/detect.js';
 import type { HashAlgorithm } from './algorithms.js';
 import { inAsyncCall, markItem, watchedState } from './call-watch.js';
 import { createHashState, type HashState } from './hashers.js';
@@ -11,6 +13,7 @@ import {
   NOT_REGULAR,
   Outcome,
   rangeSpan,
+  type ArchiveTask,
   type HashFiles,
   type HashRange,
   type HashResults,
@@ -52,9 +55,20 @@ ready.catch(() => undefined);
 type Budget = (bytes: number) => Promise<void>;
 
 /** A task of either kind; the walk's code loads on the first walk task, so a pool that only hashes never loads it. */
-export default async function runTask(task: PoolTask): Promise<HashResults | WalkTaskResult> {
+export default async function runTask(
+  task: PoolTask,
+): Promise<HashResults | WalkTaskResult | ArchiveListing[]> {
   if (task.kind === 'walk') return (await import('../scan/walk-thread.js')).readFoldersInThread(task);
+  if (task.kind === 'archive') return listArchives(task);
   return hashBatch(task);
+}
+
+/** Archives, read as the hash tasks read files (same throttle, meter and link rule); their code loads on first use. */
+async function listArchives(task: ArchiveTask): Promise<ArchiveListing[]> {
+  await ready;
+  const { readArchivesInThread } = await import('../archive/read-in-thread.js');
+  const module = task.algorithm === setup?.algorithm ? setup.module : undefined;
+  return readArchivesInThread(task, { module, followSymlinks: setup?.followSymlinks === true, bytesRead });
 }
 
 async function hashBatch(task: HashTask): Promise<HashResults> {
@@ -78,6 +92,7 @@ async function hashBatch(task: HashTask): Promise<HashResults> {
     kind,
     bytes,
     hash: new Array<string>(files.count).fill(''),
+    type: new Array<string>(files.count).fill(''),
     errors: [],
   };
   for (let i = 0; i < files.count; i++) {
@@ -122,6 +137,9 @@ async function hashItem(
         bytes += got;
         done += got;
         if (bytesRead) Atomics.add(bytesRead, 0, BigInt(got));
+        // The type comes from the bytes the hash reads anyway: the first chunk of a range that starts the file.
+        if (offset === 0 && done === got)
+          out.type[i] = detectType(buffer.subarray(0, Math.min(got, TYPE_HEAD_BYTES))) ?? '';
         state.update(got === CHUNK ? buffer : buffer.subarray(0, got));
       }
       if (!whole || unchanged(fstatSync(fd, { bigint: true }), size, files.mtimeNs[i]!)) {

@@ -91,3 +91,26 @@ export function jsonPath(path: FsPath): { path: string; pathBytes?: string } {
 export function pathFromJson(text: string, base64: string | undefined): FsPath {
   return base64 === undefined ? text : fromBytes(Buffer.from(base64, 'base64'));
 }
+
+/**
+ * Of `folders` (absolute, without a trailing slash; the empty one is `/`), those not lying under another, once
+ * each, in byte order. Linear in their total length: each folder's ancestors are looked up, not every pair compared
+ * (an import can name thousands of folders).
+ */
+export function outermostFolders(folders: readonly Buffer[]): Buffer[] {
+  const sorted = [...new Map(folders.map((f) => [f.toString('latin1'), f])).values()].sort((a, b) =>
+    Buffer.compare(a, b),
+  );
+  const kept = new Set<string>();
+  const outer: Buffer[] = [];
+  for (const folder of sorted) {
+    const text = folder.toString('latin1');
+    let under = kept.has('') && text.length > 0;
+    for (let slash = text.indexOf('/', 1); !under && slash !== -1; slash = text.indexOf('/', slash + 1))
+      under = kept.has(text.slice(0, slash));
+    if (under) continue;
+    kept.add(text);
+    outer.push(folder);
+  }
+  return outer;
+}

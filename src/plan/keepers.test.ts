@@ -114,6 +114,24 @@ describe('keeper rules', () => {
     expect(choose([other, linked], { protect: ['/safe'] }).keep).toEqual(['/b/x']);
   });
 
+  it('types: matching-extension keeps the name that fits the content; prefer-type the name promising a type', () => {
+    // One PNG under three names; only one member's type is known (the others' heads came from older rows).
+    const png = { ...file('/p/z-beach.png'), type: 'image/png' };
+    const jpg = file('/p/a-beach.jpg');
+    const bin = file('/p/m-beach.bin');
+    expect(choose([jpg, bin, png], rules('matching-extension')).keep).toEqual(['/p/z-beach.png']);
+    // No type known: the rule tells nothing apart (path order decides); an unknown extension ranks between a
+    // fitting one and one that promises another type.
+    expect(choose([jpg, bin], rules('matching-extension')).keep).toEqual(['/p/a-beach.jpg']);
+    expect(choose([{ ...jpg, type: 'image/png' }, bin], rules('matching-extension')).keep).toEqual([
+      '/p/m-beach.bin',
+    ]);
+    expect(choose([png, jpg, bin], rules('prefer-type image/jpeg')).keep).toEqual(['/p/a-beach.jpg']);
+    expect(choose([jpg, bin, png], rules('prefer-type image/png')).keep).toEqual(['/p/z-beach.png']);
+    expect(parseRule('prefer-type Image/*')).toEqual({ kind: 'prefer-type', type: 'image' });
+    expect(() => parseRule('prefer-type pictures')).toThrow(/expected a type such as image/);
+  });
+
   it('rejects an unknown rule with the list of known ones', () => {
     expect(() => choose(all, rules('biggest'))).toThrow(
       /unknown keeper rule "biggest"; known: newest, oldest/,

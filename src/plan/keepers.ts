@@ -2,6 +2,8 @@ import { globMatcher } from '../scan/filters.js';
 import { comparePaths, displayPath, toBytes, type FsPath } from '../model/paths.js';
 import type { DuplicateGroup, PhysicalFile } from '../model/groups.js';
 import { NodupeError } from '../core/errors.js';
+import { expectedTypes } from '../types/extensions.js';
+import { parseTypeFilter, typeMatches } from '../types/filter.js';
 import { byNumber, BUILTIN_RANKING_RULES } from './ranking-rules.js';
 import { ruleText, type KeepRule, type Policy, type RankingRule } from './policy.js';
 
@@ -42,7 +44,7 @@ export const builtinRuleLookup: RuleLookup = Object.assign((name: string) => bui
 
 export function unknownRule(name: string, rules: RuleLookup): string {
   const known = rules.names?.().join(', ');
-  return `unknown keeper rule "${name}"${known ? `; known: ${known}, "prefer PATH", "prefer-match GLOB", "avoid-match GLOB"` : ''}`;
+  return `unknown keeper rule "${name}"${known ? `; known: ${known}, "prefer PATH", "prefer-match GLOB", "avoid-match GLOB", "prefer-type TYPE"` : ''}`;
 }
 
 /** Compiles a policy once per plan. An unknown ranking rule is a BAD_INPUT error naming the known ones. */
@@ -141,6 +143,17 @@ function ranker(rule: KeepRule, rules: RuleLookup, matcherOf: GlobMatcherOf): Ra
         name,
         compare: byNumber(hit, rule.kind === 'prefer-match'),
         show: (f) => (hit(f) ? 'matching' : 'not matching'),
+      };
+    }
+    case 'prefer-type': {
+      const filter = parseTypeFilter(rule.type);
+      // The type a name promises: its extension's first (`.mov`: video/quicktime), none for an unknown one.
+      const promises = (p: FsPath) => expectedTypes(p)?.[0];
+      const wins = (f: PhysicalFile) => (f.paths.some((p) => typeMatches(promises(p), filter)) ? 0 : 1);
+      return {
+        name,
+        compare: byNumber(wins, false),
+        show: (f) => `named as ${promises(f.paths[0]!) ?? 'no known type'}`,
       };
     }
     default: {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Ajv2020 as Ajv, ErrorObject } from 'ajv/dist/2020.js';
 import { NodupeError } from '../core/errors.js';
+import { jsonProblem } from '../core/json-problem.js';
 import type { HashAlgorithm } from '../hash/algorithms.js';
 import { displayPath, jsonPath, pathFromJson, type FsPath } from '../model/paths.js';
 import {
@@ -98,7 +99,7 @@ export function readPlan(text: string, source: string): Plan {
   } catch (error) {
     throw new NodupeError(
       'BAD_INPUT',
-      `${source} is not a plan: it is not valid JSON (${(error as Error).message}); was it cut short?`,
+      `${source} is not a plan: it is not valid JSON (${jsonProblem(error)}); was it cut short?`,
       { cause: error },
     );
   }

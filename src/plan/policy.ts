@@ -1,5 +1,6 @@
 import type { PhysicalFile } from '../model/groups.js';
 import { checkGlob } from '../scan/glob.js';
+import { parseTypeFilter } from '../types/filter.js';
 
 /**
  * A rule that ranks the copies of a group by one property: built in (newest, oldest, ...), or from a plugin.
@@ -22,7 +23,12 @@ export type KeepRule =
   /** Files whose path matches win (a glob without a slash matches the name). */
   | { kind: 'prefer-match'; glob: string }
   /** Files whose path matches lose. */
-  | { kind: 'avoid-match'; glob: string };
+  | { kind: 'avoid-match'; glob: string }
+  /**
+   * Files whose name's extension promises a type matching this filter win (`image/png`, `image`): the copies
+   * share their content, so what tells them apart is the type each name promises (`.png` over `.jpg`).
+   */
+  | { kind: 'prefer-type'; type: string };
 
 /** How keepers are chosen: ordered rules, folders never acted on, folders acted on only, copies kept. */
 export interface Policy {
@@ -38,7 +44,7 @@ export interface Policy {
 export const DEFAULT_POLICY: Policy = { rules: [], protect: [], onlyFrom: [], keepN: 1 };
 
 export const RULE_SYNTAX =
-  'a ranking rule (newest, oldest, shortest-path, longest-path, shallowest, deepest, first-root, or a plugin\'s), "prefer PATH", "prefer-match GLOB", "avoid-match GLOB"';
+  'a ranking rule (newest, oldest, shortest-path, longest-path, shallowest, deepest, matching-extension, first-root, or a plugin\'s), "prefer PATH", "prefer-match GLOB", "avoid-match GLOB", "prefer-type TYPE"';
 
 const RULE_NAME = /^[a-z0-9][a-z0-9._-]*$/;
 
@@ -49,12 +55,24 @@ const RULE_NAME = /^[a-z0-9][a-z0-9._-]*$/;
  */
 export function parseRule(text: string): KeepRule {
   const trimmed = text.trim();
+  const typed = /^prefer-type\s+(\S.*)$/.exec(trimmed);
+  if (typed) {
+    const filter = parseTypeFilter(typed[1]!);
+    if (typeof filter === 'string') throw new Error(`keeper rule "${text}": ${filter}`);
+    return {
+      kind: 'prefer-type',
+      type: filter.subtype === undefined ? filter.kind : `${filter.kind}/${filter.subtype}`,
+    };
+  }
   const match = /^(prefer|prefer-match|avoid-match)\s+(\S.*)$/.exec(trimmed);
   if (match) {
     const [, kind, arg] = match as unknown as [string, 'prefer' | 'prefer-match' | 'avoid-match', string];
     return kind === 'prefer' ? { kind, path: arg } : { kind, glob: checkGlob(arg) };
   }
-  if (RULE_NAME.test(trimmed) && !['prefer', 'prefer-match', 'avoid-match'].includes(trimmed)) {
+  if (
+    RULE_NAME.test(trimmed) &&
+    !['prefer', 'prefer-match', 'avoid-match', 'prefer-type'].includes(trimmed)
+  ) {
     return { kind: 'rank', name: trimmed };
   }
   throw new Error(`unknown keeper rule "${text}"; expected ${RULE_SYNTAX}`);
@@ -67,6 +85,8 @@ export function ruleText(rule: KeepRule): string {
     case 'prefer-match':
     case 'avoid-match':
       return `${rule.kind} ${rule.glob}`;
+    case 'prefer-type':
+      return `prefer-type ${rule.type}`;
     case 'rank':
       return rule.name;
   }

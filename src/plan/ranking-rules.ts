@@ -1,5 +1,6 @@
 import { toBytes } from '../model/paths.js';
 import type { PhysicalFile } from '../model/groups.js';
+import { expectedTypes } from '../types/extensions.js';
 import type { RankingRule } from './policy.js';
 
 /** A comparator by a number: smaller first, or larger first. */
@@ -17,6 +18,18 @@ const depth = (f: PhysicalFile) => toBytes(f.paths[0]!).filter((c) => c === 0x2f
 const isoTime = (f: PhysicalFile) => new Date(Number(f.mtimeNs / 1_000_000n)).toISOString();
 const bytes = (f: PhysicalFile) => `${pathLength(f)} bytes`;
 const levels = (f: PhysicalFile) => `depth ${depth(f)}`;
+
+/**
+ * How well a copy's name fits the content: 0 its extension promises the content's type, 1 unknown (no type
+ * detected, or an extension not in the table), 2 it promises another. The copies share their content, so the
+ * type either one has is both's.
+ */
+const fit = (f: PhysicalFile, type: string | undefined): number => {
+  const expected = expectedTypes(f.paths[0]!);
+  if (type === undefined || expected === undefined) return 1;
+  return expected.includes(type) ? 0 : 2;
+};
+const fitWords = ['extension matches', 'extension unknown', 'extension does not match'];
 
 /** The ranking rules nodupe ships with (the built-in rules plugin provides them). */
 export const BUILTIN_RANKING_RULES: readonly RankingRule[] = [
@@ -46,6 +59,12 @@ export const BUILTIN_RANKING_RULES: readonly RankingRule[] = [
     show: levels,
   },
   { name: 'deepest', description: 'the most folders above it', compare: byNumber(depth, true), show: levels },
+  {
+    name: 'matching-extension',
+    description: 'the copy whose extension matches its content (photo.png over photo.jpg when it is a PNG)',
+    compare: (a, b) => fit(a, a.type ?? b.type) - fit(b, a.type ?? b.type),
+    show: (f) => `${fitWords[fit(f, f.type)]!}${f.type === undefined ? '' : ` ${f.type}`}`,
+  },
   {
     name: 'first-root',
     description: 'under the root named first on the command line',

@@ -46,6 +46,8 @@ export class FileTable {
   readonly head: (string | undefined)[] = [];
   readonly tail: (string | undefined)[] = [];
   readonly full: (string | undefined)[] = [];
+  /** Each file's type from its first bytes, when they were read (now, or by the scan that stored its hashes). */
+  readonly type: (string | undefined)[] = [];
   /** Files whose hashes came from the catalog. */
   reused = 0;
 
@@ -172,6 +174,7 @@ export class FileTable {
       this.head.push(undefined);
       this.tail.push(undefined);
       this.full.push(undefined);
+      this.type.push(undefined);
       this.#addInode(id);
       if (unchanged) this.#takeHashes(id, row);
 
@@ -235,6 +238,10 @@ export class FileTable {
   setHash(id: number, range: HashRange, hash: string): void {
     this[range][id] = hash;
     this.#flags[id]! |= FRESH;
+  }
+
+  setType(id: number, type: string): void {
+    this.type[id] = type;
   }
 
   markChanged(id: number): void {
@@ -330,6 +337,7 @@ export class FileTable {
       head: [],
       tail: [],
       full: [],
+      type: [],
     };
     const to = {
       dev: halvesOf(rows.dev),
@@ -357,6 +365,7 @@ export class FileTable {
       rows.head.push(hashed ? (this.head[id] ?? null) : null);
       rows.tail.push(hashed ? (this.tail[id] ?? null) : null);
       rows.full.push(hashed ? (this.full[id] ?? null) : null);
+      rows.type!.push(hashed ? (this.type[id] ?? null) : null);
     }
     return rows;
   }
@@ -383,6 +392,7 @@ export class FileTable {
     this.head[id] = known.head[row] ?? undefined;
     this.tail[id] = known.tail[row] ?? undefined;
     this.full[id] = known.full[row] ?? undefined;
+    this.type[id] = known.type[row] ?? undefined;
     this.reused++;
   }
 

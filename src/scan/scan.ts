@@ -23,6 +23,7 @@ import { comparePaths, fromBytes, parentOf, pathKey, toBytes, type FsPath } from
 import { aliasFinder } from './aliases.js';
 import { FileTable } from './file-table.js';
 import { walk } from './walk.js';
+import { poolArchiveReader, readArchives, walkedArchives, type ArchiveReader } from './archives.js';
 
 export interface ScanOptions {
   /** Absolute paths, in the order the user gave them (which `first-root` keeper rules use). */
@@ -47,12 +48,22 @@ export interface ScanOptions {
   threads?: number;
   /** Content reads in bytes per second, through the rate limiter. */
   maxReadRate?: number;
+  /**
+   * Reads every file through to its full hash, alone of its size or not (as a size found elsewhere is read):
+   * what a manifest lists. Files the catalog already holds unchanged with their hashes are not read again.
+   */
+  readEveryFile?: boolean;
   progress?: ProgressTracker;
   profiler?: Profiler;
   clock?: Clock;
   signal?: AbortSignal;
   /** The walk's file system calls, and the check for paths gone; the hashing workers read on their own. */
   ops?: FileOps;
+  /**
+   * Catalogues the members of the walk's archives (`--archives`, see archives.ts); a reader may be given (by
+   * default the hash pool's).
+   */
+  archives?: boolean | { read: ArchiveReader };
 }
 
 /** Files per catalog batch while hashing goes on: the rows of a batch are built, then written on the writer's thread. */
@@ -151,8 +162,11 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
             const id = batch[i]!;
             bytesRead += results.bytes[i]!;
             const kind = results.kind[i];
-            if (kind === Outcome.hash) table.setHash(id, range, results.hash[i]!);
-            else if (kind === Outcome.changed) table.markChanged(id);
+            if (kind === Outcome.hash) {
+              table.setHash(id, range, results.hash[i]!);
+              const type = results.type[i]!;
+              if (type !== '') table.setType(id, type);
+            } else if (kind === Outcome.changed) table.markChanged(id);
             else table.markFailed(id);
           }
           for (const { index, code, message } of results.errors) {
@@ -254,14 +268,34 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
 
     // In a catalog that several machines share, a file alone in the walk may have copies elsewhere: those whose
     // size a row outside the roots has are read through to their full hash too.
+    // With --archives, the archives are read now: loose files of their members' sizes are read through too.
+    end = span('archives');
+    const archives = options.archives
+      ? await readArchives(walkedArchives(table, candidates), {
+          catalog,
+          algorithm,
+          read: options.archives === true ? poolArchiveReader(pool) : options.archives.read,
+          progress,
+        })
+      : undefined;
+    end();
     end = span('sizes-elsewhere');
-    const sizesElsewhere = catalog.sizesElsewhere(options.roots, table.sizes());
+    const sizesElsewhere = options.readEveryFile
+      ? new Set(table.sizes())
+      : catalog.sizesElsewhere(options.roots, table.sizes());
+    // The catalog's read-only entries (archive members, imported manifests' files) are copies too: loose files of
+    // their sizes are read through to their full hash.
+    const entrySizes = archives ? archives.memberSizes : new Set(catalog.entries().entrySizes());
     end();
     const found = await findDuplicateGroups(
       candidates,
       { size: (id) => table.size(id), hash: (id, range) => table.hash(id, range) },
       hashRange,
-      { includeEmpty: options.includeEmpty ?? false, onSettled, sizesElsewhere },
+      {
+        includeEmpty: options.includeEmpty ?? false,
+        onSettled,
+        sizesElsewhere: entrySizes.size > 0 ? new Set([...sizesElsewhere, ...entrySizes]) : sizesElsewhere,
+      },
     );
     if (settledIds.length > 0) writeSettled();
     end = span('catalog-flush');
@@ -276,6 +310,8 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       .filter((row) => unseen.gone(row.path))
       .map((row) => row.id);
     catalog.finishScan(scanId, goneIds, clock.wallNow());
+    const archived = archives?.write(clock.wallNow());
+    if (archived) problems.push(...archived.problems);
     end();
 
     const aliasesOf = walked.followed.length === 0 ? undefined : aliasFinder(walked.followed);
@@ -294,10 +330,11 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       symlinks: walked.symlinks,
       problems,
       changed: all.filter((id) => table.isChanged(id)).map((id) => table.pathOf(id)),
-      bytesRead,
+      bytesRead: bytesRead + (archived?.stats.bytesRead ?? 0),
       reused: table.reused,
       gone: goneIds.length,
       grouping: found.stats,
+      ...(archived ? { archives: archived.stats } : {}),
     };
   }
 }
@@ -312,12 +349,14 @@ function toGroup(
     .map((id): PhysicalFile => {
       const paths = table.paths(id);
       const aliases = aliasesOf && aliasesFor(paths, aliasesOf);
+      const type = table.type[id];
       return {
         id,
         ...table.identity(id),
         paths,
         ...(aliases ? { aliases } : {}),
         root: table.root(id),
+        ...(type === undefined ? {} : { type }),
       };
     })
     .sort((a, b) => a.root - b.root || comparePaths(a.paths[0]!, b.paths[0]!));

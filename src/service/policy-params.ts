@@ -25,10 +25,11 @@ function folder(where: string, path: string): string {
 
 /**
  * A rule in the CLI's words: `newest`, `prefer DIR` or `prefer:DIR`, `prefer-match GLOB` or `prefer-match:GLOB`,
- * `avoid-match GLOB`; a ranking rule must be one the built-ins or a plugin provide.
+ * `avoid-match GLOB`, `prefer-type TYPE` or `prefer-type:TYPE`; a ranking rule must be one the built-ins or a plugin
+ * provide.
  */
 function rule(text: string, rules: RuleLookup): KeepRule {
-  const spelled = text.replace(/^(prefer|prefer-match|avoid-match):/, '$1 ');
+  const spelled = text.replace(/^(prefer|prefer-match|avoid-match|prefer-type):/, '$1 ');
   let parsed: KeepRule;
   try {
     parsed = parseRule(spelled);

@@ -8,6 +8,7 @@ import { hashWholeFiles, type HasherLookup } from '../hash/whole-files.js';
 import { Outcome } from '../hash/task.js';
 import { comparePaths, displayPath, type FsPath } from '../model/paths.js';
 import { NodupeError } from '../core/errors.js';
+import { contentKey, manifestCopies } from '../manifest/manifest-copies.js';
 
 /** Where else the content of one file is: every other copy the catalog knows, on this machine or another. */
 export interface WhereAnswer {
@@ -89,10 +90,19 @@ export async function whereElse(
       }
     }
   }
+  // Copies listed in imported manifests (disks not mounted now) count too.
+  const listed = manifestCopies(
+    catalog.entries(),
+    options.algorithm,
+    answers.flatMap((a) => (a.hash === undefined ? [] : [{ size: a.size, hash: a.hash }])),
+  );
   answers.forEach((answer, i) => {
     if (answer.hash === undefined) return;
     const st = stats[i]!;
-    const found = catalog.copiesOf({ size: answer.size, algorithm: answer.algorithm, hash: answer.hash });
+    const found = [
+      ...catalog.copiesOf({ size: answer.size, algorithm: answer.algorithm, hash: answer.hash }),
+      ...(listed.get(contentKey(answer.size, answer.hash)) ?? []),
+    ];
     for (const copy of found) {
       if (copy.local && comparePaths(copy.path, answer.path) === 0) continue;
       const same = copy.ino === st.ino && copy.mtimeNs === st.mtimeNs;

@@ -14,11 +14,11 @@ const CHUNK = 1 << 13;
  */
 const SELECT = `SELECT count(*)::int4 AS n, coalesce(string_agg(concat_ws(E'\\t', id, encode(path, 'hex'),
     (machine = $5)::int4, dev, ino, size, mtime_ns, ctime_ns, coalesce(hash_alg, ''), coalesce(head_hash, ''),
-    coalesce(tail_hash, ''), coalesce(full_hash, '')), E'\\n' ORDER BY path), '') AS rows
+    coalesce(tail_hash, ''), coalesce(full_hash, ''), coalesce(type, '')), E'\\n' ORDER BY path), '') AS rows
   FROM (SELECT * FROM files WHERE volume = $1 AND gone_at IS NULL AND path >= $2 AND path < $3
         ORDER BY path LIMIT $4) AS chunk`;
 
-/** A row's fields, as text: id, path (hex), own (1: this machine wrote it), dev, ino, size, times, hashes. */
+/** A row's fields, as text: id, path (hex), own (1: this machine wrote it), dev, ino, size, times, hashes, type. */
 type TextRow = string[];
 
 /** What reading known rows needs: the connection, this machine, its volumes. */
@@ -102,6 +102,7 @@ function toColumns(scope: RowScope, rows: Placed[]): KnownRows {
     head: new Array<string | null>(count),
     tail: new Array<string | null>(count),
     full: new Array<string | null>(count),
+    type: new Array<string | null>(count),
   };
   for (let i = 0; i < count; i++) {
     const { row, volume, local } = rows[i]!;
@@ -117,6 +118,7 @@ function toColumns(scope: RowScope, rows: Placed[]): KnownRows {
     known.head[i] = row[9] || null;
     known.tail[i] = row[10] || null;
     known.full[i] = row[11] || null;
+    known.type[i] = row[12] || null;
   }
   return known;
 }

@@ -154,6 +154,53 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    sql: `
+      -- Each file's type from its first bytes, as in SQLite's migration 11.
+      ALTER TABLE files ADD COLUMN type text;
+    `,
+  },
+  {
+    version: 3,
+    sql: `
+      -- Read-only entries (archive members; a manifest's files), as in SQLite's migration 12.
+      CREATE TABLE containers (
+        id              bigserial PRIMARY KEY,
+        kind            text NOT NULL,
+        file_id         bigint,
+        label           text,
+        dev             bigint,
+        ino             bigint,
+        size            bigint,
+        mtime_ns        bigint,
+        ctime_ns        bigint,
+        format          text NOT NULL,
+        hash_alg        text NOT NULL,
+        skipped         text NOT NULL,
+        problem_code    text,
+        problem_message text,
+        read_at         bigint NOT NULL,
+        UNIQUE (kind, file_id),
+        UNIQUE (kind, label)
+      );
+      CREATE TABLE entries (
+        container_id bigint NOT NULL REFERENCES containers (id) ON DELETE CASCADE,
+        seq          bigint NOT NULL,
+        name         text NOT NULL,
+        size         bigint NOT NULL,
+        mtime_ms     bigint,
+        head_hash    text,
+        tail_hash    text,
+        full_hash    text,
+        crc32        bigint,
+        encrypted    boolean NOT NULL DEFAULT false,
+        type         text,
+        PRIMARY KEY (container_id, seq)
+      );
+      CREATE INDEX entries_by_content ON entries (size, full_hash);
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

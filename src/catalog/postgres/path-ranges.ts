@@ -1,3 +1,4 @@
+import { outermostFolders } from '../../model/paths.js';
 import { covers } from '../../fs/mounts.js';
 import type { VolumeMap } from '../identity.js';
 
@@ -19,10 +20,7 @@ export interface PathRange {
  * links.
  */
 export function pathRanges(volumes: VolumeMap, roots: readonly string[]): PathRange[] {
-  const locals = [...new Set(roots.map((r) => trimmed(Buffer.from(r)).toString('latin1')))]
-    .map((r) => Buffer.from(r, 'latin1'))
-    .sort((a, b) => Buffer.compare(a, b));
-  const outer = locals.filter((b) => !locals.some((a) => a !== b && under(a, b)));
+  const outer = outermostFolders(roots.map((r) => trimmed(Buffer.from(r))));
   const points = volumes.allPoints().map(trimmed);
   const ranges: PathRange[] = [];
   for (const root of outer) {

@@ -2,6 +2,7 @@ import { NodupeError } from '../../core/errors.js';
 import { fromBytes, toBytes, type FsPath } from '../../model/paths.js';
 import type { Journal } from '../../apply/journal.js';
 import type { Content, ContentCopy, CopyLookup } from '../copies.js';
+import type { EntryStore } from '../entries.js';
 import type { FingerprintStore } from '../fingerprints.js';
 import { localVolumes, machineIdentity, type MachineIdentity, type VolumeMap } from '../identity.js';
 import type {
@@ -16,6 +17,7 @@ import type {
   ScanWriterOptions,
   StoredHashes,
 } from '../store.js';
+import { PostgresEntries } from './entries.js';
 import { PostgresFingerprints } from './fingerprint-store.js';
 import { JournalSeal } from './journal-seal.js';
 import { PostgresJournal } from './journal-store.js';
@@ -59,10 +61,11 @@ interface FileRow {
   head_hash: string | null;
   tail_hash: string | null;
   full_hash: string | null;
+  type: string | null;
 }
 
 const FILE_COLUMNS = `id, volume, path, machine, dev, ino, size, mtime_ns, ctime_ns, hash_alg, head_hash, tail_hash,
-  full_hash`;
+  full_hash, type`;
 /** The rows this machine sees: live, on a volume mounted here ($1: the volumes). */
 const LOCAL = 'gone_at IS NULL AND volume = ANY ($1::text[])';
 const SCAN_LOCK_TIMEOUT_MS = 10 * 60_000;
@@ -100,6 +103,7 @@ export class PostgresCatalog implements CatalogStore, CopyLookup {
   #ownBumps = 0;
   #journal: PostgresJournal | undefined;
   #fingerprints: PostgresFingerprints | undefined;
+  #entries: PostgresEntries | undefined;
 
   private constructor(
     url: string,
@@ -534,6 +538,10 @@ export class PostgresCatalog implements CatalogStore, CopyLookup {
     return (this.#fingerprints ??= new PostgresFingerprints(this.#db, (fn) => this.atomically(fn)));
   }
 
+  entries(): EntryStore {
+    return (this.#entries ??= new PostgresEntries(this.#db, (fn) => this.atomically(fn)));
+  }
+
   /** Ends the connection: the locks of unfinished scans go with it. */
   close(): void {
     this.#scanLocks.clear();
@@ -555,6 +563,7 @@ export class PostgresCatalog implements CatalogStore, CopyLookup {
         mtimeNs: row.mtime_ns,
         ctimeNs: row.ctime_ns,
         hashes: toHashes(row.hash_alg, row.head_hash, row.tail_hash, row.full_hash),
+        ...(row.type === null ? {} : { type: row.type }),
       });
     }
     return files;

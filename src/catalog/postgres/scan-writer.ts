@@ -7,10 +7,10 @@ import { BUMP_VERSION } from './version.js';
 
 const STAGING = `CREATE TEMP TABLE IF NOT EXISTS staging (
   volume text, path bytea, dev bigint, ino bigint, size bigint, mtime_ns bigint, ctime_ns bigint,
-  hash_alg text, head_hash text, tail_hash text, full_hash text) ON COMMIT DELETE ROWS`;
+  hash_alg text, head_hash text, tail_hash text, full_hash text, type text) ON COMMIT DELETE ROWS`;
 
 const COPY = `COPY staging (volume, path, dev, ino, size, mtime_ns, ctime_ns, hash_alg, head_hash, tail_hash,
-  full_hash) FROM STDIN`;
+  full_hash, type) FROM STDIN`;
 
 /**
  * One statement per batch, from the staging table: first_seen is kept unless the row was gone, gone_at is
@@ -18,14 +18,15 @@ const COPY = `COPY staging (volume, path, dev, ino, size, mtime_ns, ctime_ns, ha
  * batch (two mounts of one volume) is written once. $1 machine, $2 now, $3 scan.
  */
 const UPSERT = `INSERT INTO files AS f (volume, path, machine, dev, ino, size, mtime_ns, ctime_ns, hash_alg, head_hash,
-    tail_hash, full_hash, first_seen, last_seen, last_scan)
+    tail_hash, full_hash, first_seen, last_seen, last_scan, type)
   SELECT DISTINCT ON (volume, path) volume, path, $1, dev, ino, size, mtime_ns, ctime_ns, hash_alg, head_hash,
-    tail_hash, full_hash, $2::int8, $2::int8, $3::int8
+    tail_hash, full_hash, $2::int8, $2::int8, $3::int8, type
   FROM staging ORDER BY volume, path
   ON CONFLICT (volume, path) DO UPDATE SET
     machine = excluded.machine, dev = excluded.dev, ino = excluded.ino, size = excluded.size,
     mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns, hash_alg = excluded.hash_alg,
     head_hash = excluded.head_hash, tail_hash = excluded.tail_hash, full_hash = excluded.full_hash,
+    type = excluded.type,
     first_seen = CASE WHEN f.gone_at IS NULL THEN f.first_seen ELSE excluded.first_seen END,
     last_seen = excluded.last_seen, last_scan = excluded.last_scan, gone_at = NULL`;
 
@@ -172,7 +173,7 @@ export class PostgresScanWriter implements ScanWriter {
 
   /** The batch as COPY text: a line per row, tab-separated, bytea as hex, `\N` for null. */
   #copyText(rows: CatalogRows): Buffer {
-    const { paths, pathStart, dev, ino, size, mtimeNs, ctimeNs, algorithm, head, tail, full } = rows;
+    const { paths, pathStart, dev, ino, size, mtimeNs, ctimeNs, algorithm, head, tail, full, type } = rows;
     const bytes = Buffer.from(paths.buffer, paths.byteOffset, paths.length);
     const lines = new Array<string>(rows.count);
     for (let i = 0; i < rows.count; i++) {
@@ -183,7 +184,7 @@ export class PostgresScanWriter implements ScanWriter {
       const alg = h === null && t === null && f === null ? '\\N' : algorithm;
       lines[i] =
         `${place}\t${signed(dev[i]!)}\t${signed(ino[i]!)}\t${size[i]}\t${mtimeNs[i]}\t${ctimeNs[i]}\t${alg}\t` +
-        `${h ?? '\\N'}\t${t ?? '\\N'}\t${f ?? '\\N'}\n`;
+        `${h ?? '\\N'}\t${t ?? '\\N'}\t${f ?? '\\N'}\t${type?.[i] ?? '\\N'}\n`;
     }
     return Buffer.from(lines.join(''));
   }

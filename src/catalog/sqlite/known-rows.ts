@@ -1,3 +1,4 @@
+import { outermostFolders } from '../../model/paths.js';
 import { halvesOf } from '../../model/records.js';
 import { joinChunks } from '../known-rows.js';
 import type { KnownRows } from '../store.js';
@@ -15,7 +16,7 @@ const HALVES = (column: string) =>
 const SELECT = `SELECT count(*), max(path), CAST(group_concat(path, '') AS BLOB), json_group_array(length(path)),
   json_group_array(id), ${HALVES('dev')}, ${HALVES('ino')}, json_group_array(size), ${HALVES('mtime_ns')},
   ${HALVES('ctime_ns')}, json_group_array(hash_alg), json_group_array(head_hash), json_group_array(tail_hash),
-  json_group_array(full_hash)
+  json_group_array(full_hash), json_group_array(type)
   FROM (SELECT * FROM files WHERE gone_at IS NULL AND path >= ? AND path < ? ORDER BY path LIMIT ?)`;
 
 type Chunk = [count: number, last: Buffer | null, paths: Buffer | null, ...json: string[]];
@@ -73,6 +74,7 @@ function toColumns(chunk: Chunk): KnownRows {
     head: hashes[1]!,
     tail: hashes[2]!,
     full: hashes[3]!,
+    type: hashes[4]!,
   };
   interleave(halvesOf(known.dev), devHigh!, devLow!);
   interleave(halvesOf(known.ino), inoHigh!, inoLow!);
@@ -96,15 +98,7 @@ function interleave(halves: Uint32Array, high: number[], low: number[]): void {
  * `[base/, base0)` ('0' follows '/'); paths hold no NUL.
  */
 function ranges(roots: readonly string[]): [Buffer, Buffer][] {
-  const bases = [...new Set(roots.map((r) => (r.endsWith('/') ? r.slice(0, -1) : r)))]
-    .map((r) => Buffer.from(r))
-    .sort((a, b) => Buffer.compare(a, b));
-  const outer = bases.filter(
-    (b) =>
-      !bases.some(
-        (a) => a !== b && b.length > a.length && b[a.length] === 0x2f && a.equals(b.subarray(0, a.length)),
-      ),
-  );
+  const outer = outermostFolders(roots.map((r) => Buffer.from(r.endsWith('/') ? r.slice(0, -1) : r)));
   return outer
     .flatMap((b): [Buffer, Buffer][] => [
       [b, Buffer.concat([b, Buffer.from([0])])],

@@ -172,6 +172,57 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 11,
+    sql: `
+      -- Each file's type as detected from its first bytes (a MIME type such as image/png), when its head was read;
+      -- null when it never was (a file alone of its size), or no signature matched.
+      ALTER TABLE files ADD COLUMN type TEXT;
+    `,
+  },
+  {
+    version: 12,
+    sql: `
+      -- Read-only entries: files the catalog knows that are no loose files here (the members of an archive; the
+      -- files of a manifest), grouped with loose files by content and never acted on. A container is an archive
+      -- (by its files row, with the identity it was read with: changed or gone, its entries no longer count) or a
+      -- manifest (by a label).
+      CREATE TABLE containers (
+        id              INTEGER PRIMARY KEY,
+        kind            TEXT NOT NULL,     -- archive | manifest
+        file_id         INTEGER,           -- archive: files.id of the archive file
+        label           TEXT,              -- manifest: its label
+        dev             INTEGER,           -- archive: its identity when read
+        ino             INTEGER,
+        size            INTEGER,
+        mtime_ns        INTEGER,
+        ctime_ns        INTEGER,
+        format          TEXT NOT NULL,     -- zip, tar.gz, ... or the manifest's schema
+        hash_alg        TEXT NOT NULL,
+        skipped         TEXT NOT NULL,     -- JSON: entries left out, counted by reason
+        problem_code    TEXT,              -- why reading stopped before the end
+        problem_message TEXT,
+        read_at         INTEGER NOT NULL,  -- wall-clock ms
+        UNIQUE (kind, file_id),
+        UNIQUE (kind, label)
+      );
+      CREATE TABLE entries (
+        container_id INTEGER NOT NULL REFERENCES containers (id) ON DELETE CASCADE,
+        seq          INTEGER NOT NULL,
+        name         TEXT NOT NULL,        -- validated: relative, '/'-separated; a label, never a real path
+        size         INTEGER NOT NULL,
+        mtime_ms     INTEGER,
+        head_hash    TEXT,                 -- by the container's hash_alg; null when unreadable (encrypted)
+        tail_hash    TEXT,
+        full_hash    TEXT,
+        crc32        INTEGER,
+        encrypted    INTEGER NOT NULL DEFAULT 0,
+        type         TEXT,
+        PRIMARY KEY (container_id, seq)
+      ) WITHOUT ROWID;
+      CREATE INDEX entries_by_content ON entries (size, full_hash);
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

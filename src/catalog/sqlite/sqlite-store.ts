@@ -4,6 +4,7 @@ import { Database, type SqliteDatabase, type SqliteStatement } from './driver.js
 import { NodupeError } from '../../core/errors.js';
 import { fromBytes, toBytes, type FsPath } from '../../model/paths.js';
 import type { Journal } from '../../apply/journal.js';
+import type { EntryStore } from '../entries.js';
 import type { FingerprintStore } from '../fingerprints.js';
 import type {
   CatalogCounts,
@@ -20,6 +21,7 @@ import type {
 import type { Content, ContentCopy } from '../copies.js';
 import { machineName } from '../identity.js';
 import { catalogFileProblem, createCatalogFile } from './catalog-file.js';
+import { SqliteEntries } from './entries.js';
 import { SqliteFingerprints } from './fingerprint-store.js';
 import { SqliteJournal } from './journal-store.js';
 import { LATEST_VERSION, MIGRATIONS } from './migrations.js';
@@ -40,13 +42,14 @@ interface FileRow {
   head_hash: string | null;
   tail_hash: string | null;
   full_hash: string | null;
+  type: string | null;
   first_seen: bigint;
   last_seen: bigint;
   last_scan: bigint;
 }
 
 const FILE_COLUMNS = `id, path, dev, ino, size, mtime_ns, ctime_ns, hash_alg, head_hash, tail_hash, full_hash,
-  first_seen, last_seen, last_scan`;
+  first_seen, last_seen, last_scan, type`;
 /** The page cache of a pass over the whole table (pragma units: negative means KiB). */
 const PASS_CACHE_SIZE = -512;
 
@@ -57,6 +60,7 @@ export class SqliteCatalog implements CatalogStore {
   readonly #db: SqliteDatabase;
   #journal: SqliteJournal | undefined;
   #fingerprints: SqliteFingerprints | undefined;
+  #entries: SqliteEntries | undefined;
   #rowWriter: RowWriter | undefined;
   #dataVersion: SqliteStatement | undefined;
 
@@ -447,6 +451,10 @@ export class SqliteCatalog implements CatalogStore {
     return (this.#fingerprints ??= new SqliteFingerprints(this.#db));
   }
 
+  entries(): EntryStore {
+    return (this.#entries ??= new SqliteEntries(this.#db));
+  }
+
   close(): void {
     this.#db.close();
   }
@@ -514,5 +522,6 @@ function toFile(row: FileRow): CatalogFile {
     mtimeNs: row.mtime_ns,
     ctimeNs: row.ctime_ns,
     hashes: toHashes(row.hash_alg, row.head_hash, row.tail_hash, row.full_hash),
+    ...(row.type === null ? {} : { type: row.type }),
   };
 }

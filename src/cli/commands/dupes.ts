@@ -10,16 +10,23 @@ import {
   hasherNamed,
   NodupeError,
   reportFromScan,
+  reportOfTypes,
   type DupesFormat,
   type DupesReport,
+  withArchiveMembers,
+  labelOf,
+  manifestsHashedOtherwise,
+  type EntryKinds,
 } from '../../index.js';
 import type { CliContext } from '../context.js';
-import type { ScanCliOptions } from '../options.js';
+import type { ScanCliOptions, TypeCliOptions } from '../options.js';
 import { dupesFormat, type HabitOptions } from '../habits.js';
 import { openSession, type Session } from '../session.js';
-import { scanPaths } from './scan.js';
+import { archivesOn, scanPaths } from './scan.js';
 
-export type DupesCliOptions = ScanCliOptions & HabitOptions & { allMachines?: boolean };
+export type DupesCliOptions = ScanCliOptions &
+  HabitOptions &
+  TypeCliOptions & { allMachines?: boolean; manifests?: boolean };
 
 /** The built-in output formats' names, for `--help`. */
 export function formatNames(): string[] {
@@ -44,10 +51,15 @@ export async function dupesCommand(
     paths.length === 0 ? 'read' : 'scan',
   );
   try {
-    const report: DupesReport =
+    const all: DupesReport =
       paths.length > 0
         ? { ...reportFromScan(await scanPaths(paths, options, session, ctx)), rootsAsTyped: paths }
         : catalogReport(session, options);
+    const kinds = { archives: archivesOn(options, session), manifests: options.manifests ?? false };
+    const report = reportOfTypes(
+      kinds.archives || kinds.manifests ? withMembers(all, format!, session, options, kinds) : all,
+      options.type ?? [],
+    );
     // Progress is finished before results are printed, so the two never interleave on a terminal; the
     // plugins stay up until then (a format may be a plugin's).
     session.endProgress();
@@ -79,9 +91,48 @@ export function catalogReport(session: Session, options: ScanCliOptions): DupesR
   return report;
 }
 
+/**
+ * The report with archive members (and imported manifests' files) in its groups, when the format shows them (a
+ * format that does not is told).
+ */
+function withMembers(
+  report: DupesReport,
+  format: DupesFormat,
+  session: Session,
+  options: ScanCliOptions,
+  kinds: EntryKinds,
+): DupesReport {
+  if (kinds.manifests) warnAboutManifests(session, report.algorithm);
+  if (format.archiveMembers) {
+    return withArchiveMembers(report, session.catalog, options.includeEmpty ?? false, kinds);
+  }
+  session.warn(`--format ${format.name} shows no archive members: only the groups of loose files follow`);
+  return report;
+}
+
+/** `--manifests` with none imported, or one hashed by another algorithm, must not look like "no copies there". */
+function warnAboutManifests(session: Session, algorithm: string): void {
+  const entries = session.catalog.entries();
+  if (entries.containers('manifest').length === 0) {
+    session.warn('no manifest is imported: `nodupe scan --from-manifest FILE` imports one');
+  }
+  for (const m of manifestsHashedOtherwise(entries, algorithm)) {
+    session.warn(
+      `the manifest ${JSON.stringify(labelOf(m))} is hashed by ${m.algorithm}, the groups by ${algorithm}: ` +
+        `its files join no group (pass --hash ${m.algorithm}, or import a manifest written with --hash ${algorithm})`,
+    );
+  }
+}
+
 /** `dupes --all-machines`: the groups across every machine of a shared catalog (scanning PATHs first when given). */
 async function allMachinesCommand(paths: string[], options: DupesCliOptions, ctx: CliContext): Promise<void> {
   const format = (options.format ?? 'text') as CopyFormat;
+  if (options.type !== undefined) {
+    throw new NodupeError(
+      'USAGE',
+      '--type is not for --all-machines: the groups across machines carry no types',
+    );
+  }
   if (!(COPY_FORMATS as readonly string[]).includes(format)) {
     throw new NodupeError(
       'BAD_INPUT',

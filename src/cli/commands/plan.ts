@@ -12,6 +12,7 @@ import {
   planToJson,
   planWarnings,
   reportFromScan,
+  reportOfTypes,
   ruleLookup,
   summarizePlan,
   unmatchedRules,
@@ -19,14 +20,20 @@ import {
   type Plan,
 } from '../../index.js';
 import type { CliContext } from '../context.js';
-import { addCommonOptions, addScanOptions, type ScanCliOptions } from '../options.js';
+import {
+  addCommonOptions,
+  addScanOptions,
+  addTypeOption,
+  type ScanCliOptions,
+  type TypeCliOptions,
+} from '../options.js';
 import { addPolicyOptions, resolvePolicy, type PolicyCliOptions } from '../policy-options.js';
-import { openSession } from '../session.js';
-import { checkOutputFile, isStdout, STDOUT, writeOutputFile } from '../output-file.js';
+import { catalogLocation, openSession } from '../session.js';
+import { checkOutputFile, isStdout, ownPlaces, STDOUT, writeOutputFile } from '../output-file.js';
 import { catalogReport } from './dupes.js';
-import { scanPaths } from './scan.js';
+import { archivesOn, scanPaths } from './scan.js';
 
-interface PlanCliOptions extends ScanCliOptions, PolicyCliOptions {
+interface PlanCliOptions extends ScanCliOptions, PolicyCliOptions, TypeCliOptions {
   output?: string;
   format: 'json' | 'csv';
   explain?: boolean;
@@ -34,7 +41,10 @@ interface PlanCliOptions extends ScanCliOptions, PolicyCliOptions {
 
 /** `nodupe plan [PATH...] -o plan.json`: chooses keepers by the policy and writes a plan to review. */
 export function planCommand(ctx: CliContext): Command {
-  const { command, rules } = addPolicyOptions(addScanOptions(addCommonOptions(new Command('plan'))), ctx.cwd);
+  const { command, rules } = addPolicyOptions(
+    addTypeOption(addScanOptions(addCommonOptions(new Command('plan')))),
+    ctx.cwd,
+  );
   return command
     .description(
       'choose keepers by rules and write a plan that `nodupe apply` carries out (scans PATHs first when given)',
@@ -55,18 +65,27 @@ export function planCommand(ctx: CliContext): Command {
         (plugins, config) => {
           hasherNamed(plugins, options.hash);
           policy = resolvePolicy(options, rules, config, ruleLookup(plugins));
-          if (options.output !== undefined) checkOutputFile(ctx, options.output);
+          if (options.output !== undefined) {
+            checkOutputFile(
+              ctx,
+              options.output,
+              ownPlaces(ctx, catalogLocation(options.catalog, config, ctx)),
+            );
+          }
         },
         paths.length === 0 ? 'read' : 'scan',
       );
+      const own = ownPlaces(ctx, session.catalog.location, session.catalog);
       let plan: Plan;
       try {
         const known = ruleLookup(session.plugins);
         const { policy: keepers, action, to } = policy!;
-        const report =
+        const report = reportOfTypes(
           paths.length > 0
             ? reportFromScan(await scanPaths(paths, options, session, ctx))
-            : catalogReport(session, options);
+            : catalogReport(session, options),
+          options.type ?? [],
+        );
         for (const u of report.unfinished ?? []) session.warn(describeUnfinished(u));
         plan = buildPlan(
           report.groups,
@@ -82,12 +101,18 @@ export function planCommand(ctx: CliContext): Command {
         );
         for (const rule of unmatchedRules(keepers.rules, report.groups))
           session.warn(unmatchedRuleWarning(rule));
+        if (archivesOn(options, session)) {
+          session.warn(
+            'archive members are never in a plan, and a loose file whose other copies are all inside archives is ' +
+              'left alone (`nodupe dupes --archives` lists them)',
+          );
+        }
         if (policy!.from !== undefined) session.warn(`policy from ${policy!.from}`);
       } finally {
         await session.close();
       }
       const text = options.format === 'csv' ? planToCsv(plan) : planToJson(plan);
-      writeOutputFile(ctx, options.output ?? STDOUT, text, (message) => session.warn(message));
+      writeOutputFile(ctx, options.output ?? STDOUT, text, (message) => session.warn(message), { own });
       if (options.explain) explain(plan, ctx);
       const s = summarizePlan(plan);
       if (!options.quiet) {

@@ -4,6 +4,7 @@ import type { ScanCliOptions } from '../options.js';
 import {
   count,
   dataDir,
+  describeArchives,
   describeProblem,
   displayPath,
   formatBytes,
@@ -15,6 +16,12 @@ import {
   ownFolders,
 } from '../../index.js';
 import { openSession, resolveRoots, type Session } from '../session.js';
+import {
+  forgetManifestCommand,
+  importManifestCommand,
+  manifestRequest,
+  type ManifestScanCliOptions,
+} from './scan-from-manifest.js';
 
 /** Scans the paths with the command line's options, reporting problems on stderr. */
 export async function scanPaths(
@@ -41,6 +48,7 @@ export async function scanPaths(
     oneFileSystem: options.oneFileSystem ?? false,
     ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }),
     includeEmpty: options.includeEmpty ?? false,
+    archives: archivesOn(options, session),
     algorithm: options.hash,
     // Quarantined copies and snapshots are nodupe's, not the user's duplicates.
     skipFolders: ownFolders(session.catalog, dataDir(ctx.env)),
@@ -63,11 +71,20 @@ export async function scanPaths(
     clock: ctx.clock,
     signal: ctx.signal,
   });
-  if (report.problems.length > 0) {
+  const archiveProblems = report.problems.filter((p) => p.op === 'archive');
+  if (archiveProblems.length > 0) {
+    // Named always: an archive read only in part is not a file that could not be read at all.
     session.warn(
-      `${count(report.problems.length, 'file or folder', 'files or folders')} could not be read${options.verbose ? ':' : ' (--verbose lists them)'}`,
+      `${count(archiveProblems.length, 'archive')} could not be read to the end (the members before it are kept):`,
     );
-    if (options.verbose) for (const p of report.problems) session.warn(`  ${describeProblem(p)}`);
+    for (const p of archiveProblems) session.warn(`  ${describeProblem(p)}`);
+  }
+  const otherProblems = report.problems.filter((p) => p.op !== 'archive');
+  if (otherProblems.length > 0) {
+    session.warn(
+      `${count(otherProblems.length, 'file or folder', 'files or folders')} could not be read${options.verbose ? ':' : ' (--verbose lists them)'}`,
+    );
+    if (options.verbose) for (const p of otherProblems) session.warn(`  ${describeProblem(p)}`);
   }
   if (report.changed.length > 0) {
     session.warn(
@@ -87,7 +104,19 @@ export async function scanPaths(
   return report;
 }
 
-export async function scanCommand(paths: string[], options: ScanCliOptions, ctx: CliContext): Promise<void> {
+/** `--archives`, or the config's `archives = true`. */
+export function archivesOn(options: ScanCliOptions, session: Session): boolean {
+  return options.archives ?? session.config.archives ?? false;
+}
+
+export async function scanCommand(
+  paths: string[],
+  options: ScanCliOptions & ManifestScanCliOptions,
+  ctx: CliContext,
+): Promise<void> {
+  const request = manifestRequest(paths, options);
+  if (request === 'import') return importManifestCommand(options.fromManifest!, options, ctx);
+  if (request === 'forget') return forgetManifestCommand(options.forgetManifest!, options, ctx);
   const session = await openSession(options, ctx, (plugins) => hasherNamed(plugins, options.hash));
   try {
     const report = await scanPaths(paths, options, session, ctx);
@@ -95,6 +124,7 @@ export async function scanCommand(paths: string[], options: ScanCliOptions, ctx:
     ctx.stdout.write(
       `scanned ${count(report.files, 'file')} (${formatBytes(report.totalBytes)}) in ${count(report.dirs, 'folder')}; ` +
         `read ${formatBytes(report.bytesRead)}; ${count(report.groups.length, 'duplicate group')}; ` +
+        (report.archives ? `${describeArchives(report.archives)}; ` : '') +
         `catalog: ${shownLocation(session.catalog.location)}\n`,
     );
   } finally {

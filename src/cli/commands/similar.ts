@@ -37,10 +37,10 @@ import {
   type CommonOptions,
   type ScanCliOptions,
 } from '../options.js';
-import { openSession, resolveRoots } from '../session.js';
+import { catalogLocation, openSession, resolveRoots } from '../session.js';
 import { scanPaths } from './scan.js';
 import type { Session } from '../session.js';
-import { checkOutputFile, writeOutputFile } from '../output-file.js';
+import { checkOutputFile, ownPlaces, writeOutputFile } from '../output-file.js';
 
 interface SimilarCliOptions extends ScanCliOptions {
   similarity?: string;
@@ -162,14 +162,16 @@ async function findCommand(
   if ((options.to !== undefined || options.action !== 'quarantine') && options.plan === undefined) {
     throw new NodupeError('USAGE', '--action and --to say what a plan does: add --plan FILE');
   }
-  if (options.plan !== undefined) checkOutputFile(ctx, options.plan);
   // A plugin's detector is known once the plugins are loaded: chosen, and the level read, before the catalog opens.
   let detector = builtinDetector(subject, { rotations: options.rotations ?? true });
   let threshold = similarity(detector, options.similarity);
   const session = await openSession(
     options,
     ctx,
-    (plugins) => {
+    (plugins, config) => {
+      if (options.plan !== undefined) {
+        checkOutputFile(ctx, options.plan, ownPlaces(ctx, catalogLocation(options.catalog, config, ctx)));
+      }
       hasherNamed(plugins, options.hash);
       detector = detectorNamed(
         {
@@ -237,7 +239,9 @@ function writeSimilarPlan(
     { action: options.action, ...(options.to === undefined ? {} : { to: resolve(ctx.cwd, options.to) }) },
   );
   for (const l of left) session.warn(`not in the plan: ${displayPath(l.path)}: ${l.reason}`);
-  writeOutputFile(ctx, file, planToJson(plan), (message) => session.warn(message));
+  writeOutputFile(ctx, file, planToJson(plan), (message) => session.warn(message), {
+    own: ownPlaces(ctx, session.catalog.location, session.catalog),
+  });
   if (!options.quiet) {
     const s = summarizePlan(plan);
     ctx.stderr.write(

@@ -14,8 +14,8 @@ import {
 } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { addCommonOptions, MAX_THREADS, parseCount, parseRate, type CommonOptions } from '../options.js';
-import { openSession } from '../session.js';
-import { checkOutputFile, isStdout, writeOutputFile } from '../output-file.js';
+import { catalogLocation, openSession } from '../session.js';
+import { checkOutputFile, isStdout, ownPlaces, writeOutputFile } from '../output-file.js';
 
 interface VerifyCliOptions extends CommonOptions {
   mode: VerifyMode;
@@ -39,11 +39,18 @@ export function verifyCommand(ctx: CliContext): Command {
       const session = await openSession(
         options,
         ctx,
-        () => {
-          if (options.output !== undefined) checkOutputFile(ctx, options.output);
+        (_plugins, config) => {
+          if (options.output !== undefined) {
+            checkOutputFile(
+              ctx,
+              options.output,
+              ownPlaces(ctx, catalogLocation(options.catalog, config, ctx)),
+            );
+          }
         },
         'read',
       );
+      const own = ownPlaces(ctx, session.catalog.location, session.catalog);
       let report: VerifyReport;
       try {
         report = await verify(session.catalog, {
@@ -72,7 +79,7 @@ export function verifyCommand(ctx: CliContext): Command {
       summary.write(`verified (${checked}): ${count(report.errors.length, 'error')}\n`);
       if (options.output !== undefined) {
         const json = verifyReportJson(report, ctx.clock.wallNow());
-        writeOutputFile(ctx, options.output, json, (message) => session.warn(message));
+        writeOutputFile(ctx, options.output, json, (message) => session.warn(message), { own });
       }
       if (report.errors.length > 0)
         throw new NodupeError('FAILED', `${count(report.errors.length, 'error')} found`);

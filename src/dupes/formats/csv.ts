@@ -1,4 +1,6 @@
 import type { FsPath } from '../../model/paths.js';
+import { extensionMismatch } from '../../types/extensions.js';
+import { groupType } from '../../types/groups.js';
 import type { DupesFormat } from './format.js';
 
 /** RFC 4180 quoting: fields with a comma, quote or line break are quoted, quotes doubled. */
@@ -22,15 +24,21 @@ export function csvPathLine(head: string, path: FsPath, tail: string): string | 
     : Buffer.concat([Buffer.from(head), field, Buffer.from(tail)]);
 }
 
-/** One row per path: group number (from 1), size, hash, path, and whether it is a hard link of the row above. */
+/**
+ * One row per path: group number (from 1), size, hash, path, whether it is a hard link of the row above, the
+ * content's type (empty when unknown), and whether the path's extension promises another type.
+ */
 export const csvFormat: DupesFormat = {
   name: 'csv',
   render(report, out) {
-    out.write('group,size,hash,path,hardlink\n');
+    out.write('group,size,hash,path,hardlink,type,extension_mismatch\n');
     report.groups.forEach((group, i) => {
+      const type = groupType(group);
       for (const file of group.files) {
         file.paths.forEach((path, j) => {
-          out.write(csvPathLine(`${i + 1},${group.size},${group.hash},`, path, `,${j > 0 ? 'yes' : 'no'}\n`));
+          const mismatch = extensionMismatch(path, type) ? 'yes' : 'no';
+          const tail = `,${j > 0 ? 'yes' : 'no'},${csvField(type ?? '')},${mismatch}\n`;
+          out.write(csvPathLine(`${i + 1},${group.size},${group.hash},`, path, tail));
         });
       }
     });

@@ -7,5 +7,10 @@ export interface Output {
 
 export interface DupesFormat {
   readonly name: string;
+  /**
+   * Whether it shows archive members (`DuplicateGroup.members`, groups of fewer than two files among them): only
+   * a format that says so is given them (`dupes --archives`); the others get the loose files' groups.
+   */
+  readonly archiveMembers?: boolean;
   render(report: DupesReport, out: Output): void;
 }

@@ -1,8 +1,15 @@
-import type { DuplicateGroup, PhysicalFile, ScanProblem } from '../../model/groups.js';
+import {
+  memberPath,
+  type ArchiveMemberRef,
+  type DuplicateGroup,
+  type PhysicalFile,
+  type ScanProblem,
+} from '../../model/groups.js';
 import { jsonPath } from '../../model/paths.js';
+import { fileMismatch, groupType } from '../../types/groups.js';
 import type { DupesFormat } from './format.js';
 
-function jsonFile(file: PhysicalFile) {
+function jsonFile(file: PhysicalFile, type: string | undefined) {
   return {
     ...jsonPath(file.paths[0]!),
     links: file.paths.slice(1).map(jsonPath),
@@ -10,15 +17,33 @@ function jsonFile(file: PhysicalFile) {
     dev: String(file.dev),
     ino: String(file.ino),
     mtimeNs: String(file.mtimeNs),
+    extensionMismatch: fileMismatch(file, type),
   };
 }
 
 export function jsonGroup(group: DuplicateGroup) {
+  const type = groupType(group);
   return {
     size: group.size,
     hash: group.hash,
-    reclaimableBytes: group.size * (group.files.length - 1),
-    files: group.files.map(jsonFile),
+    type: type ?? null,
+    reclaimableBytes: group.size * Math.max(0, group.files.length - 1),
+    files: group.files.map((file) => jsonFile(file, type)),
+    ...(group.members ? { members: group.members.map(jsonMember) } : {}),
+  };
+}
+
+/**
+ * A member: shown as `ARCHIVE!/member` and marked as inside an archive, or as `LABEL:/path` and marked as listed
+ * in an imported manifest (read-only, never acted on).
+ */
+function jsonMember(m: ArchiveMemberRef) {
+  return {
+    ...jsonPath(memberPath(m)),
+    ...(m.manifest
+      ? { manifest: { label: m.archive, path: m.member } }
+      : { archive: { ...jsonPath(m.archive), member: m.member } }),
+    mtime: m.mtimeMs === undefined ? null : new Date(m.mtimeMs).toISOString(),
   };
 }
 
@@ -29,6 +54,7 @@ function jsonProblem(p: ScanProblem) {
 /** One document, schema `nodupe.dupes/1` (documented in the README). */
 export const jsonFormat: DupesFormat = {
   name: 'json',
+  archiveMembers: true,
   render(report, out) {
     const doc = {
       schema: 'nodupe.dupes/1',
@@ -39,6 +65,15 @@ export const jsonFormat: DupesFormat = {
       groups: GROUPS,
       problems: report.problems.map(jsonProblem),
       changed: report.changed.map(jsonPath),
+      ...(report.sameFolders
+        ? {
+            sameFolders: report.sameFolders.map((s) => ({
+              archive: jsonPath(s.archive),
+              folder: jsonPath(s.folder),
+              files: s.files,
+            })),
+          }
+        : {}),
       ...(report.unfinished
         ? {
             unfinishedScans: report.unfinished.map((u) => ({
@@ -72,6 +107,7 @@ const GROUPS = '\u0000nodupe groups\u0000';
 /** One group a line, written as it is produced: for pipes into jq and the like. */
 export const ndjsonFormat: DupesFormat = {
   name: 'ndjson',
+  archiveMembers: true,
   render(report, out) {
     for (const group of report.groups) out.write(`${JSON.stringify(jsonGroup(group))}\n`);
   },

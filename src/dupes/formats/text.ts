@@ -1,4 +1,8 @@
+import { printableName } from '../../archive/names.js';
 import { count, formatBytes } from '../../core/format.js';
+import { fileMismatch, groupType } from '../../types/groups.js';
+import { memberPath } from '../../model/groups.js';
+import { displayPath } from '../../model/paths.js';
 import type { DupesReport } from '../report.js';
 import type { DupesFormat, Output } from './format.js';
 
@@ -16,16 +20,20 @@ export function sizeLine(size: number): string {
 }
 
 /**
- * Each group's paths, one a line, each group followed by a blank line. A member's other hard links follow it,
- * indented with `=`, then the paths through followed symbolic links that reach it, with `~`. Paths that are
- * not UTF-8 are written as their raw bytes.
+ * Each group's paths, one a line, each group followed by a blank line; a group whose content's type is known
+ * starts with a `type: image/png` line. A member's other hard links follow it, indented with `=`, then the paths
+ * through followed symbolic links that reach it, with `~`; a member whose extension promises another type than
+ * its content has is followed by a line indented with `!`. Paths that are not UTF-8 are written as raw bytes.
  */
 function writeGroups(report: DupesReport, out: Output, options: GroupOptions = {}): void {
   for (const group of report.groups) {
     if (options.sizes) out.write(sizeLine(group.size));
+    const type = groupType(group);
+    if (type !== undefined) out.write(`type: ${type}\n`);
     for (const file of options.omitFirst ? group.files.slice(1) : group.files) {
       out.write(file.paths[0]!);
       out.write('\n');
+      if (fileMismatch(file, type)) out.write(`  ! its extension does not match its content (${type})\n`);
       for (const link of file.paths.slice(1)) {
         out.write('  = ');
         out.write(link);
@@ -37,7 +45,19 @@ function writeGroups(report: DupesReport, out: Output, options: GroupOptions = {
         out.write('\n');
       }
     }
+    // Inside an archive, or listed in an imported manifest (a disk not mounted now): read-only, never acted on.
+    for (const member of group.members ?? []) {
+      out.write(member.manifest ? '[manifest] ' : '[archive] ');
+      // A member's name comes from the archive (or manifest): shown escaped; the container's path as it is.
+      out.write(memberPath({ ...member, member: printableName(member.member) }));
+      out.write('\n');
+    }
     out.write('\n');
+  }
+  for (const same of report.sameFolders ?? []) {
+    out.write(
+      `same files: ${displayPath(same.archive)} and the folder ${displayPath(same.folder)} (${count(same.files, 'file')})\n`,
+    );
   }
 }
 
@@ -45,6 +65,7 @@ function writeGroups(report: DupesReport, out: Output, options: GroupOptions = {
 export function textStyle(options: GroupOptions): DupesFormat {
   return {
     name: 'text',
+    archiveMembers: true,
     render(report, out) {
       writeGroups(report, out, options);
       const s = report.summary;
@@ -52,6 +73,18 @@ export function textStyle(options: GroupOptions): DupesFormat {
         `${count(s.groups, 'group')}, ${count(s.redundant, 'redundant file')}, ` +
           `${formatBytes(s.reclaimableBytes)} reclaimable`,
       );
+      if (s.extensionMismatches !== undefined) {
+        out.write(`, ${count(s.extensionMismatches, 'extension mismatch', 'extension mismatches')}`);
+      }
+      if (s.members !== undefined) {
+        // Members are an archive's, or an imported manifest's files (a disk not mounted now).
+        const listed = report.groups.reduce(
+          (n, g) => n + (g.members?.filter((m) => m.manifest).length ?? 0),
+          0,
+        );
+        if (s.members > listed) out.write(`, ${count(s.members - listed, 'archive member')} (read-only)`);
+        if (listed > 0) out.write(`, ${count(listed, 'copy', 'copies')} in imported manifests (read-only)`);
+      }
       if (report.scan) {
         out.write(` (scanned ${count(report.scan.files, 'file')}, ${formatBytes(report.scan.totalBytes)})`);
       }

@@ -1,0 +1,113 @@
+/**
+ * What reading one archive yields: its members, each hashed as it streamed, what was skipped and why, and a
+ * problem when the archive could not be read to its end. Nothing of an archive is ever written to disk.
+ */
+
+/** The archive formats read, by their content (the name only picks the files to try). */
+export type ArchiveFormat = 'zip' | 'tar' | 'tar.gz' | 'tar.bz2' | 'tar.xz' | 'tar.zst' | '7z';
+
+/**
+ * One regular-file member. `name` is validated: relative, `/`-separated, no `.` or `..` part, no backslash, no
+ * NUL, at most 4,096 bytes; it is a label shown after `ARCHIVE!/`, never joined onto a real path.
+ */
+export interface ArchiveMember {
+  name: string;
+  size: number;
+  /** The member's own modification time (wall-clock ms), when the archive records one. */
+  mtimeMs: number | undefined;
+  /**
+   * Hashes by the scan's algorithm over the same ranges a scan hashes a loose file by (4,096-byte head and
+   * tail blocks, the full content), so members group with loose files. Absent for an encrypted member.
+   */
+  hashes: { head: string; tail: string; full: string } | undefined;
+  /** For an encrypted zip member: what the archive declares (it is grouped with nothing). */
+  crc32?: number;
+  encrypted?: boolean;
+  /** The content's type, detected from its first bytes (undefined: not recognised). */
+  type?: string | undefined;
+}
+
+/**
+ * Why a member was not catalogued. Its name is shown escaped, never used. Folders are not members and are not
+ * listed; a nested archive is an ordinary member (its bytes hashed, never opened).
+ */
+export type SkipReason =
+  /** Absolute, with a `.`/`..`/empty part, a backslash or a NUL, over 4,096 bytes, or not text. */
+  | 'unsafe-name'
+  /** A name that more than one entry has: every copy is skipped (an extraction keeps only one, not always the first). */
+  | 'duplicate-name'
+  | 'symlink'
+  | 'hardlink'
+  | 'device'
+  | 'fifo'
+  /** Another kind of entry whose bytes are not the member's content (a sparse entry, GNU or pax, or a volume entry). */
+  | 'unsupported-kind'
+  /** Stored by a compression method not read here (a zip member's bzip2 or LZMA, say). */
+  | 'unsupported-compression'
+  /** Over the member cap, declared or counted while inflating. */
+  | 'member-too-large'
+  /** A zip member inflating past the ratio cap. */
+  | 'ratio-too-high';
+
+export interface ArchiveSkip {
+  /** The stored name, made printable (control bytes and invalid UTF-8 escaped), cut to 300 characters. */
+  name: string;
+  reason: SkipReason;
+}
+
+/** Limits on what one archive may make nodupe inflate; past one, reading stops with a problem. */
+export interface ArchiveCaps {
+  /** Bytes one member may inflate to (default 4 GiB). */
+  maxMemberBytes: number;
+  /** Bytes all members of one archive may inflate to together (default 64 GiB). */
+  maxTotalBytes: number;
+  /** Inflated bytes per compressed byte, past the first MiB (default 1000). */
+  maxRatio: number;
+  /** Members (of every kind) one archive may hold (default 1,000,000). */
+  maxEntries: number;
+}
+
+export const DEFAULT_ARCHIVE_CAPS: ArchiveCaps = {
+  maxMemberBytes: 4 * 1024 ** 3,
+  maxTotalBytes: 64 * 1024 ** 3,
+  maxRatio: 1000,
+  maxEntries: 1_000_000,
+};
+
+/** Why reading an archive stopped before its end. */
+export type ArchiveProblemCode =
+  /** The file is not what the walk saw (size, mtime, and device and inode when given), or changed while read. */
+  | 'changed'
+  /** The path is no longer a regular file (a link is not followed). */
+  | 'not-regular'
+  /** Opening or reading the file failed (the message says how). */
+  | 'unreadable'
+  /** The content starts with no archive signature read here. */
+  | 'not-an-archive'
+  /** A decompressor or 7-Zip is missing on this machine. */
+  | 'unsupported'
+  /**
+   * Damaged or cut short, a member's bytes not matching its CRC, or a 7z whose encrypted entries cannot be left out
+   * of the extraction alone: the members read (and checked) before it are kept.
+   */
+  | 'corrupt'
+  /** Two zip entries share stored bytes (an overlapping-entry zip bomb). */
+  | 'overlapping-entries'
+  /** A cap was passed (see {@link ArchiveCaps}). */
+  | 'too-many-entries'
+  | 'too-large'
+  | 'ratio-too-high';
+
+export interface ArchiveListing {
+  /** By the content's signature; undefined when it has none (the problem is then 'not-an-archive'). */
+  format: ArchiveFormat | undefined;
+  members: ArchiveMember[];
+  skipped: ArchiveSkip[];
+  /** Stored (compressed) bytes read from the disk: what the rate limiter was asked for. */
+  bytesRead: number;
+  /**
+   * Why reading stopped before the end (corrupt, a cap passed, a format not supported here): the members read
+   * before it are kept. A problem in the scan's report, never a failed scan.
+   */
+  problem?: { code: ArchiveProblemCode; message: string };
+}

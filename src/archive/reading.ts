@@ -1,0 +1,96 @@
+import type { HashState } from '../hash/hashers.js';
+import type { ArchiveFile } from './archive-file.js';
+import type { Inflation } from './caps.js';
+import type { ArchiveMember, ArchiveSkip, SkipReason } from './listing.js';
+import { MemberDigest } from './member-digest.js';
+import { safeName, shownName } from './names.js';
+
+/**
+ * The state of one archive being read, shared by every format's reader: the file, the hashing of members, the
+ * caps, and what has been listed so far (kept when reading stops early).
+ */
+export class Reading {
+  readonly members: ArchiveMember[] = [];
+  readonly skipped: ArchiveSkip[] = [];
+  readonly digest: MemberDigest;
+  readonly #names = new Set<string>();
+  readonly #repeated = new Set<string>();
+  /**
+   * Set by a reader that has seen every entry's name before hashing any (7z): a wanted member is then known not
+   * to be repeated later, and the read may stop once it is hashed.
+   */
+  namesComplete = false;
+
+  constructor(
+    readonly file: ArchiveFile,
+    state: HashState,
+    readonly inflation: Inflation,
+    /** Set when one member is wanted (its hashes checked again): the others are passed over unhashed. */
+    readonly only: string | undefined,
+  ) {
+    this.digest = new MemberDigest(state);
+  }
+
+  /**
+   * When one member was wanted and has been hashed, and no later entry can repeat its name: the reader may stop.
+   */
+  get done(): boolean {
+    return this.only !== undefined && this.namesComplete && this.members.length > 0;
+  }
+
+  /**
+   * A regular member's label from its stored name, or undefined (recorded as skipped) when the name is unsafe
+   * or repeats another entry's. Every copy of a repeated name is skipped, the ones already read dropped: which
+   * copy an extraction leaves in place varies (`tar x` keeps the last), so no copy's content is the name's.
+   */
+  memberName(stored: Uint8Array, legacy: 'cp437' | 'none'): string | undefined {
+    const name = safeName(stored, legacy);
+    if (name === undefined) return this.skip(stored, 'unsafe-name');
+    if (this.#claim(name)) return name;
+    return this.skip(stored, 'duplicate-name');
+  }
+
+  /**
+   * An entry skipped for its kind (a link, a device…): its name still counts, for an extraction would put it
+   * where a regular member of the same name is.
+   */
+  skipKind(stored: Uint8Array, legacy: 'cp437' | 'none', reason: SkipReason): void {
+    const name = safeName(stored, legacy);
+    if (name !== undefined) this.#claim(name);
+    this.skip(stored, reason);
+  }
+
+  /** Whether `name` is the first entry's of its name; if not, the member of that name read so far is dropped. */
+  #claim(name: string): boolean {
+    if (!this.#names.has(name)) {
+      this.#names.add(name);
+      return true;
+    }
+    if (!this.#repeated.has(name)) {
+      this.#repeated.add(name);
+      const first = this.members.findIndex((m) => m.name === name);
+      if (first >= 0) {
+        this.members.splice(first, 1);
+        this.skip(name, 'duplicate-name');
+      }
+    }
+    return false;
+  }
+
+  /** Whether the member named so is to be hashed (every one, unless one is wanted). */
+  wants(name: string): boolean {
+    return this.only === undefined || this.only === name;
+  }
+
+  skip(stored: Uint8Array | string, reason: SkipReason): undefined {
+    const bytes = typeof stored === 'string' ? Buffer.from(stored) : stored;
+    if (this.only === undefined) this.skipped.push({ name: shownName(bytes), reason });
+    return undefined;
+  }
+
+  add(member: ArchiveMember): void {
+    // A copy of a repeated name still streaming when the repeat was listed (7z names are all known first).
+    if (this.#repeated.has(member.name)) this.skip(member.name, 'duplicate-name');
+    else this.members.push(member);
+  }
+}

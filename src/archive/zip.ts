@@ -1,0 +1,198 @@
+import type { Readable } from 'node:stream';
+import { crc32 } from 'node:zlib';
+import yauzl, { type Entry, type ZipFile } from 'yauzl';
+import type { ArchiveFile } from './archive-file.js';
+import { ArchiveStop, overRatio } from './caps.js';
+import type { SkipReason } from './listing.js';
+import { shownName } from './names.js';
+import type { Reading } from './reading.js';
+
+/** A zip entry's stored bytes start after a 30-byte local header and its name (then an extra field). */
+const LOCAL_HEADER = 30;
+/** The "made by" systems whose external attributes carry a Unix mode: Unix and macOS. */
+const UNIX_SYSTEMS = new Set([3, 19]);
+
+/**
+ * Reads a zip through yauzl, its names left undecoded and checked here. The central directory is read first:
+ * entries whose stored bytes overlap (the "better zip bomb") refuse the whole archive; then each member is
+ * inflated and hashed, its bytes counted as they come out, so declared sizes are never trusted.
+ */
+export async function readZip(reading: Reading): Promise<void> {
+  const zip = await yauzl.fromRandomAccessReaderPromise(new FileReader(reading.file), reading.file.size, {
+    autoClose: false,
+    lazyEntries: true,
+    decodeStrings: false,
+    validateEntrySizes: true,
+    strictFileNames: false,
+  });
+  try {
+    let stop: ArchiveStop | undefined;
+    const entries: Entry[] = [];
+    try {
+      for (let entry = await nextEntry(zip); entry; entry = await nextEntry(zip)) {
+        reading.inflation.entry();
+        entries.push(entry);
+      }
+    } catch (error) {
+      if (!(error instanceof ArchiveStop)) throw error;
+      stop = error;
+    }
+    refuseOverlaps(entries);
+    for (const entry of entries) {
+      await readEntry(reading, zip, entry);
+      if (reading.done) return;
+    }
+    if (stop) throw stop;
+  } finally {
+    zip.close();
+  }
+}
+
+async function readEntry(reading: Reading, zip: ZipFile, entry: Entry): Promise<void> {
+  const stored = entry.fileNameRaw;
+  const kind = entryKind(entry);
+  if (kind === 'folder') return;
+  const legacy = (entry.generalPurposeBitFlag & 0x800) === 0 ? 'cp437' : 'none';
+  if (kind !== 'file') {
+    reading.skipKind(stored, legacy, kind);
+    return;
+  }
+  const name = reading.memberName(stored, legacy);
+  if (name === undefined || !reading.wants(name)) return;
+  const mtimeMs = entry.getLastModDate().getTime();
+  if (entry.isEncrypted()) {
+    reading.add({
+      name,
+      size: entry.uncompressedSize,
+      mtimeMs,
+      hashes: undefined,
+      crc32: entry.crc32,
+      encrypted: true,
+    });
+    return;
+  }
+  if (!entry.canDecodeFileData()) {
+    reading.skip(stored, 'unsupported-compression');
+    return;
+  }
+  const caps = reading.inflation.caps;
+  if (entry.uncompressedSize > caps.maxMemberBytes) {
+    reading.skip(stored, 'member-too-large');
+    return;
+  }
+  const stream = await openStream(zip, entry);
+  const digest = reading.digest;
+  digest.start();
+  // yauzl checks sizes, not the CRC: a member is kept only when its bytes are the ones the archive lists.
+  let crc = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      digest.update(chunk);
+      crc = crc32(chunk, crc);
+      reading.inflation.inflated(chunk.length, reading.file.bytesRead);
+      // Counted here, not by the header: a member that inflates past the caps is dropped mid-stream.
+      const over: SkipReason | undefined =
+        digest.size > caps.maxMemberBytes
+          ? 'member-too-large'
+          : overRatio(digest.size, entry.compressedSize, caps.maxRatio)
+            ? 'ratio-too-high'
+            : undefined;
+      if (over) {
+        reading.skip(stored, over);
+        return;
+      }
+    }
+  } catch (error) {
+    if (error instanceof ArchiveStop) throw error;
+    throw new ArchiveStop('corrupt', `${name}: ${(error as Error).message}`);
+  } finally {
+    stream.destroy();
+  }
+  if (crc !== entry.crc32) throw new ArchiveStop('corrupt', `${name}: its bytes do not match its CRC`);
+  reading.add({ name, mtimeMs, ...digest.finish() });
+}
+
+/** What an entry is: a regular file, a folder, or a kind that is skipped. */
+function entryKind(entry: Entry): 'file' | 'folder' | SkipReason {
+  const name = entry.fileNameRaw;
+  if (name[name.length - 1] === 0x2f) return 'folder';
+  if (!UNIX_SYSTEMS.has(entry.versionMadeBy >> 8)) return 'file';
+  const type = (entry.externalFileAttributes >>> 16) & 0o170000;
+  switch (type) {
+    case 0:
+    case 0o100000:
+      return 'file';
+    case 0o040000:
+      return 'folder';
+    case 0o120000:
+      return 'symlink';
+    case 0o020000:
+    case 0o060000:
+      return 'device';
+    case 0o010000:
+      return 'fifo';
+    default:
+      return 'unsupported-kind';
+  }
+}
+
+/**
+ * Refuses a zip two of whose entries claim the same stored bytes: each entry's bytes take at least its local
+ * header, its name and its compressed size from where the central directory says it starts.
+ */
+function refuseOverlaps(entries: readonly Entry[]): void {
+  const spans = entries
+    .map((e) => ({
+      start: e.relativeOffsetOfLocalHeader,
+      end: e.relativeOffsetOfLocalHeader + LOCAL_HEADER + e.fileNameLength + e.compressedSize,
+    }))
+    .sort((a, b) => a.start - b.start);
+  for (let i = 1; i < spans.length; i++) {
+    if (spans[i]!.start < spans[i - 1]!.end) {
+      throw new ArchiveStop(
+        'overlapping-entries',
+        `two entries share stored bytes (at offset ${spans[i]!.start}): an overlapping-entry zip bomb`,
+      );
+    }
+  }
+}
+
+function nextEntry(zip: ZipFile): Promise<Entry | undefined> {
+  return new Promise((resolve, reject) => {
+    const done = (entry: Entry | undefined, error?: Error) => {
+      zip.off('entry', onEntry);
+      zip.off('end', onEnd);
+      zip.off('error', onError);
+      if (error) reject(new ArchiveStop('corrupt', error.message));
+      else resolve(entry);
+    };
+    const onEntry = (entry: Entry) => done(entry);
+    const onEnd = () => done(undefined);
+    const onError = (error: Error) => done(undefined, error);
+    zip.on('entry', onEntry);
+    zip.on('end', onEnd);
+    zip.on('error', onError);
+    zip.readEntry();
+  });
+}
+
+function openStream(zip: ZipFile, entry: Entry): Promise<Readable> {
+  return new Promise((resolve, reject) =>
+    zip.openReadStream(entry, (error, stream) =>
+      error
+        ? reject(new ArchiveStop('corrupt', `${shownName(entry.fileNameRaw)}: ${error.message}`))
+        : resolve(stream),
+    ),
+  );
+}
+
+/** yauzl's reads of the archive, each throttled and counted by the archive file. */
+class FileReader extends yauzl.RandomAccessReader {
+  constructor(private readonly file: ArchiveFile) {
+    super();
+  }
+
+  override _readStreamForRange(start: number, end: number): Readable {
+    return this.file.stream(start, end);
+  }
+}
