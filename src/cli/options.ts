@@ -91,12 +91,31 @@ export function addCommonOptions(command: Command): Command {
     .option('--cpu-prof <file>', 'write a V8 CPU profile of the main thread to <file>');
 }
 
+/** How a command that reads contents reads: `--hash` (unless it is the manifest's), `--threads`, `--max-read-rate`. */
+export function addReadOptions(command: Command, { hash = true }: { hash?: boolean } = {}): Command {
+  if (hash) {
+    command.option(
+      '--hash <algorithm>',
+      `content hash: ${HASH_ALGORITHMS.join(', ')}, or a plugin's`,
+      parseHash,
+      'xxh3',
+    );
+  }
+  return command
+    .option(
+      '--threads <n>',
+      `hashing threads, 1 to ${MAX_THREADS} (default: the number of CPUs)`,
+      parseCount(1, MAX_THREADS),
+    )
+    .option('--max-read-rate <rate>', 'throttle content reads, such as 50MiB/s', parseRate);
+}
+
 /**
  * Options of the commands that scan. fdupes and jdupes need -r to enter folders; nodupe always does, so their
  * -r and -R are taken and change nothing.
  */
 export function addScanOptions(command: Command): Command {
-  return command
+  command
     .hook('preAction', (_command, action) => checkSizes(action.opts()))
     .option('--exclude <glob>', 'leave out files and folders matching (repeatable)', collect)
     .option('--include <glob>', 'keep only files matching (repeatable)', collect)
@@ -110,19 +129,8 @@ export function addScanOptions(command: Command): Command {
     .option(
       '--archives',
       'catalogue the members of zip, tar (.gz, .bz2, .xz, .zst) and 7z archives, read-only, and group them with files',
-    )
-    .option(
-      '--hash <algorithm>',
-      `content hash: ${HASH_ALGORITHMS.join(', ')}, or a plugin's`,
-      parseHash,
-      'xxh3',
-    )
-    .option(
-      '--threads <n>',
-      `hashing threads, 1 to ${MAX_THREADS} (default: the number of CPUs)`,
-      parseCount(1, MAX_THREADS),
-    )
-    .option('--max-read-rate <rate>', 'throttle content reads, such as 50MiB/s', parseRate)
+    );
+  return addReadOptions(command)
     .addOption(
       new Option('-r, --recurse', 'accepted: folders are always scanned recursively').helpGroup(HABITS),
     )

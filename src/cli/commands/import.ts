@@ -5,17 +5,11 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   buildPlan,
   count,
-  describePlanBytes,
   displayPath,
   hasherNamed,
-  HASH_ALGORITHMS,
   NodupeError,
-  planToCsv,
-  planToJson,
-  planWarnings,
   reportFromScan,
   ruleLookup,
-  summarizePlan,
   unmatchedRules,
   unmatchedRuleWarning,
   type DuplicateGroup,
@@ -33,17 +27,11 @@ import {
   type SplitGroup,
 } from '../../index.js';
 import type { CliContext } from '../context.js';
-import {
-  addCommonOptions,
-  MAX_THREADS,
-  parseCount,
-  parseHash,
-  parseRate,
-  type ScanCliOptions,
-} from '../options.js';
-import { checkOutputFile, isStdout, ownPlaces, STDOUT, writeOutputFile } from '../output-file.js';
+import { addCommonOptions, addReadOptions, type ScanCliOptions } from '../options.js';
+import { checkOutputFile, ownPlaces } from '../output-file.js';
 import { addPolicyOptions, resolvePolicy, type PolicyCliOptions } from '../policy-options.js';
 import { catalogLocation, openSession } from '../session.js';
+import { writePlan } from './plan.js';
 import { scanPaths } from './scan.js';
 
 type ImportCliOptions = Omit<ScanCliOptions, 'hidden'> &
@@ -59,7 +47,10 @@ type ImportCliOptions = Omit<ScanCliOptions, 'hidden'> &
  * catalog and grouped by nodupe's own hashes; a group whose files differ comes apart, files gone are said.
  */
 export function importCommand(ctx: CliContext): Command {
-  const { command, rules } = addPolicyOptions(addCommonOptions(new Command('import')), ctx.cwd);
+  const { command, rules } = addPolicyOptions(
+    addReadOptions(addCommonOptions(new Command('import'))),
+    ctx.cwd,
+  );
   return command
     .description(
       'turn the results of fdupes, jdupes, rmlint, fclones or czkawka into a plan (every file re-checked and hashed)',
@@ -80,18 +71,6 @@ export function importCommand(ctx: CliContext): Command {
         .default('json'),
     )
     .option('--include-empty', 'keep empty files the tool reported as duplicates of each other')
-    .option(
-      '--hash <algorithm>',
-      `content hash: ${HASH_ALGORITHMS.join(', ')}, or a plugin's`,
-      parseHash,
-      'xxh3',
-    )
-    .option(
-      '--threads <n>',
-      `hashing threads, 1 to ${MAX_THREADS} (default: the number of CPUs)`,
-      parseCount(1, MAX_THREADS),
-    )
-    .option('--max-read-rate <rate>', 'throttle content reads, such as 50MiB/s', parseRate)
     .action(async (file: string, options: ImportCliOptions) => {
       const peer = readPeerOutput(readInput(file, ctx), options.from);
       const checked = recheck(peer);
@@ -153,18 +132,7 @@ export function importCommand(ctx: CliContext): Command {
       } finally {
         await session.close();
       }
-      const text = options.format === 'csv' ? planToCsv(plan) : planToJson(plan);
-      writeOutputFile(ctx, options.output ?? STDOUT, text, (message) => session.warn(message), {
-        own: places,
-      });
-      const s = summarizePlan(plan);
-      if (!options.quiet) {
-        ctx.stderr.write(
-          `plan ${plan.id}: ${count(s.groups, 'group')}, ${count(s.actions, 'file')} to ${plan.action}, ` +
-            `${describePlanBytes(plan.action, s.bytes)}${isStdout(ctx, options.output ?? STDOUT) ? '' : ` → ${options.output}`}\n`,
-        );
-        for (const warning of planWarnings(plan)) ctx.stderr.write(`nodupe: ${warning}\n`);
-      }
+      writePlan(plan, options, ctx, (message) => session.warn(message), places);
     });
 }
 

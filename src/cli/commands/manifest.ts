@@ -33,14 +33,7 @@ import {
   type ScanReport,
 } from '../../index.js';
 import type { CliContext } from '../context.js';
-import {
-  addCommonOptions,
-  MAX_THREADS,
-  parseCount,
-  parseHash,
-  parseRate,
-  type CommonOptions,
-} from '../options.js';
+import { addCommonOptions, addReadOptions, type CommonOptions } from '../options.js';
 import { catalogLocation, openSession, resolveRoots, type Session } from '../session.js';
 import { isStdout, ownPlaces, writeOutputFile } from '../output-file.js';
 
@@ -67,13 +60,6 @@ interface CompareOptions {
   format: ManifestReportFormat;
 }
 
-/** Options of the subcommands that scan the folder. */
-function withReadOptions(command: Command): Command {
-  return addCommonOptions(command)
-    .option('--threads <n>', `hashing threads, 1 to ${MAX_THREADS}`, parseCount(1, MAX_THREADS))
-    .option('--max-read-rate <rate>', 'throttle content reads, such as 50MiB/s', parseRate);
-}
-
 const formatOption = (what = 'output format') =>
   new Option('--format <format>', what).choices(MANIFEST_REPORT_FORMATS).default('text');
 
@@ -85,7 +71,7 @@ export function manifestCommand(ctx: CliContext): Command {
     .exitOverride()
     .configureOutput({ writeOut: (t) => ctx.stdout.write(t), writeErr: (t) => ctx.stderr.write(t) });
 
-  withReadOptions(command.command('write'))
+  addReadOptions(addCommonOptions(command.command('write')))
     .description(
       `list every regular file below DIR with its size, mtime and content hash (default: into DIR/${MANIFEST_NAME}, ` +
         'replaced whole; unchanged files the catalog holds are not read again)',
@@ -94,12 +80,6 @@ export function manifestCommand(ctx: CliContext): Command {
     .option(
       '-o, --output <file>',
       `where to write the manifest; \`-\`: stdout (default: DIR/${MANIFEST_NAME})`,
-    )
-    .option(
-      '--hash <algorithm>',
-      "content hash: xxh3, xxh128, sha256, blake3, or a plugin's",
-      parseHash,
-      'xxh3',
     )
     .addOption(formatOption("the summary's format (on stderr with `-o -`)"))
     .action(async (dirArg: string, options: WriteOptions) => {
@@ -149,7 +129,8 @@ export function manifestCommand(ctx: CliContext): Command {
       }
     });
 
-  withReadOptions(command.command('verify'))
+  // Verify hashes by the manifest's algorithm.
+  addReadOptions(addCommonOptions(command.command('verify')), { hash: false })
     .description(
       'check DIR against its manifest: missing, changed (size or mtime), corrupted (same size and mtime, other ' +
         'content) and extra files; exit 1 on any difference',

@@ -18,6 +18,7 @@ import {
   unmatchedRules,
   unmatchedRuleWarning,
   type Plan,
+  type OwnPlaces,
 } from '../../index.js';
 import type { CliContext } from '../context.js';
 import {
@@ -111,18 +112,32 @@ export function planCommand(ctx: CliContext): Command {
       } finally {
         await session.close();
       }
-      const text = options.format === 'csv' ? planToCsv(plan) : planToJson(plan);
-      writeOutputFile(ctx, options.output ?? STDOUT, text, (message) => session.warn(message), { own });
-      if (options.explain) explain(plan, ctx);
-      const s = summarizePlan(plan);
-      if (!options.quiet) {
-        ctx.stderr.write(
-          `plan ${plan.id}: ${count(s.groups, 'group')}, ${count(s.actions, 'file')} to ${plan.action}, ` +
-            `${describePlanBytes(plan.action, s.bytes)}${isStdout(ctx, options.output ?? STDOUT) ? '' : ` → ${options.output}`}\n`,
-        );
-        for (const warning of planWarnings(plan)) ctx.stderr.write(`nodupe: ${warning}\n`);
-      }
+      writePlan(plan, options, ctx, (message) => session.warn(message), own);
     });
+}
+
+/**
+ * Writes a plan (json, or csv) where `-o` says, then, unless quiet, its summary and warnings on stderr: what
+ * `plan` and `import` print.
+ */
+export function writePlan(
+  plan: Plan,
+  options: { output?: string; format?: string; quiet?: boolean; explain?: boolean },
+  ctx: CliContext,
+  warn: (message: string) => void,
+  own: OwnPlaces,
+): void {
+  const text = options.format === 'csv' ? planToCsv(plan) : planToJson(plan);
+  writeOutputFile(ctx, options.output ?? STDOUT, text, warn, { own });
+  if (options.explain) explain(plan, ctx);
+  const s = summarizePlan(plan);
+  if (!options.quiet) {
+    ctx.stderr.write(
+      `plan ${plan.id}: ${count(s.groups, 'group')}, ${count(s.actions, 'file')} to ${plan.action}, ` +
+        `${describePlanBytes(plan.action, s.bytes)}${isStdout(ctx, options.output ?? STDOUT) ? '' : ` → ${options.output}`}\n`,
+    );
+    for (const warning of planWarnings(plan)) ctx.stderr.write(`nodupe: ${warning}\n`);
+  }
 }
 
 function explain(plan: Plan, ctx: CliContext): void {

@@ -13,14 +13,7 @@ import {
   ownFolders,
 } from '../../index.js';
 import type { CliContext } from '../context.js';
-import {
-  addCommonOptions,
-  MAX_THREADS,
-  parseCount,
-  parseHash,
-  parseRate,
-  type CommonOptions,
-} from '../options.js';
+import { addCommonOptions, addReadOptions, parseCount, type CommonOptions } from '../options.js';
 import { openSession, resolveRoots } from '../session.js';
 
 export interface WatchCliOptions extends CommonOptions {
@@ -40,7 +33,7 @@ export interface WatchCliOptions extends CommonOptions {
  * (then the command exits 130 or 143, as every command a signal stops).
  */
 export function watchCommand(ctx: CliContext): Command {
-  return addCommonOptions(new Command('watch'))
+  return addReadOptions(addCommonOptions(new Command('watch')))
     .description('keep the catalog current with PATHs and report new duplicates as they appear, until Ctrl-C')
     .argument('<path...>', 'folders to watch')
     .addOption(
@@ -56,9 +49,6 @@ export function watchCommand(ctx: CliContext): Command {
     )
     .option('--poll', 'poll the folders instead of watching them (network file systems)')
     .option('--poll-interval <ms>', 'how often to poll, when polling', parseCount(100), 5_000)
-    .option('--hash <algorithm>', 'content hash (as scan)', parseHash, 'xxh3')
-    .option(`--threads <n>`, `hashing threads, 1 to ${MAX_THREADS}`, parseCount(1, MAX_THREADS))
-    .option('--max-read-rate <rate>', 'throttle content reads, such as 50MiB/s', parseRate)
     .option('--include-empty', 'report empty files as duplicates of each other')
     .action((paths: string[], options: WatchCliOptions) => watchPaths(paths, options, ctx));
 }
