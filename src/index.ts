@@ -171,6 +171,7 @@ export {
   PEER_FORMAT_NAMES,
   PEER_FORMATS,
   readPeerBytes,
+  readPeerStream,
   readPeerOutput,
   recheck,
   regroup,

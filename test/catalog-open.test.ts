@@ -252,3 +252,19 @@ describe('a whole catalog', () => {
     await expectRefused(['scan', 't'], /is not a database/);
   });
 });
+
+describe('a catalog whose folder cannot be made', () => {
+  it('is refused with a clear message and exit 2, no stack', async () => {
+    dir.write('a-file', 'not a folder\n');
+    // The default catalog, in a data folder that cannot be made (here under a file; as another user, under a
+    // folder of root's).
+    const { code, stderr } = await runCli(['scan', dir.root], {
+      cwd: dir.root,
+      env: { ...process.env, XDG_DATA_HOME: dir.path('a-file/sub') },
+    });
+    expect(code).toBe(2);
+    expect(stderr).toContain(`cannot make the catalog's folder ${dir.path('a-file/sub/nodupe')}`);
+    expect(stderr).toContain('--catalog FILE puts the catalog elsewhere');
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+});

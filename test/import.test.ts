@@ -1,8 +1,11 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Plan } from '../src/plan/plan.js';
 import { runCli, scratchEnv } from './helpers/cli.js';
+import { eventually } from './helpers/eventually.js';
 import { peerToolAvailable, runPeerTool, type PeerTool } from './helpers/peer-tools.js';
 import { scratch } from './helpers/tree.js';
 
@@ -299,5 +302,34 @@ describe('nodupe import trusts nothing the tool said', () => {
     expect(wrong.run.code).toBe(2);
     expect(wrong.run.stderr).toContain('rmlint JSON');
     expect((await nodupe('import', dir.path('x'), '--from', 'dupeguru')).code).toBe(2);
+  });
+});
+
+/** Whether process `pid`'s main thread waits for events (Linux: its wait channel): it has nothing left to do. */
+function idle(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/wchan`, 'utf8').includes('epoll_wait');
+  } catch {
+    return false;
+  }
+}
+
+describe.skipIf(process.platform !== 'linux')('nodupe import - (a process, stdin a pipe)', () => {
+  it('waits for a tool that has not written yet, instead of failing on the empty pipe', async () => {
+    const bin = fileURLToPath(new URL('../bin/nodupe.js', import.meta.url));
+    const child = spawn(
+      process.execPath,
+      [bin, 'import', '-', '--from', 'fdupes', '-o', dir.path('plan.json'), '--no-progress'],
+      { cwd: dir.root, env: { ...process.env, ...env }, stdio: ['pipe', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    // Written only once nodupe waits on the still empty pipe.
+    await eventually(() => idle(child.pid!), 'wait on the empty pipe');
+    child.stdin.end(`${dir.path('t/a/x')}\n${dir.path('t/a/x2')}\n\n`);
+    expect(await exited, stderr).toBe(0);
+    const plan = JSON.parse(readFileSync(dir.path('plan.json'), 'utf8')) as Plan;
+    expect(plan.groups).toHaveLength(1);
   });
 });

@@ -102,6 +102,24 @@ describe('nodupe scan --from-manifest', () => {
     );
   });
 
+  it('shows names from a manifest printable in where and dupes, and refuses a label that is not', async () => {
+    const forged = 'e\u001b[31mX\u001b[0m\n  * here  /home/v/x';
+    dir.write(`b/${forged}`, 'the second file, on A and on the backup disk');
+    const manifest = await writeManifest('b', 'b.jsonl');
+    rmSync(dir.path('b'), { recursive: true });
+    expect((await nodupe(['scan', '--from-manifest', manifest])).code).toBe(0);
+    const where = await nodupe(['where', dir.path('a/two.txt')]);
+    const dupes = await nodupe(['dupes', '--manifests', dir.path('a')]);
+    for (const run of [where, dupes]) {
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toContain('b:/e\\x1b[31mX\\x1b[0m\\x0a  * here  /home/v/x');
+      expect(run.stdout).not.toContain('\u001b');
+    }
+    const bidi = await nodupe(['scan', '--from-manifest', manifest, '--label', 'disk\u202etxt']);
+    expect(bidi.code).toBe(2);
+    expect(bidi.stderr).toContain('holds a control character');
+  });
+
   it('makes plans that never act on a manifest’s file and never keep one', async () => {
     const manifest = await writeManifest('b', 'b.jsonl');
     rmSync(dir.path('b'), { recursive: true });

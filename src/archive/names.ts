@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { printableName } from '../core/printable.js';
 
 /** The longest member name read, in bytes (as the longest path Linux takes). */
 export const MAX_NAME_BYTES = 4096;
@@ -42,23 +43,6 @@ export function shownName(stored: Uint8Array): string {
   const text = Buffer.from(stored.buffer, stored.byteOffset, Math.min(stored.length, 600)).toString('utf8');
   const out = printableName(text, 300);
   return out.length >= 300 ? `${out.slice(0, 299)}…` : out;
-}
-
-/**
- * A member's name as a terminal may show it: control characters (C0, DEL, C1) written as `\\xHH` and U+FFFD (a
- * byte that was not UTF-8) as `\\ufffd`, so a name from an archive can neither move the cursor nor forge a line.
- * Stops once `limit` characters are written.
- */
-export function printableName(text: string, limit = Infinity): string {
-  let out = '';
-  for (const ch of text) {
-    const code = ch.codePointAt(0)!;
-    if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) out += `\\x${code.toString(16).padStart(2, '0')}`;
-    else if (code === 0xfffd) out += '\\ufffd';
-    else out += ch;
-    if (out.length >= limit) break;
-  }
-  return out;
 }
 
 /** The upper half of code page 437, the zip format's encoding for names without its UTF-8 flag. */

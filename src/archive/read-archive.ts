@@ -2,6 +2,7 @@ import type { HashAlgorithm } from '../hash/algorithms.js';
 import { createHashState, type HashState } from '../hash/hashers.js';
 import type { FsPath } from '../model/paths.js';
 import { ArchiveFile, type ArchiveExpect, type ReadHooks } from './archive-file.js';
+import { printableName } from '../core/printable.js';
 import { ArchiveStop, checkCaps, Inflation } from './caps.js';
 import type { ArchiveCaps, ArchiveFormat, ArchiveListing } from './listing.js';
 import { Reading } from './reading.js';
@@ -60,10 +61,12 @@ export async function readArchive(
       throw new ArchiveStop('changed', 'changed while it was read');
     return { format, members: reading.members, skipped: reading.skipped, bytesRead: file.bytesRead };
   } catch (error) {
+    // Messages may hold member names, which come from the archive: printable, so that no name can colour or
+    // forge a line of the report.
     const problem =
       error instanceof ArchiveStop
-        ? { code: error.code, message: error.message }
-        : { code: 'corrupt' as const, message: (error as Error).message };
+        ? { code: error.code, message: printableName(error.message) }
+        : { code: 'corrupt' as const, message: printableName((error as Error).message) };
     // A file that changed under the read explains whatever else went wrong.
     const changed =
       expect !== undefined && problem.code !== 'changed' && !(await file.matches(expect).catch(() => false));

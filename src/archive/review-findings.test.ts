@@ -41,6 +41,17 @@ describe('zip members are held to their CRC', () => {
   });
 });
 
+describe("a problem's message", () => {
+  it('shows a member name from the archive printable: no escape sequence, no forged line', async () => {
+    const name = 'x\u001b[31mRED\u001b[0m\nFORGED \u202etxt.exe';
+    const zip = zipOf([{ name, data: Buffer.from('FAKE'), declaredCrc: 0 }]);
+    const listing = await read('c.zip', zip);
+    expect(listing.problem?.code).toBe('corrupt');
+    expect(listing.problem?.message).toContain('x\\x1b[31mRED\\x1b[0m\\x0aFORGED \\u202etxt.exe');
+    for (const raw of ['\u001b', '\n', '\u202e']) expect(listing.problem?.message).not.toContain(raw);
+  });
+});
+
 describe('tar entries whose stored bytes are not the content', () => {
   it('pax sparse members (GNU.sparse.* keys) and GNU sparse headers are skipped as unsupported-kind', async () => {
     const listing = await read(

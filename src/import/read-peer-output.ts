@@ -62,6 +62,22 @@ export function readPeerBytes(fd: number): Buffer {
 }
 
 /**
+ * Reads another tool's output from a stream (stdin: a pipe, a socket or a terminal, whichever way it was opened)
+ * to its end, refused as soon as it passes {@link MAX_PEER_OUTPUT}.
+ */
+export async function readPeerStream(stream: AsyncIterable<Buffer | string>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of stream) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    chunks.push(bytes);
+    total += bytes.length;
+    if (total > MAX_PEER_OUTPUT) throw tooLarge();
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/**
  * Reads another tool's output: its format detected from the content, or `from` when given. Every path must be
  * absolute. Anything unreadable is a BAD_INPUT error that says what was expected.
  */

@@ -1,4 +1,5 @@
 import type { CatalogEntry, EntryStore, StoredContainer } from '../catalog/entries.js';
+import { printableName } from '../core/printable.js';
 import { NodupeError } from '../core/errors.js';
 import type { HashAlgorithm } from '../model/hashes.js';
 import { MANIFEST_SCHEMA, type Manifest } from './manifest.js';
@@ -22,8 +23,7 @@ export function labelProblem(label: string): string | undefined {
   if (label.length > MAX_LABEL) return `is longer than ${MAX_LABEL} characters`;
   // Shown as LABEL:/path: a slash or a control character would make that line ambiguous.
   if (label.includes('/')) return 'holds a "/"';
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(label)) return 'holds a control character';
+  if (printableName(label) !== label) return 'holds a control character';
   return undefined;
 }
 

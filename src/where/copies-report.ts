@@ -1,5 +1,6 @@
 import type { ContentCopy } from '../catalog/copies.js';
 import { formatBytes } from '../core/format.js';
+import { printableName } from '../core/printable.js';
 import { displayPath, jsonPath } from '../model/paths.js';
 import type { Output } from '../dupes/formats/format.js';
 import type { WhereAnswer } from './where.js';
@@ -18,12 +19,21 @@ function copyJson(copy: ContentCopy) {
   };
 }
 
-/** A copy's line: `*` marks one on this machine (the only kind a plan may act on). */
-function copyLine(copy: ContentCopy, width: number): string {
-  return `  ${copy.local ? '*' : ' '} ${copy.machine.padEnd(width)}  ${displayPath(copy.path)}\n`;
+/**
+ * A copy as text: a path of this machine as it is; another machine's (or an imported manifest's) made printable,
+ * since it comes from elsewhere: no name from there may colour the terminal or forge a line marked `*`.
+ */
+function shown(copy: ContentCopy): string {
+  return copy.local ? displayPath(copy.path) : printableName(displayPath(copy.path));
 }
 
-const machineWidth = (copies: readonly ContentCopy[]) => Math.max(0, ...copies.map((c) => c.machine.length));
+/** A copy's line: `*` marks one on this machine (the only kind a plan may act on). */
+function copyLine(copy: ContentCopy, width: number): string {
+  return `  ${copy.local ? '*' : ' '} ${printableName(copy.machine).padEnd(width)}  ${shown(copy)}\n`;
+}
+
+const machineWidth = (copies: readonly ContentCopy[]) =>
+  Math.max(0, ...copies.map((c) => printableName(c.machine).length));
 
 /** `nodupe where`: each file, then where else its content is. */
 export function renderWhere(answers: readonly WhereAnswer[], format: CopyFormat, output: Output): void {
@@ -52,7 +62,7 @@ export function renderWhere(answers: readonly WhereAnswer[], format: CopyFormat,
     }
     for (const copy of a.sameFile) {
       out(
-        `  (the same file under another name or mount, not a copy: ${copy.machine} ${displayPath(copy.path)})\n`,
+        `  (the same file under another name or mount, not a copy: ${printableName(copy.machine)} ${shown(copy)})\n`,
       );
     }
   }

@@ -95,7 +95,16 @@ export class SqliteCatalog implements CatalogStore {
     if (location !== ':memory:') {
       if (create) {
         // Private, as XDG asks of the folders it names: apply and undo refuse a catalog others could write.
-        mkdirSync(dirname(location), { recursive: true, mode: 0o700 });
+        try {
+          mkdirSync(dirname(location), { recursive: true, mode: 0o700 });
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code;
+          throw new NodupeError(
+            'BAD_INPUT',
+            `cannot make the catalog's folder ${dirname(location)}: ${code === 'EACCES' ? 'permission denied' : (error as Error).message}`,
+            { cause: error, hint: '--catalog FILE puts the catalog elsewhere' },
+          );
+        }
         createCatalogFile(location, initialize);
       } else if (!existsSync(location)) {
         throw new NodupeError(

@@ -19,6 +19,7 @@ import {
   PEER_FORMAT_NAMES,
   PEER_FORMATS,
   readPeerBytes,
+  readPeerStream,
   readPeerOutput,
   recheck,
   regroup,
@@ -72,7 +73,7 @@ export function importCommand(ctx: CliContext): Command {
     )
     .option('--include-empty', 'keep empty files the tool reported as duplicates of each other')
     .action(async (file: string, options: ImportCliOptions) => {
-      const peer = readPeerOutput(readInput(file, ctx), options.from);
+      const peer = readPeerOutput(await readInput(file, ctx), options.from);
       const checked = recheck(peer);
       let policy: ReturnType<typeof resolvePolicy> | undefined;
       const session = await openSession(options, ctx, (plugins, config) => {
@@ -137,9 +138,10 @@ export function importCommand(ctx: CliContext): Command {
 }
 
 /** The file's bytes (`-`: stdin; see `readPeerBytes`); a file that cannot be read, or too large, is bad input. */
-function readInput(file: string, ctx: CliContext): Buffer {
+async function readInput(file: string, ctx: CliContext): Promise<Buffer> {
   try {
-    if (file === '-') return readPeerBytes(0);
+    // Stdin is read as a stream: a pipe or socket from the tool may be empty for a while (and non-blocking).
+    if (file === '-') return await readPeerStream(process.stdin);
     const fd = openSync(resolve(ctx.cwd, file), 'r');
     try {
       return readPeerBytes(fd);

@@ -1,4 +1,4 @@
-import { printableName } from '../../archive/names.js';
+import { printableName } from '../../core/printable.js';
 import { count, formatBytes } from '../../core/format.js';
 import { fileMismatch, groupType } from '../../types/groups.js';
 import { memberPath } from '../../model/groups.js';
