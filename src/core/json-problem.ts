@@ -7,7 +7,8 @@
 export function jsonProblem(error: unknown): string {
   const message = error instanceof Error ? error.message : '';
   if (message === 'Unexpected end of JSON input') return 'it ends too soon';
-  const at = / (?:in|after) JSON at position (\d+)$/.exec(message);
+  // Node 22 and later add ` (line L column C)`.
+  const at = / (?:in|after) JSON at position (\d+)(?: \(line \d+ column \d+\))?$/.exec(message);
   const words = at === null ? '' : message.slice(0, at.index);
   // Only letters and spaces, and the grammar's own characters quoted one by one.
   if (at === null || /^Unexpected token/.test(words) || !/^([A-Za-z -]|'[,:\]}]')*$/.test(words)) {
