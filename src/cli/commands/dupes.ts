@@ -106,7 +106,10 @@ function withMembers(
   if (format.archiveMembers) {
     return withArchiveMembers(report, session.catalog, options.includeEmpty ?? false, kinds);
   }
-  session.warn(`--format ${format.name} shows no archive members: only the groups of loose files follow`);
+  const what = [kinds.archives ? 'archive members' : '', kinds.manifests ? "manifests' files" : '']
+    .filter(Boolean)
+    .join(' or ');
+  session.warn(`--format ${format.name} shows no ${what}: only the groups of loose files follow`);
   return report;
 }
 
