@@ -5,12 +5,10 @@ import {
   checkComparable,
   compareManifests,
   count,
-  dataDir,
   describeProblem,
   displayPath,
   formatBytes,
   hasherNamed,
-  isPostgresLocation,
   jsonPath,
   makeManifest,
   manifestGroups,
@@ -20,7 +18,6 @@ import {
   NodupeError,
   nodeFileOps,
   outputProblem,
-  ownFolders,
   readManifestFile,
   renderComparison,
   renderVerification,
@@ -28,13 +25,12 @@ import {
   writeBuffered,
   type OutputRules,
   type ManifestReportFormat,
-  type ManifestScanOptions,
-  type RegisteredHasher,
   type ScanReport,
 } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { addCommonOptions, addReadOptions, type CommonOptions } from '../options.js';
 import { catalogLocation, openSession, resolveRoots, type Session } from '../session.js';
+import { sessionScanOptions } from './scan.js';
 import { isStdout, ownPlaces, writeOutputFile } from '../output-file.js';
 
 interface ReadOptions extends CommonOptions {
@@ -95,9 +91,8 @@ export function manifestCommand(ctx: CliContext): Command {
       const own = ownPlaces(ctx, session.catalog.location, session.catalog);
       let made;
       try {
-        const hasher = hasherNamed(session.plugins, options.hash);
         made = await makeManifest(dir, {
-          ...scanOptions(session, options, ctx, hasher, options.hash),
+          ...sessionScanOptions(session, options, ctx, options.hash),
           ...(isStdout(ctx, output) ? {} : { manifest: ownPath(resolve(ctx.cwd, output)) }),
         });
         session.endProgress();
@@ -155,9 +150,8 @@ export function manifestCommand(ctx: CliContext): Command {
       const session = await openSession(options, ctx, (plugins) => hasherNamed(plugins, algorithm));
       let verification;
       try {
-        const hasher = hasherNamed(session.plugins, algorithm);
         verification = await verifyManifest(dir, manifest, {
-          ...scanOptions(session, options, ctx, hasher, algorithm),
+          ...sessionScanOptions(session, options, ctx, algorithm),
           manifest: ownPath(file),
           full: options.full ?? false,
         });
@@ -244,39 +238,6 @@ function ownPath(file: string): string {
   } catch {
     return file;
   }
-}
-
-/** The scan's options from the session and the command line. */
-function scanOptions(
-  session: Session,
-  options: ReadOptions,
-  ctx: CliContext,
-  hasher: RegisteredHasher,
-  algorithm: string,
-): ManifestScanOptions {
-  const location = session.catalog.location;
-  return {
-    catalog: session.catalog,
-    algorithm,
-    // Quarantined copies and snapshots are nodupe's, not the user's files; nor is the catalog.
-    skipFolders: ownFolders(session.catalog, dataDir(ctx.env)),
-    skipFiles: isPostgresLocation(location) ? [] : [realpathSync(location)],
-    ...(hasher.module === undefined
-      ? {}
-      : {
-          hasherModule: hasher.module,
-          hasherPlugin: session.plugins.registry.providerOf('hashers', algorithm) ?? hasher.module,
-        }),
-    ...(session.config.plugins.hasherTimeLimitMs === undefined
-      ? {}
-      : { hasherTimeLimitMs: session.config.plugins.hasherTimeLimitMs }),
-    ...(options.threads === undefined ? {} : { threads: options.threads }),
-    ...(options.maxReadRate === undefined ? {} : { maxReadRate: options.maxReadRate }),
-    ...(session.progress ? { progress: session.progress } : {}),
-    ...(session.profiler ? { profiler: session.profiler } : {}),
-    clock: ctx.clock,
-    signal: ctx.signal,
-  };
 }
 
 /** Says on stderr what the scan could not read; returns how many. */

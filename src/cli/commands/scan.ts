@@ -23,6 +23,44 @@ import {
   type ManifestScanCliOptions,
 } from './scan-from-manifest.js';
 
+/**
+ * What every scan a command runs takes from its session and options: the catalog, nodupe's own places left out,
+ * the hasher (a plugin's, watched), the threads, the read rate, progress, profiler, clock and signal.
+ */
+export function sessionScanOptions(
+  session: Session,
+  options: { threads?: number; maxReadRate?: number },
+  ctx: CliContext,
+  algorithm: string,
+) {
+  const hasher = hasherNamed(session.plugins, algorithm);
+  const location = session.catalog.location;
+  return {
+    catalog: session.catalog,
+    algorithm,
+    // Quarantined copies and snapshots are nodupe's, not the user's files.
+    skipFolders: ownFolders(session.catalog, dataDir(ctx.env)),
+    // The catalog itself, wherever --catalog put it (within a scanned folder, it changes under every scan); a
+    // PostgreSQL catalog is no file here.
+    skipFiles: isPostgresLocation(location) ? [] : [realpathSync(location)],
+    ...(hasher.module === undefined
+      ? {}
+      : {
+          hasherModule: hasher.module,
+          hasherPlugin: session.plugins.registry.providerOf('hashers', algorithm) ?? hasher.module,
+        }),
+    ...(session.config.plugins.hasherTimeLimitMs === undefined
+      ? {}
+      : { hasherTimeLimitMs: session.config.plugins.hasherTimeLimitMs }),
+    ...(options.threads === undefined ? {} : { threads: options.threads }),
+    ...(options.maxReadRate === undefined ? {} : { maxReadRate: options.maxReadRate }),
+    ...(session.progress ? { progress: session.progress } : {}),
+    ...(session.profiler ? { profiler: session.profiler } : {}),
+    clock: ctx.clock,
+    signal: ctx.signal,
+  };
+}
+
 /** Scans the paths with the command line's options, reporting problems on stderr. */
 export async function scanPaths(
   paths: readonly string[],
@@ -31,11 +69,10 @@ export async function scanPaths(
   ctx: CliContext,
 ): Promise<ScanReport> {
   const roots = resolveRoots(paths, ctx.cwd);
-  const hasher = hasherNamed(session.plugins, options.hash);
   const matched = new Set<string>();
   const report = await scan({
+    ...sessionScanOptions(session, options, ctx, options.hash),
     roots,
-    catalog: session.catalog,
     filters: {
       ...(options.exclude ? { exclude: options.exclude } : {}),
       ...(options.include ? { include: options.include } : {}),
@@ -49,27 +86,6 @@ export async function scanPaths(
     ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }),
     includeEmpty: options.includeEmpty ?? false,
     archives: archivesOn(options, session),
-    algorithm: options.hash,
-    // Quarantined copies and snapshots are nodupe's, not the user's duplicates.
-    skipFolders: ownFolders(session.catalog, dataDir(ctx.env)),
-    // The catalog itself, wherever --catalog put it (within a scanned folder, it changes under every scan); a
-    // PostgreSQL catalog is no file here.
-    skipFiles: isPostgresLocation(session.catalog.location) ? [] : [realpathSync(session.catalog.location)],
-    ...(hasher.module === undefined
-      ? {}
-      : {
-          hasherModule: hasher.module,
-          hasherPlugin: session.plugins.registry.providerOf('hashers', options.hash) ?? hasher.module,
-        }),
-    ...(session.config.plugins.hasherTimeLimitMs === undefined
-      ? {}
-      : { hasherTimeLimitMs: session.config.plugins.hasherTimeLimitMs }),
-    ...(options.threads === undefined ? {} : { threads: options.threads }),
-    ...(options.maxReadRate === undefined ? {} : { maxReadRate: options.maxReadRate }),
-    ...(session.progress ? { progress: session.progress } : {}),
-    ...(session.profiler ? { profiler: session.profiler } : {}),
-    clock: ctx.clock,
-    signal: ctx.signal,
   });
   const archiveProblems = report.problems.filter((p) => p.op === 'archive');
   if (archiveProblems.length > 0) {
