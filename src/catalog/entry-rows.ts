@@ -83,3 +83,10 @@ export function toEntry(row: EntryRow): StoredEntry {
     ...(row.type === null ? {} : { type: row.type }),
   };
 }
+
+/**
+ * The SQL condition (both stores) that container `c` is live: a manifest, or an archive whose files row is there,
+ * not gone, and unchanged since it was read. Only live containers' entries are read back.
+ */
+export const LIVE = `(c.kind = 'manifest' OR EXISTS (SELECT 1 FROM files f WHERE f.id = c.file_id AND f.gone_at IS NULL
+  AND f.ino = c.ino AND f.size = c.size AND f.mtime_ns = c.mtime_ns AND f.ctime_ns = c.ctime_ns))`;

@@ -6,12 +6,9 @@ import type {
   StoredContainer,
   StoredEntry,
 } from '../entries.js';
-import { toContainer, toEntry, type ContainerRow, type EntryRow } from '../entry-rows.js';
+import { LIVE, toContainer, toEntry, type ContainerRow, type EntryRow } from '../entry-rows.js';
 import type { SyncPostgres } from './sync-client.js';
 
-/** As in SQLite (sqlite/entries.ts): a manifest, or an archive whose row is there, not gone, and unchanged. */
-const LIVE = `(c.kind = 'manifest' OR EXISTS (SELECT 1 FROM files f WHERE f.id = c.file_id AND f.gone_at IS NULL
-  AND f.ino = c.ino AND f.size = c.size AND f.mtime_ns = c.mtime_ns AND f.ctime_ns = c.ctime_ns))`;
 /** Entries per INSERT statement. */
 const CHUNK = 5000;
 

@@ -7,11 +7,7 @@ import type {
   StoredContainer,
   StoredEntry,
 } from '../entries.js';
-import { toContainer, toEntry, type ContainerRow, type EntryRow } from '../entry-rows.js';
-
-/** A container is live while it is a manifest, or an archive whose row is there, not gone, and unchanged. */
-const LIVE = `(c.kind = 'manifest' OR EXISTS (SELECT 1 FROM files f WHERE f.id = c.file_id AND f.gone_at IS NULL
-  AND f.ino = c.ino AND f.size = c.size AND f.mtime_ns = c.mtime_ns AND f.ctime_ns = c.ctime_ns))`;
+import { LIVE, toContainer, toEntry, type ContainerRow, type EntryRow } from '../entry-rows.js';
 
 /** The catalog's `containers` and `entries` tables (migration 12). */
 export class SqliteEntries implements EntryStore {
