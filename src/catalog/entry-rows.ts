@@ -1,4 +1,29 @@
+import { NodupeError } from '../core/errors.js';
 import type { ContainerKey, StoredContainer, StoredEntry } from './entries.js';
+
+/** A value of the entries' tables that nodupe never writes: the catalog was changed by something else. */
+function damagedEntries(what: string): NodupeError {
+  return new NodupeError(
+    'BAD_INPUT',
+    `the catalog's read-only entries (archive members, imported manifests) are damaged: ${what}; nodupe never writes this`,
+  );
+}
+
+function skippedOf(text: unknown): Record<string, number> {
+  try {
+    const value: unknown = JSON.parse(String(text));
+    if (typeof value === 'object' && value !== null && !Array.isArray(value))
+      return value as Record<string, number>;
+  } catch {
+    // said below
+  }
+  throw damagedEntries('a count of skipped members that is not JSON');
+}
+
+function textOf(name: unknown): string {
+  if (typeof name !== 'string') throw damagedEntries('a name that is not text');
+  return name;
+}
 
 /** The rows of the `containers` and `entries` tables as both stores read them, and their one mapping. */
 export interface ContainerRow {
@@ -59,7 +84,7 @@ export function toContainer(row: ContainerRow): StoredContainer {
           },
     format: row.format,
     algorithm: row.hash_alg,
-    skipped: JSON.parse(row.skipped) as Record<string, number>,
+    skipped: skippedOf(row.skipped),
     problem:
       row.problem_code === null ? undefined : { code: row.problem_code, message: row.problem_message ?? '' },
     readAt: Number(row.read_at),
@@ -71,7 +96,7 @@ export function toEntry(row: EntryRow): StoredEntry {
   return {
     container: keyOf(row.kind, row.file_id, row.label),
     algorithm: row.hash_alg,
-    name: row.name,
+    name: textOf(row.name),
     size: Number(row.size),
     mtimeMs: row.mtime_ms === null ? undefined : Number(row.mtime_ms),
     hashes:

@@ -48,8 +48,10 @@ function writeGroups(report: DupesReport, out: Output, options: GroupOptions = {
     // Inside an archive, or listed in an imported manifest (a disk not mounted now): read-only, never acted on.
     for (const member of group.members ?? []) {
       out.write(member.manifest ? '[manifest] ' : '[archive] ');
-      // A member's name comes from the archive (or manifest): shown escaped; the container's path as it is.
-      out.write(memberPath({ ...member, member: printableName(member.member) }));
+      // A member's name comes from the archive (or manifest), a manifest's label from the catalog: shown escaped;
+      // an archive's path (a file here) as it is.
+      const archive = member.manifest ? printableName(displayPath(member.archive)) : member.archive;
+      out.write(memberPath({ ...member, archive, member: printableName(member.member) }));
       out.write('\n');
     }
     out.write('\n');
