@@ -243,3 +243,4 @@ export type { SimilarFolders } from './similar/folders/folder-result.js';
 export { FOLDER_FORMATS, type FolderFormat } from './similar/folder-formats.js';
 export { similarPlan, type SimilarPlan, type SimilarPlanCatalog } from './plan/similar-plan.js';
 export { SIMILAR_OPS, SIMILAR_OPS_REASON, type SimilarBasis, type SimilarOp } from './plan/plan.js';
+export { isMemberKeeperOp, MEMBER_KEEPER_OPS, MEMBER_KEEPER_REASON } from './plan/plan.js';

@@ -21,7 +21,7 @@ import {
 } from './journal.js';
 import { HeldFolders } from './pinned-folder.js';
 import { createHashState, type HashState } from '../hash/hashers.js';
-import { similarRefusal } from '../plan/validate.js';
+import { keeperKey, similarRefusal } from '../plan/validate.js';
 import { QuarantineRoots } from './quarantine.js';
 import { removeRunFolders, RunBounds } from './run-bounds.js';
 import { countAction, LinkTally, noSpace, type SpaceTotals } from './space.js';
@@ -106,14 +106,14 @@ const DEFAULT_BATCH = 2048;
 function itemsOf(plan: Plan): Item[] {
   const items: Item[] = [];
   for (const group of plan.groups) {
-    const keepers = new Map(group.keepers.map((k) => [pathKey(k.path), k]));
+    const keepers = new Map(group.keepers.map((k) => [keeperKey(k.path, k.member), k]));
     const counted = new Set<string>();
     for (const action of group.actions) {
       const inode = `${action.expect.dev}:${action.expect.ino}`;
       items.push({
         seq: items.length,
         action,
-        keeper: keepers.get(pathKey(action.keeper))!,
+        keeper: keepers.get(keeperKey(action.keeper, action.keeperMember))!,
         bytes: counted.has(inode) ? 0 : action.expect.size,
       });
       counted.add(inode);
@@ -405,7 +405,7 @@ async function execute(
                     { ...entry, target: entry.target! },
                     folders,
                     { path: item.action.path, expect: item.action.expect },
-                    item.keeper,
+                    { identity: item.keeper, member: item.keeper.member },
                     dryRun,
                   )
                 : {

@@ -34,7 +34,8 @@ import type { LinkTally } from './space.js';
 import type { MountTable } from '../fs/mounts.js';
 import type { HashState } from '../hash/hashers.js';
 import { checkOwnHash } from './own-hash.js';
-import { SIMILAR_OPS_REASON } from '../plan/plan.js';
+import { isMemberKeeperOp, MEMBER_KEEPER_REASON, SIMILAR_OPS_REASON } from '../plan/plan.js';
+import { compareWithMember } from './member-keeper.js';
 
 /** What one run (apply, resume, purge) shares between its actions. */
 export interface RunContext {
@@ -106,6 +107,15 @@ function nearDuplicateOwners(file: Stat, keeper: Stat): string | undefined {
 }
 
 /**
+ * The keeper a file is compared with: its identity as planned (a purge has none: it holds the keeper to the inode
+ * recorded with the intent), and, when it is a member of the archive at its path, the member's name.
+ */
+export interface KeeperWant {
+  identity: FileIdentity | undefined;
+  member: string | undefined;
+}
+
+/**
  * The file acted on, and what it must still be: the plan's identity (ctime not compared after a rename of ours),
  * and the content hash the plan holds it to (a near-duplicate's own, checked when the run has `nearDuplicates`).
  */
@@ -141,13 +151,13 @@ export async function carryOut(
   entry: EntryView & { target: FsPath },
   folders: FolderMaker,
   file: Subject,
-  keeperWant: FileIdentity | undefined,
+  keeper: KeeperWant,
   dryRun: boolean,
 ): Promise<Done | { reason: string }> {
   const attempt = new Attempt(run, kind, entry);
   let result: Done | string;
   try {
-    result = await attempt.carryOut(folders, file, keeperWant, dryRun);
+    result = await attempt.carryOut(folders, file, keeper, dryRun);
   } catch (error) {
     // An abort (Ctrl-C while waiting for read budget) is no verdict on the file: the action stays an intent.
     if (isAbortError(error)) {
@@ -184,13 +194,17 @@ class Attempt {
   async carryOut(
     folders: FolderMaker,
     file: Subject,
-    keeperWant: FileIdentity | undefined,
+    want: KeeperWant,
     dryRun: boolean,
   ): Promise<Done | string> {
     const { context: run, kind, entry } = this;
     const { ops } = run;
-    // Apply refuses such a plan at its start; this holds the line for any other way in.
+    const keeperWant = want.identity;
+    const member = want.member;
     const near = run.nearDuplicates;
+    // Apply refuses such plans at their start (validatePlan); this holds the line for any other way in.
+    if (member !== undefined && (!isMemberKeeperOp(kind.op) || near !== undefined))
+      return MEMBER_KEEPER_REASON;
     if (near !== undefined) {
       if (kind.destroys) return `a plan of near-duplicates: ${SIMILAR_OPS_REASON}`;
       const guarded = near.guard(file.path, file.expect);
@@ -229,12 +243,19 @@ class Attempt {
       const moved = ownerChange(fileSt, entry.owner);
       if (moved !== undefined) return moved;
     }
+    const how = { limiter: run.limiter, signal: run.signal, exact: kind.destroys };
+    // A keeper inside an archive is streamed out of the archive opened here (never linked to or cloned).
     const compare = (fd: number) =>
-      compareOpen(ops, opened.fd, fd, file.expect.size, {
-        limiter: run.limiter,
-        signal: run.signal,
-        exact: kind.destroys,
-      });
+      member === undefined
+        ? compareOpen(ops, opened.fd, fd, file.expect.size, how)
+        : compareWithMember(
+            ops,
+            opened.fd,
+            { path: entry.keeper, st: keeperSt },
+            member,
+            file.expect.size,
+            how,
+          );
     // Held in a dry run too: opening a folder changes nothing, and one that cannot be opened stops apply.
     const folder = run.held.holding(file.path, fileSt);
     folder.mustBe(entry.folder);

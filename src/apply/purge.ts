@@ -120,7 +120,13 @@ async function purgeRuns(
           report.problems.push({ path: entry.target, reason: changed });
           continue;
         }
-        const outcome = await purgeOne(run, folders, entry, options.dryRun ?? false);
+        const outcome = await purgeOne(
+          run,
+          folders,
+          entry,
+          bounds.keeperMember(entry.seq),
+          options.dryRun ?? false,
+        );
         if ('reason' in outcome) report.problems.push({ path: entry.target, reason: outcome.reason });
         else {
           // A copy found gone (someone removed it) was freed by no purge.
@@ -158,6 +164,7 @@ async function purgeOne(
   run: RunContext,
   folders: FolderMaker,
   entry: JournalEntry,
+  keeperMember: string | undefined,
   dryRun: boolean,
 ): Promise<{ gone: true } | { gone: false; freed: number } | { reason: string }> {
   const { ops } = run;
@@ -200,7 +207,7 @@ async function purgeOne(
     },
     folders,
     { path: copy, expect: entry.expect, ignoreCtime: true },
-    undefined,
+    { identity: undefined, member: keeperMember },
     dryRun,
   );
   if ('reason' in result) {

@@ -48,11 +48,26 @@ export class RunBounds {
     return RunBounds.of(catalogId, runId, journal.planText(runId));
   }
 
-  /** Why the journal's entry must not be followed, or undefined when it is what apply wrote. */
-  problem(entry: EntryTarget): string | undefined {
+  /**
+   * The member of an archive that the action of place `seq` was kept against (see PlannedKeeper.member), as the
+   * run's own plan says: the journal keeps only the archive's path. Ask after `problem` passed.
+   */
+  keeperMember(seq: number): string | undefined {
+    return typeof this.actions === 'string' ? undefined : this.actions[seq]?.keeperMember;
+  }
+
+  /**
+   * Why the journal's entry must not be followed, or undefined when it is what apply wrote (its keeper too, when
+   * the entry names one).
+   */
+  problem(entry: EntryTarget & { keeper?: FsPath }): string | undefined {
     if (typeof this.actions === 'string') return `${this.actions}: nothing was done with it`;
     const planned = this.actions[entry.seq];
-    if (planned?.op !== entry.op || pathKey(planned.path) !== pathKey(entry.path)) {
+    if (
+      planned?.op !== entry.op ||
+      pathKey(planned.path) !== pathKey(entry.path) ||
+      (entry.keeper !== undefined && pathKey(planned.keeper) !== pathKey(entry.keeper))
+    ) {
       return `the journal's entry ${entry.seq + 1} (${entry.op} ${displayPath(entry.path)}) is not that action of the run's plan: ${CHANGED}`;
     }
     const target = entry.target;

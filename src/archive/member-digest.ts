@@ -3,6 +3,9 @@ import { BLOCK_SIZE } from '../hash/task.js';
 import { detectType } from '../types/detect.js';
 import type { ArchiveMember } from './listing.js';
 
+/** Sees a member's bytes as they stream: each chunk, at its offset in the member (0 again for the next member). */
+export type MemberTap = (chunk: Uint8Array, offset: number) => void;
+
 /**
  * Hashes one member as it streams, over the ranges a scan hashes a loose file by: the full content with one
  * state as the bytes pass, and the first and last {@link BLOCK_SIZE} bytes kept aside (the last ones in a ring)
@@ -14,7 +17,11 @@ export class MemberDigest {
   readonly #ring = Buffer.allocUnsafe(BLOCK_SIZE);
   #size = 0;
 
-  constructor(state: HashState) {
+  /** `tap`: given each chunk of the member and its offset in it, as it streams (a keeper's bytes compared). */
+  constructor(
+    state: HashState,
+    private readonly tap?: MemberTap,
+  ) {
     this.#state = state;
   }
 
@@ -29,6 +36,7 @@ export class MemberDigest {
   }
 
   update(chunk: Uint8Array): void {
+    this.tap?.(chunk, this.#size);
     this.#state.update(chunk);
     if (this.#size < BLOCK_SIZE) this.#head.set(chunk.subarray(0, BLOCK_SIZE - this.#size), this.#size);
     // The ring holds byte `k` of the member at `k % BLOCK_SIZE`: only a chunk's last block can matter.

@@ -5,6 +5,7 @@ import { ArchiveFile, type ArchiveExpect, type ReadHooks } from './archive-file.
 import { printableName } from '../core/printable.js';
 import { ArchiveStop, checkCaps, Inflation } from './caps.js';
 import type { ArchiveCaps, ArchiveFormat, ArchiveListing } from './listing.js';
+import type { MemberTap } from './member-digest.js';
 import { Reading } from './reading.js';
 import { readSevenZip } from './seven-zip.js';
 import { SNIFF_BYTES, sniffFormat } from './sniff.js';
@@ -25,6 +26,8 @@ export interface ReadArchiveOptions extends ReadHooks {
   followSymlinks?: boolean | undefined;
   /** Hash only the member of this name (the others are passed over) and stop once it is read. */
   only?: string | undefined;
+  /** With `only`: sees that member's bytes as they stream (see MemberTap), before they are hashed. */
+  tap?: MemberTap | undefined;
 }
 
 /**
@@ -55,7 +58,13 @@ export async function readArchive(
     if (format === undefined)
       throw new ArchiveStop('not-an-archive', 'no zip, tar, gzip, bzip2, xz, zstd or 7z signature');
     const state = options.state ?? (await createHashState(options.algorithm, options.module));
-    reading = new Reading(file, state, new Inflation(caps), options.only);
+    reading = new Reading(
+      file,
+      state,
+      new Inflation(caps),
+      options.only,
+      options.only === undefined ? undefined : options.tap,
+    );
     await readFormat(reading, format);
     if (expect && !(await file.matches(expect)))
       throw new ArchiveStop('changed', 'changed while it was read');

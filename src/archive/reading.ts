@@ -2,7 +2,7 @@ import type { HashState } from '../hash/hashers.js';
 import type { ArchiveFile } from './archive-file.js';
 import type { Inflation } from './caps.js';
 import type { ArchiveMember, ArchiveSkip, SkipReason } from './listing.js';
-import { MemberDigest } from './member-digest.js';
+import { MemberDigest, type MemberTap } from './member-digest.js';
 import { safeName, shownName } from './names.js';
 
 /**
@@ -27,8 +27,9 @@ export class Reading {
     readonly inflation: Inflation,
     /** Set when one member is wanted (its hashes checked again): the others are passed over unhashed. */
     readonly only: string | undefined,
+    tap?: MemberTap,
   ) {
-    this.digest = new MemberDigest(state);
+    this.digest = new MemberDigest(state, tap);
   }
 
   /**

@@ -2,6 +2,7 @@ import { physicalFiles } from '../catalog/groups.js';
 import type { StoredEntry } from '../catalog/entries.js';
 import type { CatalogFile, CatalogStore } from '../catalog/store.js';
 import { memberPath, sortGroups, type ArchiveMemberRef, type DuplicateGroup } from '../model/groups.js';
+import { identityOf } from '../model/identity.js';
 import { comparePaths, fromBytes, toBytes, type FsPath } from '../model/paths.js';
 import { summarize, type DupesReport, type SameFolder } from './report.js';
 
@@ -94,7 +95,9 @@ function refOf(entry: StoredEntry, archives: ReadonlyMap<number, CatalogFile>): 
     return { archive: container.label, member: name, mtimeMs, manifest: true };
   }
   const archive = archives.get(container.fileId);
-  return archive === undefined ? undefined : { archive: archive.path, member: name, mtimeMs };
+  return archive === undefined
+    ? undefined
+    : { archive: archive.path, member: name, mtimeMs, archiveIdentity: identityOf(archive) };
 }
 
 function archiveId(e: StoredEntry): number {

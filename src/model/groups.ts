@@ -44,6 +44,8 @@ export interface ArchiveMemberRef {
    * member: `archive` is then the import's label, `member` the file's path relative to the manifest's folder.
    */
   manifest?: true;
+  /** The archive file's identity as the catalog holds it (an archive member only): what a plan keeps it by. */
+  archiveIdentity?: FileIdentity | undefined;
 }
 
 /**

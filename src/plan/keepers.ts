@@ -28,7 +28,17 @@ interface Ranker {
 
 /** A policy compiled once per plan: matchers built, rules turned into comparators. */
 export interface CompiledPolicy {
-  choose(group: DuplicateGroup): GroupChoice;
+  /**
+   * Chooses a group's keepers among its loose files. With `kept` (a keeper outside them: an archive member), that
+   * one counts as a copy kept, and every loose file may be acted on.
+   */
+  choose(group: DuplicateGroup, kept?: KeptElsewhere): GroupChoice;
+}
+
+/** A keeper that is none of a group's loose files (an archive member): how it is shown, and why it is kept. */
+export interface KeptElsewhere {
+  shown: FsPath;
+  reason: string;
 }
 
 /** Finds a ranking rule by name: the built-ins, or the plugin host's registry. */
@@ -74,7 +84,7 @@ export function compilePolicy(
   };
 
   return {
-    choose(group) {
+    choose(group, kept) {
       const forced: Choice[] = [];
       const free: PhysicalFile[] = [];
       for (const f of group.files) {
@@ -84,7 +94,7 @@ export function compilePolicy(
         } else free.push(f);
       }
       const ranked = [...free].sort((a, b) => decide(a, b).order);
-      const extra = Math.max(0, policy.keepN - forced.length);
+      const extra = Math.max(0, policy.keepN - forced.length - (kept === undefined ? 0 : 1));
       const chosen = ranked.slice(0, extra);
       const rest = ranked.slice(extra);
       const runnerUp = rest[0];
@@ -92,10 +102,10 @@ export function compilePolicy(
         ...forced,
         ...chosen.map((f) => ({ file: f, reason: runnerUp ? whyBetter(f, runnerUp) : 'ranked first' })),
       ];
-      const first = keepers[0]!;
+      const first = kept ?? { shown: keepers[0]!.file.paths[0]!, reason: keepers[0]!.reason };
       const others = rest.map((f) => ({
         file: f,
-        reason: `duplicate of ${displayPath(first.file.paths[0]!)} (kept: ${first.reason})`,
+        reason: `duplicate of ${displayPath(first.shown)} (kept: ${first.reason})`,
       }));
       return { keepers, others };
     },

@@ -50,6 +50,7 @@ export function planToJson(plan: Plan): string {
         size: k.size,
         mtimeNs: String(k.mtimeNs),
         ctimeNs: String(k.ctimeNs),
+        ...(k.member === undefined ? {} : { member: k.member }),
         reason: k.reason,
       })),
       actions: g.actions.map((a) => {
@@ -59,6 +60,7 @@ export function planToJson(plan: Plan): string {
           ...jsonPath(a.path),
           keeper: keeper.path,
           ...(keeper.pathBytes === undefined ? {} : { keeperBytes: keeper.pathBytes }),
+          ...(a.keeperMember === undefined ? {} : { keeperMember: a.keeperMember }),
           ...(a.to === undefined ? {} : { to: a.to }),
           expect: {
             size: a.expect.size,
@@ -153,12 +155,14 @@ interface PlanDocument {
       size: number;
       mtimeNs: string;
       ctimeNs: string;
+      member?: string;
       reason?: string;
     })[];
     actions: (JsonPath & {
       op: ActionOp;
       keeper: string;
       keeperBytes?: string;
+      keeperMember?: string;
       to?: string;
       reason?: string;
       expect: { size: number; mtimeNs: string; ctimeNs: string; dev: string; ino: string; hash: string };
@@ -192,12 +196,14 @@ function fromDocument(doc: PlanDocument, source: string): Plan {
       size: k.size,
       mtimeNs: BigInt(k.mtimeNs),
       ctimeNs: BigInt(k.ctimeNs),
+      ...(k.member === undefined ? {} : { member: k.member }),
       reason: k.reason ?? '',
     })),
     actions: g.actions.map((a, ai) => ({
       op: a.op,
       path: planPath(a.path, a.pathBytes, `action ${ai + 1} of group ${gi + 1}`, source),
       keeper: planPath(a.keeper, a.keeperBytes, `the keeper of action ${ai + 1} of group ${gi + 1}`, source),
+      ...(a.keeperMember === undefined ? {} : { keeperMember: a.keeperMember }),
       expect: {
         size: a.expect.size,
         mtimeNs: BigInt(a.expect.mtimeNs),

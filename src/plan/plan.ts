@@ -39,17 +39,36 @@ export interface SimilarBasis {
   distanceUnit: 'bits' | '1 - Jaccard';
 }
 
-/** A file that stays: what it must still look like when apply compares the others against it. */
+/**
+ * A file that stays: what it must still look like when apply compares the others against it. With `member`, the
+ * keeper is that member of the archive at `path` (the identity is then the archive file's): `nodupe plan
+ * --keeper-in-archive`. Apply streams the member out of the archive and compares its bytes with the file's.
+ */
 export interface PlannedKeeper extends FileIdentity {
   path: FsPath;
   reason: string;
+  /** The member's name in the archive at `path`: a label matched against the archive's names, never a path. */
+  member?: string | undefined;
 }
+
+/** What apply may do to a file whose keeper is an archive member: its bytes are not a file to link or clone. */
+export const MEMBER_KEEPER_OPS = ['quarantine', 'move', 'delete'] as const satisfies readonly ActionOp[];
+
+export function isMemberKeeperOp(op: ActionOp): boolean {
+  return (MEMBER_KEEPER_OPS as readonly ActionOp[]).includes(op);
+}
+
+/** Why a link or a clone cannot stand on an archive member: said wherever one is refused. */
+export const MEMBER_KEEPER_REASON =
+  'a keeper inside an archive is no file to link to or clone: only quarantine, move or delete';
 
 export interface PlannedAction {
   op: ActionOp;
   path: FsPath;
   /** The keeper whose bytes this file must still equal: a keeper of the same group. */
   keeper: FsPath;
+  /** When that keeper is a member of the archive at `keeper`: its name (see PlannedKeeper.member). */
+  keeperMember?: string | undefined;
   /**
    * What the file must still look like: the content hash is the group's, or in a plan of near-duplicates
    * (`Plan.basis`) the file's own.
@@ -74,6 +93,8 @@ export interface PolicyRecord {
   protect: string[];
   onlyFrom: string[];
   keepN: number;
+  /** Archive members may be keepers (`--keeper-in-archive`); absent when not. */
+  keeperInArchive?: true;
 }
 
 /** A plan: what `nodupe plan` writes and `nodupe apply` consumes, schema `nodupe.plan/1`. */
@@ -112,6 +133,15 @@ export function planWarnings(plan: Plan): string[] {
       `this plan is made of near-duplicates (${plan.basis.detector}, at most ${plan.basis.maxDistance} ` +
         `${plan.basis.distanceUnit === 'bits' ? 'bits' : '(1 - Jaccard)'} apart): they are not byte-identical, so ` +
         'review every group; apply only quarantines or moves, each file checked against its own content at plan time',
+    );
+  }
+  const inArchive = plan.groups.filter(
+    (g) => g.keepers.some((k) => k.member !== undefined) && g.keepers.every((k) => k.member !== undefined),
+  ).length;
+  if (inArchive > 0) {
+    warnings.push(
+      `in ${inArchive} ${inArchive === 1 ? 'group' : 'groups'} the only copy kept is inside an archive ` +
+        '(--keeper-in-archive): apply compares each file with it first, and the archive is then the last copy',
     );
   }
   if (ops.has('delete')) {

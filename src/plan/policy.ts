@@ -39,6 +39,11 @@ export interface Policy {
   onlyFrom: string[];
   /** Copies kept per group (at least 1). */
   keepN: number;
+  /**
+   * An archive member may be a group's keeper (`--keeper-in-archive`): it counts as one of the copies kept, and
+   * the loose files may then all be acted on.
+   */
+  keeperInArchive?: boolean | undefined;
 }
 
 export const DEFAULT_POLICY: Policy = { rules: [], protect: [], onlyFrom: [], keepN: 1 };

@@ -1,6 +1,17 @@
 import { NodupeError } from '../core/errors.js';
 import { displayPath, pathKey, toBytes, type FsPath } from '../model/paths.js';
-import { isSimilarOp, SIMILAR_OPS_REASON, type Plan } from './plan.js';
+import {
+  isMemberKeeperOp,
+  isSimilarOp,
+  MEMBER_KEEPER_REASON,
+  SIMILAR_OPS_REASON,
+  type Plan,
+} from './plan.js';
+
+/** The key of a keeper among a group's keepers: its path, and its member when it is one. */
+export function keeperKey(path: FsPath, member: string | undefined): string {
+  return member === undefined ? pathKey(path) : `${pathKey(path)}\0!/${member}`;
+}
 
 /**
  * The rules of a plan that its JSON Schema cannot express. People edit plans; apply carries out only a plan
@@ -30,25 +41,42 @@ export function validatePlan(plan: Plan, source: string): void {
   if (plan.to !== undefined) plain(plan.to, 'the plan\'s "to"');
   const similar = similarRefusal(plan);
   if (similar !== undefined) fail(similar);
+  // The archives that hold a keeper: the plan may act on none of them.
+  const archives = new Map<string, string>();
   plan.groups.forEach((group, g) => {
     const where = `group ${g + 1}`;
     if (group.keepers.length === 0) fail(`${where} has no keeper: every group must keep at least one file`);
     const keepers = new Set<string>();
     group.keepers.forEach((k, i) => {
-      plain(k.path, `keeper ${i + 1} of ${where}`);
-      claim(k.path, `keeper ${i + 1} of ${where}`);
-      keepers.add(pathKey(k.path));
-      if (k.size !== group.size) fail(`keeper ${displayPath(k.path)} is not the size of ${where}`);
+      const role = `keeper ${i + 1} of ${where}`;
+      plain(k.path, role);
+      if (k.member === undefined) {
+        claim(k.path, role);
+        if (k.size !== group.size) fail(`keeper ${displayPath(k.path)} is not the size of ${where}`);
+      } else {
+        if (plan.basis !== undefined)
+          fail(`${role} is inside an archive, which a plan of near-duplicates never keeps`);
+        if (keepers.has(keeperKey(k.path, k.member))) fail(`${role} appears twice in ${where}`);
+        archives.set(pathKey(k.path), role);
+      }
+      keepers.add(keeperKey(k.path, k.member));
     });
     group.actions.forEach((a, i) => {
       plain(a.path, `action ${i + 1} of ${where}`);
       plain(a.keeper, `the keeper of action ${i + 1} of ${where}`);
       if (a.to !== undefined) plain(a.to, `the "to" of action ${i + 1} of ${where}`);
       claim(a.path, `action ${i + 1} of ${where}`);
-      if (!keepers.has(pathKey(a.keeper))) {
+      if (!keepers.has(keeperKey(a.keeper, a.keeperMember))) {
+        const named =
+          a.keeperMember === undefined
+            ? displayPath(a.keeper)
+            : `${displayPath(a.keeper)}!/${a.keeperMember}`;
         fail(
-          `action ${i + 1} of ${where} (${displayPath(a.path)}) names ${displayPath(a.keeper)} as its keeper, which is not a keeper of that group`,
+          `action ${i + 1} of ${where} (${displayPath(a.path)}) names ${named} as its keeper, which is not a keeper of that group`,
         );
+      }
+      if (a.keeperMember !== undefined && !isMemberKeeperOp(a.op)) {
+        fail(`action ${i + 1} of ${where} would ${a.op} ${displayPath(a.path)}: ${MEMBER_KEEPER_REASON}`);
       }
       // Near-duplicates differ: each is held to its own content (see similarRefusal), not the group's.
       if (plan.basis === undefined && (a.expect.size !== group.size || a.expect.hash !== group.hash)) {
@@ -59,6 +87,14 @@ export function validatePlan(plan: Plan, source: string): void {
       }
     });
   });
+  for (const group of plan.groups) {
+    for (const a of group.actions) {
+      const holder = archives.get(pathKey(a.path));
+      if (holder !== undefined) {
+        fail(`${displayPath(a.path)} holds a keeper (${holder}) and is also marked for action`);
+      }
+    }
+  }
 }
 
 /**

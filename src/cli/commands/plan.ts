@@ -8,6 +8,10 @@ import {
   displayPath,
   formatBytes,
   hasherNamed,
+  isMemberKeeperOp,
+  MEMBER_KEEPER_REASON,
+  NodupeError,
+  withArchiveMembers,
   planToCsv,
   planToJson,
   planWarnings,
@@ -38,6 +42,7 @@ interface PlanCliOptions extends ScanCliOptions, PolicyCliOptions, TypeCliOption
   output?: string;
   format: 'json' | 'csv';
   explain?: boolean;
+  keeperInArchive?: boolean;
 }
 
 /** `nodupe plan [PATH...] -o plan.json`: chooses keepers by the policy and writes a plan to review. */
@@ -58,6 +63,11 @@ export function planCommand(ctx: CliContext): Command {
         .default('json'),
     )
     .option('--explain', 'say, per group, why each keeper won (on stderr)')
+    .option(
+      '--keeper-in-archive',
+      'with --archives: a copy inside an archive may be the keeper, so loose copies of it may all be acted on ' +
+        '(apply streams the member and compares it first; quarantine, move or delete only)',
+    )
     .action(async (paths: string[], options: PlanCliOptions) => {
       let policy: ReturnType<typeof resolvePolicy> | undefined;
       const session = await openSession(
@@ -66,6 +76,21 @@ export function planCommand(ctx: CliContext): Command {
         (plugins, config) => {
           hasherNamed(plugins, options.hash);
           policy = resolvePolicy(options, rules, config, ruleLookup(plugins));
+          if (options.keeperInArchive) {
+            policy = { ...policy, policy: { ...policy.policy, keeperInArchive: true } };
+            if (!isMemberKeeperOp(policy.action)) {
+              throw new NodupeError(
+                'USAGE',
+                `--keeper-in-archive with --action ${policy.action}: ${MEMBER_KEEPER_REASON}`,
+              );
+            }
+            if (!(options.archives ?? config.archives ?? false)) {
+              throw new NodupeError(
+                'USAGE',
+                '--keeper-in-archive keeps copies inside archives, which nodupe reads only with --archives (or `archives = true` in the config file)',
+              );
+            }
+          }
           if (options.output !== undefined) {
             checkOutputFile(
               ctx,
@@ -81,10 +106,14 @@ export function planCommand(ctx: CliContext): Command {
       try {
         const known = ruleLookup(session.plugins);
         const { policy: keepers, action, to } = policy!;
-        const report = reportOfTypes(
+        const loose =
           paths.length > 0
             ? reportFromScan(await scanPaths(paths, options, session, ctx))
-            : catalogReport(session, options),
+            : catalogReport(session, options);
+        const report = reportOfTypes(
+          keepers.keeperInArchive
+            ? withArchiveMembers(loose, session.catalog, options.includeEmpty ?? false)
+            : loose,
           options.type ?? [],
         );
         for (const u of report.unfinished ?? []) session.warn(describeUnfinished(u));
@@ -102,10 +131,10 @@ export function planCommand(ctx: CliContext): Command {
         );
         for (const rule of unmatchedRules(keepers.rules, report.groups))
           session.warn(unmatchedRuleWarning(rule));
-        if (archivesOn(options, session)) {
+        if (archivesOn(options, session) && !keepers.keeperInArchive) {
           session.warn(
-            'archive members are never in a plan, and a loose file whose other copies are all inside archives is ' +
-              'left alone (`nodupe dupes --archives` lists them)',
+            'archive members are never acted on, and a loose file whose other copies are all inside archives is ' +
+              'left alone (`nodupe dupes --archives` lists them; --keeper-in-archive lets a member be the keeper)',
           );
         }
         if (policy!.from !== undefined) session.warn(`policy from ${policy!.from}`);
