@@ -37,6 +37,7 @@ export { throttle } from './core/throttle.js';
 export { byteRateLimiter } from './core/byte-rate.js';
 /** The words and numbers every face prints: "3 files", "1.2 MiB", "4.5 s". */
 export { count, formatBytes, formatCount, formatDuration, shellWord } from './core/format.js';
+export { printableName } from './core/printable.js';
 /** nodupe's XDG folders: data (catalog, quarantine, snapshots), config, cache. */
 export { dataDir, configDir, cacheDir } from './core/xdg.js';
 

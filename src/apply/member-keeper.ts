@@ -2,6 +2,7 @@ import { abortErrorFrom, isAbortError } from '../core/errors.js';
 import type { RateLimiter } from '../core/rate-limiter.js';
 import { readArchive } from '../archive/read-archive.js';
 import { describeErrno, type FileOps, type Stat } from '../fs/file-ops.js';
+import { printableName } from '../core/printable.js';
 import { displayPath, type FsPath } from '../model/paths.js';
 
 const CHUNK = 512 * 1024;
@@ -30,14 +31,22 @@ export async function compareWithMember(
   const budget =
     limiter === undefined ? undefined : (bytes: number) => limiter.acquire(bytes, signal ? { signal } : {});
   const buf = (buffer ??= Buffer.allocUnsafe(CHUNK));
-  const shown = `${displayPath(archive.path)}!/${member}`;
+  // The name comes from a plan, which may be tampered with: printable, so that it can colour or forge no line.
+  const shown = `${displayPath(archive.path)}!/${printableName(member)}`;
   try {
     // The tap below cannot wait: the file's reads are granted first.
     if (budget) for (let pos = 0; pos < size; pos += CHUNK) await budget(Math.min(CHUNK, size - pos));
     let differs: string | undefined;
+    // The member's bytes compared with the file's, in order: only a member streamed whole is compared.
+    let compared = 0;
     const tap = (chunk: Uint8Array, offset: number) => {
+      if (offset === 0) compared = 0;
       if (differs !== undefined) return;
-      differs = compareChunk(ops, fd, buf, chunk, offset, size);
+      differs =
+        offset === compared
+          ? compareChunk(ops, fd, buf, chunk, offset, size)
+          : 'the keeper in the archive did not stream in order';
+      compared += chunk.length;
     };
     const listing = await readArchive(
       archive.path,
@@ -54,9 +63,12 @@ export async function compareWithMember(
       return `the keeper's archive could not be read to its end as a keeper must be (${listing.problem.message})`;
     }
     const found = listing.members.find((m) => m.name === member);
-    if (found === undefined) return `the keeper ${shown} is no longer a readable member of its archive`;
+    // An encrypted member is listed by its size and CRC only: its bytes are never read, so never compared.
+    if (found === undefined || found.hashes === undefined || found.encrypted) {
+      return `the keeper ${shown} is no longer a readable member of its archive`;
+    }
     if (differs !== undefined) return differs;
-    if (found.size !== size) {
+    if (found.size !== size || compared !== size) {
       return `the keeper ${shown} is ${found.size} bytes now, the file ${size}`;
     }
     if (options.exact && ops.read(fd, buf, 1, size) !== 0) return 'the file grew while being compared';

@@ -214,3 +214,65 @@ describe('the archive file itself', () => {
     expect(followed.members.map((m) => m.name)).toEqual(['a']);
   });
 });
+
+describe('names as an extraction leaves them', () => {
+  const listed = async (archive: Buffer) => {
+    const listing = await readArchive(dir.write('a.bin', archive), undefined, { algorithm: 'xxh3' });
+    return { members: listing.members.map((m) => m.name).sort(), listing };
+  };
+
+  it('a member named as a folder entry, or as the parent of another entry, is no member (either may win)', async () => {
+    const tar = await listed(
+      tarOf([
+        { name: 'keep.bin', data: noise(100) },
+        { name: 'keep.bin/', type: '5' },
+        { name: 'other', data: noise(50) },
+      ]),
+    );
+    expect(tar.members).toEqual(['other']);
+    expect(tar.listing.skipped).toContainEqual({ name: 'keep.bin', reason: 'duplicate-name' });
+    const zip = await listed(
+      zipOf([
+        { name: 'a.txt', data: noise(100) },
+        { name: 'a.txt/b', data: noise(10) },
+        { name: 'c/', data: Buffer.alloc(0) },
+        { name: 'c/d', data: noise(20) },
+      ]),
+    );
+    expect(zip.members).toEqual(['a.txt/b', 'c/d']);
+  });
+
+  it('a zip entry is named by its Unicode Path field, as unzip and 7-Zip name it', async () => {
+    const zip = await listed(
+      zipOf([
+        { name: 'keep.bin', data: noise(100), unicodePath: 'other.bin' },
+        { name: 'other.bin', data: noise(10) },
+        { name: 'plain', data: noise(10), unicodePath: 'renamed' },
+      ]),
+    );
+    // Two entries an extraction puts at other.bin: neither is a member.
+    expect(zip.members).toEqual(['renamed']);
+    expect(zip.listing.skipped).toContainEqual({ name: 'other.bin', reason: 'duplicate-name' });
+  });
+
+  it('a tar ends at its end-of-archive marker: an entry hidden after it stops the read, zero data does not', async () => {
+    const first = tarOf([{ name: 'first', data: noise(700) }]);
+    const hidden = tarOf([{ name: 'hidden', data: noise(300) }]);
+    const joined = await listed(Buffer.concat([first, hidden]));
+    expect(joined.members).toEqual(['first']);
+    expect(joined.listing.problem).toMatchObject({
+      code: 'corrupt',
+      message: expect.stringMatching(/end-of-archive marker/),
+    });
+    const zeros = await listed(
+      gzipSync(
+        tarOf([
+          { name: 'zeros', data: Buffer.alloc(20_000) },
+          { name: 'after', data: noise(10) },
+        ]),
+      ),
+    );
+    expect(zeros.members).toEqual(['after', 'zeros']);
+    expect(zeros.listing.problem).toBeUndefined();
+  });
+});

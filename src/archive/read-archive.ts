@@ -66,6 +66,7 @@ export async function readArchive(
       options.only === undefined ? undefined : options.tap,
     );
     await readFormat(reading, format);
+    reading.settle();
     if (expect && !(await file.matches(expect)))
       throw new ArchiveStop('changed', 'changed while it was read');
     return { format, members: reading.members, skipped: reading.skipped, bytesRead: file.bytesRead };
@@ -79,6 +80,7 @@ export async function readArchive(
     // A file that changed under the read explains whatever else went wrong.
     const changed =
       expect !== undefined && problem.code !== 'changed' && !(await file.matches(expect).catch(() => false));
+    reading?.settle();
     return {
       format,
       members: changed ? [] : (reading?.members ?? []),

@@ -15,6 +15,8 @@ export class Reading {
   readonly digest: MemberDigest;
   readonly #names = new Set<string>();
   readonly #repeated = new Set<string>();
+  /** Names an extraction makes a folder at: folder entries', and every entry's parents (`a` and `a/b` of `a/b/c`). */
+  readonly #folders = new Set<string>();
   /**
    * Set by a reader that has seen every entry's name before hashing any (7z): a wanted member is then known not
    * to be repeated later, and the read may stop once it is hashed.
@@ -47,6 +49,7 @@ export class Reading {
   memberName(stored: Uint8Array, legacy: 'cp437' | 'none'): string | undefined {
     const name = safeName(stored, legacy);
     if (name === undefined) return this.skip(stored, 'unsafe-name');
+    this.#parents(name);
     if (this.#claim(name)) return name;
     return this.skip(stored, 'duplicate-name');
   }
@@ -57,8 +60,41 @@ export class Reading {
    */
   skipKind(stored: Uint8Array, legacy: 'cp437' | 'none', reason: SkipReason): void {
     const name = safeName(stored, legacy);
-    if (name !== undefined) this.#claim(name);
+    if (name !== undefined) {
+      this.#parents(name);
+      this.#claim(name);
+    }
     this.skip(stored, reason);
+  }
+
+  /**
+   * A folder entry: nothing to list, but an extraction makes a folder at its name, so a member of that name (or
+   * below a member's name: `a.txt/b`) is no member an extraction leaves in place (see `settle`).
+   */
+  folder(stored: Uint8Array, legacy: 'cp437' | 'none'): void {
+    const name = safeName(stored, legacy);
+    if (name === undefined) return;
+    this.#parents(name);
+    this.#folders.add(name);
+  }
+
+  #parents(name: string): void {
+    for (let at = name.indexOf('/'); at >= 0; at = name.indexOf('/', at + 1))
+      this.#folders.add(name.slice(0, at));
+  }
+
+  /**
+   * Drops, once every name has been seen, the members whose name is also a folder's (a folder entry, or a parent of
+   * another entry): which of the two an extraction leaves at that name varies, as for a repeated name.
+   */
+  settle(): void {
+    for (let i = this.members.length - 1; i >= 0; i--) {
+      const name = this.members[i]!.name;
+      if (this.#folders.has(name)) {
+        this.members.splice(i, 1);
+        this.skip(name, 'duplicate-name');
+      }
+    }
   }
 
   /** Whether `name` is the first entry's of its name; if not, the member of that name read so far is dropped. */

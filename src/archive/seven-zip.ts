@@ -100,7 +100,10 @@ function plan(reading: Reading, record: Map<string, string>): Stretch | 'exclude
   const stored = Buffer.from(path, 'utf8');
   const attributes = record.get('Attributes') ?? '';
   const size = Number(record.get('Size') || '0');
-  if (attributes.startsWith('D') || record.get('Folder') === '+') return undefined;
+  if (attributes.startsWith('D') || record.get('Folder') === '+') {
+    reading.folder(stored, 'none');
+    return undefined;
+  }
   const shown = shownName(stored);
   const listedCrc = /^[0-9A-F]{8}$/i.test(record.get('CRC') ?? '')
     ? Number.parseInt(record.get('CRC')!, 16)

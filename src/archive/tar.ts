@@ -20,11 +20,13 @@ export async function readTar(reading: Reading, format: TarFormat): Promise<void
   const extract = tarExtract({ filenameEncoding: 'latin1' } as Parameters<typeof tarExtract>[0]);
   // Shared with the feeding loop below (a closure's writes are not seen by narrowing).
   const run: { failure: unknown; stopping: boolean } = { failure: undefined, stopping: false };
+  const end = new EndMarker();
   const feeding = (async () => {
     try {
       for await (const chunk of inflated.bytes as AsyncIterable<Buffer>) {
         if (run.stopping) return;
         reading.inflation.inflated(chunk.length, reading.file.bytesRead);
+        end.see(chunk);
         if (!extract.write(chunk)) await drained(extract);
       }
       await inflated.ended;
@@ -37,6 +39,7 @@ export async function readTar(reading: Reading, format: TarFormat): Promise<void
   })();
   try {
     for await (const entry of extract as AsyncIterable<TarEntry>) {
+      end.entry(entry.header);
       await readEntry(reading, entry);
       if (reading.done) break;
     }
@@ -49,6 +52,54 @@ export async function readTar(reading: Reading, format: TarFormat): Promise<void
   }
   await feeding;
   if (run.failure !== undefined && !reading.done) throw run.failure as Error;
+}
+
+const BLOCK = 512;
+const ZERO_BLOCK = Buffer.alloc(BLOCK);
+
+/**
+ * Where the archive ends as `tar` extracts it: at the first all-zero block where a header would be. The parser
+ * passes over zero blocks and reads on, so entries hidden after the end marker (which `tar x` never extracts)
+ * would be listed as members: here, the entry after such a block stops the read. Watches the bytes fed to the
+ * parser, at its offsets, keeping only zero blocks that may lie where a header would be (never inside an entry's
+ * data, which may be zeros of any length).
+ */
+class EndMarker {
+  #fed = 0;
+  #partial = Buffer.alloc(0);
+  /** Offsets of zero blocks at or after `#dataEnd`, in order. */
+  #zeros: number[] = [];
+  /** Where the last entry's data (padded to a block) ends: the next header, or the end marker, is there or later. */
+  #dataEnd = 0;
+
+  see(chunk: Buffer): void {
+    let bytes = chunk;
+    if (this.#partial.length > 0) bytes = Buffer.concat([this.#partial, chunk]);
+    const start = this.#fed - (bytes.length - chunk.length);
+    const whole = bytes.length - (bytes.length % BLOCK);
+    for (let at = 0; at < whole; at += BLOCK) {
+      if (start + at >= this.#dataEnd && ZERO_BLOCK.equals(bytes.subarray(at, at + BLOCK))) {
+        this.#zeros.push(start + at);
+      }
+    }
+    this.#partial = Buffer.from(bytes.subarray(whole));
+    this.#fed += chunk.length;
+  }
+
+  /** An entry the parser found (`byteOffset`: just after its own header block): refused after an end marker. */
+  entry(header: Header): void {
+    const headerAt = (header as Header & { byteOffset: number }).byteOffset - BLOCK;
+    if (this.#zeros.some((z) => z < headerAt)) {
+      throw new ArchiveStop(
+        'corrupt',
+        'entries follow the end-of-archive marker (a zero block), where `tar` stops extracting',
+      );
+    }
+    // The parser reads a folder's data as headers (tar does too): only a file's data is passed over.
+    const size = header.type === 'directory' ? 0 : Math.ceil(header.size / BLOCK) * BLOCK;
+    this.#dataEnd = headerAt + BLOCK + size;
+    this.#zeros = this.#zeros.filter((z) => z >= this.#dataEnd);
+  }
 }
 
 /** Waits until the parser takes more input, or has gone. */
@@ -67,10 +118,13 @@ function drained(extract: Extract): Promise<void> {
 async function readEntry(reading: Reading, entry: TarEntry): Promise<void> {
   const header = entry.header;
   reading.inflation.entry();
-  if (header.type === 'directory') return drain(entry);
   // A pax name is UTF-8 text; a ustar or GNU one is bytes, read as Latin-1 to keep them as they were.
   const pax = header.pax as Record<string, string> | null | undefined;
   const stored = Buffer.from(header.name, pax?.['path'] === undefined ? 'latin1' : 'utf8');
+  if (header.type === 'directory') {
+    reading.folder(stored, 'none');
+    return drain(entry);
+  }
   // A sparse file (GNU's 'S' type has no name here; pax marks it by GNU.sparse.* keys): the bytes stored are its
   // map and data stretches, not its content.
   const sparse = Object.keys(pax ?? {}).some((key) => key.startsWith('GNU.sparse.'));

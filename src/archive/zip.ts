@@ -48,11 +48,27 @@ export async function readZip(reading: Reading): Promise<void> {
   }
 }
 
+/**
+ * An entry's name as extractors read it (unzip, 7-Zip, yauzl's own decoding): the Info-ZIP Unicode Path extra
+ * field (0x7075, version 1) replaces the stored name when the CRC-32 it records is the stored name's; else the
+ * stored name, UTF-8 when flagged, else CP437. So two entries an extraction puts at one name share it here too.
+ */
+function storedName(entry: Entry): { stored: Uint8Array; legacy: 'cp437' | 'none' } {
+  for (const field of entry.extraFields) {
+    if (field.id !== 0x7075 || field.data.length < 6 || field.data[0] !== 1) continue;
+    if (field.data.readUInt32LE(1) !== crc32(entry.fileNameRaw)) continue;
+    return { stored: field.data.subarray(5), legacy: 'none' };
+  }
+  return {
+    stored: entry.fileNameRaw,
+    legacy: (entry.generalPurposeBitFlag & 0x800) === 0 ? 'cp437' : 'none',
+  };
+}
+
 async function readEntry(reading: Reading, zip: ZipFile, entry: Entry): Promise<void> {
-  const stored = entry.fileNameRaw;
-  const kind = entryKind(entry);
-  if (kind === 'folder') return;
-  const legacy = (entry.generalPurposeBitFlag & 0x800) === 0 ? 'cp437' : 'none';
+  const { stored, legacy } = storedName(entry);
+  const kind = entryKind(entry, stored);
+  if (kind === 'folder') return reading.folder(stored, legacy);
   if (kind !== 'file') {
     reading.skipKind(stored, legacy, kind);
     return;
@@ -113,8 +129,7 @@ async function readEntry(reading: Reading, zip: ZipFile, entry: Entry): Promise<
 }
 
 /** What an entry is: a regular file, a folder, or a kind that is skipped. */
-function entryKind(entry: Entry): 'file' | 'folder' | SkipReason {
-  const name = entry.fileNameRaw;
+function entryKind(entry: Entry, name: Uint8Array): 'file' | 'folder' | SkipReason {
   if (name[name.length - 1] === 0x2f) return 'folder';
   if (!UNIX_SYSTEMS.has(entry.versionMadeBy >> 8)) return 'file';
   const type = (entry.externalFileAttributes >>> 16) & 0o170000;

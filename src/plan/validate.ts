@@ -1,3 +1,4 @@
+import { printableName } from '../core/printable.js';
 import { NodupeError } from '../core/errors.js';
 import { displayPath, pathKey, toBytes, type FsPath } from '../model/paths.js';
 import {
@@ -70,7 +71,7 @@ export function validatePlan(plan: Plan, source: string): void {
         const named =
           a.keeperMember === undefined
             ? displayPath(a.keeper)
-            : `${displayPath(a.keeper)}!/${a.keeperMember}`;
+            : `${displayPath(a.keeper)}!/${printableName(a.keeperMember)}`;
         fail(
           `action ${i + 1} of ${where} (${displayPath(a.path)}) names ${named} as its keeper, which is not a keeper of that group`,
         );

@@ -94,6 +94,13 @@ export function editPlan(
   edits: readonly PlanEdit[],
   index: GroupIndex,
 ): { plan: Plan; ignored: GroupKey[] } {
+  // The page edits loose files only: a keeper inside an archive (`plan --keeper-in-archive`) is none of them.
+  if (plan.groups.some((g) => g.keepers.some((k) => k.member !== undefined))) {
+    throw badInput(
+      'this plan keeps copies inside archives (`nodupe plan --keeper-in-archive`), which the page cannot edit',
+      'edit the plan file, or make it again with `nodupe plan`',
+    );
+  }
   const groups = new Map<GroupKey, Member[]>(
     plan.groups.map((g) => [groupKey(g.size, g.hash), membersOf(g)]),
   );

@@ -19,6 +19,20 @@ export interface ZipEntrySpec {
   sameDataAs?: number;
   /** The CRC-32 both headers declare, when it is to lie. */
   declaredCrc?: number;
+  /** An Info-ZIP Unicode Path extra field (0x7075) in the central directory, naming the entry so instead. */
+  unicodePath?: string;
+}
+
+/** The 0x7075 extra field: version 1, the CRC-32 of the stored name, the UTF-8 name that replaces it. */
+function unicodePathField(stored: Buffer, name: string): Buffer {
+  const text = Buffer.from(name);
+  const field = Buffer.alloc(4 + 5 + text.length);
+  field.writeUInt16LE(0x7075, 0);
+  field.writeUInt16LE(5 + text.length, 2);
+  field.writeUInt8(1, 4);
+  field.writeUInt32LE(crc32(stored), 5);
+  text.copy(field, 9);
+  return field;
 }
 
 /** A zip archive: local headers and data, a central directory, the end record. */
@@ -64,9 +78,11 @@ export function zipOf(specs: readonly ZipEntrySpec[]): Buffer {
     c.writeUInt32LE(stored.length, 20);
     c.writeUInt32LE(size, 24);
     c.writeUInt16LE(name.length, 28);
+    const extra = spec.unicodePath === undefined ? Buffer.alloc(0) : unicodePathField(name, spec.unicodePath);
+    c.writeUInt16LE(extra.length, 30);
     c.writeUInt32LE(spec.mode === undefined ? 0 : (spec.mode << 16) >>> 0, 38);
     c.writeUInt32LE(entryOffset, 42);
-    central.push(c, name);
+    central.push(c, name, extra);
   });
   const cd = Buffer.concat(central);
   const end = Buffer.alloc(22);

@@ -11,6 +11,7 @@ import {
   isMemberKeeperOp,
   MEMBER_KEEPER_REASON,
   NodupeError,
+  printableName,
   withArchiveMembers,
   planToCsv,
   planToJson,
@@ -174,7 +175,10 @@ function explain(plan: Plan, ctx: CliContext): void {
     ctx.stderr.write(
       `group ${i + 1} (${formatBytes(g.size)}, ${count(g.keepers.length + g.actions.length, 'path')}):\n`,
     );
-    for (const k of g.keepers) ctx.stderr.write(`  keep ${displayPath(k.path)}: ${k.reason}\n`);
+    for (const k of g.keepers) {
+      const inside = k.member === undefined ? '' : `!/${printableName(k.member)}`;
+      ctx.stderr.write(`  keep ${displayPath(k.path)}${inside}: ${k.reason}\n`);
+    }
     for (const a of g.actions) {
       const shares =
         a.op === 'hardlink' || a.op === 'symlink' ? ' (will share every future edit with its keeper)' : '';

@@ -1,0 +1,152 @@
+// The check apply and purge make right before acting on a file whose keeper is inside an archive: the member is
+// streamed out of the very archive opened (nothing extracted) and compared byte for byte with the file. Archives
+// are built byte by byte, so each test can make one of them lie the way a hostile archive would.
+import { closeSync, lstatSync, openSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { compareWithMember } from '../src/apply/member-keeper.js';
+import { RateLimiter } from '../src/core/rate-limiter.js';
+import { FakeClock } from '../src/core/fake-clock.js';
+import { nodeFileOps } from '../src/fs/file-ops.js';
+import { noise, tarOf, zipOf } from './helpers/archives.js';
+import { scratch } from './helpers/tree.js';
+
+let dir: ReturnType<typeof scratch>;
+const open: number[] = [];
+beforeEach(() => {
+  dir = scratch();
+});
+afterEach(() => {
+  for (const fd of open.splice(0)) closeSync(fd);
+  dir.remove();
+});
+
+const content = noise(300_000, 4);
+
+/** Compares `file` (bytes written to a loose file) with member `member` of `archive` (bytes written beside it). */
+async function compare(
+  archive: Buffer,
+  member: string,
+  file: Buffer = content,
+  options: { exact?: boolean; size?: number; signal?: AbortSignal } = {},
+) {
+  const archivePath = dir.write('backup.bin', archive);
+  const fd = openSync(dir.write('loose.bin', file), 'r');
+  open.push(fd);
+  const st = nodeFileOps.lstat(archivePath);
+  return compareWithMember(nodeFileOps, fd, { path: archivePath, st }, member, options.size ?? file.length, {
+    exact: options.exact ?? true,
+    signal: options.signal,
+  });
+}
+
+describe('compareWithMember: a keeper inside an archive', () => {
+  it('finds a loose file equal to a zip member (deflated or stored), a tar member, a tar.gz member', async () => {
+    expect(await compare(zipOf([{ name: 'a/photo.jpg', data: content }]), 'a/photo.jpg')).toBeUndefined();
+    expect(
+      await compare(
+        zipOf([
+          { name: 'other', data: noise(10) },
+          { name: 'p', data: content, method: 0 },
+        ]),
+        'p',
+      ),
+    ).toBeUndefined();
+    const tar = tarOf([{ name: 'x/p.bin', data: content }]);
+    expect(await compare(tar, 'x/p.bin')).toBeUndefined();
+    expect(await compare(gzipSync(tar), 'x/p.bin')).toBeUndefined();
+  });
+
+  it('refuses a member one byte different, with the offset; shorter; longer; another member', async () => {
+    const changed = Buffer.from(content);
+    changed[200_000] = changed[200_000]! ^ 1;
+    expect(await compare(zipOf([{ name: 'p', data: changed }]), 'p')).toBe(
+      "its bytes differ from the keeper's in the archive (at offset 200000)",
+    );
+    expect(await compare(zipOf([{ name: 'p', data: content.subarray(0, -1) }]), 'p')).toMatch(
+      /is 299999 bytes now, the file 300000/,
+    );
+    expect(await compare(zipOf([{ name: 'p', data: Buffer.concat([content, Buffer.from('x')]) }]), 'p')).toBe(
+      'the keeper in the archive is longer than the file',
+    );
+    expect(await compare(zipOf([{ name: 'q', data: content }]), 'p')).toMatch(
+      /is no longer a readable member of its archive/,
+    );
+  });
+
+  it('refuses a name two entries share (which one an extraction keeps varies), even when one is equal', async () => {
+    const zip = zipOf([
+      { name: 'p', data: content },
+      { name: 'p', data: noise(300_000, 5) },
+    ]);
+    expect(await compare(zip, 'p')).toMatch(/no longer a readable member/);
+    const tar = tarOf([
+      { name: 'p', data: content },
+      { name: 'p', data: noise(300_000, 5) },
+    ]);
+    expect(await compare(tar, 'p')).toMatch(/no longer a readable member/);
+  });
+
+  it('refuses a member whose CRC lies, an encrypted member, a damaged archive after the member', async () => {
+    expect(await compare(zipOf([{ name: 'p', data: content, declaredCrc: 1234 }]), 'p')).toMatch(
+      /could not be read to its end as a keeper must be/,
+    );
+    expect(await compare(zipOf([{ name: 'p', data: content, encrypted: true }]), 'p')).toMatch(
+      /no longer a readable member/,
+    );
+    const tar = tarOf([
+      { name: 'p', data: content },
+      { name: 'q', data: noise(5000) },
+    ]);
+    // Cut inside the second member: the first compared equal, but a damaged archive is no keeper.
+    expect(await compare(gzipSync(tar.subarray(0, tar.length - 3000)), 'p')).toMatch(
+      /could not be read to its end/,
+    );
+  });
+
+  it('refuses a file that grew beyond the member (exact), accepts its first bytes when not exact', async () => {
+    const grown = Buffer.concat([content, Buffer.from('more')]);
+    const zip = zipOf([{ name: 'p', data: content }]);
+    expect(await compare(zip, 'p', grown, { size: content.length })).toBe(
+      'the file grew while being compared',
+    );
+    expect(await compare(zip, 'p', grown, { size: content.length, exact: false })).toBeUndefined();
+  });
+
+  it('reads only the very archive checked: another file put at its path, or a symlink, is refused', async () => {
+    const archivePath = dir.write('backup.bin', zipOf([{ name: 'p', data: content }]));
+    const fd = openSync(dir.write('loose.bin', content), 'r');
+    open.push(fd);
+    const st = nodeFileOps.lstat(archivePath);
+    // Same bytes, another inode: what was checked is gone.
+    writeFileSync(dir.path('other.bin'), zipOf([{ name: 'p', data: content }]));
+    nodeFileOps.rename(dir.path('other.bin'), archivePath);
+    const how = { exact: true };
+    expect(
+      await compareWithMember(nodeFileOps, fd, { path: archivePath, st }, 'p', content.length, how),
+    ).toMatch(/could not be read to its end as a keeper must be \(changed/);
+    nodeFileOps.unlink(archivePath);
+    nodeFileOps.symlink(dir.path('loose.bin'), archivePath);
+    expect(lstatSync(archivePath).isSymbolicLink()).toBe(true);
+    expect(
+      await compareWithMember(nodeFileOps, fd, { path: archivePath, st }, 'p', content.length, how),
+    ).toMatch(/could not be read to its end as a keeper must be \(a symbolic link/);
+  });
+
+  it('asks the read budget for the file and the archive, and an abort is thrown, not a verdict', async () => {
+    const clock = new FakeClock();
+    const limiter = new RateLimiter({ rate: 1_000_000, burst: 600_000, clock });
+    const archivePath = dir.write('backup.bin', zipOf([{ name: 'p', data: content }]));
+    const fd = openSync(dir.write('loose.bin', content), 'r');
+    open.push(fd);
+    const st = nodeFileOps.lstat(archivePath);
+    const abort = new AbortController();
+    const pending = compareWithMember(nodeFileOps, fd, { path: archivePath, st }, 'p', 3_000_000, {
+      exact: true,
+      limiter,
+      signal: abort.signal,
+    });
+    abort.abort();
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});
