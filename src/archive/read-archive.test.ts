@@ -260,10 +260,8 @@ describe('names as an extraction leaves them', () => {
     const hidden = tarOf([{ name: 'hidden', data: noise(300) }]);
     const joined = await listed(Buffer.concat([first, hidden]));
     expect(joined.members).toEqual(['first']);
-    expect(joined.listing.problem).toMatchObject({
-      code: 'corrupt',
-      message: expect.stringMatching(/end-of-archive marker/),
-    });
+    expect(joined.listing.problem?.code).toBe('corrupt');
+    expect(joined.listing.problem?.message).toMatch(/end-of-archive marker/);
     const zeros = await listed(
       gzipSync(
         tarOf([
