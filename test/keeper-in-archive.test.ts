@@ -2,7 +2,21 @@
 // acted on. Apply, and a later purge, stream the member out of the very archive planned and compare its bytes with
 // the file's right before acting: a changed, replaced or damaged archive, another user's archive (for a delete),
 // or a tampered plan leaves the file where it is.
-import { chownSync, existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  chownSync,
+  existsSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { applyPlan } from '../src/apply/apply.js';
+import { openCatalog } from '../src/catalog/open-catalog.js';
+import { FakeClock } from '../src/core/fake-clock.js';
+import { nodeFileOps, type FileOps } from '../src/fs/file-ops.js';
+import { readPlan } from '../src/plan/plan-json.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, scratchEnv } from './helpers/cli.js';
 import { noise, zipOf } from './helpers/archives.js';
@@ -224,5 +238,82 @@ describe('a purge against a keeper inside an archive', () => {
     expect(purge.code, purge.stdout + purge.stderr).toBe(0);
     expect(purge.stdout).toContain('purged 3 files');
     expect(readdirSync(dir.path('t'))).toEqual(['again', 'backup.zip']);
+  });
+});
+
+describe('the archive changed while the member is compared', () => {
+  /**
+   * Deletes against the member with `change` done to the archive at the first read of the file's bytes (the
+   * compare under way, the member streaming from the archive opened): the report of the run.
+   */
+  async function deleteWhile(change: () => void) {
+    await plan('--action', 'delete');
+    let changed = false;
+    const ops: FileOps = {
+      ...nodeFileOps,
+      read: (...args) => {
+        if (!changed) {
+          changed = true;
+          change();
+        }
+        return nodeFileOps.read(...args);
+      },
+    };
+    const catalog = openCatalog(dir.path('c.db'));
+    try {
+      const text = readFileSync(dir.path('plan.json'), 'utf8');
+      return await applyPlan(readPlan(text, 'plan.json'), text, {
+        catalog,
+        clock: new FakeClock(),
+        dataDir: dir.path('data'),
+        ops,
+      });
+    } finally {
+      catalog.close();
+    }
+  }
+
+  it('rewritten in place, its mtime set back: the file stays (a write moves the ctime)', async () => {
+    const zip = dir.path('t/backup.zip');
+    const report = await deleteWhile(() => {
+      const { mtimeNs } = statSync(zip, { bigint: true });
+      const changed = Buffer.from(photo);
+      changed[5] = changed[5]! ^ 1;
+      writeFileSync(
+        zip,
+        zipOf([
+          { name: 'photos/p.jpg', data: changed },
+          { name: 'l.txt', data: letter },
+        ]),
+      );
+      // Its mtime set back to the nanosecond (GNU touch), as a tool that hides an edit would.
+      const at = `@${mtimeNs / 1_000_000_000n}.${String(mtimeNs % 1_000_000_000n).padStart(9, '0')}`;
+      execFileSync('touch', ['-m', '-d', at, zip]);
+      expect(statSync(zip, { bigint: true }).mtimeNs).toBe(mtimeNs);
+    });
+    expect(report.skips.map((x) => x.reason)).toEqual([
+      expect.stringMatching(/ctime moved|its bytes differ/),
+      expect.stringMatching(/its ctime moved.* since the plan/),
+      expect.stringMatching(/its ctime moved.* since the plan/),
+    ]);
+    // The first file compared stays; the rest meet an archive that is not the one planned.
+    expect(report.done).toBe(0);
+    expect(existsSync(dir.path('t/p.jpg')) && existsSync(dir.path('t/again/p.jpg'))).toBe(true);
+    expect(existsSync(dir.path('t/l.txt'))).toBe(true);
+  });
+
+  it('replaced by another archive with the same member: the file stays (the name no longer leads to it)', async () => {
+    const zip = dir.path('t/backup.zip');
+    const report = await deleteWhile(() => {
+      writeFileSync(dir.path('t/other.zip'), readFileSync(zip));
+      renameSync(dir.path('t/other.zip'), zip);
+    });
+    expect(report.done).toBe(0);
+    expect(report.skips.map((x) => x.reason)).toEqual([
+      'the keeper was changed (its ctime moved: written, renamed, linked or its mode changed) while being compared',
+      `the keeper ${zip} was replaced by another file since the plan`,
+      `the keeper ${zip} was replaced by another file since the plan`,
+    ]);
+    expect(existsSync(dir.path('t/p.jpg')) && existsSync(dir.path('t/l.txt'))).toBe(true);
   });
 });
