@@ -19,7 +19,8 @@ import { nodeFileOps, type FileOps } from '../src/fs/file-ops.js';
 import { readPlan } from '../src/plan/plan-json.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, scratchEnv } from './helpers/cli.js';
-import { noise, zipOf } from './helpers/archives.js';
+import { gzipSync } from 'node:zlib';
+import { noise, tarOf, zipOf } from './helpers/archives.js';
 import { scratch } from './helpers/tree.js';
 
 const asRoot = process.getuid?.() === 0;
@@ -96,6 +97,34 @@ describe('plan --keeper-in-archive', () => {
     const link = await cli('plan', '--archives', '--keeper-in-archive', 't', '--action', 'hardlink');
     expect(link.code).toBe(2);
     expect(link.stderr).toContain('a keeper inside an archive is no file to link to or clone');
+  });
+
+  it('keeps a zip’s member over a tar’s (read directly, not from the start), and says what tars will cost', async () => {
+    dir.write('t/a.tar.gz', gzipSync(tarOf([{ name: 'photos/p.jpg', data: photo }])));
+    const doc = await plan();
+    const photos = doc.groups.find((g) => g.keepers[0]!.member === 'photos/p.jpg')!;
+    expect(photos.keepers[0]!.path).toBe(dir.path('t/backup.zip'));
+
+    dir.write('t/backup.zip', zipOf([{ name: 'other', data: noise(10) }]));
+    const run = await cli('plan', '--archives', '--keeper-in-archive', 't', '-o', 'plan.json');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(
+      '2 files are kept by members of tar or 7z archives, which apply reads from their start to compare each file',
+    );
+  });
+
+  it('never keeps a member of an archive that is not plain (here an unsafe name unzip would turn into it)', async () => {
+    dir.write(
+      't/backup.zip',
+      zipOf([
+        { name: 'photos/p.jpg', data: photo },
+        { name: '/photos/p.jpg', data: noise(120_000, 9) },
+      ]),
+    );
+    const doc = await plan();
+    expect(doc.groups.flatMap((g) => g.keepers).filter((k) => k.member !== undefined)).toEqual([]);
+    // The loose copies keep one of their own, as without the option.
+    expect(doc.groups.flatMap((g) => g.actions.map((a) => a.path))).toEqual([dir.path('t/p.jpg')]);
   });
 
   it('never keeps a member of an archive the plan acts on (a copy of another archive)', async () => {

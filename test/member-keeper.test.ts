@@ -74,22 +74,26 @@ describe('compareWithMember: a keeper inside an archive', () => {
     );
   });
 
-  it('refuses a name two entries share (which one an extraction keeps varies), even when one is equal', async () => {
+  it('refuses an archive where two entries share a name (which one an extraction keeps varies)', async () => {
     const zip = zipOf([
       { name: 'p', data: content },
       { name: 'p', data: noise(300_000, 5) },
     ]);
-    expect(await compare(zip, 'p')).toMatch(/no longer a readable member/);
+    expect(await compare(zip, 'p')).toMatch(
+      /can hold no keeper: it holds an entry skipped as duplicate-name/,
+    );
     const tar = tarOf([
       { name: 'p', data: content },
       { name: 'p', data: noise(300_000, 5) },
     ]);
-    expect(await compare(tar, 'p')).toMatch(/no longer a readable member/);
+    expect(await compare(tar, 'p')).toMatch(
+      /can hold no keeper: it holds an entry skipped as duplicate-name/,
+    );
   });
 
   it('refuses a member whose CRC lies, an encrypted member, a damaged archive after the member', async () => {
     expect(await compare(zipOf([{ name: 'p', data: content, declaredCrc: 1234 }]), 'p')).toMatch(
-      /could not be read to its end as a keeper must be/,
+      /can hold no keeper: it could not be read to its end/,
     );
     expect(await compare(zipOf([{ name: 'p', data: content, encrypted: true }]), 'p')).toMatch(
       /no longer a readable member/,
@@ -100,7 +104,7 @@ describe('compareWithMember: a keeper inside an archive', () => {
     ]);
     // Cut inside the second member: the first compared equal, but a damaged archive is no keeper.
     expect(await compare(gzipSync(tar.subarray(0, tar.length - 3000)), 'p')).toMatch(
-      /could not be read to its end/,
+      /can hold no keeper: it could not be read to its end/,
     );
   });
 
@@ -124,13 +128,13 @@ describe('compareWithMember: a keeper inside an archive', () => {
     const how = { exact: true };
     expect(
       await compareWithMember(nodeFileOps, fd, { path: archivePath, st }, 'p', content.length, how),
-    ).toMatch(/could not be read to its end as a keeper must be \(changed/);
+    ).toMatch(/can hold no keeper: it could not be read to its end \(changed/);
     nodeFileOps.unlink(archivePath);
     nodeFileOps.symlink(dir.path('loose.bin'), archivePath);
     expect(lstatSync(archivePath).isSymbolicLink()).toBe(true);
     expect(
       await compareWithMember(nodeFileOps, fd, { path: archivePath, st }, 'p', content.length, how),
-    ).toMatch(/could not be read to its end as a keeper must be \(a symbolic link/);
+    ).toMatch(/can hold no keeper: it could not be read to its end \(a symbolic link/);
   });
 
   it('asks the read budget for the file and the archive, and an abort is thrown, not a verdict', async () => {
@@ -148,5 +152,78 @@ describe('compareWithMember: a keeper inside an archive', () => {
     });
     abort.abort();
     await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it('refuses an archive that is not plain: extractors may put other bytes at the member’s name', async () => {
+    const bad = noise(300_000, 6);
+    const refused = /the keeper's archive can hold no keeper: /;
+    // An unsafe name that unzip or tar turns into the member's (a leading slash, an empty or "." part).
+    for (const other of ['/d/a', 'd//a', 'd/./a']) {
+      expect(
+        await compare(
+          tarOf([
+            { name: 'd/a', data: content },
+            { name: other, data: bad },
+          ]),
+          'd/a',
+        ),
+      ).toMatch(/can hold no keeper: it holds an entry skipped as unsafe-name/);
+      expect(
+        await compare(
+          zipOf([
+            { name: 'd/a', data: content },
+            { name: other, data: bad },
+          ]),
+          'd/a',
+        ),
+      ).toMatch(refused);
+    }
+    // A link tar writes through: d -> e, then e/a.
+    const linked = tarOf([
+      { name: 'd', type: '2' },
+      { name: 'd/a', data: content },
+      { name: 'e/a', data: bad },
+    ]);
+    expect(await compare(linked, 'd/a')).toMatch(/skipped as symlink/);
+    // A pax global header, a Solaris 'X' header: tar applies what the parser passes over.
+    const global = tarOf([
+      { name: 'd/a', data: content },
+      { name: 'pax_global_header', type: 'g', data: Buffer.from('16 path=d/a\n') },
+      { name: 'd/q', data: bad },
+    ]);
+    expect(await compare(global, 'd/a')).toMatch(
+      /it is not plain \(a tar header of type 'g' between entries\)/,
+    );
+    const solaris = tarOf([
+      { name: 'd/a', data: content },
+      { name: 'X', type: 'X', data: Buffer.from('16 path=d/a\n') },
+      { name: 'd/q', data: bad },
+    ]);
+    expect(await compare(solaris, 'd/a')).toMatch(/skipped as unsupported-kind/);
+    // A zip entry with two Unicode Path fields: unzip takes the last, 7-Zip the first.
+    const twoNames = zipOf([
+      { name: 'd/x', data: content, unicodePath: ['d/a', 'd/z'] },
+      { name: 'd/y', data: bad, unicodePath: ['d/w', 'd/a'] },
+    ]);
+    expect(await compare(twoNames, 'd/a')).toMatch(/not plain \(an entry with two Unicode Path fields\)/);
+  });
+
+  it('refuses a zip whose end record counts fewer entries than its central directory holds', async () => {
+    const zip = zipOf([
+      { name: 'd/a', data: content },
+      { name: 'd/a', data: noise(300_000, 6) },
+    ]);
+    // The end record says 1 entry: yauzl would read one, unzip and 7-Zip both (the last wins).
+    zip.writeUInt16LE(1, zip.length - 22 + 8);
+    zip.writeUInt16LE(1, zip.length - 22 + 10);
+    expect(await compare(zip, 'd/a')).toMatch(/holds more entries than its end record counts/);
+  });
+
+  it('a tar folder entry that claims bytes ends the read with a problem (it never hangs)', async () => {
+    const tar = tarOf([
+      { name: 'e/', type: '5', declaredSize: 1024 },
+      { name: 'd/a', data: content },
+    ]);
+    expect(await compare(tar, 'd/a')).toMatch(/a folder entry that claims 1024 bytes/);
   });
 });

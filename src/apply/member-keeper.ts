@@ -1,5 +1,6 @@
 import { abortErrorFrom, isAbortError } from '../core/errors.js';
 import type { RateLimiter } from '../core/rate-limiter.js';
+import { keeperRefusal } from '../archive/listing.js';
 import { readArchive } from '../archive/read-archive.js';
 import { describeErrno, type FileOps, type Stat } from '../fs/file-ops.js';
 import { printableName } from '../core/printable.js';
@@ -59,9 +60,8 @@ export async function compareWithMember(
       { algorithm: 'xxh3', only: member, tap, budget },
     );
     if (signal?.aborted) throw abortErrorFrom(signal);
-    if (listing.problem !== undefined) {
-      return `the keeper's archive could not be read to its end as a keeper must be (${listing.problem.message})`;
-    }
+    const refusal = keeperRefusal(listing);
+    if (refusal !== undefined) return `the keeper's archive can hold no keeper: ${refusal}`;
     const found = listing.members.find((m) => m.name === member);
     // An encrypted member is listed by its size and CRC only: its bytes are never read, so never compared.
     if (found === undefined || found.hashes === undefined || found.encrypted) {

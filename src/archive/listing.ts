@@ -110,4 +110,50 @@ export interface ArchiveListing {
    * before it are kept. A problem in the scan's report, never a failed scan.
    */
   problem?: { code: ArchiveProblemCode; message: string };
+  /**
+   * Why the archive is not plain, though read (a tar header nodupe's parser passes over, such as a pax global
+   * header; a zip entry with two Unicode Path fields): extractors may name entries otherwise than this listing
+   * does, so no member of it is a keeper (see `keeperRefusal`).
+   */
+  notPlain?: string | undefined;
+}
+
+/** Entries whose presence lets an extraction put other bytes at a member's name than the listing says. */
+const NOT_PLAIN_SKIPS: readonly SkipReason[] = [
+  'unsafe-name',
+  'duplicate-name',
+  'symlink',
+  'hardlink',
+  'device',
+  'fifo',
+  'unsupported-kind',
+];
+
+/**
+ * Why no member of an archive may be a keeper, or undefined: the archive must be read to its end without a
+ * problem, and plain: only regular files and folders, every name safe and once, no header the parser passes
+ * over. Anything else may let `tar x`, unzip or 7-Zip put other bytes at the member's name than the ones compared
+ * (an unsafe name they turn into the member's, a link they write through, a header they apply).
+ */
+export function keeperRefusal(
+  listing: Pick<ArchiveListing, 'problem' | 'notPlain'> & { skipped: readonly { reason: string }[] },
+): string | undefined {
+  if (listing.problem !== undefined) return `it could not be read to its end (${listing.problem.message})`;
+  if (listing.notPlain !== undefined) return `it is not plain (${listing.notPlain})`;
+  const odd = listing.skipped.find((s) => (NOT_PLAIN_SKIPS as readonly string[]).includes(s.reason));
+  if (odd !== undefined)
+    return `it holds an entry skipped as ${odd.reason}, which an extraction may write at the member's name`;
+  return undefined;
+}
+
+/** Whether a catalogued archive (its skipped entries counted by reason) may hold a keeper. */
+export function plainArchive(container: {
+  problem: unknown;
+  skipped: Readonly<Record<string, number>>;
+}): boolean {
+  return (
+    container.problem === undefined &&
+    NOT_PLAIN_SKIPS.every((r) => (container.skipped[r] ?? 0) === 0) &&
+    (container.skipped['not-plain'] ?? 0) === 0
+  );
 }

@@ -69,7 +69,13 @@ export async function readArchive(
     reading.settle();
     if (expect && !(await file.matches(expect)))
       throw new ArchiveStop('changed', 'changed while it was read');
-    return { format, members: reading.members, skipped: reading.skipped, bytesRead: file.bytesRead };
+    return {
+      format,
+      members: reading.members,
+      skipped: reading.skipped,
+      bytesRead: file.bytesRead,
+      ...(reading.notPlain === undefined ? {} : { notPlain: reading.notPlain }),
+    };
   } catch (error) {
     // Messages may hold member names, which come from the archive: printable, so that no name can colour or
     // forge a line of the report.

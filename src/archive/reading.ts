@@ -121,8 +121,16 @@ export class Reading {
 
   skip(stored: Uint8Array | string, reason: SkipReason): undefined {
     const bytes = typeof stored === 'string' ? Buffer.from(stored) : stored;
-    if (this.only === undefined) this.skipped.push({ name: shownName(bytes), reason });
+    // Recorded when one member is wanted too: an odd entry anywhere refuses the archive as a keeper.
+    this.skipped.push({ name: shownName(bytes), reason });
     return undefined;
+  }
+
+  /** Why the archive is not plain (see ArchiveListing.notPlain): the first reason found is kept. */
+  notPlain: string | undefined;
+
+  markNotPlain(why: string): void {
+    this.notPlain ??= why;
   }
 
   add(member: ArchiveMember): void {

@@ -37,6 +37,7 @@ export async function readZip(reading: Reading): Promise<void> {
       if (!(error instanceof ArchiveStop)) throw error;
       stop = error;
     }
+    if (stop === undefined) await refuseHiddenEntries(reading, zip);
     refuseOverlaps(entries);
     for (const entry of entries) {
       await readEntry(reading, zip, entry);
@@ -53,7 +54,11 @@ export async function readZip(reading: Reading): Promise<void> {
  * field (0x7075, version 1) replaces the stored name when the CRC-32 it records is the stored name's; else the
  * stored name, UTF-8 when flagged, else CP437. So two entries an extraction puts at one name share it here too.
  */
-function storedName(entry: Entry): { stored: Uint8Array; legacy: 'cp437' | 'none' } {
+function storedName(entry: Entry, reading: Reading): { stored: Uint8Array; legacy: 'cp437' | 'none' } {
+  // unzip takes the last of several, 7-Zip and yauzl the first: such an entry has no one name.
+  if (entry.extraFields.filter((f) => f.id === 0x7075).length > 1) {
+    reading.markNotPlain('an entry with two Unicode Path fields');
+  }
   for (const field of entry.extraFields) {
     if (field.id !== 0x7075 || field.data.length < 6 || field.data[0] !== 1) continue;
     if (field.data.readUInt32LE(1) !== crc32(entry.fileNameRaw)) continue;
@@ -66,7 +71,7 @@ function storedName(entry: Entry): { stored: Uint8Array; legacy: 'cp437' | 'none
 }
 
 async function readEntry(reading: Reading, zip: ZipFile, entry: Entry): Promise<void> {
-  const { stored, legacy } = storedName(entry);
+  const { stored, legacy } = storedName(entry, reading);
   const kind = entryKind(entry, stored);
   if (kind === 'folder') return reading.folder(stored, legacy);
   if (kind !== 'file') {
@@ -199,6 +204,22 @@ function openStream(zip: ZipFile, entry: Entry): Promise<Readable> {
         : resolve(stream),
     ),
   );
+}
+
+/** The signature of a central directory record. */
+const CENTRAL_RECORD = 0x02014b50;
+
+/**
+ * Refuses a zip whose central directory holds more records than its end record counts: yauzl reads only the
+ * counted ones, unzip and 7-Zip read on, so a hidden record could put other bytes at a member's name.
+ */
+async function refuseHiddenEntries(reading: Reading, zip: ZipFile): Promise<void> {
+  // Where yauzl stopped reading records (a number: its typings say otherwise).
+  const cursor = (zip as unknown as { readEntryCursor: number }).readEntryCursor;
+  const next = await reading.file.read(cursor, 4);
+  if (next.length === 4 && next.readUInt32LE(0) === CENTRAL_RECORD) {
+    throw new ArchiveStop('corrupt', 'its central directory holds more entries than its end record counts');
+  }
 }
 
 /** yauzl's reads of the archive, each throttled and counted by the archive file. */

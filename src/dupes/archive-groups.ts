@@ -2,6 +2,7 @@ import { physicalFiles } from '../catalog/groups.js';
 import type { StoredEntry } from '../catalog/entries.js';
 import type { CatalogFile, CatalogStore } from '../catalog/store.js';
 import { memberPath, sortGroups, type ArchiveMemberRef, type DuplicateGroup } from '../model/groups.js';
+import { plainArchive } from '../archive/listing.js';
 import { identityOf } from '../model/identity.js';
 import { comparePaths, fromBytes, toBytes, type FsPath } from '../model/paths.js';
 import { summarize, type DupesReport, type SameFolder } from './report.js';
@@ -36,9 +37,18 @@ export function withArchiveMembers(
       .filter((f) => under(f.path))
       .map((f) => [f.id, f]),
   );
+  const formats = new Map(
+    entries
+      .containers('archive')
+      .flatMap((c) =>
+        c.key.kind === 'archive'
+          ? [[c.key.fileId, { format: c.format, plain: plainArchive(c) }] as const]
+          : [],
+      ),
+  );
   const members = new Map<string, { entry: StoredEntry; ref: ArchiveMemberRef }[]>();
   for (const entry of hashed) {
-    const ref = refOf(entry, archives);
+    const ref = refOf(entry, archives, formats);
     if (ref === undefined) continue;
     const key = contentKey(entry.size, entry.hashes!.full);
     const list = members.get(key);
@@ -89,7 +99,11 @@ export interface EntryKinds {
 }
 
 /** How an entry is shown: a member of an archive among `archives` (else undefined), or a manifest's file. */
-function refOf(entry: StoredEntry, archives: ReadonlyMap<number, CatalogFile>): ArchiveMemberRef | undefined {
+function refOf(
+  entry: StoredEntry,
+  archives: ReadonlyMap<number, CatalogFile>,
+  formats: ReadonlyMap<number, { format: string; plain: boolean }>,
+): ArchiveMemberRef | undefined {
   const { container, name, mtimeMs } = entry;
   if (container.kind === 'manifest') {
     return { archive: container.label, member: name, mtimeMs, manifest: true };
@@ -97,7 +111,14 @@ function refOf(entry: StoredEntry, archives: ReadonlyMap<number, CatalogFile>): 
   const archive = archives.get(container.fileId);
   return archive === undefined
     ? undefined
-    : { archive: archive.path, member: name, mtimeMs, archiveIdentity: identityOf(archive) };
+    : {
+        archive: archive.path,
+        member: name,
+        mtimeMs,
+        archiveIdentity: identityOf(archive),
+        archiveFormat: formats.get(container.fileId)?.format,
+        archivePlain: formats.get(container.fileId)?.plain,
+      };
 }
 
 function archiveId(e: StoredEntry): number {

@@ -117,12 +117,18 @@ function planGroup(
 
 const IN_ARCHIVE = 'inside an archive (--keeper-in-archive)';
 
-/** The member a group keeps: the first eligible archive member by its shown path (a manifest's file is none). */
+/**
+ * The member a group keeps (a manifest's file is none): the first eligible one by its shown path, a zip's first,
+ * whose member apply reads directly (a tar or 7z is read from its start for each file compared).
+ */
 function memberKeeper(
   group: DuplicateGroup,
   eligible: (ref: ArchiveMemberRef) => boolean,
 ): { ref: ArchiveMemberRef; keeper: PlannedKeeper & { member: string }; reason: string } | undefined {
-  const ref = group.members?.find((m) => !m.manifest && m.archiveIdentity !== undefined && eligible(m));
+  const candidates = (group.members ?? []).filter(
+    (m) => !m.manifest && m.archiveIdentity !== undefined && m.archivePlain === true && eligible(m),
+  );
+  const ref = candidates.find((m) => m.archiveFormat === 'zip') ?? candidates[0];
   if (ref === undefined) return undefined;
   return {
     ref,

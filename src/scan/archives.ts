@@ -136,6 +136,8 @@ export async function readArchives(
         if (row === undefined || identityString(row) !== identityString(archive)) return;
         const skipped: Record<string, number> = {};
         for (const s of listing.skipped) skipped[s.reason] = (skipped[s.reason] ?? 0) + 1;
+        // Not a reason any entry was skipped for: what keeps the archive from holding a keeper (see keeperRefusal).
+        if (listing.notPlain !== undefined) skipped['not-plain'] = 1;
         entries.replace(
           {
             key: { kind: 'archive', fileId: row.id },

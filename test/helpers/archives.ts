@@ -19,8 +19,8 @@ export interface ZipEntrySpec {
   sameDataAs?: number;
   /** The CRC-32 both headers declare, when it is to lie. */
   declaredCrc?: number;
-  /** An Info-ZIP Unicode Path extra field (0x7075) in the central directory, naming the entry so instead. */
-  unicodePath?: string;
+  /** Info-ZIP Unicode Path extra fields (0x7075) in the central directory, naming the entry so instead. */
+  unicodePath?: string | readonly string[];
 }
 
 /** The 0x7075 extra field: version 1, the CRC-32 of the stored name, the UTF-8 name that replaces it. */
@@ -78,7 +78,7 @@ export function zipOf(specs: readonly ZipEntrySpec[]): Buffer {
     c.writeUInt32LE(stored.length, 20);
     c.writeUInt32LE(size, 24);
     c.writeUInt16LE(name.length, 28);
-    const extra = spec.unicodePath === undefined ? Buffer.alloc(0) : unicodePathField(name, spec.unicodePath);
+    const extra = Buffer.concat([spec.unicodePath ?? []].flat().map((u) => unicodePathField(name, u)));
     c.writeUInt16LE(extra.length, 30);
     c.writeUInt32LE(spec.mode === undefined ? 0 : (spec.mode << 16) >>> 0, 38);
     c.writeUInt32LE(entryOffset, 42);
