@@ -136,9 +136,12 @@ const NOT_PLAIN_SKIPS: readonly SkipReason[] = [
  * (an unsafe name they turn into the member's, a link they write through, a header they apply).
  */
 export function keeperRefusal(
-  listing: Pick<ArchiveListing, 'problem' | 'notPlain'> & { skipped: readonly { reason: string }[] },
+  listing: Pick<ArchiveListing, 'format' | 'problem' | 'notPlain'> & {
+    skipped: readonly { reason: string }[];
+  },
 ): string | undefined {
   if (listing.problem !== undefined) return `it could not be read to its end (${listing.problem.message})`;
+  if (!keeperFormat(listing.format)) return TAR_HOLDS_NO_KEEPER;
   if (listing.notPlain !== undefined) return `it is not plain (${listing.notPlain})`;
   const odd = listing.skipped.find((s) => (NOT_PLAIN_SKIPS as readonly string[]).includes(s.reason));
   if (odd !== undefined)
@@ -146,12 +149,27 @@ export function keeperRefusal(
   return undefined;
 }
 
-/** Whether a catalogued archive (its skipped entries counted by reason) may hold a keeper. */
+/**
+ * Why a tar holds no keeper: its entries are read by a parser (tar-stream) that reads some headers otherwise than
+ * GNU tar does (numbers and pax records it accepts and tar refuses, or the reverse), and a crafted tar can use
+ * that to show one content at a name and extract another there. A zip is read as unzip reads it, a 7z by 7-Zip.
+ */
+const TAR_HOLDS_NO_KEEPER =
+  'a tar holds no keeper: nodupe reads some tar headers otherwise than tar does, so what it compared could differ from what `tar x` writes';
+
+/** Whether members of an archive of this format may be keepers: zip and 7z (see TAR_HOLDS_NO_KEEPER). */
+function keeperFormat(format: string | undefined): boolean {
+  return format === 'zip' || format === '7z';
+}
+
+/** Whether a catalogued archive (its format, its skipped entries counted by reason) may hold a keeper. */
 export function plainArchive(container: {
+  format: string;
   problem: unknown;
   skipped: Readonly<Record<string, number>>;
 }): boolean {
   return (
+    keeperFormat(container.format) &&
     container.problem === undefined &&
     NOT_PLAIN_SKIPS.every((r) => (container.skipped[r] ?? 0) === 0) &&
     (container.skipped['not-plain'] ?? 0) === 0

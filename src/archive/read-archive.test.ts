@@ -274,3 +274,54 @@ describe('names as an extraction leaves them', () => {
     expect(zeros.listing.problem).toBeUndefined();
   });
 });
+
+describe('tar headers that would stall or fool a read', () => {
+  const read = (archive: Buffer) =>
+    readArchive(dir.write('a.tar', archive), undefined, { algorithm: 'xxh3' });
+
+  /** `tar` with its first header's bytes changed by `change`, the checksum made right again. */
+  function patched(tar: Buffer, change: (header: Buffer) => void): Buffer {
+    const out = Buffer.from(tar);
+    const header = out.subarray(0, 512);
+    change(header);
+    header.fill(0x20, 148, 156);
+    let sum = 0;
+    for (const byte of header) sum += byte;
+    header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+    return out;
+  }
+
+  it('a folder entry that claims bytes, or a size the parser cannot read, ends the read with a problem', async () => {
+    const folder = await read(
+      tarOf([
+        { name: 'e/', type: '5', declaredSize: 1024 },
+        { name: 'd/a', data: noise(100) },
+      ]),
+    );
+    expect(folder.problem?.message).toMatch(/a folder entry that claims 1024 bytes/);
+    const size = await read(
+      patched(tarOf([{ name: 'd/a', data: noise(100) }]), (h) => {
+        h[124] = 0x81;
+      }),
+    );
+    expect(size.problem?.code).toBe('corrupt');
+  });
+
+  it('a folder with an unsafe name is recorded; a pax global header makes the tar not plain', async () => {
+    const unsafe = await read(
+      tarOf([
+        { name: 'd/a', data: noise(100) },
+        { name: 'd//a/', type: '5' },
+      ]),
+    );
+    expect(unsafe.skipped).toContainEqual({ name: 'd//a/', reason: 'unsafe-name' });
+    const global = await read(
+      tarOf([
+        { name: 'pax_global_header', type: 'g', data: Buffer.from('16 path=d/a\n') },
+        { name: 'd/q', data: noise(100) },
+      ]),
+    );
+    expect(global.notPlain).toBe("a tar header of type 'g' between entries");
+    expect(global.members.map((m) => m.name)).toEqual(['d/q']);
+  });
+});

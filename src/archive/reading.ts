@@ -73,7 +73,11 @@ export class Reading {
    */
   folder(stored: Uint8Array, legacy: 'cp437' | 'none'): void {
     const name = safeName(stored, legacy);
-    if (name === undefined) return;
+    // Recorded: an extraction cleans such a name up (`d//a/` makes the folder d/a) and may put it over a member.
+    if (name === undefined) {
+      this.skip(stored, 'unsafe-name');
+      return;
+    }
     this.#parents(name);
     this.#folders.add(name);
   }

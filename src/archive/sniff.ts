@@ -25,3 +25,31 @@ export function sniffFormat(head: Uint8Array): ArchiveFormat | undefined {
   }
   return undefined;
 }
+
+/** Whether a block is a tar header: its checksum (bytes 148–155, octal) is the sum of its bytes, those as spaces. */
+export function isTarHeader(block: Buffer): boolean {
+  const text = block
+    .toString('latin1', 148, 156)
+    .replace(/[\0 ]+$/, '')
+    .trim();
+  if (!/^[0-7]+$/.test(text)) return false;
+  let sum = 8 * 0x20;
+  for (let i = 0; i < 512; i++) if (i < 148 || i >= 156) sum += block[i]!;
+  return sum === Number.parseInt(text, 8);
+}
+
+/** The signature of a zip's end record, which unzip looks for near the end of any file. */
+const ZIP_END = Buffer.from([0x50, 0x4b, 0x05, 0x06]);
+/** How far from the end a zip's end record can be: its 22 bytes and a comment of up to 65,535. */
+export const ZIP_END_REACH = 22 + 0xffff;
+
+/**
+ * What else a zip or 7z file is read as by other tools, or undefined: a tar (its first block a valid tar header,
+ * as GNU tar reads it whatever the name), or, for a 7z, a zip (an end record near its end, as unzip finds it). An
+ * extraction by that tool would put other bytes at a member's name than the ones nodupe read.
+ */
+export function alsoReadAs(format: 'zip' | '7z', head: Buffer, tail: Buffer): string | undefined {
+  if (head.length >= 512 && isTarHeader(head.subarray(0, 512))) return 'a tar';
+  if (format === '7z' && tail.includes(ZIP_END)) return 'a zip';
+  return undefined;
+}

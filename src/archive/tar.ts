@@ -4,6 +4,7 @@ import { inflate } from './decompress.js';
 import type { ArchiveFormat, SkipReason } from './listing.js';
 import { printableName } from '../core/printable.js';
 import { shownName } from './names.js';
+import { isTarHeader } from './sniff.js';
 import type { Reading } from './reading.js';
 
 /** An entry as the parser hands it out: its header, then its bytes. */
@@ -60,17 +61,6 @@ const BLOCK = 512;
 /** The headers that only name the entry after them: a pax extended header ('x') and a GNU long name ('L'). */
 const LONG_NAME_TYPES = new Set(['x', 'L']);
 
-/** Whether a block is a tar header: its checksum (bytes 148–155, octal) is the sum of its bytes, those as spaces. */
-function isHeader(block: Buffer): boolean {
-  const text = block
-    .toString('latin1', 148, 156)
-    .replace(/[\0 ]+$/, '')
-    .trim();
-  if (!/^[0-7]+$/.test(text)) return false;
-  let sum = 8 * 0x20;
-  for (let i = 0; i < BLOCK; i++) if (i < 148 || i >= 156) sum += block[i]!;
-  return sum === Number.parseInt(text, 8);
-}
 const ZERO_BLOCK = Buffer.alloc(BLOCK);
 
 /**
@@ -101,7 +91,7 @@ class EndMarker {
       if (start + at < this.#dataEnd) continue;
       const block = bytes.subarray(at, at + BLOCK);
       if (ZERO_BLOCK.equals(block)) this.#zeros.push(start + at);
-      else if (isHeader(block))
+      else if (isTarHeader(block))
         this.#headers.push({ at: start + at, type: String.fromCharCode(block[156]!) });
     }
     this.#partial = Buffer.from(bytes.subarray(whole));
@@ -110,6 +100,10 @@ class EndMarker {
 
   /** An entry the parser found (`byteOffset`: just after its own header block): refused after an end marker. */
   entry(header: Header): void {
+    // A size the parser could not read (a base-256 field it takes for none) would never end the entry.
+    if (!Number.isSafeInteger(header.size) || header.size < 0) {
+      throw new ArchiveStop('corrupt', 'a tar header whose size cannot be read');
+    }
     const headerAt = (header as Header & { byteOffset: number }).byteOffset - BLOCK;
     if (this.#zeros.some((z) => z < headerAt)) {
       throw new ArchiveStop(

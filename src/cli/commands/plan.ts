@@ -152,8 +152,8 @@ export function planCommand(ctx: CliContext): Command {
 }
 
 /**
- * What apply will read to compare the files kept by members of archives read as a stream (tar, 7z): each such
- * archive from its start, once per file, where a zip's member is read directly. Undefined when there are none.
+ * What apply will read to compare the files kept by members of 7z archives (7-Zip streams them): each such archive
+ * from its start, once per file, where a zip's member is read directly. Undefined when there are none.
  */
 function streamedReads(plan: Plan, groups: readonly DuplicateGroup[]): string | undefined {
   const format = new Map<string, string | undefined>();
@@ -169,7 +169,7 @@ function streamedReads(plan: Plan, groups: readonly DuplicateGroup[]): string | 
   }
   if (files === 0) return undefined;
   return (
-    `${count(files, 'file')} ${files === 1 ? 'is' : 'are'} kept by members of tar or 7z archives, which apply reads ` +
+    `${count(files, 'file')} ${files === 1 ? 'is' : 'are'} kept by members of 7z archives, which apply reads ` +
     `from their start to compare each file: about ${formatBytes(bytes)} to read in all (a zip's members are read directly)`
   );
 }
