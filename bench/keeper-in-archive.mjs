@@ -1,10 +1,9 @@
-// Applying a plan whose keepers are inside an archive (`plan --keeper-in-archive`) against the same plan with loose
+// Applying a plan whose keepers are inside a zip (`plan --keeper-in-archive`) against the same plan with loose
 // keepers: the same files quarantined, each compared first with its keeper, a loose copy or a member streamed out
-// of backup.zip, or out of backup.7z (7-Zip reads it from its start for each file, so it is measured on fewer
-// files). Each round applies the three plans in turn, undo putting the files back after each. Warm cache; medians
-// per file. Needs zip and 7-Zip (7zz).
+// of backup.zip. Each round applies both plans in turn, undo putting the files back after each. Warm cache;
+// medians per file. Needs zip.
 //
-//   npm run bench:keeper-in-archive            FILES=1000 SEVEN_FILES=100 ROUNDS=3 npm run bench:keeper-in-archive
+//   npm run bench:keeper-in-archive            FILES=1000 ROUNDS=3 npm run bench:keeper-in-archive
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,7 +25,6 @@ import { emit, median, round } from './lib.mjs';
 import { bytes } from '../test/fixtures/bytes.mjs';
 
 const FILES = Number(process.env.FILES ?? 1000);
-const SEVEN_FILES = Number(process.env.SEVEN_FILES ?? 100);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const work = join(process.env.NODUPE_BENCH_DIR ?? join(tmpdir(), 'nodupe-bench'), 'keeper-in-archive');
 
@@ -44,22 +42,16 @@ for (let i = 0; i < FILES; i++) {
   }
 }
 execFileSync('zip', ['-q', '-r', '-X', join(tree, 'backup.zip'), '.'], { cwd: join(tree, 'kept') });
-execFileSync('7zz', ['a', '-bd', '-bso0', '-t7z', join(tree, 'backup.7z'), '.'], { cwd: join(tree, 'kept') });
 
 const catalog = SqliteCatalog.open(join(dataDir, 'catalog.db'));
 const scanned = reportFromScan(await scan({ roots: [tree], catalog, archives: true }));
 const loose = join(tree, 'loose');
 
-/** A plan that quarantines the files under loose/, each kept by `keeper`: a loose copy, or a zip's or a 7z's member. */
+/** A plan that quarantines the files under loose/, each kept by a loose copy under kept/, or by backup.zip's member. */
 function planOf(keeper, round) {
   // The catalog as undo left it (the files' ctimes moved by the renames back).
   const report = withArchiveMembers(dupesFromCatalog(catalog, scanned.algorithm, false), catalog, false);
-  const groups = report.groups
-    .map((g) => ({
-      ...g,
-      members: keeper === 'loose' ? [] : (g.members ?? []).filter((m) => m.archiveFormat === keeper),
-    }))
-    .slice(0, keeper === '7z' ? SEVEN_FILES : undefined);
+  const groups = report.groups.map((g) => (keeper === 'loose' ? { ...g, members: [] } : g));
   return buildPlan(
     groups,
     {
@@ -79,7 +71,7 @@ function planOf(keeper, round) {
   );
 }
 
-const perFile = { loose: [], zip: [], '7z': [] };
+const perFile = { loose: [], zip: [] };
 let allDone = true;
 for (let r = 0; r < ROUNDS + 1; r++) {
   for (const keeper of Object.keys(perFile)) {
@@ -100,14 +92,11 @@ emit({
   bench: 'keeper-in-archive/apply',
   files: FILES,
   totalMB: round(totalBytes / 2 ** 20, 1),
-  sevenFiles: SEVEN_FILES,
   rounds: ROUNDS,
   looseMsPerFile: round(ms('loose'), 3),
   zipMsPerFile: round(ms('zip'), 3),
-  sevenMsPerFile: round(ms('7z'), 3),
   zipVsLoose: round(ms('zip') / ms('loose'), 2),
   zipRatios: perFile.zip.map((z, i) => round(z / perFile.loose[i], 2)),
-  sevenVsLoose: round(ms('7z') / ms('loose'), 1),
   allDoneAndUndone: allDone,
 });
 rmSync(work, { recursive: true, force: true });

@@ -101,7 +101,7 @@ describe('plan --keeper-in-archive', () => {
     expect(link.stderr).toContain('a keeper inside an archive is no file to link to or clone');
   });
 
-  it('never keeps a tar’s member (its headers are read otherwise than tar reads them)', async () => {
+  it('never keeps a tar’s member (some of its headers are read otherwise than tar reads them)', async () => {
     dir.write('t/a.tar.gz', gzipSync(tarOf([{ name: 'photos/p.jpg', data: photo }])));
     const doc = await plan();
     const photos = doc.groups.find((g) => g.keepers[0]!.member === 'photos/p.jpg')!;
@@ -113,21 +113,16 @@ describe('plan --keeper-in-archive', () => {
   });
 
   it.skipIf(sevenZip === undefined)(
-    'keeps a 7z’s member, and says what 7z keepers will cost apply',
+    'never keeps a 7z’s member (its names come from 7-Zip’s listing)',
     async () => {
       dir.write('t/backup.zip', zipOf([{ name: 'other', data: noise(10) }]));
       dir.write('src/photos/p.jpg', photo);
       execFileSync(sevenZip!, ['a', '-bd', '-bso0', '-t7z', dir.path('t/b.7z'), 'photos'], {
         cwd: dir.path('src'),
       });
-      const run = await cli('plan', '--archives', '--keeper-in-archive', 't', '-o', 'plan.json');
-      expect(run.code, run.stderr).toBe(0);
-      expect(run.stderr).toContain(
-        '2 files are kept by members of 7z archives, which apply reads from their start to compare each file',
-      );
-      const apply = await cli('apply', 'plan.json');
-      expect(apply.code, apply.stdout + apply.stderr).toBe(0);
-      expect(existsSync(dir.path('t/p.jpg'))).toBe(false);
+      const doc = await plan();
+      expect(doc.groups.flatMap((g) => g.keepers).filter((k) => k.member !== undefined)).toEqual([]);
+      expect(doc.groups.flatMap((g) => g.actions.map((a) => a.path))).toEqual([dir.path('t/p.jpg')]);
     },
   );
 

@@ -55,8 +55,8 @@ describe('compareWithMember: a keeper inside an archive', () => {
     ).toBeUndefined();
     // tar-stream reads some headers otherwise than GNU tar: a tar is never a keeper's archive.
     const tar = tarOf([{ name: 'x/p.bin', data: content }]);
-    expect(await compare(tar, 'x/p.bin')).toMatch(/can hold no keeper: a tar holds no keeper/);
-    expect(await compare(gzipSync(tar), 'x/p.bin')).toMatch(/a tar holds no keeper/);
+    expect(await compare(tar, 'x/p.bin')).toMatch(/can hold no keeper: only a zip holds a keeper/);
+    expect(await compare(gzipSync(tar), 'x/p.bin')).toMatch(/only a zip holds a keeper/);
   });
 
   it('refuses a member one byte different, with the offset; shorter; longer; another member', async () => {
@@ -179,8 +179,8 @@ describe('compareWithMember: a keeper inside an archive', () => {
     expect(await compare(linked, 'd/a')).toMatch(/skipped as symlink/);
     // A zip entry with two Unicode Path fields: unzip takes the last, 7-Zip the first.
     const twoNames = zipOf([
-      { name: 'd/x', data: content, unicodePath: ['d/a', 'd/z'] },
-      { name: 'd/y', data: bad, unicodePath: ['d/w', 'd/a'] },
+      { name: Buffer.from('d/x'), data: content, unicodePath: ['d/a', 'd/z'] },
+      { name: Buffer.from('d/y'), data: bad, unicodePath: ['d/w', 'd/a'] },
     ]);
     expect(await compare(twoNames, 'd/a')).toMatch(/not plain \(an entry with two Unicode Path fields\)/);
     // A zip that is also a tar (GNU tar reads its first block as a header whatever the name says).
@@ -202,9 +202,34 @@ describe('compareWithMember: a keeper inside an archive', () => {
     expect(await compare(zip, 'd/a')).toMatch(/holds more entries than its end record counts/);
   });
 
-  it('a 7z that is also a zip (unzip finds its end record) holds no keeper', async () => {
+  it('a 7z that is also a zip (unzip finds its end record), a zip that is also a tar: another tool reads them', () => {
     expect(alsoReadAs('7z', Buffer.alloc(512), zipOf([{ name: 'd/a', data: content }]))).toBe('a zip');
     expect(alsoReadAs('zip', tarOf([{ name: 'd/a', data: content }]), Buffer.alloc(0))).toBe('a tar');
     expect(alsoReadAs('zip', zipOf([{ name: 'd/a', data: content }]), Buffer.alloc(0))).toBeUndefined();
+  });
+
+  it('refuses a zip whose local header says otherwise than its central record, as unzip reads it', async () => {
+    const shortLocal = zipOf([{ name: 'd/a', data: content, method: 0, local: { size: 100 } }]);
+    expect(await compare(shortLocal, 'd/a')).toMatch(/not plain \(an entry whose local header differs/);
+    const otherMethod = zipOf([{ name: 'd/a', data: content, method: 0, local: { method: 8 } }]);
+    expect(await compare(otherMethod, 'd/a')).toMatch(/local header differs/);
+    // A data descriptor (flag bit 3): the local header's sizes are no one's to compare.
+    const descriptor = zipOf([{ name: 'd/a', data: content, local: { flags: 0x808 } }]);
+    expect(await compare(descriptor, 'd/a')).toMatch(/local header differs/);
+  });
+
+  it('refuses entries that other systems’ extractors make into folders, labels or links', async () => {
+    const other = noise(10, 3);
+    // MS-DOS folder attribute: 7-Zip makes a folder at the name, so the member is not one.
+    const dosFolder = zipOf([{ name: 'd/a', data: content, madeBy: { system: 0, attributes: 0x10 } }]);
+    expect(await compare(dosFolder, 'd/a')).toMatch(/no longer a readable member/);
+    const label = zipOf([{ name: 'd/a', data: content, madeBy: { system: 0, attributes: 0x08 } }]);
+    expect(await compare(label, 'd/a')).toMatch(/not plain \(an entry marked as a volume label\)/);
+    // A symlink mode from VMS (unzip makes a link of it).
+    const vms = zipOf([
+      { name: 'd/a', data: content },
+      { name: 'e', data: other, madeBy: { system: 2, attributes: (0o120777 << 16) >>> 0 } },
+    ]);
+    expect(await compare(vms, 'd/a')).toMatch(/not plain \(an entry made by system 2\)/);
   });
 });

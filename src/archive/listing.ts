@@ -141,7 +141,7 @@ export function keeperRefusal(
   },
 ): string | undefined {
   if (listing.problem !== undefined) return `it could not be read to its end (${listing.problem.message})`;
-  if (!keeperFormat(listing.format)) return TAR_HOLDS_NO_KEEPER;
+  if (!keeperFormat(listing.format)) return ONLY_A_ZIP;
   if (listing.notPlain !== undefined) return `it is not plain (${listing.notPlain})`;
   const odd = listing.skipped.find((s) => (NOT_PLAIN_SKIPS as readonly string[]).includes(s.reason));
   if (odd !== undefined)
@@ -150,16 +150,17 @@ export function keeperRefusal(
 }
 
 /**
- * Why a tar holds no keeper: its entries are read by a parser (tar-stream) that reads some headers otherwise than
- * GNU tar does (numbers and pax records it accepts and tar refuses, or the reverse), and a crafted tar can use
- * that to show one content at a name and extract another there. A zip is read as unzip reads it, a 7z by 7-Zip.
+ * Why only a zip holds a keeper. A tar's entries are read by a parser (tar-stream) that reads some headers otherwise
+ * than GNU tar (numbers and pax records one accepts and the other refuses), and a crafted tar can use that to show
+ * one content at a name and extract another there. A 7z's names come from 7-Zip's listing, which prints some
+ * characters of a name otherwise (a line break as `_`). A zip's every record is read by nodupe and checked.
  */
-const TAR_HOLDS_NO_KEEPER =
-  'a tar holds no keeper: nodupe reads some tar headers otherwise than tar does, so what it compared could differ from what `tar x` writes';
+const ONLY_A_ZIP =
+  'only a zip holds a keeper (nodupe reads some tar headers and 7z names otherwise than tar and 7-Zip extract them)';
 
-/** Whether members of an archive of this format may be keepers: zip and 7z (see TAR_HOLDS_NO_KEEPER). */
+/** Whether members of an archive of this format may be keepers: a zip's only (see ONLY_A_ZIP). */
 function keeperFormat(format: string | undefined): boolean {
-  return format === 'zip' || format === '7z';
+  return format === 'zip';
 }
 
 /** Whether a catalogued archive (its format, its skipped entries counted by reason) may hold a keeper. */

@@ -245,13 +245,16 @@ describe('names as an extraction leaves them', () => {
   it('a zip entry is named by its Unicode Path field, as unzip and 7-Zip name it', async () => {
     const zip = await listed(
       zipOf([
-        { name: 'keep.bin', data: noise(100), unicodePath: 'other.bin' },
+        { name: Buffer.from('keep.bin'), data: noise(100), unicodePath: 'other.bin' },
         { name: 'other.bin', data: noise(10) },
-        { name: 'plain', data: noise(10), unicodePath: 'renamed' },
+        { name: Buffer.from('plain'), data: noise(10), unicodePath: 'renamed' },
+        // Flagged UTF-8: unzip and 7-Zip pass the field over, and so does the listing (the zip is then not plain).
+        { name: 'flagged', data: noise(10), unicodePath: 'elsewhere' },
       ]),
     );
     // Two entries an extraction puts at other.bin: neither is a member.
-    expect(zip.members).toEqual(['renamed']);
+    expect(zip.members).toEqual(['flagged', 'renamed']);
+    expect(zip.listing.notPlain).toBe('an entry flagged UTF-8 with a Unicode Path field');
     expect(zip.listing.skipped).toContainEqual({ name: 'other.bin', reason: 'duplicate-name' });
   });
 

@@ -11,6 +11,8 @@ import type { Reading } from './reading.js';
 const LOCAL_HEADER = 30;
 /** The "made by" systems whose external attributes carry a Unix mode: Unix and macOS. */
 const UNIX_SYSTEMS = new Set([3, 19]);
+/** The "made by" systems whose low attribute byte is MS-DOS's (0x10 a folder, 0x08 a volume label), as unzip reads. */
+const DOS_SYSTEMS = new Set([0, 6, 10, 11, 14]);
 
 /**
  * Reads a zip through yauzl, its names left undecoded and checked here. The central directory is read first:
@@ -55,10 +57,15 @@ export async function readZip(reading: Reading): Promise<void> {
  * stored name, UTF-8 when flagged, else CP437. So two entries an extraction puts at one name share it here too.
  */
 function storedName(entry: Entry, reading: Reading): { stored: Uint8Array; legacy: 'cp437' | 'none' } {
+  const unicode = entry.extraFields.filter((f) => f.id === 0x7075).length;
   // unzip takes the last of several, 7-Zip and yauzl the first: such an entry has no one name.
-  if (entry.extraFields.filter((f) => f.id === 0x7075).length > 1) {
-    reading.markNotPlain('an entry with two Unicode Path fields');
+  if (unicode > 1) reading.markNotPlain('an entry with two Unicode Path fields');
+  // unzip and 7-Zip pass the field over when the name is flagged UTF-8: the field names it for nobody else.
+  if (unicode > 0 && (entry.generalPurposeBitFlag & 0x800) !== 0) {
+    reading.markNotPlain('an entry flagged UTF-8 with a Unicode Path field');
   }
+  // As unzip and 7-Zip do: the field names an entry whose name is not flagged UTF-8.
+  if ((entry.generalPurposeBitFlag & 0x800) !== 0) return { stored: entry.fileNameRaw, legacy: 'none' };
   for (const field of entry.extraFields) {
     if (field.id !== 0x7075 || field.data.length < 6 || field.data[0] !== 1) continue;
     if (field.data.readUInt32LE(1) !== crc32(entry.fileNameRaw)) continue;
@@ -72,7 +79,7 @@ function storedName(entry: Entry, reading: Reading): { stored: Uint8Array; legac
 
 async function readEntry(reading: Reading, zip: ZipFile, entry: Entry): Promise<void> {
   const { stored, legacy } = storedName(entry, reading);
-  const kind = entryKind(entry, stored);
+  const kind = entryKind(entry, stored, reading);
   if (kind === 'folder') return reading.folder(stored, legacy);
   if (kind !== 'file') {
     reading.skipKind(stored, legacy, kind);
@@ -80,6 +87,8 @@ async function readEntry(reading: Reading, zip: ZipFile, entry: Entry): Promise<
   }
   const name = reading.memberName(stored, legacy);
   if (name === undefined || !reading.wants(name)) return;
+  // One member wanted (a keeper checked): its local header must say what its central record says.
+  if (reading.only !== undefined) await checkLocalHeader(reading, entry);
   const mtimeMs = entry.getLastModDate().getTime();
   if (entry.isEncrypted()) {
     reading.add({
@@ -134,9 +143,21 @@ async function readEntry(reading: Reading, zip: ZipFile, entry: Entry): Promise<
 }
 
 /** What an entry is: a regular file, a folder, or a kind that is skipped. */
-function entryKind(entry: Entry, name: Uint8Array): 'file' | 'folder' | SkipReason {
+function entryKind(entry: Entry, name: Uint8Array, reading: Reading): 'file' | 'folder' | SkipReason {
   if (name[name.length - 1] === 0x2f) return 'folder';
-  if (!UNIX_SYSTEMS.has(entry.versionMadeBy >> 8)) return 'file';
+  const system = entry.versionMadeBy >> 8;
+  if (DOS_SYSTEMS.has(system)) {
+    // 7-Zip makes a folder of a DOS folder; unzip skips a volume label.
+    if ((entry.externalFileAttributes & 0x10) !== 0) return 'folder';
+    if ((entry.externalFileAttributes & 0x08) !== 0)
+      reading.markNotPlain('an entry marked as a volume label');
+    return 'file';
+  }
+  if (!UNIX_SYSTEMS.has(system)) {
+    // unzip reads a Unix mode from the attributes of several other systems (VMS, Atari, BeOS…): a link there.
+    if (entry.externalFileAttributes >>> 16 !== 0) reading.markNotPlain(`an entry made by system ${system}`);
+    return 'file';
+  }
   const type = (entry.externalFileAttributes >>> 16) & 0o170000;
   switch (type) {
     case 0:
@@ -204,6 +225,54 @@ function openStream(zip: ZipFile, entry: Entry): Promise<Readable> {
         : resolve(stream),
     ),
   );
+}
+
+/** The signature of a local file header. */
+const LOCAL_RECORD = 0x04034b50;
+
+/**
+ * Marks the archive not plain unless an entry's local header says what its central record says: flags (no data
+ * descriptor), method, CRC-32, sizes (a zip64 extra's when the 32-bit ones are 0xFFFFFFFF) and name. unzip and
+ * 7-Zip read the local header's sizes and method, yauzl the central record's: where they differ, an extraction
+ * writes other bytes than the ones read here.
+ */
+async function checkLocalHeader(reading: Reading, entry: Entry): Promise<void> {
+  const at = entry.relativeOffsetOfLocalHeader;
+  const fixed = await reading.file.read(at, LOCAL_HEADER);
+  if (fixed.length < LOCAL_HEADER || fixed.readUInt32LE(0) !== LOCAL_RECORD) {
+    return reading.markNotPlain('an entry without its local header');
+  }
+  const nameLength = fixed.readUInt16LE(26);
+  const rest = await reading.file.read(at + LOCAL_HEADER, nameLength + fixed.readUInt16LE(28));
+  let compressed = fixed.readUInt32LE(18);
+  let size = fixed.readUInt32LE(22);
+  if (compressed === 0xffffffff || size === 0xffffffff) {
+    const zip64 = localZip64(rest.subarray(nameLength));
+    if (size === 0xffffffff) size = zip64?.[0] ?? -1;
+    if (compressed === 0xffffffff) compressed = zip64?.[1] ?? -1;
+  }
+  const same =
+    fixed.readUInt16LE(6) === entry.generalPurposeBitFlag &&
+    (entry.generalPurposeBitFlag & 0x08) === 0 &&
+    fixed.readUInt16LE(8) === entry.compressionMethod &&
+    fixed.readUInt32LE(14) === entry.crc32 &&
+    compressed === entry.compressedSize &&
+    size === entry.uncompressedSize &&
+    rest.subarray(0, nameLength).equals(entry.fileNameRaw);
+  if (!same) reading.markNotPlain('an entry whose local header differs from its central record');
+}
+
+/** The sizes of a local header's zip64 extra field (0x0001): uncompressed, then compressed. */
+function localZip64(extra: Buffer): [number, number] | undefined {
+  for (let i = 0; i + 4 <= extra.length;) {
+    const id = extra.readUInt16LE(i);
+    const length = extra.readUInt16LE(i + 2);
+    if (id === 1 && length >= 16 && i + 4 + 16 <= extra.length) {
+      return [Number(extra.readBigUInt64LE(i + 4)), Number(extra.readBigUInt64LE(i + 12))];
+    }
+    i += 4 + length;
+  }
+  return undefined;
 }
 
 /** The signature of a central directory record. */

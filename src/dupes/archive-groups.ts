@@ -37,18 +37,14 @@ export function withArchiveMembers(
       .filter((f) => under(f.path))
       .map((f) => [f.id, f]),
   );
-  const formats = new Map(
+  const plain = new Map(
     entries
       .containers('archive')
-      .flatMap((c) =>
-        c.key.kind === 'archive'
-          ? [[c.key.fileId, { format: c.format, plain: plainArchive(c) }] as const]
-          : [],
-      ),
+      .flatMap((c) => (c.key.kind === 'archive' ? [[c.key.fileId, plainArchive(c)] as const] : [])),
   );
   const members = new Map<string, { entry: StoredEntry; ref: ArchiveMemberRef }[]>();
   for (const entry of hashed) {
-    const ref = refOf(entry, archives, formats);
+    const ref = refOf(entry, archives, plain);
     if (ref === undefined) continue;
     const key = contentKey(entry.size, entry.hashes!.full);
     const list = members.get(key);
@@ -102,7 +98,7 @@ export interface EntryKinds {
 function refOf(
   entry: StoredEntry,
   archives: ReadonlyMap<number, CatalogFile>,
-  formats: ReadonlyMap<number, { format: string; plain: boolean }>,
+  plain: ReadonlyMap<number, boolean>,
 ): ArchiveMemberRef | undefined {
   const { container, name, mtimeMs } = entry;
   if (container.kind === 'manifest') {
@@ -116,8 +112,7 @@ function refOf(
         member: name,
         mtimeMs,
         archiveIdentity: identityOf(archive),
-        archiveFormat: formats.get(container.fileId)?.format,
-        archivePlain: formats.get(container.fileId)?.plain,
+        archivePlain: plain.get(container.fileId),
       };
 }
 

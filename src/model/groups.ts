@@ -46,8 +46,6 @@ export interface ArchiveMemberRef {
   manifest?: true;
   /** The archive file's identity as the catalog holds it (an archive member only): what a plan keeps it by. */
   archiveIdentity?: FileIdentity | undefined;
-  /** The archive's format as read (`zip`, `tar.gz`, `7z`…; an archive member only). */
-  archiveFormat?: string | undefined;
   /** The archive was read to its end and is plain (see `keeperRefusal`): a member of it may be a keeper. */
   archivePlain?: boolean | undefined;
 }

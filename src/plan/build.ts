@@ -117,10 +117,7 @@ function planGroup(
 
 const IN_ARCHIVE = 'inside an archive (--keeper-in-archive)';
 
-/**
- * The member a group keeps (a manifest's file is none): the first eligible one by its shown path, a zip's first,
- * whose member apply reads directly (a tar or 7z is read from its start for each file compared).
- */
+/** The member a group keeps: the first by its shown path of a plain zip's (see `plainArchive`) the plan may keep. */
 function memberKeeper(
   group: DuplicateGroup,
   eligible: (ref: ArchiveMemberRef) => boolean,
@@ -128,7 +125,7 @@ function memberKeeper(
   const candidates = (group.members ?? []).filter(
     (m) => !m.manifest && m.archiveIdentity !== undefined && m.archivePlain === true && eligible(m),
   );
-  const ref = candidates.find((m) => m.archiveFormat === 'zip') ?? candidates[0];
+  const ref = candidates[0];
   if (ref === undefined) return undefined;
   return {
     ref,

@@ -21,6 +21,10 @@ export interface ZipEntrySpec {
   declaredCrc?: number;
   /** Info-ZIP Unicode Path extra fields (0x7075) in the central directory, naming the entry so instead. */
   unicodePath?: string | readonly string[];
+  /** The "made by" system and the raw external attributes of the central record (instead of `mode`'s). */
+  madeBy?: { system: number; attributes: number };
+  /** What the local header alone says, when it is to differ from the central record. */
+  local?: { size?: number; method?: number; flags?: number };
 }
 
 /** The 0x7075 extra field: version 1, the CRC-32 of the stored name, the UTF-8 name that replaces it. */
@@ -54,13 +58,13 @@ export function zipOf(specs: readonly ZipEntrySpec[]): Buffer {
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(flags, 6);
-    local.writeUInt16LE(method, 8);
+    local.writeUInt16LE(spec.local?.flags ?? flags, 6);
+    local.writeUInt16LE(spec.local?.method ?? method, 8);
     local.writeUInt16LE(0x21, 10); // 00:01:02
     local.writeUInt16LE(0x5a21, 12); // 2025-01-01
     local.writeUInt32LE(crc, 14);
     local.writeUInt32LE(stored.length, 18);
-    local.writeUInt32LE(size, 22);
+    local.writeUInt32LE(spec.local?.size ?? size, 22);
     local.writeUInt16LE(name.length, 26);
     offsets.push(offset);
     parts.push(local, name, stored);
@@ -68,7 +72,8 @@ export function zipOf(specs: readonly ZipEntrySpec[]): Buffer {
     offset += local.length + name.length + stored.length;
     const c = Buffer.alloc(46);
     c.writeUInt32LE(0x02014b50, 0);
-    c.writeUInt16LE(spec.mode === undefined ? 20 : (3 << 8) | 20, 4);
+    const system = spec.madeBy?.system ?? (spec.mode === undefined ? 0 : 3);
+    c.writeUInt16LE((system << 8) | 20, 4);
     c.writeUInt16LE(20, 6);
     c.writeUInt16LE(flags, 8);
     c.writeUInt16LE(method, 10);
@@ -80,7 +85,7 @@ export function zipOf(specs: readonly ZipEntrySpec[]): Buffer {
     c.writeUInt16LE(name.length, 28);
     const extra = Buffer.concat([spec.unicodePath ?? []].flat().map((u) => unicodePathField(name, u)));
     c.writeUInt16LE(extra.length, 30);
-    c.writeUInt32LE(spec.mode === undefined ? 0 : (spec.mode << 16) >>> 0, 38);
+    c.writeUInt32LE(spec.madeBy?.attributes ?? (spec.mode === undefined ? 0 : (spec.mode << 16) >>> 0), 38);
     c.writeUInt32LE(entryOffset, 42);
     central.push(c, name, extra);
   });

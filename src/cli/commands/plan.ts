@@ -22,7 +22,6 @@ import {
   summarizePlan,
   unmatchedRules,
   unmatchedRuleWarning,
-  type DuplicateGroup,
   type Plan,
   type OwnPlaces,
 } from '../../index.js';
@@ -131,10 +130,6 @@ export function planCommand(ctx: CliContext): Command {
           },
           known,
         );
-        if (keepers.keeperInArchive) {
-          const streamed = streamedReads(plan, report.groups);
-          if (streamed !== undefined) session.warn(streamed);
-        }
         for (const rule of unmatchedRules(keepers.rules, report.groups))
           session.warn(unmatchedRuleWarning(rule));
         if (archivesOn(options, session) && !keepers.keeperInArchive) {
@@ -149,29 +144,6 @@ export function planCommand(ctx: CliContext): Command {
       }
       writePlan(plan, options, ctx, (message) => session.warn(message), own);
     });
-}
-
-/**
- * What apply will read to compare the files kept by members of 7z archives (7-Zip streams them): each such archive
- * from its start, once per file, where a zip's member is read directly. Undefined when there are none.
- */
-function streamedReads(plan: Plan, groups: readonly DuplicateGroup[]): string | undefined {
-  const format = new Map<string, string | undefined>();
-  for (const g of groups)
-    for (const m of g.members ?? []) format.set(displayPath(m.archive), m.archiveFormat);
-  let files = 0;
-  let bytes = 0;
-  for (const g of plan.groups) {
-    const keeper = g.keepers[0]!;
-    if (keeper.member === undefined || format.get(displayPath(keeper.path)) === 'zip') continue;
-    files += g.actions.length;
-    bytes += g.actions.length * keeper.size;
-  }
-  if (files === 0) return undefined;
-  return (
-    `${count(files, 'file')} ${files === 1 ? 'is' : 'are'} kept by members of 7z archives, which apply reads ` +
-    `from their start to compare each file: about ${formatBytes(bytes)} to read in all (a zip's members are read directly)`
-  );
 }
 
 /**
