@@ -12,7 +12,7 @@
 // paths relative to the unpacked folder). Prints JSON lines: archives/corpus, archives/first-scan (both ways,
 // ratio), archives/rescan (the unchanged folder of archives: bytes read, archives read again), archives/groups.
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ensureCorpus } from './corpus.mjs';
 import {
@@ -24,6 +24,7 @@ import {
   removeCatalog,
   rotated,
   round,
+  singleFiles,
   timed,
 } from './lib.mjs';
 
@@ -34,23 +35,6 @@ const archives = join(work, 'archives-of-20k');
 const unpacked = join(work, 'archives-unpacked');
 const marker = join(archives, '.made.json');
 
-/** Regular files below `dir` with one link and some content, relative to `dir`, in a stable order. */
-function singleFiles(dir) {
-  const found = [];
-  const visit = (d) => {
-    for (const entry of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const path = join(d, entry.name);
-      if (entry.isDirectory()) visit(path);
-      else if (entry.isFile()) {
-        const st = lstatSync(path);
-        if (st.nlink === 1 && st.size > 0) found.push({ path: relative(dir, path), size: st.size });
-      }
-    }
-  };
-  visit(dir);
-  return found;
-}
-
 /** The archives (made once): each top folder of the corpus in a zip or a tar.gz, in turn; then unpacked. */
 function makeArchives() {
   if (existsSync(marker)) return JSON.parse(execFileSync('cat', [marker]).toString());
@@ -58,7 +42,7 @@ function makeArchives() {
   rmSync(unpacked, { recursive: true, force: true });
   mkdirSync(archives, { recursive: true });
   mkdirSync(unpacked, { recursive: true });
-  const files = singleFiles(corpus.root);
+  const files = singleFiles(corpus.root).map((f) => ({ ...f, path: relative(corpus.root, f.path) }));
   const byTop = new Map();
   for (const f of files) {
     const top = f.path.split('/')[0];

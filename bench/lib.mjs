@@ -1,6 +1,6 @@
 // Helpers shared by the benchmarks: figures are printed as JSON lines, one object per line.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -199,4 +199,24 @@ export function firstScanRounds({ work, label, tree, rounds, floor }) {
     equal.push(!got.nodupe.error && sameGroups(groupsOfFdupes(got.nodupe.stdout), theirs));
   }
   return { runs, equal, errors, theirs, catalog0 };
+}
+
+/**
+ * Every regular file below `dir` with one link and some content (absolute paths, with their sizes), in a stable
+ * order: the files an archive or a manifest of the corpus holds, hard links and empty files left out.
+ */
+export function singleFiles(dir) {
+  const found = [];
+  const visit = (d) => {
+    for (const entry of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const path = join(d, entry.name);
+      if (entry.isDirectory()) visit(path);
+      else if (entry.isFile()) {
+        const st = lstatSync(path);
+        if (st.nlink === 1 && st.size > 0) found.push({ path, size: st.size });
+      }
+    }
+  };
+  visit(dir);
+  return found;
 }

@@ -12,7 +12,7 @@
 // the peers' lists), manifest/rewrite (bytes read: 0), manifest/verify (unchanged, after 1 %, and --full, ratios
 // to `-c`), manifest/compare (and whether its groups equal `nodupe dupes`).
 import { spawnSync } from 'node:child_process';
-import { lstatSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureCorpus, prng } from './corpus.mjs';
 import {
@@ -24,6 +24,7 @@ import {
   removeCatalog,
   rotated,
   round,
+  singleFiles,
   timed,
 } from './lib.mjs';
 
@@ -51,23 +52,6 @@ const peers = {
   xxhsum: { tool: 'xxhsum -H3', algorithm: 'xxh3' },
   sha256sum: { tool: 'sha256sum', algorithm: 'sha256' },
 };
-
-/** Every regular file with one link below `dir`, in a stable order. */
-function singleFiles(dir) {
-  const found = [];
-  const visit = (d) => {
-    for (const entry of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const path = join(d, entry.name);
-      if (entry.isDirectory()) visit(path);
-      else if (entry.isFile()) {
-        const st = lstatSync(path);
-        if (st.nlink === 1 && st.size > 0) found.push({ path, size: st.size });
-      }
-    }
-  };
-  visit(dir);
-  return found;
-}
 
 rmSync(tree, { recursive: true, force: true });
 rmSync(out, { recursive: true, force: true });

@@ -95,7 +95,8 @@ export async function compareOpen(
   }
 }
 
-function firstDifference(a: Buffer, b: Buffer, length: number): number {
+/** The offset of the first byte where `a` and `b` differ within `length`, or `length` when none does. */
+export function firstDifference(a: Uint8Array, b: Uint8Array, length: number): number {
   for (let i = 0; i < length; i++) if (a[i] !== b[i]) return i;
   return length;
 }

@@ -3,6 +3,7 @@ import type { RateLimiter } from '../core/rate-limiter.js';
 import { keeperRefusal } from '../archive/listing.js';
 import { readArchive } from '../archive/read-archive.js';
 import { describeErrno, type FileOps, type Stat } from '../fs/file-ops.js';
+import { firstDifference } from './check.js';
 import { printableName } from '../core/printable.js';
 import { displayPath, type FsPath } from '../model/paths.js';
 
@@ -95,9 +96,7 @@ function compareChunk(
       if (ops.read(fd, buf, n, offset + at) !== n) return 'the file shrank while being compared';
       const piece = chunk.subarray(at, at + n);
       if (buf.compare(piece, 0, n, 0, n) !== 0) {
-        let i = 0;
-        while (buf[i] === piece[i]) i++;
-        return `its bytes differ from the keeper's in the archive (at offset ${offset + at + i})`;
+        return `its bytes differ from the keeper's in the archive (at offset ${offset + at + firstDifference(buf, piece, n)})`;
       }
     }
     return undefined;

@@ -111,12 +111,18 @@ export interface ArchiveListing {
    */
   problem?: { code: ArchiveProblemCode; message: string };
   /**
-   * Why the archive is not plain, though read (a tar header nodupe's parser passes over, such as a pax global
-   * header; a zip entry with two Unicode Path fields): extractors may name entries otherwise than this listing
-   * does, so no member of it is a keeper (see `keeperRefusal`).
+   * Why a zip is not plain, though read (an entry with two Unicode Path fields, a local header that differs from
+   * its central record, a volume label…): extractors may write other bytes at a name than this listing says, so no
+   * member of it is a keeper (see `keeperRefusal`).
    */
   notPlain?: string | undefined;
 }
+
+/**
+ * The key under which a catalogued archive's skipped counts record that it is not plain (see `notPlain`): no entry
+ * was skipped for it, but a plan must know.
+ */
+export const NOT_PLAIN = 'not-plain';
 
 /** Entries whose presence lets an extraction put other bytes at a member's name than the listing says. */
 const NOT_PLAIN_SKIPS: readonly SkipReason[] = [
@@ -173,6 +179,6 @@ export function plainArchive(container: {
     keeperFormat(container.format) &&
     container.problem === undefined &&
     NOT_PLAIN_SKIPS.every((r) => (container.skipped[r] ?? 0) === 0) &&
-    (container.skipped['not-plain'] ?? 0) === 0
+    (container.skipped[NOT_PLAIN] ?? 0) === 0
   );
 }

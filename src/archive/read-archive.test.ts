@@ -7,7 +7,7 @@ import { scratch } from '../../test/helpers/tree.js';
 import { createHashState } from '../hash/hashers.js';
 import { rangeSpan } from '../hash/task.js';
 import type { ArchiveFormat, ArchiveListing } from './listing.js';
-import { memberHashes } from './member-hashes.js';
+import { memberHashes } from '../../test/helpers/member-hashes.js';
 import { systemProgram } from '../../test/helpers/system-programs.js';
 import { findProgram } from './programs.js';
 import { readArchive } from './read-archive.js';
@@ -310,7 +310,7 @@ describe('tar headers that would stall or fool a read', () => {
     expect(size.problem?.code).toBe('corrupt');
   });
 
-  it('a folder with an unsafe name is recorded; a pax global header makes the tar not plain', async () => {
+  it('a folder with an unsafe name is recorded', async () => {
     const unsafe = await read(
       tarOf([
         { name: 'd/a', data: noise(100) },
@@ -318,13 +318,5 @@ describe('tar headers that would stall or fool a read', () => {
       ]),
     );
     expect(unsafe.skipped).toContainEqual({ name: 'd//a/', reason: 'unsafe-name' });
-    const global = await read(
-      tarOf([
-        { name: 'pax_global_header', type: 'g', data: Buffer.from('16 path=d/a\n') },
-        { name: 'd/q', data: noise(100) },
-      ]),
-    );
-    expect(global.notPlain).toBe("a tar header of type 'g' between entries");
-    expect(global.members.map((m) => m.name)).toEqual(['d/q']);
   });
 });

@@ -8,7 +8,7 @@ import type { ArchiveCaps, ArchiveFormat, ArchiveListing } from './listing.js';
 import type { MemberTap } from './member-digest.js';
 import { Reading } from './reading.js';
 import { readSevenZip } from './seven-zip.js';
-import { alsoReadAs, SNIFF_BYTES, sniffFormat, ZIP_END_REACH } from './sniff.js';
+import { SNIFF_BYTES, sniffFormat, zipAlsoReadAs } from './sniff.js';
 import { readTar } from './tar.js';
 import { readZip } from './zip.js';
 
@@ -54,13 +54,10 @@ export async function readArchive(
   try {
     if (expect && !(await file.matches(expect)))
       throw new ArchiveStop('changed', 'changed since the walk saw it');
-    format = sniffFormat(await file.read(0, SNIFF_BYTES));
-    // A file that is also another format is not plain (no member of it is a keeper).
-    let other: string | undefined;
-    if (format === 'zip' || format === '7z') {
-      const tail = await file.read(Math.max(0, file.size - ZIP_END_REACH), ZIP_END_REACH);
-      other = alsoReadAs(format, await file.read(0, 512), tail);
-    }
+    const head = await file.read(0, SNIFF_BYTES);
+    format = sniffFormat(head);
+    // A zip that is also another format is not plain (no member of it is a keeper).
+    const other = format === 'zip' ? zipAlsoReadAs(head) : undefined;
     if (format === undefined)
       throw new ArchiveStop('not-an-archive', 'no zip, tar, gzip, bzip2, xz, zstd or 7z signature');
     const state = options.state ?? (await createHashState(options.algorithm, options.module));

@@ -8,7 +8,7 @@ import { scratch } from '../../test/helpers/tree.js';
 import { textFormat } from '../dupes/formats/text.js';
 import type { DupesReport } from '../dupes/report.js';
 import type { ArchiveListing } from './listing.js';
-import { memberHashes } from './member-hashes.js';
+import { memberHashes } from '../../test/helpers/member-hashes.js';
 import { findProgram } from './programs.js';
 import { readArchive } from './read-archive.js';
 

@@ -1,7 +1,7 @@
 import type { ArchiveFormat } from './listing.js';
 
-/** Bytes enough to recognise every format read (the tar signature sits at 257). */
-export const SNIFF_BYTES = 265;
+/** Bytes enough to recognise every format read (the tar signature sits at 257), and a tar header's whole block. */
+export const SNIFF_BYTES = 512;
 
 const SIGNATURES: readonly [ArchiveFormat, number, readonly number[]][] = [
   ['zip', 0, [0x50, 0x4b, 0x03, 0x04]],
@@ -38,18 +38,10 @@ export function isTarHeader(block: Buffer): boolean {
   return sum === Number.parseInt(text, 8);
 }
 
-/** The signature of a zip's end record, which unzip looks for near the end of any file. */
-const ZIP_END = Buffer.from([0x50, 0x4b, 0x05, 0x06]);
-/** How far from the end a zip's end record can be: its 22 bytes and a comment of up to 65,535. */
-export const ZIP_END_REACH = 22 + 0xffff;
-
 /**
- * What else a zip or 7z file is read as by other tools, or undefined: a tar (its first block a valid tar header,
- * as GNU tar reads it whatever the name), or, for a 7z, a zip (an end record near its end, as unzip finds it). An
- * extraction by that tool would put other bytes at a member's name than the ones nodupe read.
+ * What else a zip is read as by another tool, or undefined: a tar, when its first block is a valid tar header (GNU
+ * tar reads it so whatever the name says), whose extraction would put other bytes at a member's name.
  */
-export function alsoReadAs(format: 'zip' | '7z', head: Buffer, tail: Buffer): string | undefined {
-  if (head.length >= 512 && isTarHeader(head.subarray(0, 512))) return 'a tar';
-  if (format === '7z' && tail.includes(ZIP_END)) return 'a zip';
-  return undefined;
+export function zipAlsoReadAs(head: Buffer): string | undefined {
+  return head.length >= 512 && isTarHeader(head.subarray(0, 512)) ? 'a tar' : undefined;
 }

@@ -2,9 +2,7 @@ import { extract as tarExtract, type Extract, type Header } from 'tar-stream';
 import { ArchiveStop } from './caps.js';
 import { inflate } from './decompress.js';
 import type { ArchiveFormat, SkipReason } from './listing.js';
-import { printableName } from '../core/printable.js';
 import { shownName } from './names.js';
-import { isTarHeader } from './sniff.js';
 import type { Reading } from './reading.js';
 
 /** An entry as the parser hands it out: its header, then its bytes. */
@@ -23,7 +21,7 @@ export async function readTar(reading: Reading, format: TarFormat): Promise<void
   const extract = tarExtract({ filenameEncoding: 'latin1' } as Parameters<typeof tarExtract>[0]);
   // Shared with the feeding loop below (a closure's writes are not seen by narrowing).
   const run: { failure: unknown; stopping: boolean } = { failure: undefined, stopping: false };
-  const end = new EndMarker((why) => reading.markNotPlain(why));
+  const end = new EndMarker();
   const feeding = (async () => {
     try {
       for await (const chunk of inflated.bytes as AsyncIterable<Buffer>) {
@@ -58,8 +56,6 @@ export async function readTar(reading: Reading, format: TarFormat): Promise<void
 }
 
 const BLOCK = 512;
-/** The headers that only name the entry after them: a pax extended header ('x') and a GNU long name ('L'). */
-const LONG_NAME_TYPES = new Set(['x', 'L']);
 
 const ZERO_BLOCK = Buffer.alloc(BLOCK);
 
@@ -71,11 +67,7 @@ const ZERO_BLOCK = Buffer.alloc(BLOCK);
  * data, which may be zeros of any length).
  */
 class EndMarker {
-  constructor(private readonly notPlain: (why: string) => void) {}
-
   #fed = 0;
-  /** Header blocks (a valid checksum) seen at or after `#dataEnd`: offset and type flag, in order. */
-  #headers: { at: number; type: string }[] = [];
   #partial = Buffer.alloc(0);
   /** Offsets of zero blocks at or after `#dataEnd`, in order. */
   #zeros: number[] = [];
@@ -88,11 +80,9 @@ class EndMarker {
     const start = this.#fed - (bytes.length - chunk.length);
     const whole = bytes.length - (bytes.length % BLOCK);
     for (let at = 0; at < whole; at += BLOCK) {
-      if (start + at < this.#dataEnd) continue;
-      const block = bytes.subarray(at, at + BLOCK);
-      if (ZERO_BLOCK.equals(block)) this.#zeros.push(start + at);
-      else if (isTarHeader(block))
-        this.#headers.push({ at: start + at, type: String.fromCharCode(block[156]!) });
+      if (start + at >= this.#dataEnd && ZERO_BLOCK.equals(bytes.subarray(at, at + BLOCK))) {
+        this.#zeros.push(start + at);
+      }
     }
     this.#partial = Buffer.from(bytes.subarray(whole));
     this.#fed += chunk.length;
@@ -111,15 +101,10 @@ class EndMarker {
         'entries follow the end-of-archive marker (a zero block), where `tar` stops extracting',
       );
     }
-    // Between two entries only the headers that name the next one (pax, GNU long name) are plain: the parser
-    // passes over others that tar applies (a pax global header, Solaris 'X', GNU 'N' names).
-    const odd = this.#headers.find((h) => h.at < headerAt && !LONG_NAME_TYPES.has(h.type));
-    if (odd !== undefined) this.notPlain(`a tar header of type '${printableName(odd.type)}' between entries`);
     // The parser reads a folder's data as headers (tar does too): only a file's data is passed over.
     const size = header.type === 'directory' ? 0 : Math.ceil(header.size / BLOCK) * BLOCK;
     this.#dataEnd = headerAt + BLOCK + size;
     this.#zeros = this.#zeros.filter((z) => z >= this.#dataEnd);
-    this.#headers = this.#headers.filter((h) => h.at >= this.#dataEnd);
   }
 }
 

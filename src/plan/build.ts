@@ -88,7 +88,7 @@ function planGroup(
   const member = inArchive ? memberKeeper(group, inArchive) : undefined;
   const { keepers, others } = policyOf.choose(
     group,
-    member && { shown: memberPath(member.ref), reason: member.reason },
+    member && { shown: memberPath(member.ref), reason: member.keeper.reason },
   );
   if (others.length === 0) return undefined;
   const first = member?.keeper ?? { path: keepers[0]!.file.paths[0]!, member: undefined };
@@ -121,16 +121,14 @@ const IN_ARCHIVE = 'inside an archive (--keeper-in-archive)';
 function memberKeeper(
   group: DuplicateGroup,
   eligible: (ref: ArchiveMemberRef) => boolean,
-): { ref: ArchiveMemberRef; keeper: PlannedKeeper & { member: string }; reason: string } | undefined {
-  const candidates = (group.members ?? []).filter(
+): { ref: ArchiveMemberRef; keeper: PlannedKeeper & { member: string } } | undefined {
+  const ref = group.members?.find(
     (m) => !m.manifest && m.archiveIdentity !== undefined && m.archivePlain === true && eligible(m),
   );
-  const ref = candidates[0];
   if (ref === undefined) return undefined;
   return {
     ref,
     keeper: { path: ref.archive, ...ref.archiveIdentity!, member: ref.member, reason: IN_ARCHIVE },
-    reason: IN_ARCHIVE,
   };
 }
 

@@ -1,6 +1,6 @@
 import { count } from '../core/format.js';
 import type { ProgressTracker } from '../core/progress.js';
-import type { ArchiveListing } from '../archive/listing.js';
+import { NOT_PLAIN, type ArchiveListing } from '../archive/listing.js';
 import type { CatalogEntry } from '../catalog/entries.js';
 import type { CatalogStore } from '../catalog/store.js';
 import type { HashAlgorithm } from '../hash/algorithms.js';
@@ -137,7 +137,7 @@ export async function readArchives(
         const skipped: Record<string, number> = {};
         for (const s of listing.skipped) skipped[s.reason] = (skipped[s.reason] ?? 0) + 1;
         // Not a reason any entry was skipped for: what keeps the archive from holding a keeper (see keeperRefusal).
-        if (listing.notPlain !== undefined) skipped['not-plain'] = 1;
+        if (listing.notPlain !== undefined) skipped[NOT_PLAIN] = 1;
         entries.replace(
           {
             key: { kind: 'archive', fileId: row.id },

@@ -1,14 +1,15 @@
-import type { HashAlgorithm } from '../hash/algorithms.js';
-import type { FsPath } from '../model/paths.js';
-import type { ArchiveCaps, ArchiveProblemCode } from './listing.js';
-import { readArchive } from './read-archive.js';
+import type { HashAlgorithm } from '../../src/hash/algorithms.js';
+import type { FsPath } from '../../src/model/paths.js';
+import type { ArchiveCaps, ArchiveProblemCode } from '../../src/archive/listing.js';
+import { readArchive } from '../../src/archive/read-archive.js';
 
 export type MemberHash =
   { full: string; size: number } | { problem: { code: ArchiveProblemCode | 'no-member'; message: string } };
 
 /**
- * Streams one member of an archive again and returns its whole-content hash, to check an archive keeper's bytes
- * right before acting on a loose copy. The archive is read as a scan reads it (same defences and caps).
+ * Streams one member of an archive again (readArchive with `only`, as apply's keeper check reads it) and returns
+ * its whole-content hash, for the archive readers' tests of reading one member. The archive is read as a scan reads
+ * it (same defences and caps).
  */
 export async function memberHashes(
   archivePath: FsPath,
