@@ -1,7 +1,8 @@
 // The check apply and purge make right before acting on a file whose keeper is inside an archive: the member is
 // streamed out of the very archive opened (nothing extracted) and compared byte for byte with the file. Archives
 // are built byte by byte, so each test can make one of them lie the way a hostile archive would.
-import { closeSync, lstatSync, openSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, lstatSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compareWithMember } from '../src/apply/member-keeper.js';
@@ -9,6 +10,7 @@ import { RateLimiter } from '../src/core/rate-limiter.js';
 import { FakeClock } from '../src/core/fake-clock.js';
 import { nodeFileOps } from '../src/fs/file-ops.js';
 import { isTarHeader, zipAlsoReadAs } from '../src/archive/sniff.js';
+import { systemProgram } from './helpers/system-programs.js';
 import { noise, tarOf, zipOf } from './helpers/archives.js';
 import { scratch } from './helpers/tree.js';
 
@@ -23,6 +25,7 @@ afterEach(() => {
 });
 
 const content = noise(300_000, 4);
+const zipProgram = systemProgram(['zip'], 'zip', 'the test of a zip made by Debian’s zip');
 
 /** Compares `file` (bytes written to a loose file) with member `member` of `archive` (bytes written beside it). */
 async function compare(
@@ -231,4 +234,41 @@ describe('compareWithMember: a keeper inside an archive', () => {
     ]);
     expect(await compare(vms, 'd/a')).toMatch(/not plain \(an entry made by system 2\)/);
   });
+
+  it('refuses a zip whose central directory is not where and as long as its end records say', async () => {
+    const zip = zipOf([{ name: 'd/a', data: content }]);
+    const endAt = zip.length - 22;
+    // Bytes between the directory and the end record: unzip reads its directory back from the end record.
+    const gap = Buffer.concat([zip.subarray(0, endAt), Buffer.alloc(16), zip.subarray(endAt)]);
+    expect(await compare(gap, 'd/a')).toMatch(
+      /not plain \(its central directory is not where its end records say/,
+    );
+    // A zip64 end record and locator beside an end record whose fields are not maxed out: unzip keeps the classic
+    // fields, yauzl the zip64 ones.
+    const cdSize = zip.readUInt32LE(endAt + 12);
+    const cdOffset = zip.readUInt32LE(endAt + 16);
+    const record = Buffer.alloc(56);
+    record.writeUInt32LE(0x06064b50, 0);
+    record.writeBigUInt64LE(44n, 4);
+    record.writeBigUInt64LE(1n, 24);
+    record.writeBigUInt64LE(1n, 32);
+    record.writeBigUInt64LE(BigInt(cdSize), 40);
+    record.writeBigUInt64LE(BigInt(cdOffset), 48);
+    const locator = Buffer.alloc(20);
+    locator.writeUInt32LE(0x07064b50, 0);
+    locator.writeBigUInt64LE(BigInt(endAt), 8);
+    locator.writeUInt32LE(1, 16);
+    const zip64 = Buffer.concat([zip.subarray(0, endAt), record, locator, zip.subarray(endAt)]);
+    expect(await compare(zip64, 'd/a')).toMatch(/its central directory is not where its end records say/);
+  });
+
+  it.skipIf(zipProgram === undefined)(
+    'accepts a zip as Debian’s zip writes it, zip64 forced, with a comment',
+    async () => {
+      dir.write('content.bin', content);
+      execFileSync('zip', ['-q', '-X', '-fz', 'made.zip', 'content.bin'], { cwd: dir.root });
+      execFileSync('zip', ['-q', '-z', 'made.zip'], { cwd: dir.root, input: 'made here\n' });
+      expect(await compare(readFileSync(dir.path('made.zip')), 'content.bin')).toBeUndefined();
+    },
+  );
 });

@@ -27,6 +27,8 @@ export async function readZip(reading: Reading): Promise<void> {
     validateEntrySizes: true,
     strictFileNames: false,
   });
+  // Where the central directory starts, as yauzl found it (the end record's, or the zip64 record's).
+  const start = cursorOf(zip);
   try {
     let stop: ArchiveStop | undefined;
     const entries: Entry[] = [];
@@ -39,7 +41,7 @@ export async function readZip(reading: Reading): Promise<void> {
       if (!(error instanceof ArchiveStop)) throw error;
       stop = error;
     }
-    if (stop === undefined) await refuseHiddenEntries(reading, zip);
+    if (stop === undefined) await checkDirectory(reading, zip, start);
     refuseOverlaps(entries);
     for (const entry of entries) {
       await readEntry(reading, zip, entry);
@@ -275,20 +277,48 @@ function localZip64(extra: Buffer): [number, number] | undefined {
   return undefined;
 }
 
+/** The end record's size without its comment, and the zip64 locator's, which lies right before it. */
+const END_RECORD = 22;
+const ZIP64_LOCATOR = 20;
+
 /** The signature of a central directory record. */
 const CENTRAL_RECORD = 0x02014b50;
 
 /**
  * Refuses a zip whose central directory holds more records than its end record counts: yauzl reads only the
- * counted ones, unzip and 7-Zip read on, so a hidden record could put other bytes at a member's name.
+ * counted ones, unzip and 7-Zip read on, so a hidden record could put other bytes at a member's name. Marks it not
+ * plain when the records read do not fill the central directory as its end records place it (below).
  */
-async function refuseHiddenEntries(reading: Reading, zip: ZipFile): Promise<void> {
-  // Where yauzl stopped reading records (a number: its typings say otherwise).
-  const cursor = (zip as unknown as { readEntryCursor: number }).readEntryCursor;
+async function checkDirectory(reading: Reading, zip: ZipFile, start: number): Promise<void> {
+  const cursor = cursorOf(zip);
   const next = await reading.file.read(cursor, 4);
   if (next.length === 4 && next.readUInt32LE(0) === CENTRAL_RECORD) {
     throw new ArchiveStop('corrupt', 'its central directory holds more entries than its end record counts');
   }
+  // The end record is where yauzl took it: its comment runs to the end of the file.
+  const endAt = reading.file.size - END_RECORD - (zip.comment as unknown as Buffer).length;
+  const end = await reading.file.read(endAt, END_RECORD);
+  const locator =
+    endAt >= ZIP64_LOCATOR ? await reading.file.read(endAt - ZIP64_LOCATOR, ZIP64_LOCATOR) : undefined;
+  const zip64 = locator?.readUInt32LE(0) === 0x07064b50;
+  const count = end.readUInt16LE(10);
+  const size = end.readUInt32LE(12);
+  const offset = end.readUInt32LE(16);
+  // unzip and 7-Zip read the central directory from where the end record says it ends (adding any bytes between
+  // as an offset), and take a zip64 record's fields only where the end record's are maxed out: yauzl reads it from
+  // the offset given. Where the two would differ, so could what an extraction writes.
+  const agree =
+    cursor === (zip64 ? Number(locator.readBigUInt64LE(8)) : endAt) &&
+    (count === 0xffff || count === zip.entryCount) &&
+    (size === 0xffffffff || size === cursor - start) &&
+    (offset === 0xffffffff || offset === start) &&
+    (!zip64 || count === 0xffff || size === 0xffffffff || offset === 0xffffffff);
+  if (!agree) reading.markNotPlain('its central directory is not where its end records say, or not as long');
+}
+
+/** Where yauzl reads the next central record (a number: its typings say otherwise). */
+function cursorOf(zip: ZipFile): number {
+  return (zip as unknown as { readEntryCursor: number }).readEntryCursor;
 }
 
 /** yauzl's reads of the archive, each throttled and counted by the archive file. */
